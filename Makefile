@@ -1,0 +1,47 @@
+# Two commands set everything up on a fresh machine: `make run` and `make test`.
+SHELL := /bin/bash
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(CURDIR)/.venv
+
+# uv is bootstrapped into .tools/ with the machine's Python 3.13 (pyenv or PATH); no root needed.
+PY313 := $(shell command -v python3.13 2>/dev/null || ls -d $$(pyenv root 2>/dev/null || echo ~/.pyenv)/versions/3.13*/bin/python3.13 2>/dev/null | tail -1)
+UV := $(CURDIR)/.tools/bin/uv
+ARREARS := $(CURDIR)/.venv/bin/arrears
+PYTEST_ARGS ?=
+
+.PHONY: run test lint install demo check fmt bench clean
+
+$(UV):
+	@test -n "$(PY313)" || { echo "Python 3.13 not found (pyenv or PATH)" >&2; exit 2; }
+	$(PY313) -m venv $(CURDIR)/.tools
+	$(CURDIR)/.tools/bin/pip install --quiet --disable-pip-version-check uv
+
+install: $(UV)
+	$(UV) sync --frozen --python $(PY313)
+
+run: install
+	$(ARREARS) migrate --no-input
+	$(ARREARS) demo --seed-only
+	$(ARREARS) serve
+
+lint: install
+	$(UV) run --frozen ruff check .
+	$(UV) run --frozen ruff format --check .
+	$(UV) run --frozen mypy arrears
+
+check: install
+	$(UV) run --frozen python manage.py check
+	$(UV) run --frozen python manage.py makemigrations --check --dry-run
+
+test: lint check
+	$(UV) run --frozen pytest $(PYTEST_ARGS)
+
+fmt: install
+	$(UV) run --frozen ruff check --fix .
+	$(UV) run --frozen ruff format .
+
+bench: install
+	$(UV) run --frozen python -m bench
+
+clean:
+	rm -rf .venv .tools var .pytest_cache .mypy_cache .ruff_cache

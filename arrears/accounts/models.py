@@ -1,0 +1,66 @@
+from django.db import models
+
+from arrears.core.models import OrgScoped, TimeStamped, money_field
+
+from .choices import AccountStatus, AllocationOrder, DebtorRole, DebtType, InterestBasis
+
+
+class Account(OrgScoped, TimeStamped):
+    """One debt, owed by one or more debtors to a creditor, collected for a client."""
+
+    client = models.ForeignKey("tenancy.Client", on_delete=models.PROTECT, related_name="accounts")
+    reference = models.CharField("client's account reference", max_length=100)
+    debtors = models.ManyToManyField("debtors.Debtor", through="AccountDebtor", related_name="accounts")
+    original_creditor = models.CharField(max_length=200, blank=True)
+    current_creditor = models.CharField(max_length=200, blank=True)
+    invoice_number = models.CharField(max_length=100, blank=True)
+    debt_type = models.CharField(max_length=12, choices=DebtType.choices, default=DebtType.CONSUMER)
+    currency = models.CharField(max_length=3)
+    opened_on = models.DateField(null=True, blank=True)
+    due_on = models.DateField(null=True, blank=True)
+    delinquent_since = models.DateField(null=True, blank=True, db_index=True)
+    charged_off_on = models.DateField(null=True, blank=True)
+    last_payment_on = models.DateField(null=True, blank=True)
+    last_payment_amount = money_field(null=True, blank=True)
+    itemization_date = models.DateField(null=True, blank=True)
+    interest_rate = models.DecimalField("annual interest rate, %", max_digits=7, decimal_places=4, default=0)
+    interest_basis = models.CharField(max_length=12, choices=InterestBasis.choices, default=InterestBasis.ACTUAL_365)
+    jurisdiction_country = models.CharField(max_length=2, default="US")
+    jurisdiction_state = models.CharField(max_length=3, blank=True)
+    status = models.CharField(max_length=12, choices=AccountStatus.choices, default=AccountStatus.NEW, db_index=True)
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+    allocation_order = models.CharField(
+        max_length=20, choices=AllocationOrder.choices, default=AllocationOrder.FEES_FIRST
+    )
+    placed_on = models.DateField(null=True, blank=True)
+    notes = models.TextField(blank=True)
+    # Cache of the ledger's sums per bucket, updated in the same transaction as each entry.
+    # `ledger_check` proves it equals the sum of entries. Never write these outside ledger.services.
+    balance_principal = money_field(default=0)
+    balance_interest = money_field(default=0)
+    balance_fees = money_field(default=0)
+    balance_costs = money_field(default=0)
+    balance_credit = money_field(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["client", "reference"], name="account_reference_unique")]
+        indexes = [models.Index(fields=["organization", "status"]), models.Index(fields=["organization", "reference"])]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def balance_total(self):
+        return self.balance_principal + self.balance_interest + self.balance_fees + self.balance_costs
+
+
+class AccountDebtor(OrgScoped):
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="account_debtors")
+    debtor = models.ForeignKey("debtors.Debtor", on_delete=models.PROTECT, related_name="account_links")
+    role = models.CharField(max_length=10, choices=DebtorRole.choices, default=DebtorRole.PRIMARY)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["account", "debtor"], name="account_debtor_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.account_id}/{self.debtor_id} ({self.role})"

@@ -1,0 +1,96 @@
+from __future__ import annotations
+
+from datetime import date
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from arrears.core.errors import NotFound
+from arrears.debtors.domain import name_key, normalize_email, phone_search_key
+from arrears.debtors.models import ContactPoint
+from arrears.tenancy.domain import Principal
+
+from .domain import aging_delinquent_range
+from .errors import AccountError
+from .models import Account, AccountDebtor
+
+
+def _scoped(principal: Principal) -> QuerySet[Account]:
+    qs = Account.objects.filter(organization_id=principal.organization_id)
+    if principal.client_ids is not None:
+        qs = qs.filter(client_id__in=principal.client_ids)
+    return qs
+
+
+def account_get(*, principal: Principal, pk: int) -> Account:
+    """An account the principal may see; another tenant's id is simply not found."""
+    try:
+        return _scoped(principal).select_related("client").get(pk=pk)
+    except Account.DoesNotExist:
+        raise NotFound(AccountError.NOT_FOUND, f"no account {pk}") from None
+
+
+def account_get_by_reference(*, principal: Principal, reference: str, client_code: str | None = None) -> Account:
+    qs = _scoped(principal).filter(reference=reference)
+    if client_code:
+        qs = qs.filter(client__code=client_code)
+    found = list(qs.select_related("client")[:2])
+    if len(found) != 1:
+        raise NotFound(AccountError.NOT_FOUND, f"no single account with reference {reference!r}"
+                       + (" (several clients use it: name the client)" if found else ""))  # fmt: skip
+    return found[0]
+
+
+def account_list(
+    *,
+    principal: Principal,
+    search: str = "",
+    client_id: int | None = None,
+    status: str = "",
+    aging: str = "",
+    as_of: date,
+) -> QuerySet[Account]:
+    """Accounts for the staff list: search by name, phone (any format), email, reference or postal code."""
+    qs = _scoped(principal)
+    if client_id:
+        qs = qs.filter(client_id=client_id)
+    if status:
+        qs = qs.filter(status=status)
+    if aging:
+        low, high = aging_delinquent_range(aging, as_of)
+        if aging == "current":
+            qs = qs.filter(Q(delinquent_since__isnull=True) | Q(delinquent_since__gte=low))
+        else:
+            if low:
+                qs = qs.filter(delinquent_since__gte=low)
+            if high:
+                qs = qs.filter(delinquent_since__lte=high)
+    term = search.strip()
+    if term:
+        qs = qs.filter(_search_q(principal, term))
+    primary = AccountDebtor.objects.select_related("debtor").order_by("role", "id")
+    return qs.select_related("client").prefetch_related(Prefetch("account_debtors", queryset=primary)).order_by(
+        "-updated_at", "-id"
+    )
+
+
+def _search_q(principal: Principal, term: str) -> Q:
+    q = Q(reference__iexact=term) | Q(reference__istartswith=term)
+    points = ContactPoint.objects.filter(organization_id=principal.organization_id)
+    matched_points: Q | None = None
+    if phone := phone_search_key(term):
+        matched_points = Q(value=phone)
+    if "@" in term:
+        try:
+            matched_points = Q(value=normalize_email(term))
+        except ValueError:
+            matched_points = Q(value__iexact=term)
+    if term.replace("-", "").replace(" ", "").isdigit() and len(term) <= 10:
+        postal = Q(kind="address", postal_code__startswith=term)
+        matched_points = postal if matched_points is None else matched_points | postal
+    if matched_points is not None:
+        debtor_ids = points.filter(matched_points).values("debtor_id")
+        q |= Q(account_debtors__debtor_id__in=debtor_ids)
+    key = name_key(term)
+    if key and not term.isdigit():
+        q |= Q(account_debtors__debtor__name_key__contains=key)
+    return q

@@ -1,0 +1,95 @@
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from arrears.audit.services import audit_record
+from arrears.core.clock import utcnow
+from arrears.core.errors import ArrearsError, Conflict
+from arrears.core.money import is_currency_code
+from arrears.debtors.models import Debtor
+from arrears.ledger.choices import Bucket, EntryKind
+from arrears.ledger.services import EntrySpec, ledger_post
+from arrears.tenancy.domain import Principal
+from arrears.tenancy.models import Client
+
+from .choices import DebtorRole
+from .domain import IllegalTransition, check_transition
+from .errors import AccountError
+from .models import Account, AccountDebtor
+
+
+@transaction.atomic
+def account_create(
+    *,
+    client: Client,
+    reference: str,
+    debtors: Sequence[Debtor],
+    currency: str,
+    actor: Principal,
+    principal: Decimal = Decimal(0),
+    interest: Decimal = Decimal(0),
+    fees: Decimal = Decimal(0),
+    costs: Decimal = Decimal(0),
+    itemization_date: date | None = None,
+    **fields: Any,
+) -> Account:
+    """Open an account with its debtors (the first is primary) and its opening balances on the ledger."""
+    if not debtors:
+        raise ArrearsError(AccountError.NO_DEBTOR, "an account needs at least one debtor")
+    if not is_currency_code(currency):
+        raise ArrearsError(AccountError.CURRENCY_INVALID, f"not an ISO 4217 currency code: {currency!r}")
+    try:
+        with transaction.atomic():
+            account = Account.objects.create(
+                organization_id=client.organization_id, client=client, reference=reference, currency=currency,
+                itemization_date=itemization_date, **fields,
+            )  # fmt: skip
+    except IntegrityError as exc:
+        raise Conflict(AccountError.REFERENCE_TAKEN, f"account {reference!r} exists for client {client.code}") from exc
+    AccountDebtor.objects.bulk_create(
+        AccountDebtor(organization_id=account.organization_id, account=account, debtor=d,
+                      role=DebtorRole.PRIMARY if i == 0 else DebtorRole.CO_DEBTOR)  # fmt: skip
+        for i, d in enumerate(debtors)
+    )
+    audit_record(actor=actor, event="account.created", subject_type="account", subject_id=account.pk,
+                 account_id=account.pk, data={"reference": reference, "client": client.code,
+                                              "debtors": [d.pk for d in debtors]})  # fmt: skip
+    opening = [
+        EntrySpec(kind, bucket, amount, memo="opening balance")
+        for kind, bucket, amount in (
+            (EntryKind.CHARGE, Bucket.PRINCIPAL, principal),
+            (EntryKind.INTEREST, Bucket.INTEREST, interest),
+            (EntryKind.FEE, Bucket.FEES, fees),
+            (EntryKind.COST, Bucket.COSTS, costs),
+        )
+        if amount
+    ]
+    if opening:
+        ledger_post(account=account, entries=opening, effective_on=itemization_date or utcnow().date(),
+                    actor=actor, source=("account", str(account.pk)), event="ledger.opening_balance")  # fmt: skip
+    account.refresh_from_db()
+    return account
+
+
+@transaction.atomic
+def account_transition(*, account: Account, to: str, actor: Principal, reason: str = "") -> Account:
+    """Move an account along its lifecycle; an illegal move raises with the allowed ones named."""
+    locked = Account.objects.select_for_update().get(pk=account.pk)
+    if locked.status == to:
+        return locked
+    try:
+        check_transition(locked.status, to)
+    except IllegalTransition as exc:
+        raise ArrearsError(AccountError.ILLEGAL_TRANSITION, str(exc), current=exc.current, target=to) from exc
+    previous = locked.status
+    locked.status = to
+    locked.status_changed_at = utcnow()
+    locked.save(update_fields=["status", "status_changed_at", "updated_at"])
+    audit_record(actor=actor, event="account.status_changed", subject_type="account", subject_id=locked.pk,
+                 account_id=locked.pk, data={"from": previous, "to": to, "reason": reason})  # fmt: skip
+    return locked

@@ -1,0 +1,77 @@
+"""The audit chain's hashing: SHA-256 over a canonical JSON of the row. Pure."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+GENESIS = "0" * 64
+
+
+def canonical(row: Mapping[str, Any]) -> bytes:
+    return json.dumps(row, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str).encode()
+
+
+def event_hash(
+    *,
+    organization_id: int,
+    seq: int,
+    at: datetime,
+    actor: str,
+    event: str,
+    subject_type: str,
+    subject_id: str,
+    account_id: int | None,
+    data: Mapping[str, Any],
+    prev_hash: str,
+) -> str:
+    row = {
+        "organization_id": organization_id,
+        "seq": seq,
+        "at": at.isoformat(timespec="microseconds"),
+        "actor": actor,
+        "event": event,
+        "subject_type": subject_type,
+        "subject_id": subject_id,
+        "account_id": account_id,
+        "data": data,
+        "prev_hash": prev_hash,
+    }
+    return hashlib.sha256(canonical(row)).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class ChainRow:
+    seq: int
+    hash_fields: dict[str, Any]
+    prev_hash: str
+    hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class Break:
+    seq: int
+    reason: str
+
+
+def verify_chain(rows: Iterable[ChainRow]) -> tuple[int, Break | None]:
+    """Check every link in order. Returns (rows checked, first break or None)."""
+    expected_prev = GENESIS
+    expected_seq = 1
+    checked = 0
+    for row in rows:
+        checked += 1
+        if row.seq != expected_seq:
+            return checked, Break(row.seq, f"sequence gap: expected #{expected_seq}, found #{row.seq}")
+        if row.prev_hash != expected_prev:
+            return checked, Break(row.seq, "previous-hash link does not match the row before")
+        recomputed = event_hash(**row.hash_fields, prev_hash=row.prev_hash)
+        if recomputed != row.hash:
+            return checked, Break(row.seq, "row content does not match its hash (edited after writing)")
+        expected_prev = row.hash
+        expected_seq += 1
+    return checked, None

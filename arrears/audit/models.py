@@ -1,0 +1,39 @@
+from django.db import models
+
+from arrears.core.models import AppendOnly
+
+
+class AuditEvent(AppendOnly):
+    """Append-only, hash-chained per organization: each row carries the hash of the one before it."""
+
+    organization = models.ForeignKey("tenancy.Organization", on_delete=models.PROTECT, related_name="+")
+    seq = models.PositiveBigIntegerField()
+    at = models.DateTimeField()
+    actor_user = models.ForeignKey(
+        "tenancy.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor_label = models.CharField(max_length=200)
+    event = models.CharField(max_length=80)
+    subject_type = models.CharField(max_length=60)
+    subject_id = models.CharField(max_length=64)
+    # The account the event concerns, when there is one: the account timeline reads by it.
+    account_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    data = models.JSONField(default=dict)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organization", "seq"], name="audit_seq_unique")]
+        indexes = [models.Index(fields=["organization", "subject_type", "subject_id"])]
+        ordering = ["organization", "seq"]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.event} {self.subject_type}:{self.subject_id}"
+
+
+class AuditChainHead(models.Model):
+    """One row per organization, locked while appending so the chain has no forks."""
+
+    organization = models.OneToOneField("tenancy.Organization", on_delete=models.CASCADE, primary_key=True)
+    seq = models.PositiveBigIntegerField(default=0)
+    hash = models.CharField(max_length=64, default="0" * 64)

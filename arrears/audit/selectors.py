@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+
+from arrears.tenancy.domain import Principal
+
+from .domain import Break, ChainRow, verify_chain
+from .models import AuditEvent
+
+
+@dataclass(frozen=True, slots=True)
+class ChainReport:
+    organization_id: int
+    checked: int
+    first_break: Break | None
+
+    @property
+    def ok(self) -> bool:
+        return self.first_break is None
+
+
+def _rows(organization_id: int) -> Iterator[ChainRow]:
+    events = AuditEvent.objects.filter(organization_id=organization_id).order_by("seq")
+    for e in events.iterator(chunk_size=2000):
+        yield ChainRow(
+            seq=e.seq,
+            prev_hash=e.prev_hash,
+            hash=e.hash,
+            hash_fields={
+                "organization_id": e.organization_id,
+                "seq": e.seq,
+                "at": e.at,
+                "actor": e.actor_label,
+                "event": e.event,
+                "subject_type": e.subject_type,
+                "subject_id": e.subject_id,
+                "account_id": e.account_id,
+                "data": e.data,
+            },
+        )
+
+
+def audit_chain_verify(*, organization_id: int) -> ChainReport:
+    checked, first_break = verify_chain(_rows(organization_id))
+    return ChainReport(organization_id=organization_id, checked=checked, first_break=first_break)
+
+
+def audit_list_for_account(*, principal: Principal, account_id: int) -> QuerySet[AuditEvent]:
+    return AuditEvent.objects.filter(organization_id=principal.organization_id, account_id=account_id).order_by(
+        "-seq"
+    )

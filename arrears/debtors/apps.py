@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class DebtorsConfig(AppConfig):
+    name = "arrears.debtors"
+    label = "debtors"

@@ -1,0 +1,99 @@
+from django.db import models
+
+from arrears.core import crypto
+from arrears.core.models import OrgScoped, TimeStamped
+
+from .choices import Channel, ConsentKind, ContactKind, ContactLabel, ContactStatus, DebtorKind, DoNotContactReason
+
+
+class Debtor(OrgScoped, TimeStamped):
+    kind = models.CharField(max_length=10, choices=DebtorKind.choices, default=DebtorKind.PERSON)
+    ref = models.CharField("debtor reference", max_length=100, blank=True, db_index=True)
+    first_name = models.CharField(max_length=100, blank=True)
+    middle_name = models.CharField(max_length=100, blank=True)
+    last_name = models.CharField(max_length=100, blank=True)
+    company_name = models.CharField(max_length=200, blank=True)
+    # Lower-cased, whitespace-folded full name: what dedupe and search match on. Stored as given above.
+    name_key = models.CharField(max_length=300, db_index=True, editable=False)
+    date_of_birth = models.DateField(null=True, blank=True)
+    # National id (SSN, …): ciphertext, a keyed hash for matching, and the last 4 for display.
+    national_id_encrypted = models.TextField(blank=True, editable=False)
+    national_id_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    national_id_last4 = models.CharField(max_length=4, blank=True, editable=False)
+    # An IANA zone the debtor told us; it overrides every zone inferred from addresses and phones.
+    timezone = models.CharField(max_length=64, blank=True)
+    language = models.CharField(max_length=10, default="en")
+    # Times the consumer said are inconvenient: [{"days": ["mon", …], "start": "15:00", "end": "17:00"}].
+    inconvenient_times = models.JSONField(default=list, blank=True)
+    do_not_contact = models.BooleanField(default=False)
+    do_not_contact_reason = models.CharField(max_length=20, choices=DoNotContactReason.choices, blank=True)
+    merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        indexes = [models.Index(fields=["organization", "name_key", "date_of_birth"])]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        if self.kind == DebtorKind.COMPANY and self.company_name:
+            return self.company_name
+        return " ".join(p for p in (self.first_name, self.middle_name, self.last_name) if p) or self.company_name
+
+    @property
+    def national_id_masked(self) -> str:
+        return f"***-**-{self.national_id_last4}" if self.national_id_last4 else ""
+
+    def national_id_plain(self) -> str:
+        """Decrypts; callers must audit the view (debtors.services.debtor_reveal_national_id)."""
+        return crypto.decrypt(self.national_id_encrypted) if self.national_id_encrypted else ""
+
+
+class ContactPoint(OrgScoped, TimeStamped):
+    debtor = models.ForeignKey(Debtor, on_delete=models.CASCADE, related_name="contact_points")
+    kind = models.CharField(max_length=10, choices=ContactKind.choices)
+    label = models.CharField(max_length=10, choices=ContactLabel.choices, default=ContactLabel.OTHER)
+    # Phone in E.164, email lower-cased, or a one-line address. Search and dedupe use it.
+    value = models.CharField(max_length=320, db_index=True)
+    line1 = models.CharField(max_length=200, blank=True)
+    line2 = models.CharField(max_length=200, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    state = models.CharField(max_length=50, blank=True)
+    postal_code = models.CharField(max_length=20, blank=True, db_index=True)
+    country = models.CharField(max_length=2, blank=True)
+    status = models.CharField(max_length=20, choices=ContactStatus.choices, default=ContactStatus.UNVERIFIED)
+    is_primary = models.BooleanField(default=False)
+    source = models.CharField(max_length=60, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["debtor", "kind", "value"], name="contact_point_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.value}"
+
+
+class ConsentRecord(OrgScoped):
+    """Append-only record of consent or opt-out, per contact point (or the whole debtor) and channel.
+
+    The newest row for (debtor, contact point, channel, kind) is the current state.
+    """
+
+    debtor = models.ForeignKey(Debtor, on_delete=models.CASCADE, related_name="consents")
+    contact_point = models.ForeignKey(
+        ContactPoint, null=True, blank=True, on_delete=models.CASCADE, related_name="consents"
+    )
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    kind = models.CharField(max_length=10, choices=ConsentKind.choices)
+    granted = models.BooleanField()
+    recorded_at = models.DateTimeField()
+    source = models.CharField(max_length=100, blank=True)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["debtor", "channel", "kind", "-recorded_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.channel} {'on' if self.granted else 'off'}"

@@ -1,0 +1,155 @@
+"""Writing the ledger. The only place that creates entries or touches an account's cached balances."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import F
+
+from arrears.accounts.models import Account
+from arrears.audit.services import audit_record
+from arrears.core.clock import utcnow
+from arrears.core.errors import ArrearsError, Conflict
+from arrears.core.money import quantize
+from arrears.tenancy.domain import Principal
+
+from .choices import Bucket, EntryKind
+from .domain import LedgerRuleError, check_entry
+from .errors import LedgerError
+from .models import LedgerEntry
+
+CACHE_FIELD = {
+    Bucket.PRINCIPAL: "balance_principal",
+    Bucket.INTEREST: "balance_interest",
+    Bucket.FEES: "balance_fees",
+    Bucket.COSTS: "balance_costs",
+    Bucket.CREDIT: "balance_credit",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class EntrySpec:
+    kind: str
+    bucket: str
+    amount: Decimal
+    memo: str = ""
+
+
+def _write(
+    *,
+    account: Account,
+    specs: Sequence[EntrySpec],
+    effective_on: date,
+    actor: Principal,
+    source: tuple[str, str] = ("", ""),
+    reverses: dict[int, LedgerEntry] | None = None,
+) -> list[LedgerEntry]:
+    """Create entries and move the cache by the same amounts, in the caller's transaction."""
+    now = utcnow()
+    rows = []
+    deltas: dict[str, Decimal] = {}
+    for i, spec in enumerate(specs):
+        amount = quantize(spec.amount, account.currency)
+        try:
+            check_entry(spec.kind, spec.bucket, amount)
+        except LedgerRuleError as exc:
+            raise ArrearsError(LedgerError.INVALID_ENTRY, str(exc)) from exc
+        rows.append(
+            LedgerEntry(
+                organization_id=account.organization_id,
+                account=account,
+                kind=spec.kind,
+                bucket=spec.bucket,
+                amount=amount,
+                currency=account.currency,
+                effective_on=effective_on,
+                posted_at=now,
+                actor_user_id=actor.user_id,
+                actor_label=actor.label,
+                source_type=source[0],
+                source_id=source[1],
+                reverses=(reverses or {}).get(i),
+                memo=spec.memo[:300],
+            )
+        )
+        deltas[CACHE_FIELD[spec.bucket]] = deltas.get(CACHE_FIELD[spec.bucket], Decimal(0)) + amount
+    batch = rows[0].batch if rows else None
+    for row in rows:
+        row.batch = batch
+    created = LedgerEntry.objects.bulk_create(rows)
+    Account.objects.filter(pk=account.pk).update(**{f: F(f) + d for f, d in deltas.items()})
+    return created
+
+
+@transaction.atomic
+def ledger_post(
+    *,
+    account: Account,
+    entries: Sequence[EntrySpec],
+    effective_on: date,
+    actor: Principal,
+    source: tuple[str, str] = ("", ""),
+    event: str = "ledger.posted",
+) -> list[LedgerEntry]:
+    """Post one or more entries to an account atomically (they share a batch id) and audit them."""
+    if not entries:
+        raise ArrearsError(LedgerError.INVALID_ENTRY, "nothing to post")
+    locked = Account.objects.select_for_update().get(pk=account.pk)
+    created = _write(account=locked, specs=entries, effective_on=effective_on, actor=actor, source=source)
+    audit_record(
+        actor=actor,
+        event=event,
+        subject_type="account",
+        subject_id=locked.pk,
+        account_id=locked.pk,
+        data={
+            "entries": [
+                {"id": e.pk, "kind": e.kind, "bucket": e.bucket, "amount": str(e.amount)} for e in created
+            ],
+            "currency": locked.currency,
+            "effective_on": effective_on.isoformat(),
+            "source": list(source),
+        },
+    )
+    return created
+
+
+@transaction.atomic
+def ledger_reverse(
+    *, entries: Sequence[LedgerEntry], actor: Principal, reason: str, effective_on: date | None = None
+) -> list[LedgerEntry]:
+    """Reverse entries of one account with new, opposite entries. An entry can be reversed once."""
+    if not entries:
+        raise ArrearsError(LedgerError.INVALID_ENTRY, "nothing to reverse")
+    account_ids = {e.account_id for e in entries}
+    if len(account_ids) != 1:
+        raise ArrearsError(LedgerError.INVALID_ENTRY, "entries to reverse must belong to one account")
+    account = Account.objects.select_for_update().get(pk=account_ids.pop())
+    fresh = list(LedgerEntry.objects.filter(pk__in=[e.pk for e in entries]).order_by("id"))
+    for e in fresh:
+        if e.kind == EntryKind.REVERSAL:
+            raise Conflict(LedgerError.REVERSAL_OF_REVERSAL, f"entry {e.pk} is itself a reversal")
+        if LedgerEntry.objects.filter(reverses=e).exists():
+            raise Conflict(LedgerError.ALREADY_REVERSED, f"entry {e.pk} has already been reversed")
+    specs = [EntrySpec(EntryKind.REVERSAL, e.bucket, -e.amount, memo=reason) for e in fresh]
+    created = _write(
+        account=account,
+        specs=specs,
+        effective_on=effective_on or utcnow().date(),
+        actor=actor,
+        source=("reversal", ",".join(str(e.pk) for e in fresh)),
+        reverses=dict(enumerate(fresh)),
+    )
+    audit_record(
+        actor=actor,
+        event="ledger.reversed",
+        subject_type="account",
+        subject_id=account.pk,
+        account_id=account.pk,
+        data={"reversed": [e.pk for e in fresh], "entries": [e.pk for e in created], "reason": reason},
+    )
+    return created

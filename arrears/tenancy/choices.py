@@ -1,0 +1,18 @@
+from django.db import models
+
+
+class OrganizationKind(models.TextChoices):
+    AGENCY = "agency", "Collection agency"
+    BUSINESS = "business", "Business (first-party)"
+
+
+class CollectionMode(models.TextChoices):
+    FIRST_PARTY = "first_party", "First party"
+    AGENCY = "agency", "Agency (third party)"
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", "Admin"
+    MANAGER = "manager", "Manager"
+    COLLECTOR = "collector", "Collector"
+    CLIENT_VIEWER = "client_viewer", "Client viewer"

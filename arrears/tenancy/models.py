@@ -1,0 +1,57 @@
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+from arrears.core.models import TimeStamped
+
+from .choices import CollectionMode, OrganizationKind, Role
+
+
+class User(AbstractUser):
+    """A person who logs in (staff or a creditor client's viewer). Debtors are not users."""
+
+
+class Organization(TimeStamped):
+    slug = models.SlugField(max_length=50, unique=True)
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20, choices=OrganizationKind.choices)
+    collection_mode = models.CharField(max_length=20, choices=CollectionMode.choices)
+    currency = models.CharField(max_length=3)
+    country = models.CharField(max_length=2)
+    timezone = models.CharField(max_length=64)
+    # Branding and letterhead, used on letters and the portal.
+    legal_name = models.CharField(max_length=200, blank=True)
+    address = models.TextField(blank=True)
+    phone = models.CharField(max_length=32, blank=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Client(TimeStamped):
+    """A creditor the organization collects for. A business has exactly one: itself."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="clients")
+    code = models.SlugField(max_length=40)
+    name = models.CharField(max_length=200)
+    is_self = models.BooleanField(default=False)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organization", "code"], name="client_code_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+
+class Membership(TimeStamped):
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=20, choices=Role.choices)
+    # A client viewer sees only these clients' accounts; staff roles see every client.
+    clients = models.ManyToManyField(Client, blank=True, related_name="viewers")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organization", "user"], name="membership_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.organization} ({self.role})"

@@ -1,0 +1,77 @@
+"""Fixtures shared by every app's tests: an organization, its clients, users and principals."""
+
+import pytest
+
+from arrears.tenancy.choices import Role
+from arrears.tenancy.domain import Principal
+
+
+@pytest.fixture
+def org(db):
+    from arrears.tenancy.services import organization_create
+
+    return organization_create(slug="acme", name="Acme Recovery", kind="agency", currency="USD", country="US",
+                               timezone="America/New_York")  # fmt: skip
+
+
+@pytest.fixture
+def other_org(db):
+    from arrears.tenancy.services import organization_create
+
+    return organization_create(slug="other", name="Other Collections", kind="agency", currency="USD", country="US",
+                               timezone="America/Chicago")  # fmt: skip
+
+
+@pytest.fixture
+def system(org):
+    return Principal(organization_id=org.pk, role=Role.ADMIN, label="test")
+
+
+@pytest.fixture
+def client_(org, system):
+    from arrears.tenancy.services import client_create
+
+    return client_create(organization=org, code="bank", name="First Bank", actor=system)
+
+
+@pytest.fixture
+def make_user(db):
+    from arrears.tenancy.models import User
+    from arrears.tenancy.services import membership_grant
+
+    def make(org, role=Role.COLLECTOR, username=None, clients=None):
+        user = User.objects.create_user(username=username or f"{role}-{org.slug}", password="pw-for-tests-1")
+        actor = Principal(organization_id=org.pk, role=Role.ADMIN, label="test")
+        membership_grant(organization=org, user=user, role=role, actor=actor, clients=clients)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def make_account(client_, system):
+    """An account with one debtor, a phone, an email and an address; override anything by keyword."""
+    from decimal import Decimal
+
+    from arrears.accounts.services import account_create
+    from arrears.debtors.services import contact_point_add, debtor_create
+
+    counter = {"n": 0}
+
+    def make(reference=None, principal=Decimal("1000.00"), client=None, debtor=None, **fields):
+        counter["n"] += 1
+        n = counter["n"]
+        target_client = client or client_
+        actor = Principal(organization_id=target_client.organization_id, role=Role.ADMIN, label="test")
+        if debtor is None:
+            debtor = debtor_create(organization_id=target_client.organization_id, actor=actor,
+                                   first_name="Jane", last_name=f"Doe{n}")  # fmt: skip
+            contact_point_add(debtor=debtor, kind="phone", value=f"(212) 555-{n:04d}", label="mobile", actor=actor)
+            contact_point_add(debtor=debtor, kind="email", value=f"Jane{n}@Example.com", label="personal", actor=actor)
+            contact_point_add(debtor=debtor, kind="address", line1=f"{n} Main St", city="New York", state="NY",
+                              postal_code="10001", country="US", label="home", actor=actor)  # fmt: skip
+        fields.setdefault("currency", "USD")
+        return account_create(client=target_client, reference=reference or f"ACC-{n:05d}", debtors=[debtor],
+                              actor=actor, principal=principal, **fields)  # fmt: skip
+
+    return make
