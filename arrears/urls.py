@@ -6,5 +6,8 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
+    path("compliance/", include("arrears.compliance.urls")),
+    path("imports/", include("arrears.imports.urls")),
+    path("payments/", include("arrears.payments.urls")),
     path("", include("arrears.workbench.urls")),
 ]

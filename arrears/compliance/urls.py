@@ -1,0 +1,5 @@
+from django.urls import path  # noqa: F401  (routes are added as pages are built)
+
+app_name = "compliance"
+
+urlpatterns: list = []
