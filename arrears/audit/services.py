@@ -34,9 +34,13 @@ def audit_record(
     data: Mapping[str, Any] | None = None,
     at: datetime | None = None,
 ) -> AuditEvent:
-    with transaction.atomic():
-        head, _ = AuditChainHead.objects.get_or_create(organization_id=actor.organization_id)
-        head = AuditChainHead.objects.select_for_update().get(pk=head.pk)
+    # No savepoint: a failure here must fail the caller's whole transaction anyway.
+    with transaction.atomic(savepoint=False):
+        head = AuditChainHead.objects.select_for_update().filter(pk=actor.organization_id).first()
+        if head is None:
+            AuditChainHead.objects.bulk_create([AuditChainHead(organization_id=actor.organization_id)],
+                                               ignore_conflicts=True)  # fmt: skip
+            head = AuditChainHead.objects.select_for_update().get(pk=actor.organization_id)
         payload = _jsonable(data or {})
         when = at or utcnow()
         # Microsecond precision survives every database we support; the hash covers exactly that.
@@ -67,7 +71,5 @@ def audit_record(
             prev_hash=head.hash,
             hash=digest,
         )
-        head.seq = row.seq
-        head.hash = digest
-        head.save(update_fields=["seq", "hash"])
+        AuditChainHead.objects.filter(pk=head.pk).update(seq=row.seq, hash=digest)
         return row

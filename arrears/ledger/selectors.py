@@ -2,11 +2,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from django.db.models import QuerySet, Sum
 
 from arrears.accounts.models import Account
+from arrears.core.money import quantize
 
 from .domain import ALL_BUCKETS
 from .models import LedgerEntry
@@ -29,6 +31,7 @@ def ledger_entries(*, account: Account) -> QuerySet[LedgerEntry]:
 class CacheMismatch:
     account_id: int
     reference: str
+    currency: str
     bucket: str
     cached: Decimal
     ledger: Decimal
@@ -46,8 +49,29 @@ def ledger_cache_mismatches(*, organization_id: int | None = None) -> Iterator[C
         for r in entries.values("account_id", "bucket").annotate(total=Sum("amount"))
     }
     fields = list(CACHE_FIELD.values())
-    for acc in accounts.values("id", "reference", *fields).iterator(chunk_size=5000):
+    for acc in accounts.values("id", "reference", "currency", *fields).iterator(chunk_size=5000):
         for bucket, field in CACHE_FIELD.items():
             ledger = sums.get((acc["id"], bucket), Decimal(0))
             if acc[field] != ledger:
-                yield CacheMismatch(acc["id"], acc["reference"], bucket, acc[field], ledger)
+                cur = acc["currency"]
+                yield CacheMismatch(acc["id"], acc["reference"], cur, bucket, quantize(acc[field], cur), quantize(ledger, cur))
+
+
+def ledger_entries_for_source(*, source_type: str, source_id: str, kind: str | None = None) -> list[LedgerEntry]:
+    """The entries a source wrote, e.g. ("payment", "42"): what a reversal of that source must undo."""
+    qs = LedgerEntry.objects.filter(source_type=source_type, source_id=source_id)
+    if kind:
+        qs = qs.filter(kind=kind)
+    return list(qs.order_by("id"))
+
+
+def ledger_bucket_changes(*, account: Account, bucket: str, after: date) -> list[tuple[date, Decimal]]:
+    """Net movement of one bucket per effective date, for dates after `after` (interest needs the
+    principal's history, not only its current balance)."""
+    rows = (
+        LedgerEntry.objects.filter(account=account, bucket=bucket, effective_on__gt=after)
+        .values("effective_on")
+        .annotate(total=Sum("amount"))
+        .order_by("effective_on")
+    )
+    return [(r["effective_on"], r["total"]) for r in rows]

@@ -1,9 +1,87 @@
-from django.http import HttpResponse
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from arrears.accounts.choices import AccountStatus, AgingBucket
+from arrears.accounts.domain import aging_bucket, days_past_due
+from arrears.accounts.selectors import account_get, account_list as select_accounts
+from arrears.audit.selectors import audit_list_for_account
+from arrears.core.clock import utcnow
+from arrears.debtors.selectors import debtors_for_account
+from arrears.ledger.selectors import ledger_balances, ledger_entries
+from arrears.tenancy.domain import Principal
+from arrears.tenancy.models import Client
+
+from .auth import staff_view
+
+PAGE_SIZE = 50
 
 
-def account_list(request):
-    return HttpResponse("")
+def _int_or_none(value: str | None) -> int | None:
+    try:
+        return int(value) if value else None
+    except ValueError:
+        return None
 
 
-def account_detail(request, pk):
-    return HttpResponse("")
+@staff_view()
+def account_list(request: HttpRequest, principal: Principal) -> HttpResponse:
+    today = utcnow().date()
+    params = request.GET
+    status = params.get("status", "") if params.get("status", "") in AccountStatus.values else ""
+    aging = params.get("aging", "") if params.get("aging", "") in AgingBucket.values else ""
+    page = max(_int_or_none(params.get("page")) or 1, 1)
+    qs = select_accounts(
+        principal=principal,
+        search=params.get("q", "")[:200],
+        client_id=_int_or_none(params.get("client")),
+        status=status,
+        aging=aging,
+        as_of=today,
+    )
+    # No COUNT(*): on millions of rows it costs more than the page. One extra row says if there is a next page.
+    window = list(qs[(page - 1) * PAGE_SIZE : page * PAGE_SIZE + 1])
+    rows = [
+        {
+            "account": a,
+            "debtor": next(iter(a.account_debtors.all()), None),
+            "aging": aging_bucket(a.delinquent_since, today),
+            "dpd": days_past_due(a.delinquent_since, today),
+        }
+        for a in window[:PAGE_SIZE]
+    ]
+    clients = Client.objects.filter(organization_id=principal.organization_id).order_by("name")
+    if principal.client_ids is not None:
+        clients = clients.filter(id__in=principal.client_ids)
+    context = {
+        "rows": rows,
+        "page": page,
+        "has_next": len(window) > PAGE_SIZE,
+        "clients": clients,
+        "statuses": AccountStatus.choices,
+        "buckets": AgingBucket.choices,
+        "filters": {"q": params.get("q", ""), "client": params.get("client", ""), "status": status, "aging": aging},
+        "principal": principal,
+    }
+    template = "workbench/_account_rows.html" if request.htmx and request.htmx.target == "results" else None
+    return render(request, template or "workbench/account_list.html", context)
+
+
+@staff_view()
+def account_detail(request: HttpRequest, principal: Principal, pk: int) -> HttpResponse:
+    account = account_get(principal=principal, pk=pk)
+    today = utcnow().date()
+    balances = ledger_balances(account=account)
+    context = {
+        "account": account,
+        "principal": principal,
+        "debtors": debtors_for_account(principal=principal, account=account),
+        "balances": balances,
+        "balance_total": sum(v for k, v in balances.items() if k != "credit"),
+        "entries": ledger_entries(account=account)[:200],
+        "timeline": audit_list_for_account(principal=principal, account_id=account.pk)[:200],
+        "aging": aging_bucket(account.delinquent_since, today),
+        "dpd": days_past_due(account.delinquent_since, today),
+    }
+    return render(request, "workbench/account_detail.html", context)

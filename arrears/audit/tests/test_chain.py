@@ -1,0 +1,87 @@
+from datetime import datetime, timedelta
+
+from django.db import connection
+from hypothesis import given
+from hypothesis import strategies as st
+
+from arrears.audit.domain import GENESIS, ChainRow, event_hash, verify_chain
+from arrears.audit.models import AuditEvent
+from arrears.audit.selectors import audit_chain_verify
+from arrears.audit.services import audit_record
+
+
+def test_a_fresh_chain_verifies(org, system):
+    for i in range(5):
+        audit_record(actor=system, event="note.added", subject_type="account", subject_id=i, data={"n": i})
+
+    report = audit_chain_verify(organization_id=org.pk)
+
+    assert report.ok
+    assert report.checked == AuditEvent.objects.filter(organization=org).count()
+
+
+def test_editing_a_row_in_the_database_is_detected(org, system):
+    for i in range(5):
+        audit_record(actor=system, event="note.added", subject_type="account", subject_id=i, data={"n": i})
+    target = AuditEvent.objects.filter(organization=org, event="note.added").order_by("seq")[2]
+
+    with connection.cursor() as cur:  # bypass the ORM's append-only guard, as an attacker would
+        cur.execute(f"UPDATE {AuditEvent._meta.db_table} SET data = %s WHERE id = %s", ['{"n": 999}', target.pk])
+
+    report = audit_chain_verify(organization_id=org.pk)
+    assert not report.ok
+    assert report.first_break.seq == target.seq
+    assert "edited" in report.first_break.reason
+
+
+def test_deleting_a_row_is_detected(org, system):
+    for i in range(4):
+        audit_record(actor=system, event="note.added", subject_type="account", subject_id=i)
+    target = AuditEvent.objects.filter(organization=org).order_by("seq")[1]
+
+    with connection.cursor() as cur:
+        cur.execute(f"DELETE FROM {AuditEvent._meta.db_table} WHERE id = %s", [target.pk])
+
+    report = audit_chain_verify(organization_id=org.pk)
+    assert report.first_break.seq == target.seq + 1
+    assert "gap" in report.first_break.reason
+
+
+def test_each_organization_has_its_own_chain(org, other_org, system):
+    audit_record(actor=system, event="x", subject_type="t", subject_id=1)
+
+    assert audit_chain_verify(organization_id=org.pk).ok
+    assert audit_chain_verify(organization_id=other_org.pk).ok
+
+
+def test_verify_command_exits_1_on_a_broken_chain(org, system, capsys):
+    import pytest
+    from django.core.management import call_command
+
+    audit_record(actor=system, event="x", subject_type="t", subject_id=1)
+    AuditEvent.objects.filter(organization=org).update(actor_label="mallory")
+
+    with pytest.raises(SystemExit) as exit_:
+        call_command("audit", "verify", "--org", org.slug)
+
+    assert exit_.value.code == 1
+    assert "BROKEN at #1" in capsys.readouterr().out
+
+
+@given(st.lists(st.dictionaries(st.text(max_size=5), st.integers()), min_size=1, max_size=8), st.data())
+def test_any_single_change_breaks_verification(payloads, data):
+    rows, prev = [], GENESIS
+    at = datetime(2026, 1, 1).astimezone()
+    for i, payload in enumerate(payloads, start=1):
+        fields = {"organization_id": 1, "seq": i, "at": at + timedelta(seconds=i), "actor": "a", "event": "e",
+                  "subject_type": "s", "subject_id": str(i), "account_id": None, "data": payload}  # fmt: skip
+        digest = event_hash(**fields, prev_hash=prev)
+        rows.append(ChainRow(seq=i, hash_fields=fields, prev_hash=prev, hash=digest))
+        prev = digest
+    assert verify_chain(rows)[1] is None
+    victim = data.draw(st.integers(min_value=0, max_value=len(rows) - 1))
+
+    tampered = dict(rows[victim].hash_fields, actor="mallory")
+    rows[victim] = ChainRow(rows[victim].seq, tampered, rows[victim].prev_hash, rows[victim].hash)
+
+    assert verify_chain(rows)[1].seq == victim + 1

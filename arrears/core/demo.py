@@ -1,0 +1,225 @@
+"""A realistic, deterministic demo portfolio (Faker with a fixed seed). Used by `arrears demo`."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db import transaction
+from faker import Faker
+
+from arrears.accounts.choices import AccountStatus as S
+from arrears.accounts.choices import DebtType
+from arrears.accounts.services import account_create, account_transition
+from arrears.debtors.models import Debtor
+from arrears.debtors.services import consent_record, contact_point_add, debtor_create
+from arrears.ledger.choices import Bucket, EntryKind
+from arrears.ledger.models import LedgerEntry
+from arrears.ledger.services import EntrySpec, ledger_post, ledger_reverse
+from arrears.tenancy.choices import Role
+from arrears.tenancy.domain import Principal, system_principal
+from arrears.tenancy.models import Organization, User
+from arrears.tenancy.services import client_create, membership_grant, organization_create
+
+DEMO_SLUG = "demo"
+DEMO_PASSWORD = "arrears-demo"  # noqa: S105 - published demo credential, printed on start
+
+# State → (area codes, postal code prefix, a city). Several time zones, and two states that span zones.
+STATES = {
+    "NY": (["212", "718", "518"], "100", "New York"),
+    "FL": (["305", "407", "850"], "331", "Miami"),
+    "TX": (["214", "512", "915"], "752", "Dallas"),
+    "IL": (["312", "773"], "606", "Chicago"),
+    "CO": (["303", "719"], "802", "Denver"),
+    "AZ": (["602", "520"], "850", "Phoenix"),
+    "CA": (["213", "415", "619"], "900", "Los Angeles"),
+    "WA": (["206", "509"], "981", "Seattle"),
+    "MA": (["617", "508"], "021", "Boston"),
+    "GA": (["404", "912"], "303", "Atlanta"),
+}
+
+# Target mix of statuses, and the path to reach each from `new`.
+STATUS_MIX = [
+    (S.NEW, 0.10), (S.ACTIVE, 0.40), (S.PROMISED, 0.08), (S.ON_PLAN, 0.10), (S.SETTLED, 0.05), (S.PAID, 0.07),
+    (S.DISPUTED, 0.05), (S.ON_HOLD, 0.04), (S.LEGAL, 0.04), (S.CLOSED, 0.04), (S.RECALLED, 0.03),
+]  # fmt: skip
+PATHS = {S.LEGAL: [S.ACTIVE, S.LEGAL], S.CLOSED: [S.ACTIVE, S.CLOSED]}
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    username: str
+    role: str
+    note: str
+
+
+LOGINS = [
+    DemoLogin("admin", Role.ADMIN, "organization admin, also Django admin superuser"),
+    DemoLogin("manager", Role.MANAGER, "collections manager"),
+    DemoLogin("collector", Role.COLLECTOR, "collector working the queue"),
+    DemoLogin("client", Role.CLIENT_VIEWER, "read-only viewer for client 'northwind-bank'"),
+]
+
+
+def demo_exists() -> bool:
+    return Organization.objects.filter(slug=DEMO_SLUG).exists()
+
+
+def _phone(rng: random.Random, state: str) -> str:
+    area = rng.choice(STATES[state][0])
+    return f"({area}) 555-01{rng.randrange(100):02d}"
+
+
+@transaction.atomic
+def seed_demo(*, accounts: int = 2000, today: date, seed: int = 2026) -> Organization:
+    rng = random.Random(seed)
+    fake = Faker("en_US")
+    fake.seed_instance(seed)
+    org = organization_create(slug=DEMO_SLUG, name="Summit Recovery Partners", kind="agency", currency="USD",
+                              country="US", timezone="America/New_York", actor_label="demo")  # fmt: skip
+    Organization.objects.filter(pk=org.pk).update(
+        legal_name="Summit Recovery Partners LLC", address="100 Summit Plaza, Suite 400\nAlbany, NY 12207",
+        phone="+15185550100",
+    )  # fmt: skip
+    actor = system_principal(org.pk, "demo")
+    clients = [
+        client_create(organization=org, code="northwind-bank", name="Northwind Bank", actor=actor),
+        client_create(organization=org, code="harbor-health", name="Harbor Health System", actor=actor),
+        client_create(organization=org, code="metro-utilities", name="Metro Utilities Co.", actor=actor),
+    ]
+    _create_logins(org, clients[0], actor)
+
+    debtors: list[Debtor] = []
+    debtor_count = int(accounts * 0.85)  # some debtors owe several accounts
+    for _ in range(debtor_count):
+        debtors.append(_make_debtor(rng, fake, org, actor))
+
+    statuses = [s for s, _ in STATUS_MIX]
+    weights = [w for _, w in STATUS_MIX]
+    reversal_done = False
+    for n in range(accounts):
+        debtor = debtors[n] if n < len(debtors) else rng.choice(debtors)
+        client = clients[n % 3]
+        state = _debtor_state(debtor)
+        # Spread delinquency over every aging bucket, up to 4 years back.
+        delinquent_days = rng.choice([0, 10, 45, 75, 100, 150, 250, 400, 800, 1300]) + rng.randrange(10)
+        delinquent_since = today - timedelta(days=delinquent_days) if delinquent_days else None
+        principal = Decimal(rng.randrange(8000, 950000)) / 100
+        interest = (principal * Decimal(rng.choice([0, 0, 3, 7, 12])) / 100).quantize(Decimal("0.01"))
+        fees = Decimal(rng.choice([0, 0, 25, 35, 50]))
+        is_consumer = client.code != "metro-utilities" or rng.random() < 0.8
+        account = account_create(
+            client=client, reference=f"{client.code[:3].upper()}-{100000 + n}", debtors=[debtor], currency="USD",
+            actor=actor, principal=principal, interest=interest, fees=fees,
+            itemization_date=(delinquent_since or today) - timedelta(days=rng.randrange(30, 90)),
+            original_creditor=client.name, current_creditor=client.name,
+            debt_type=DebtType.CONSUMER if is_consumer else DebtType.COMMERCIAL,
+            opened_on=(delinquent_since or today) - timedelta(days=rng.randrange(200, 2000)),
+            due_on=delinquent_since, delinquent_since=delinquent_since,
+            charged_off_on=delinquent_since + timedelta(days=180) if delinquent_days > 200 else None,
+            interest_rate=Decimal(rng.choice(["0", "6", "9.5", "18"])), jurisdiction_country="US",
+            jurisdiction_state=state, placed_on=today - timedelta(days=rng.randrange(1, 400)),
+        )  # fmt: skip
+        target = rng.choices(statuses, weights)[0]
+        _ledger_history(rng, account, target, actor, today)
+        if not reversal_done and target == S.ACTIVE and n > 10:
+            _payment_then_reversal(account, actor, today)
+            reversal_done = True
+        for step in PATHS.get(target, [target]):
+            if step != S.NEW:
+                account_transition(account=account, to=step, actor=actor, reason="demo data")
+    return org
+
+
+def _create_logins(org: Organization, viewer_client, actor: Principal) -> None:
+    for login in LOGINS:
+        user = User.objects.create_user(
+            username=login.username, password=DEMO_PASSWORD, email=f"{login.username}@demo.arrears.invalid",
+            is_staff=login.role == Role.ADMIN, is_superuser=login.role == Role.ADMIN,
+        )  # fmt: skip
+        membership_grant(organization=org, user=user, role=login.role, actor=actor,
+                         clients=[viewer_client] if login.role == Role.CLIENT_VIEWER else None)  # fmt: skip
+
+
+def _make_debtor(rng: random.Random, fake: Faker, org: Organization, actor: Principal) -> Debtor:
+    state = rng.choice(list(STATES))
+    first, last = fake.first_name(), fake.last_name()
+    debtor = debtor_create(
+        organization_id=org.pk, actor=actor, first_name=first, last_name=last,
+        date_of_birth=fake.date_of_birth(minimum_age=21, maximum_age=85),
+        national_id=f"9{rng.randrange(10, 99)}-{rng.randrange(70, 99)}-{rng.randrange(1000, 9999)}",
+    )  # fmt: skip
+    _, prefix, city = STATES[state]
+    contact_point_add(debtor=debtor, kind="address", actor=actor, label="home", line1=fake.street_address(),
+                      city=city, state=state, postal_code=f"{prefix}{rng.randrange(10, 99)}", country="US",
+                      is_primary=True)  # fmt: skip
+    mobile = contact_point_add(debtor=debtor, kind="phone", actor=actor, label="mobile", value=_phone(rng, state),
+                               is_primary=True)  # fmt: skip
+    if rng.random() < 0.5:
+        consent_record(debtor=debtor, contact_point=mobile, channel="sms", kind="consent", granted=True,
+                       actor=actor, source="original creditor application")  # fmt: skip
+    if rng.random() < 0.3:
+        # A phone from another state: the contact window must respect both zones.
+        contact_point_add(debtor=debtor, kind="phone", actor=actor, label=rng.choice(["home", "work"]),
+                          value=_phone(rng, rng.choice(list(STATES))))  # fmt: skip
+    if rng.random() < 0.7:
+        email = f"{first}.{last}{rng.randrange(100)}@{rng.choice(['example.com', 'example.net', 'example.org'])}"
+        contact_point_add(debtor=debtor, kind="email", actor=actor, label="personal", value=email)
+    return debtor
+
+
+def _debtor_state(debtor: Debtor) -> str:
+    address = debtor.contact_points.filter(kind="address").first()
+    return address.state if address else "NY"
+
+
+def _ledger_history(rng: random.Random, account, target: str, actor: Principal, today: date) -> None:
+    """Interest accruals and payments that fit the status the account will end in."""
+    owed = account.balance_total
+    if account.interest_rate and rng.random() < 0.6:
+        accrued = (account.balance_principal * account.interest_rate / 100 / 12).quantize(Decimal("0.01"))
+        if accrued:
+            ledger_post(account=account, entries=[EntrySpec(EntryKind.INTEREST, Bucket.INTEREST, accrued, "monthly interest")],
+                        effective_on=today - timedelta(days=rng.randrange(1, 30)), actor=actor,
+                        source=("demo", "interest"), event="ledger.interest_accrued")  # fmt: skip
+            owed += accrued
+    if target == S.PAID:
+        _pay(account, owed + 0, actor, today - timedelta(days=rng.randrange(1, 60)))
+    elif target == S.SETTLED:
+        paid = (owed * Decimal("0.6")).quantize(Decimal("0.01"))
+        _pay(account, paid, actor, today - timedelta(days=rng.randrange(1, 60)))
+        account.refresh_from_db()
+        writeoff = [EntrySpec(EntryKind.WRITE_OFF, b, -getattr(account, f"balance_{b}"), "settlement remainder")
+                    for b in ("principal", "interest", "fees", "costs") if getattr(account, f"balance_{b}") > 0]  # fmt: skip
+        if writeoff:
+            ledger_post(account=account, entries=writeoff, effective_on=today, actor=actor,
+                        source=("demo", "settlement"), event="ledger.written_off")  # fmt: skip
+    elif target in (S.ON_PLAN, S.PROMISED, S.ACTIVE) and rng.random() < 0.5:
+        _pay(account, (owed * Decimal(rng.choice(["0.05", "0.1", "0.2"]))).quantize(Decimal("0.01")), actor,
+             today - timedelta(days=rng.randrange(1, 90)))  # fmt: skip
+
+
+def _pay(account, amount: Decimal, actor: Principal, on: date) -> None:
+    from arrears.ledger.domain import ALLOCATION_ORDERS, allocate
+
+    account.refresh_from_db()
+    balances = {b: getattr(account, f"balance_{b}") for b in ("principal", "interest", "fees", "costs")}
+    split = allocate(amount, balances=balances, order=ALLOCATION_ORDERS[account.allocation_order])
+    specs = [EntrySpec(EntryKind.PAYMENT, b, -v, "payment") for b, v in split.applied.items()]
+    if split.unapplied:
+        specs.append(EntrySpec(EntryKind.PAYMENT, Bucket.CREDIT, split.unapplied, "overpayment"))
+    if specs:
+        ledger_post(account=account, entries=specs, effective_on=on, actor=actor, source=("demo", "payment"),
+                    event="ledger.payment_posted")  # fmt: skip
+        type(account).objects.filter(pk=account.pk).update(last_payment_on=on, last_payment_amount=amount)
+
+
+def _payment_then_reversal(account, actor: Principal, today: date) -> None:
+    """One returned payment (NSF) in the book, so the demo shows a reversal."""
+    before = set(LedgerEntry.objects.filter(account=account).values_list("pk", flat=True))
+    _pay(account, Decimal("150.00"), actor, today - timedelta(days=12))
+    posted = list(LedgerEntry.objects.filter(account=account).exclude(pk__in=before))
+    ledger_reverse(entries=posted, actor=actor, reason="NSF: payment returned by the bank",
+                   effective_on=today - timedelta(days=8))  # fmt: skip

@@ -1,0 +1,34 @@
+from django.core.management.base import CommandParser
+
+from arrears.audit.selectors import audit_chain_verify
+from arrears.core.management.base import EXIT_REJECTED, ArrearsCommand
+from arrears.tenancy.models import Organization
+
+
+class Command(ArrearsCommand):
+    help = "Audit log tools: `arrears audit verify [--org SLUG] [--json]` checks every hash-chain link."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        sub = parser.add_subparsers(dest="action", required=True)
+        verify = sub.add_parser("verify", help="Verify the hash chain; exit 1 at the first broken link")
+        verify.add_argument("--org", help="organization slug (default: all)")
+        verify.add_argument("--json", action="store_true")
+
+    def handle(self, *args, **options):
+        orgs = Organization.objects.order_by("slug")
+        if options["org"]:
+            orgs = orgs.filter(slug=options["org"])
+        results = []
+        for org in orgs:
+            report = audit_chain_verify(organization_id=org.pk)
+            brk = report.first_break
+            results.append({"org": org.slug, "checked": report.checked, "ok": report.ok,
+                            "first_break": {"seq": brk.seq, "reason": brk.reason} if brk else None})  # fmt: skip
+        if options["json"]:
+            self.emit_json({"organizations": results, "ok": all(r["ok"] for r in results)})
+        else:
+            for r in results:
+                state = "OK" if r["ok"] else f"BROKEN at #{r['first_break']['seq']}: {r['first_break']['reason']}"
+                self.stdout.write(f"{r['org']}: {r['checked']} events checked, {state}")
+        if not all(r["ok"] for r in results):
+            raise SystemExit(EXIT_REJECTED)
