@@ -1,0 +1,94 @@
+"""`arrears compliance …`: evaluate a scenario, compute a validation period, check a stored account,
+render a validation notice.
+
+`evaluate` and `validation-period` never open a database connection, so they work on a machine with
+no migrated database. Exit codes: 0 on any decision, 2 on invalid input or usage.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from arrears.compliance.domain import evaluate, validation_period
+from arrears.compliance.scenario import InvalidScenario, decision_to_json, facts_from_json
+
+USAGE_ERROR = 2
+
+
+def _fail(message: str) -> CommandError:
+    return CommandError(message, returncode=USAGE_ERROR)
+
+
+class Command(BaseCommand):
+    help = "Compliance engine: evaluate, validation-period, check, validation-notice."
+    requires_system_checks: list[str] = []  # evaluate must run without touching the database
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        sub = parser.add_subparsers(dest="subcommand", required=True, metavar="SUBCOMMAND")
+
+        p = sub.add_parser("evaluate", help="decide one JSON scenario (FILE or - for stdin); no database")
+        p.add_argument("file", metavar="FILE")
+
+        p = sub.add_parser("validation-period", help="validation period for a notice provided on a date")
+        p.add_argument("--provided-on", required=True, metavar="YYYY-MM-DD")
+
+        p = sub.add_parser("check", help="decide an action on a stored account (the decision is stored)")
+        p.add_argument("--account", required=True, metavar="REF", help="the account's reference")
+        p.add_argument("--client", default=None, help="client code, when several clients use the reference")
+        p.add_argument("--org", default=None, help="organization slug (needed when there are several)")
+        p.add_argument(
+            "--channel", required=True, choices=["call", "sms", "email", "letter", "voicemail", "visit"]
+        )
+        p.add_argument("--target", default=None)
+        p.add_argument("--purpose", default="collection")
+        p.add_argument("--at", default=None, metavar="ISO", help="instant to decide for (default: now)")
+
+        p = sub.add_parser("validation-notice", help="render the Model Form B-1 validation notice as PDF")
+        p.add_argument("--account", required=True, metavar="REF")
+        p.add_argument("--client", default=None)
+        p.add_argument("--org", default=None)
+        p.add_argument("--out", required=True, metavar="FILE.pdf")
+        p.add_argument("--provided-on", default=None, metavar="YYYY-MM-DD", help="default: today")
+        p.add_argument("--record", action="store_true",
+                       help="record the notice as provided (starts the validation period)")  # fmt: skip
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        name = options["subcommand"].replace("-", "_")
+        getattr(self, f"handle_{name}")(options)
+
+    def _print(self, payload: object) -> None:
+        self.stdout.write(json.dumps(payload))
+
+    # --- no database ---
+
+    def handle_evaluate(self, options: dict[str, Any]) -> None:
+        source = options["file"]
+        try:
+            text = sys.stdin.read() if source == "-" else open(source, encoding="utf-8").read()  # noqa: SIM115
+        except OSError as exc:
+            raise _fail(f"cannot read {source}: {exc.strerror}") from exc
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise _fail(
+                f"invalid input: not JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
+            ) from exc
+        try:
+            facts, now = facts_from_json(data)
+        except InvalidScenario as exc:
+            raise _fail(f"invalid input: {exc}") from exc
+        self._print(decision_to_json(evaluate(facts, now=now)))
+
+    def handle_validation_period(self, options: dict[str, Any]) -> None:
+        try:
+            provided = date.fromisoformat(options["provided_on"])
+        except ValueError as exc:
+            raise _fail(
+                f"--provided-on: must be a date like 2026-12-21 (got {options['provided_on']!r})"
+            ) from exc
+        self._print(validation_period(provided).as_dict())

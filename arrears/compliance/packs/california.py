@@ -1,0 +1,11 @@
+"""California (Rosenthal Fair Debt Collection Practices Act): a disclosure on time-barred debt."""
+
+from __future__ import annotations
+
+from .base import Pack, for_state, time_barred_disclosure
+
+PACK = Pack(
+    name="California (Rosenthal Fair Debt Collection Practices Act)",
+    applies=for_state("CA"),
+    requirements=(time_barred_disclosure("CA", "Cal. Civ. Code 1788.14(d)"),),
+)

@@ -1,0 +1,11 @@
+"""Texas (Finance Code chapter 392): a disclosure on time-barred debt."""
+
+from __future__ import annotations
+
+from .base import Pack, for_state, time_barred_disclosure
+
+PACK = Pack(
+    name="Texas (Finance Code chapter 392)",
+    applies=for_state("TX"),
+    requirements=(time_barred_disclosure("TX", "Tex. Fin. Code 392.307"),),
+)
