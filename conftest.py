@@ -10,16 +10,28 @@ from arrears.tenancy.domain import Principal
 def org(db):
     from arrears.tenancy.services import organization_create
 
-    return organization_create(slug="acme", name="Acme Recovery", kind="agency", currency="USD", country="US",
-                               timezone="America/New_York")  # fmt: skip
+    return organization_create(
+        slug="acme",
+        name="Acme Recovery",
+        kind="agency",
+        currency="USD",
+        country="US",
+        timezone="America/New_York",
+    )
 
 
 @pytest.fixture
 def other_org(db):
     from arrears.tenancy.services import organization_create
 
-    return organization_create(slug="other", name="Other Collections", kind="agency", currency="USD", country="US",
-                               timezone="America/Chicago")  # fmt: skip
+    return organization_create(
+        slug="other",
+        name="Other Collections",
+        kind="agency",
+        currency="USD",
+        country="US",
+        timezone="America/Chicago",
+    )
 
 
 @pytest.fixture
@@ -64,14 +76,37 @@ def make_account(client_, system):
         target_client = client or client_
         actor = Principal(organization_id=target_client.organization_id, role=Role.ADMIN, label="test")
         if debtor is None:
-            debtor = debtor_create(organization_id=target_client.organization_id, actor=actor,
-                                   first_name="Jane", last_name=f"Doe{n}")  # fmt: skip
-            contact_point_add(debtor=debtor, kind="phone", value=f"(212) 555-{n:04d}", label="mobile", actor=actor)
-            contact_point_add(debtor=debtor, kind="email", value=f"Jane{n}@Example.com", label="personal", actor=actor)
-            contact_point_add(debtor=debtor, kind="address", line1=f"{n} Main St", city="New York", state="NY",
-                              postal_code="10001", country="US", label="home", actor=actor)  # fmt: skip
+            debtor = debtor_create(
+                organization_id=target_client.organization_id,
+                actor=actor,
+                first_name="Jane",
+                last_name=f"Doe{n}",
+            )
+            contact_point_add(
+                debtor=debtor, kind="phone", value=f"(212) 555-{n:04d}", label="mobile", actor=actor
+            )
+            contact_point_add(
+                debtor=debtor, kind="email", value=f"Jane{n}@Example.com", label="personal", actor=actor
+            )
+            contact_point_add(
+                debtor=debtor,
+                kind="address",
+                line1=f"{n} Main St",
+                city="New York",
+                state="NY",
+                postal_code="10001",
+                country="US",
+                label="home",
+                actor=actor,
+            )
         fields.setdefault("currency", "USD")
-        return account_create(client=target_client, reference=reference or f"ACC-{n:05d}", debtors=[debtor],
-                              actor=actor, principal=principal, **fields)  # fmt: skip
+        return account_create(
+            client=target_client,
+            reference=reference or f"ACC-{n:05d}",
+            debtors=[debtor],
+            actor=actor,
+            principal=principal,
+            **fields,
+        )
 
     return make

@@ -19,7 +19,12 @@ class AccountAdmin(OrgScopedAdmin):
     search_fields = ("reference", "invoice_number")
     # Status moves through accounts.services.account_transition; balances only through the ledger.
     readonly_fields = (
-        "status", "status_changed_at", "balance_principal", "balance_interest", "balance_fees", "balance_costs",
+        "status",
+        "status_changed_at",
+        "balance_principal",
+        "balance_interest",
+        "balance_fees",
+        "balance_costs",
         "balance_credit",
-    )  # fmt: skip
+    )
     inlines = [AccountDebtorInline]

@@ -10,9 +10,15 @@ from .choices import AgingBucket
 # Allowed moves of the status lifecycle. Terminal states (paid, settled, closed, recalled) may only be
 # reopened to `active` (a reversed payment reopens a paid account) or closed.
 TRANSITIONS: dict[str, frozenset[str]] = {
-    S.NEW: frozenset({S.ACTIVE, S.PROMISED, S.ON_PLAN, S.DISPUTED, S.ON_HOLD, S.PAID, S.SETTLED, S.CLOSED, S.RECALLED}),
-    S.ACTIVE: frozenset({S.PROMISED, S.ON_PLAN, S.SETTLED, S.PAID, S.DISPUTED, S.ON_HOLD, S.LEGAL, S.CLOSED, S.RECALLED}),
-    S.PROMISED: frozenset({S.ACTIVE, S.ON_PLAN, S.SETTLED, S.PAID, S.DISPUTED, S.ON_HOLD, S.LEGAL, S.CLOSED, S.RECALLED}),
+    S.NEW: frozenset(
+        {S.ACTIVE, S.PROMISED, S.ON_PLAN, S.DISPUTED, S.ON_HOLD, S.PAID, S.SETTLED, S.CLOSED, S.RECALLED}
+    ),
+    S.ACTIVE: frozenset(
+        {S.PROMISED, S.ON_PLAN, S.SETTLED, S.PAID, S.DISPUTED, S.ON_HOLD, S.LEGAL, S.CLOSED, S.RECALLED}
+    ),
+    S.PROMISED: frozenset(
+        {S.ACTIVE, S.ON_PLAN, S.SETTLED, S.PAID, S.DISPUTED, S.ON_HOLD, S.LEGAL, S.CLOSED, S.RECALLED}
+    ),
     S.ON_PLAN: frozenset({S.ACTIVE, S.SETTLED, S.PAID, S.DISPUTED, S.ON_HOLD, S.LEGAL, S.CLOSED, S.RECALLED}),
     S.DISPUTED: frozenset({S.ACTIVE, S.ON_HOLD, S.PAID, S.SETTLED, S.CLOSED, S.RECALLED}),
     S.ON_HOLD: frozenset({S.ACTIVE, S.DISPUTED, S.LEGAL, S.PAID, S.SETTLED, S.CLOSED, S.RECALLED}),
@@ -21,7 +27,7 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     S.PAID: frozenset({S.ACTIVE, S.CLOSED}),
     S.CLOSED: frozenset({S.ACTIVE}),
     S.RECALLED: frozenset(),
-}  # fmt: skip
+}
 
 # Statuses in which collection activity (contact, strategies) goes on.
 WORKABLE = frozenset({S.NEW, S.ACTIVE, S.PROMISED, S.ON_PLAN, S.LEGAL})

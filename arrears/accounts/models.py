@@ -24,10 +24,14 @@ class Account(OrgScoped, TimeStamped):
     last_payment_amount = money_field(null=True, blank=True)
     itemization_date = models.DateField(null=True, blank=True)
     interest_rate = models.DecimalField("annual interest rate, %", max_digits=7, decimal_places=4, default=0)
-    interest_basis = models.CharField(max_length=12, choices=InterestBasis.choices, default=InterestBasis.ACTUAL_365)
+    interest_basis = models.CharField(
+        max_length=12, choices=InterestBasis.choices, default=InterestBasis.ACTUAL_365
+    )
     jurisdiction_country = models.CharField(max_length=2, default="US")
     jurisdiction_state = models.CharField(max_length=3, blank=True)
-    status = models.CharField(max_length=12, choices=AccountStatus.choices, default=AccountStatus.NEW, db_index=True)
+    status = models.CharField(
+        max_length=12, choices=AccountStatus.choices, default=AccountStatus.NEW, db_index=True
+    )
     status_changed_at = models.DateTimeField(null=True, blank=True)
     allocation_order = models.CharField(
         max_length=20, choices=AllocationOrder.choices, default=AllocationOrder.FEES_FIRST
@@ -43,8 +47,13 @@ class Account(OrgScoped, TimeStamped):
     balance_credit = money_field(default=0)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["client", "reference"], name="account_reference_unique")]
-        indexes = [models.Index(fields=["organization", "status"]), models.Index(fields=["organization", "reference"])]
+        constraints = [
+            models.UniqueConstraint(fields=["client", "reference"], name="account_reference_unique")
+        ]
+        indexes = [
+            models.Index(fields=["organization", "status"]),
+            models.Index(fields=["organization", "reference"]),
+        ]
 
     def __str__(self) -> str:
         return self.reference

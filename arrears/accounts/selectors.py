@@ -29,14 +29,19 @@ def account_get(*, principal: Principal, pk: int) -> Account:
         raise NotFound(AccountError.NOT_FOUND, f"no account {pk}") from None
 
 
-def account_get_by_reference(*, principal: Principal, reference: str, client_code: str | None = None) -> Account:
+def account_get_by_reference(
+    *, principal: Principal, reference: str, client_code: str | None = None
+) -> Account:
     qs = _scoped(principal).filter(reference=reference)
     if client_code:
         qs = qs.filter(client__code=client_code)
     found = list(qs.select_related("client")[:2])
     if len(found) != 1:
-        raise NotFound(AccountError.NOT_FOUND, f"no single account with reference {reference!r}"
-                       + (" (several clients use it: name the client)" if found else ""))  # fmt: skip
+        raise NotFound(
+            AccountError.NOT_FOUND,
+            f"no single account with reference {reference!r}"
+            + (" (several clients use it: name the client)" if found else ""),
+        )
     return found[0]
 
 
@@ -68,8 +73,10 @@ def account_list(
     if term:
         qs = qs.filter(_search_q(principal, term))
     primary = AccountDebtor.objects.select_related("debtor").order_by("role", "id")
-    return qs.select_related("client").prefetch_related(Prefetch("account_debtors", queryset=primary)).order_by(
-        "-updated_at", "-id"
+    return (
+        qs.select_related("client")
+        .prefetch_related(Prefetch("account_debtors", queryset=primary))
+        .order_by("-updated_at", "-id")
     )
 
 

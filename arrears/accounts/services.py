@@ -46,19 +46,34 @@ def account_create(
     try:
         with transaction.atomic():
             account = Account.objects.create(
-                organization_id=client.organization_id, client=client, reference=reference, currency=currency,
-                itemization_date=itemization_date, **fields,
-            )  # fmt: skip
+                organization_id=client.organization_id,
+                client=client,
+                reference=reference,
+                currency=currency,
+                itemization_date=itemization_date,
+                **fields,
+            )
     except IntegrityError as exc:
-        raise Conflict(AccountError.REFERENCE_TAKEN, f"account {reference!r} exists for client {client.code}") from exc
+        raise Conflict(
+            AccountError.REFERENCE_TAKEN, f"account {reference!r} exists for client {client.code}"
+        ) from exc
     AccountDebtor.objects.bulk_create(
-        AccountDebtor(organization_id=account.organization_id, account=account, debtor=d,
-                      role=DebtorRole.PRIMARY if i == 0 else DebtorRole.CO_DEBTOR)  # fmt: skip
+        AccountDebtor(
+            organization_id=account.organization_id,
+            account=account,
+            debtor=d,
+            role=DebtorRole.PRIMARY if i == 0 else DebtorRole.CO_DEBTOR,
+        )
         for i, d in enumerate(debtors)
     )
-    audit_record(actor=actor, event="account.created", subject_type="account", subject_id=account.pk,
-                 account_id=account.pk, data={"reference": reference, "client": client.code,
-                                              "debtors": [d.pk for d in debtors]})  # fmt: skip
+    audit_record(
+        actor=actor,
+        event="account.created",
+        subject_type="account",
+        subject_id=account.pk,
+        account_id=account.pk,
+        data={"reference": reference, "client": client.code, "debtors": [d.pk for d in debtors]},
+    )
     opening = [
         EntrySpec(kind, bucket, amount, memo="opening balance")
         for kind, bucket, amount in (
@@ -70,8 +85,14 @@ def account_create(
         if amount
     ]
     if opening:
-        ledger_post(account=account, entries=opening, effective_on=itemization_date or utcnow().date(),
-                    actor=actor, source=("account", str(account.pk)), event="ledger.opening_balance")  # fmt: skip
+        ledger_post(
+            account=account,
+            entries=opening,
+            effective_on=itemization_date or utcnow().date(),
+            actor=actor,
+            source=("account", str(account.pk)),
+            event="ledger.opening_balance",
+        )
     account.refresh_from_db()
     return account
 
@@ -90,6 +111,12 @@ def account_transition(*, account: Account, to: str, actor: Principal, reason: s
     locked.status = to
     locked.status_changed_at = utcnow()
     locked.save(update_fields=["status", "status_changed_at", "updated_at"])
-    audit_record(actor=actor, event="account.status_changed", subject_type="account", subject_id=locked.pk,
-                 account_id=locked.pk, data={"from": previous, "to": to, "reason": reason})  # fmt: skip
+    audit_record(
+        actor=actor,
+        event="account.status_changed",
+        subject_type="account",
+        subject_id=locked.pk,
+        account_id=locked.pk,
+        data={"from": previous, "to": to, "reason": reason},
+    )
     return locked

@@ -37,3 +37,6 @@ class AuditChainHead(models.Model):
     organization = models.OneToOneField("tenancy.Organization", on_delete=models.CASCADE, primary_key=True)
     seq = models.PositiveBigIntegerField(default=0)
     hash = models.CharField(max_length=64, default="0" * 64)
+
+    def __str__(self) -> str:
+        return f"chain head of {self.organization_id} at #{self.seq}"

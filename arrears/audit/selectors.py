@@ -49,6 +49,6 @@ def audit_chain_verify(*, organization_id: int) -> ChainReport:
 
 
 def audit_list_for_account(*, principal: Principal, account_id: int) -> QuerySet[AuditEvent]:
-    return AuditEvent.objects.filter(organization_id=principal.organization_id, account_id=account_id).order_by(
-        "-seq"
-    )
+    return AuditEvent.objects.filter(
+        organization_id=principal.organization_id, account_id=account_id
+    ).order_by("-seq")

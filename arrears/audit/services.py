@@ -38,8 +38,9 @@ def audit_record(
     with transaction.atomic(savepoint=False):
         head = AuditChainHead.objects.select_for_update().filter(pk=actor.organization_id).first()
         if head is None:
-            AuditChainHead.objects.bulk_create([AuditChainHead(organization_id=actor.organization_id)],
-                                               ignore_conflicts=True)  # fmt: skip
+            AuditChainHead.objects.bulk_create(
+                [AuditChainHead(organization_id=actor.organization_id)], ignore_conflicts=True
+            )
             head = AuditChainHead.objects.select_for_update().get(pk=actor.organization_id)
         payload = _jsonable(data or {})
         when = at or utcnow()

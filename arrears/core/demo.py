@@ -42,9 +42,18 @@ STATES = {
 
 # Target mix of statuses, and the path to reach each from `new`.
 STATUS_MIX = [
-    (S.NEW, 0.10), (S.ACTIVE, 0.40), (S.PROMISED, 0.08), (S.ON_PLAN, 0.10), (S.SETTLED, 0.05), (S.PAID, 0.07),
-    (S.DISPUTED, 0.05), (S.ON_HOLD, 0.04), (S.LEGAL, 0.04), (S.CLOSED, 0.04), (S.RECALLED, 0.03),
-]  # fmt: skip
+    (S.NEW, 0.10),
+    (S.ACTIVE, 0.40),
+    (S.PROMISED, 0.08),
+    (S.ON_PLAN, 0.10),
+    (S.SETTLED, 0.05),
+    (S.PAID, 0.07),
+    (S.DISPUTED, 0.05),
+    (S.ON_HOLD, 0.04),
+    (S.LEGAL, 0.04),
+    (S.CLOSED, 0.04),
+    (S.RECALLED, 0.03),
+]
 PATHS = {S.LEGAL: [S.ACTIVE, S.LEGAL], S.CLOSED: [S.ACTIVE, S.CLOSED]}
 
 
@@ -74,15 +83,23 @@ def _phone(rng: random.Random, state: str) -> str:
 
 @transaction.atomic
 def seed_demo(*, accounts: int = 2000, today: date, seed: int = 2026) -> Organization:
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - deterministic demo data, not security
     fake = Faker("en_US")
     fake.seed_instance(seed)
-    org = organization_create(slug=DEMO_SLUG, name="Summit Recovery Partners", kind="agency", currency="USD",
-                              country="US", timezone="America/New_York", actor_label="demo")  # fmt: skip
+    org = organization_create(
+        slug=DEMO_SLUG,
+        name="Summit Recovery Partners",
+        kind="agency",
+        currency="USD",
+        country="US",
+        timezone="America/New_York",
+        actor_label="demo",
+    )
     Organization.objects.filter(pk=org.pk).update(
-        legal_name="Summit Recovery Partners LLC", address="100 Summit Plaza, Suite 400\nAlbany, NY 12207",
+        legal_name="Summit Recovery Partners LLC",
+        address="100 Summit Plaza, Suite 400\nAlbany, NY 12207",
         phone="+15185550100",
-    )  # fmt: skip
+    )
     actor = system_principal(org.pk, "demo")
     clients = [
         client_create(organization=org, code="northwind-bank", name="Northwind Bank", actor=actor),
@@ -106,22 +123,33 @@ def seed_demo(*, accounts: int = 2000, today: date, seed: int = 2026) -> Organiz
         # Spread delinquency over every aging bucket, up to 4 years back.
         delinquent_days = rng.choice([0, 10, 45, 75, 100, 150, 250, 400, 800, 1300]) + rng.randrange(10)
         delinquent_since = today - timedelta(days=delinquent_days) if delinquent_days else None
+        charged_off = delinquent_since + timedelta(days=180) if delinquent_since and delinquent_days > 200 else None
         principal = Decimal(rng.randrange(8000, 950000)) / 100
         interest = (principal * Decimal(rng.choice([0, 0, 3, 7, 12])) / 100).quantize(Decimal("0.01"))
         fees = Decimal(rng.choice([0, 0, 25, 35, 50]))
         is_consumer = client.code != "metro-utilities" or rng.random() < 0.8
         account = account_create(
-            client=client, reference=f"{client.code[:3].upper()}-{100000 + n}", debtors=[debtor], currency="USD",
-            actor=actor, principal=principal, interest=interest, fees=fees,
+            client=client,
+            reference=f"{client.code[:3].upper()}-{100000 + n}",
+            debtors=[debtor],
+            currency="USD",
+            actor=actor,
+            principal=principal,
+            interest=interest,
+            fees=fees,
             itemization_date=(delinquent_since or today) - timedelta(days=rng.randrange(30, 90)),
-            original_creditor=client.name, current_creditor=client.name,
+            original_creditor=client.name,
+            current_creditor=client.name,
             debt_type=DebtType.CONSUMER if is_consumer else DebtType.COMMERCIAL,
             opened_on=(delinquent_since or today) - timedelta(days=rng.randrange(200, 2000)),
-            due_on=delinquent_since, delinquent_since=delinquent_since,
-            charged_off_on=delinquent_since + timedelta(days=180) if delinquent_days > 200 else None,
-            interest_rate=Decimal(rng.choice(["0", "6", "9.5", "18"])), jurisdiction_country="US",
-            jurisdiction_state=state, placed_on=today - timedelta(days=rng.randrange(1, 400)),
-        )  # fmt: skip
+            due_on=delinquent_since,
+            delinquent_since=delinquent_since,
+            charged_off_on=charged_off,
+            interest_rate=Decimal(rng.choice(["0", "6", "9.5", "18"])),
+            jurisdiction_country="US",
+            jurisdiction_state=state,
+            placed_on=today - timedelta(days=rng.randrange(1, 400)),
+        )
         target = rng.choices(statuses, weights)[0]
         _ledger_history(rng, account, target, actor, today)
         if not reversal_done and target == S.ACTIVE and n > 10:
@@ -136,36 +164,71 @@ def seed_demo(*, accounts: int = 2000, today: date, seed: int = 2026) -> Organiz
 def _create_logins(org: Organization, viewer_client, actor: Principal) -> None:
     for login in LOGINS:
         user = User.objects.create_user(
-            username=login.username, password=DEMO_PASSWORD, email=f"{login.username}@demo.arrears.invalid",
-            is_staff=login.role == Role.ADMIN, is_superuser=login.role == Role.ADMIN,
-        )  # fmt: skip
-        membership_grant(organization=org, user=user, role=login.role, actor=actor,
-                         clients=[viewer_client] if login.role == Role.CLIENT_VIEWER else None)  # fmt: skip
+            username=login.username,
+            password=DEMO_PASSWORD,
+            email=f"{login.username}@demo.arrears.invalid",
+            is_staff=login.role == Role.ADMIN,
+            is_superuser=login.role == Role.ADMIN,
+        )
+        membership_grant(
+            organization=org,
+            user=user,
+            role=login.role,
+            actor=actor,
+            clients=[viewer_client] if login.role == Role.CLIENT_VIEWER else None,
+        )
 
 
 def _make_debtor(rng: random.Random, fake: Faker, org: Organization, actor: Principal) -> Debtor:
     state = rng.choice(list(STATES))
     first, last = fake.first_name(), fake.last_name()
     debtor = debtor_create(
-        organization_id=org.pk, actor=actor, first_name=first, last_name=last,
+        organization_id=org.pk,
+        actor=actor,
+        first_name=first,
+        last_name=last,
         date_of_birth=fake.date_of_birth(minimum_age=21, maximum_age=85),
         national_id=f"9{rng.randrange(10, 99)}-{rng.randrange(70, 99)}-{rng.randrange(1000, 9999)}",
-    )  # fmt: skip
+    )
     _, prefix, city = STATES[state]
-    contact_point_add(debtor=debtor, kind="address", actor=actor, label="home", line1=fake.street_address(),
-                      city=city, state=state, postal_code=f"{prefix}{rng.randrange(10, 99)}", country="US",
-                      is_primary=True)  # fmt: skip
-    mobile = contact_point_add(debtor=debtor, kind="phone", actor=actor, label="mobile", value=_phone(rng, state),
-                               is_primary=True)  # fmt: skip
+    contact_point_add(
+        debtor=debtor,
+        kind="address",
+        actor=actor,
+        label="home",
+        line1=fake.street_address(),
+        city=city,
+        state=state,
+        postal_code=f"{prefix}{rng.randrange(10, 99)}",
+        country="US",
+        is_primary=True,
+    )
+    mobile = contact_point_add(
+        debtor=debtor, kind="phone", actor=actor, label="mobile", value=_phone(rng, state), is_primary=True
+    )
     if rng.random() < 0.5:
-        consent_record(debtor=debtor, contact_point=mobile, channel="sms", kind="consent", granted=True,
-                       actor=actor, source="original creditor application")  # fmt: skip
+        consent_record(
+            debtor=debtor,
+            contact_point=mobile,
+            channel="sms",
+            kind="consent",
+            granted=True,
+            actor=actor,
+            source="original creditor application",
+        )
     if rng.random() < 0.3:
         # A phone from another state: the contact window must respect both zones.
-        contact_point_add(debtor=debtor, kind="phone", actor=actor, label=rng.choice(["home", "work"]),
-                          value=_phone(rng, rng.choice(list(STATES))))  # fmt: skip
+        contact_point_add(
+            debtor=debtor,
+            kind="phone",
+            actor=actor,
+            label=rng.choice(["home", "work"]),
+            value=_phone(rng, rng.choice(list(STATES))),
+        )
     if rng.random() < 0.7:
-        email = f"{first}.{last}{rng.randrange(100)}@{rng.choice(['example.com', 'example.net', 'example.org'])}"
+        email = (
+            f"{first}.{last}{rng.randrange(100)}@{rng.choice(['example.com', 'example.net', 'example.org'])}"
+        )
         contact_point_add(debtor=debtor, kind="email", actor=actor, label="personal", value=email)
     return debtor
 
@@ -181,9 +244,14 @@ def _ledger_history(rng: random.Random, account, target: str, actor: Principal, 
     if account.interest_rate and rng.random() < 0.6:
         accrued = (account.balance_principal * account.interest_rate / 100 / 12).quantize(Decimal("0.01"))
         if accrued:
-            ledger_post(account=account, entries=[EntrySpec(EntryKind.INTEREST, Bucket.INTEREST, accrued, "monthly interest")],
-                        effective_on=today - timedelta(days=rng.randrange(1, 30)), actor=actor,
-                        source=("demo", "interest"), event="ledger.interest_accrued")  # fmt: skip
+            ledger_post(
+                account=account,
+                entries=[EntrySpec(EntryKind.INTEREST, Bucket.INTEREST, accrued, "monthly interest")],
+                effective_on=today - timedelta(days=rng.randrange(1, 30)),
+                actor=actor,
+                source=("demo", "interest"),
+                event="ledger.interest_accrued",
+            )
             owed += accrued
     if target == S.PAID:
         _pay(account, owed + 0, actor, today - timedelta(days=rng.randrange(1, 60)))
@@ -191,14 +259,27 @@ def _ledger_history(rng: random.Random, account, target: str, actor: Principal, 
         paid = (owed * Decimal("0.6")).quantize(Decimal("0.01"))
         _pay(account, paid, actor, today - timedelta(days=rng.randrange(1, 60)))
         account.refresh_from_db()
-        writeoff = [EntrySpec(EntryKind.WRITE_OFF, b, -getattr(account, f"balance_{b}"), "settlement remainder")
-                    for b in ("principal", "interest", "fees", "costs") if getattr(account, f"balance_{b}") > 0]  # fmt: skip
+        writeoff = [
+            EntrySpec(EntryKind.WRITE_OFF, b, -getattr(account, f"balance_{b}"), "settlement remainder")
+            for b in ("principal", "interest", "fees", "costs")
+            if getattr(account, f"balance_{b}") > 0
+        ]
         if writeoff:
-            ledger_post(account=account, entries=writeoff, effective_on=today, actor=actor,
-                        source=("demo", "settlement"), event="ledger.written_off")  # fmt: skip
+            ledger_post(
+                account=account,
+                entries=writeoff,
+                effective_on=today,
+                actor=actor,
+                source=("demo", "settlement"),
+                event="ledger.written_off",
+            )
     elif target in (S.ON_PLAN, S.PROMISED, S.ACTIVE) and rng.random() < 0.5:
-        _pay(account, (owed * Decimal(rng.choice(["0.05", "0.1", "0.2"]))).quantize(Decimal("0.01")), actor,
-             today - timedelta(days=rng.randrange(1, 90)))  # fmt: skip
+        _pay(
+            account,
+            (owed * Decimal(rng.choice(["0.05", "0.1", "0.2"]))).quantize(Decimal("0.01")),
+            actor,
+            today - timedelta(days=rng.randrange(1, 90)),
+        )
 
 
 def _pay(account, amount: Decimal, actor: Principal, on: date) -> None:
@@ -211,8 +292,14 @@ def _pay(account, amount: Decimal, actor: Principal, on: date) -> None:
     if split.unapplied:
         specs.append(EntrySpec(EntryKind.PAYMENT, Bucket.CREDIT, split.unapplied, "overpayment"))
     if specs:
-        ledger_post(account=account, entries=specs, effective_on=on, actor=actor, source=("demo", "payment"),
-                    event="ledger.payment_posted")  # fmt: skip
+        ledger_post(
+            account=account,
+            entries=specs,
+            effective_on=on,
+            actor=actor,
+            source=("demo", "payment"),
+            event="ledger.payment_posted",
+        )
         type(account).objects.filter(pk=account.pk).update(last_payment_on=on, last_payment_amount=amount)
 
 
@@ -221,5 +308,9 @@ def _payment_then_reversal(account, actor: Principal, today: date) -> None:
     before = set(LedgerEntry.objects.filter(account=account).values_list("pk", flat=True))
     _pay(account, Decimal("150.00"), actor, today - timedelta(days=12))
     posted = list(LedgerEntry.objects.filter(account=account).exclude(pk__in=before))
-    ledger_reverse(entries=posted, actor=actor, reason="NSF: payment returned by the bank",
-                   effective_on=today - timedelta(days=8))  # fmt: skip
+    ledger_reverse(
+        entries=posted,
+        actor=actor,
+        reason="NSF: payment returned by the bank",
+        effective_on=today - timedelta(days=8),
+    )

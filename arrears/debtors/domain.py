@@ -56,8 +56,9 @@ def normalize_email(raw: str) -> str:
     return text
 
 
-def address_line(*, line1: str, line2: str = "", city: str = "", state: str = "", postal_code: str = "",
-                 country: str = "") -> str:  # fmt: skip
+def address_line(
+    *, line1: str, line2: str = "", city: str = "", state: str = "", postal_code: str = "", country: str = ""
+) -> str:
     head = ", ".join(p.strip() for p in (line1, line2, city) if p and p.strip())
     tail = " ".join(p.strip() for p in (state, postal_code) if p and p.strip())
     parts = [p for p in (head, tail, country.strip()) if p]

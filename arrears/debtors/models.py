@@ -3,7 +3,15 @@ from django.db import models
 from arrears.core import crypto
 from arrears.core.models import OrgScoped, TimeStamped
 
-from .choices import Channel, ConsentKind, ContactKind, ContactLabel, ContactStatus, DebtorKind, DoNotContactReason
+from .choices import (
+    Channel,
+    ConsentKind,
+    ContactKind,
+    ContactLabel,
+    ContactStatus,
+    DebtorKind,
+    DoNotContactReason,
+)
 
 
 class Debtor(OrgScoped, TimeStamped):
@@ -39,7 +47,9 @@ class Debtor(OrgScoped, TimeStamped):
     def display_name(self) -> str:
         if self.kind == DebtorKind.COMPANY and self.company_name:
             return self.company_name
-        return " ".join(p for p in (self.first_name, self.middle_name, self.last_name) if p) or self.company_name
+        return (
+            " ".join(p for p in (self.first_name, self.middle_name, self.last_name) if p) or self.company_name
+        )
 
     @property
     def national_id_masked(self) -> str:

@@ -11,7 +11,14 @@ from arrears.core.errors import ArrearsError
 from arrears.tenancy.domain import Principal
 
 from .choices import ConsentKind, ContactKind, ContactLabel, ContactStatus, DebtorKind
-from .domain import InvalidContact, address_line, name_key, national_id_digits, normalize_email, normalize_phone
+from .domain import (
+    InvalidContact,
+    address_line,
+    name_key,
+    national_id_digits,
+    normalize_email,
+    normalize_phone,
+)
 from .errors import DebtorError
 from .models import ConsentRecord, ContactPoint, Debtor
 
@@ -58,8 +65,13 @@ def debtor_create(
         timezone=timezone,
         **national_id_fields(national_id),
     )
-    audit_record(actor=actor, event="debtor.created", subject_type="debtor", subject_id=debtor.pk,
-                 data={"kind": kind, "has_national_id": bool(national_id)})  # fmt: skip
+    audit_record(
+        actor=actor,
+        event="debtor.created",
+        subject_type="debtor",
+        subject_id=debtor.pk,
+        data={"kind": kind, "has_national_id": bool(national_id)},
+    )
     return debtor
 
 
@@ -89,8 +101,9 @@ def contact_point_add(
         elif kind == ContactKind.ADDRESS:
             if not line1:
                 raise InvalidContact("an address needs at least its first line")
-            value = address_line(line1=line1, line2=line2, city=city, state=state, postal_code=postal_code,
-                                 country=country)  # fmt: skip
+            value = address_line(
+                line1=line1, line2=line2, city=city, state=state, postal_code=postal_code, country=country
+            )
         else:
             raise InvalidContact(f"unknown contact kind {kind!r}")
     except InvalidContact as exc:
@@ -98,14 +111,30 @@ def contact_point_add(
     try:
         with transaction.atomic():
             point = ContactPoint.objects.create(
-                organization_id=debtor.organization_id, debtor=debtor, kind=kind, label=label, value=value,
-                line1=line1, line2=line2, city=city, state=state.upper(), postal_code=postal_code,
-                country=country.upper(), status=ContactStatus.UNVERIFIED, source=source, is_primary=is_primary,
-            )  # fmt: skip
+                organization_id=debtor.organization_id,
+                debtor=debtor,
+                kind=kind,
+                label=label,
+                value=value,
+                line1=line1,
+                line2=line2,
+                city=city,
+                state=state.upper(),
+                postal_code=postal_code,
+                country=country.upper(),
+                status=ContactStatus.UNVERIFIED,
+                source=source,
+                is_primary=is_primary,
+            )
     except IntegrityError:
         return ContactPoint.objects.get(debtor=debtor, kind=kind, value=value)
-    audit_record(actor=actor, event="contact_point.added", subject_type="debtor", subject_id=debtor.pk,
-                 data={"contact_point": point.pk, "kind": kind, "label": label})  # fmt: skip
+    audit_record(
+        actor=actor,
+        event="contact_point.added",
+        subject_type="debtor",
+        subject_id=debtor.pk,
+        data={"contact_point": point.pk, "kind": kind, "label": label},
+    )
     return point
 
 
@@ -125,12 +154,23 @@ def consent_record(
     if kind not in ConsentKind.values:
         raise ArrearsError(DebtorError.INVALID_CONTACT, f"unknown consent kind {kind!r}")
     record = ConsentRecord.objects.create(
-        organization_id=debtor.organization_id, debtor=debtor, contact_point=contact_point, channel=channel,
-        kind=kind, granted=granted, recorded_at=at or utcnow(), source=source, note=note,
-    )  # fmt: skip
-    audit_record(actor=actor, event=f"consent.{kind}.{'granted' if granted else 'revoked'}", subject_type="debtor",
-                 subject_id=debtor.pk, data={"channel": channel, "contact_point": contact_point and contact_point.pk,
-                                             "source": source})  # fmt: skip
+        organization_id=debtor.organization_id,
+        debtor=debtor,
+        contact_point=contact_point,
+        channel=channel,
+        kind=kind,
+        granted=granted,
+        recorded_at=at or utcnow(),
+        source=source,
+        note=note,
+    )
+    audit_record(
+        actor=actor,
+        event=f"consent.{kind}.{'granted' if granted else 'revoked'}",
+        subject_type="debtor",
+        subject_id=debtor.pk,
+        data={"channel": channel, "contact_point": contact_point and contact_point.pk, "source": source},
+    )
     return record
 
 

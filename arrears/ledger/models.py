@@ -19,7 +19,9 @@ class LedgerEntry(AppendOnly):
     currency = models.CharField(max_length=3)
     effective_on = models.DateField()
     posted_at = models.DateTimeField()
-    actor_user = models.ForeignKey("tenancy.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    actor_user = models.ForeignKey(
+        "tenancy.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     actor_label = models.CharField(max_length=200, blank=True)
     # Entries written together (the parts of one payment) share a batch id.
     batch = models.UUIDField(default=uuid.uuid4, db_index=True)

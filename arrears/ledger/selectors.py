@@ -24,7 +24,9 @@ def ledger_balances(*, account: Account) -> dict[str, Decimal]:
 
 
 def ledger_entries(*, account: Account) -> QuerySet[LedgerEntry]:
-    return LedgerEntry.objects.filter(account=account).select_related("reverses").order_by("-posted_at", "-id")
+    return (
+        LedgerEntry.objects.filter(account=account).select_related("reverses").order_by("-posted_at", "-id")
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,10 +56,14 @@ def ledger_cache_mismatches(*, organization_id: int | None = None) -> Iterator[C
             ledger = sums.get((acc["id"], bucket), Decimal(0))
             if acc[field] != ledger:
                 cur = acc["currency"]
-                yield CacheMismatch(acc["id"], acc["reference"], cur, bucket, quantize(acc[field], cur), quantize(ledger, cur))
+                yield CacheMismatch(
+                    acc["id"], acc["reference"], cur, bucket, quantize(acc[field], cur), quantize(ledger, cur)
+                )
 
 
-def ledger_entries_for_source(*, source_type: str, source_id: str, kind: str | None = None) -> list[LedgerEntry]:
+def ledger_entries_for_source(
+    *, source_type: str, source_id: str, kind: str | None = None
+) -> list[LedgerEntry]:
     """The entries a source wrote, e.g. ("payment", "42"): what a reversal of that source must undo."""
     qs = LedgerEntry.objects.filter(source_type=source_type, source_id=source_id)
     if kind:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -22,7 +23,7 @@ from .domain import LedgerRuleError, check_entry
 from .errors import LedgerError
 from .models import LedgerEntry
 
-CACHE_FIELD = {
+CACHE_FIELD: dict[str, str] = {
     Bucket.PRINCIPAL: "balance_principal",
     Bucket.INTEREST: "balance_interest",
     Bucket.FEES: "balance_fees",
@@ -77,7 +78,7 @@ def _write(
             )
         )
         deltas[CACHE_FIELD[spec.bucket]] = deltas.get(CACHE_FIELD[spec.bucket], Decimal(0)) + amount
-    batch = rows[0].batch if rows else None
+    batch = uuid.uuid4()
     for row in rows:
         row.batch = batch
     created = LedgerEntry.objects.bulk_create(rows)

@@ -37,7 +37,9 @@ def organization_resolve(*, slug: str | None) -> Organization:
             raise NotFound(TenancyError.ORG_NOT_FOUND, f"no organization with slug {slug!r}") from None
     orgs = list(Organization.objects.order_by("id")[:2])
     if not orgs:
-        raise NotFound(TenancyError.ORG_NOT_FOUND, "no organization exists yet: run `arrears org create` first")
+        raise NotFound(
+            TenancyError.ORG_NOT_FOUND, "no organization exists yet: run `arrears org create` first"
+        )
     if len(orgs) > 1:
         raise ArrearsError(TenancyError.ORG_AMBIGUOUS, "several organizations exist: name one with --org")
     return orgs[0]

@@ -19,7 +19,9 @@ def organization_create(
     *, slug: str, name: str, kind: str, currency: str, country: str, timezone: str, actor_label: str = "cli"
 ) -> Organization:
     if kind not in OrganizationKind.values:
-        raise ArrearsError(TenancyError.INVALID_KIND, f"kind must be one of {', '.join(OrganizationKind.values)}")
+        raise ArrearsError(
+            TenancyError.INVALID_KIND, f"kind must be one of {', '.join(OrganizationKind.values)}"
+        )
     if not is_currency_code(currency):
         raise ArrearsError(TenancyError.INVALID_CURRENCY, f"not an ISO 4217 currency code: {currency!r}")
     if len(country) != 2 or not country.isalpha() or not country.isupper():
@@ -32,11 +34,22 @@ def organization_create(
         raise Conflict(TenancyError.SLUG_TAKEN, f"an organization with slug {slug!r} exists")
     mode = CollectionMode.AGENCY if kind == OrganizationKind.AGENCY else CollectionMode.FIRST_PARTY
     org = Organization.objects.create(
-        slug=slug, name=name, kind=kind, collection_mode=mode, currency=currency, country=country, timezone=timezone
+        slug=slug,
+        name=name,
+        kind=kind,
+        collection_mode=mode,
+        currency=currency,
+        country=country,
+        timezone=timezone,
     )
     actor = system_principal(org.pk, actor_label)
-    audit_record(actor=actor, event="organization.created", subject_type="organization", subject_id=org.pk,
-                 data={"slug": slug, "kind": kind, "currency": currency})  # fmt: skip
+    audit_record(
+        actor=actor,
+        event="organization.created",
+        subject_type="organization",
+        subject_id=org.pk,
+        data={"slug": slug, "kind": kind, "currency": currency},
+    )
     if kind == OrganizationKind.BUSINESS:
         # A business collects its own invoices: its one client is itself.
         client_create(organization=org, code="self", name=name, is_self=True, actor=actor)
@@ -51,21 +64,40 @@ def client_create(
         with transaction.atomic():
             client = Client.objects.create(organization=organization, code=code, name=name, is_self=is_self)
     except IntegrityError as exc:
-        raise Conflict(TenancyError.CLIENT_CODE_TAKEN, f"client code {code!r} exists in {organization.slug}") from exc
-    audit_record(actor=actor, event="client.created", subject_type="client", subject_id=client.pk,
-                 data={"code": code, "name": name})  # fmt: skip
+        raise Conflict(
+            TenancyError.CLIENT_CODE_TAKEN, f"client code {code!r} exists in {organization.slug}"
+        ) from exc
+    audit_record(
+        actor=actor,
+        event="client.created",
+        subject_type="client",
+        subject_id=client.pk,
+        data={"code": code, "name": name},
+    )
     return client
 
 
 @transaction.atomic
 def membership_grant(
-    *, organization: Organization, user: User, role: str, actor: Principal, clients: list[Client] | None = None
+    *,
+    organization: Organization,
+    user: User,
+    role: str,
+    actor: Principal,
+    clients: list[Client] | None = None,
 ) -> Membership:
     if role not in Role.values:
         raise ArrearsError(TenancyError.NOT_A_MEMBER, f"role must be one of {', '.join(Role.values)}")
-    membership, _ = Membership.objects.update_or_create(organization=organization, user=user, defaults={"role": role})
+    membership, _ = Membership.objects.update_or_create(
+        organization=organization, user=user, defaults={"role": role}
+    )
     if clients is not None:
         membership.clients.set(clients)
-    audit_record(actor=actor, event="membership.granted", subject_type="user", subject_id=user.pk,
-                 data={"role": role, "clients": [c.code for c in clients or []]})  # fmt: skip
+    audit_record(
+        actor=actor,
+        event="membership.granted",
+        subject_type="user",
+        subject_id=user.pk,
+        data={"role": role, "clients": [c.code for c in clients or []]},
+    )
     return membership

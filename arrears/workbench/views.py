@@ -5,7 +5,8 @@ from django.shortcuts import render
 
 from arrears.accounts.choices import AccountStatus, AgingBucket
 from arrears.accounts.domain import aging_bucket, days_past_due
-from arrears.accounts.selectors import account_get, account_list as select_accounts
+from arrears.accounts.selectors import account_get
+from arrears.accounts.selectors import account_list as select_accounts
 from arrears.audit.selectors import audit_list_for_account
 from arrears.core.clock import utcnow
 from arrears.debtors.selectors import debtors_for_account
@@ -40,7 +41,7 @@ def account_list(request: HttpRequest, principal: Principal) -> HttpResponse:
         aging=aging,
         as_of=today,
     )
-    # No COUNT(*): on millions of rows it costs more than the page. One extra row says if there is a next page.
+    # No COUNT(*): on millions of rows it costs more than the page. One extra row tells if there is more.
     window = list(qs[(page - 1) * PAGE_SIZE : page * PAGE_SIZE + 1])
     rows = [
         {
@@ -61,7 +62,12 @@ def account_list(request: HttpRequest, principal: Principal) -> HttpResponse:
         "clients": clients,
         "statuses": AccountStatus.choices,
         "buckets": AgingBucket.choices,
-        "filters": {"q": params.get("q", ""), "client": params.get("client", ""), "status": status, "aging": aging},
+        "filters": {
+            "q": params.get("q", ""),
+            "client": params.get("client", ""),
+            "status": status,
+            "aging": aging,
+        },
         "principal": principal,
     }
     template = "workbench/_account_rows.html" if request.htmx and request.htmx.target == "results" else None

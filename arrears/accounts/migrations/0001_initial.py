@@ -4,53 +4,120 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Account',
+            name="Account",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('reference', models.CharField(max_length=100, verbose_name="client's account reference")),
-                ('original_creditor', models.CharField(blank=True, max_length=200)),
-                ('current_creditor', models.CharField(blank=True, max_length=200)),
-                ('invoice_number', models.CharField(blank=True, max_length=100)),
-                ('debt_type', models.CharField(choices=[('consumer', 'Consumer'), ('commercial', 'Commercial')], default='consumer', max_length=12)),
-                ('currency', models.CharField(max_length=3)),
-                ('opened_on', models.DateField(blank=True, null=True)),
-                ('due_on', models.DateField(blank=True, null=True)),
-                ('delinquent_since', models.DateField(blank=True, db_index=True, null=True)),
-                ('charged_off_on', models.DateField(blank=True, null=True)),
-                ('last_payment_on', models.DateField(blank=True, null=True)),
-                ('last_payment_amount', models.DecimalField(blank=True, decimal_places=4, max_digits=19, null=True)),
-                ('itemization_date', models.DateField(blank=True, null=True)),
-                ('interest_rate', models.DecimalField(decimal_places=4, default=0, max_digits=7, verbose_name='annual interest rate, %')),
-                ('interest_basis', models.CharField(choices=[('actual_365', 'Actual/365'), ('thirty_360', '30/360')], default='actual_365', max_length=12)),
-                ('jurisdiction_country', models.CharField(default='US', max_length=2)),
-                ('jurisdiction_state', models.CharField(blank=True, max_length=3)),
-                ('status', models.CharField(choices=[('new', 'New'), ('active', 'Active'), ('promised', 'Promise to pay'), ('on_plan', 'On payment plan'), ('settled', 'Settled'), ('paid', 'Paid in full'), ('disputed', 'Disputed'), ('on_hold', 'On hold'), ('legal', 'Legal'), ('closed', 'Closed'), ('recalled', 'Recalled')], db_index=True, default='new', max_length=12)),
-                ('status_changed_at', models.DateTimeField(blank=True, null=True)),
-                ('allocation_order', models.CharField(choices=[('fees_first', 'Fees, costs, interest, then principal'), ('principal_first', 'Principal, interest, fees, then costs')], default='fees_first', max_length=20)),
-                ('placed_on', models.DateField(blank=True, null=True)),
-                ('notes', models.TextField(blank=True)),
-                ('balance_principal', models.DecimalField(decimal_places=4, default=0, max_digits=19)),
-                ('balance_interest', models.DecimalField(decimal_places=4, default=0, max_digits=19)),
-                ('balance_fees', models.DecimalField(decimal_places=4, default=0, max_digits=19)),
-                ('balance_costs', models.DecimalField(decimal_places=4, default=0, max_digits=19)),
-                ('balance_credit', models.DecimalField(decimal_places=4, default=0, max_digits=19)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("reference", models.CharField(max_length=100, verbose_name="client's account reference")),
+                ("original_creditor", models.CharField(blank=True, max_length=200)),
+                ("current_creditor", models.CharField(blank=True, max_length=200)),
+                ("invoice_number", models.CharField(blank=True, max_length=100)),
+                (
+                    "debt_type",
+                    models.CharField(
+                        choices=[("consumer", "Consumer"), ("commercial", "Commercial")],
+                        default="consumer",
+                        max_length=12,
+                    ),
+                ),
+                ("currency", models.CharField(max_length=3)),
+                ("opened_on", models.DateField(blank=True, null=True)),
+                ("due_on", models.DateField(blank=True, null=True)),
+                ("delinquent_since", models.DateField(blank=True, db_index=True, null=True)),
+                ("charged_off_on", models.DateField(blank=True, null=True)),
+                ("last_payment_on", models.DateField(blank=True, null=True)),
+                (
+                    "last_payment_amount",
+                    models.DecimalField(blank=True, decimal_places=4, max_digits=19, null=True),
+                ),
+                ("itemization_date", models.DateField(blank=True, null=True)),
+                (
+                    "interest_rate",
+                    models.DecimalField(
+                        decimal_places=4, default=0, max_digits=7, verbose_name="annual interest rate, %"
+                    ),
+                ),
+                (
+                    "interest_basis",
+                    models.CharField(
+                        choices=[("actual_365", "Actual/365"), ("thirty_360", "30/360")],
+                        default="actual_365",
+                        max_length=12,
+                    ),
+                ),
+                ("jurisdiction_country", models.CharField(default="US", max_length=2)),
+                ("jurisdiction_state", models.CharField(blank=True, max_length=3)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("new", "New"),
+                            ("active", "Active"),
+                            ("promised", "Promise to pay"),
+                            ("on_plan", "On payment plan"),
+                            ("settled", "Settled"),
+                            ("paid", "Paid in full"),
+                            ("disputed", "Disputed"),
+                            ("on_hold", "On hold"),
+                            ("legal", "Legal"),
+                            ("closed", "Closed"),
+                            ("recalled", "Recalled"),
+                        ],
+                        db_index=True,
+                        default="new",
+                        max_length=12,
+                    ),
+                ),
+                ("status_changed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "allocation_order",
+                    models.CharField(
+                        choices=[
+                            ("fees_first", "Fees, costs, interest, then principal"),
+                            ("principal_first", "Principal, interest, fees, then costs"),
+                        ],
+                        default="fees_first",
+                        max_length=20,
+                    ),
+                ),
+                ("placed_on", models.DateField(blank=True, null=True)),
+                ("notes", models.TextField(blank=True)),
+                ("balance_principal", models.DecimalField(decimal_places=4, default=0, max_digits=19)),
+                ("balance_interest", models.DecimalField(decimal_places=4, default=0, max_digits=19)),
+                ("balance_fees", models.DecimalField(decimal_places=4, default=0, max_digits=19)),
+                ("balance_costs", models.DecimalField(decimal_places=4, default=0, max_digits=19)),
+                ("balance_credit", models.DecimalField(decimal_places=4, default=0, max_digits=19)),
             ],
         ),
         migrations.CreateModel(
-            name='AccountDebtor',
+            name="AccountDebtor",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('primary', 'Primary'), ('co_debtor', 'Co-debtor')], default='primary', max_length=10)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[("primary", "Primary"), ("co_debtor", "Co-debtor")],
+                        default="primary",
+                        max_length=10,
+                    ),
+                ),
             ],
         ),
     ]

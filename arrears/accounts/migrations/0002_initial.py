@@ -5,60 +5,75 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('debtors', '0001_initial'),
-        ('tenancy', '0001_initial'),
+        ("accounts", "0001_initial"),
+        ("debtors", "0001_initial"),
+        ("tenancy", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='account',
-            name='client',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='accounts', to='tenancy.client'),
+            model_name="account",
+            name="client",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="accounts", to="tenancy.client"
+            ),
         ),
         migrations.AddField(
-            model_name='account',
-            name='organization',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenancy.organization'),
+            model_name="account",
+            name="organization",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="+", to="tenancy.organization"
+            ),
         ),
         migrations.AddField(
-            model_name='accountdebtor',
-            name='account',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='account_debtors', to='accounts.account'),
+            model_name="accountdebtor",
+            name="account",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="account_debtors",
+                to="accounts.account",
+            ),
         ),
         migrations.AddField(
-            model_name='accountdebtor',
-            name='debtor',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='account_links', to='debtors.debtor'),
+            model_name="accountdebtor",
+            name="debtor",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="account_links", to="debtors.debtor"
+            ),
         ),
         migrations.AddField(
-            model_name='accountdebtor',
-            name='organization',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenancy.organization'),
+            model_name="accountdebtor",
+            name="organization",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="+", to="tenancy.organization"
+            ),
         ),
         migrations.AddField(
-            model_name='account',
-            name='debtors',
-            field=models.ManyToManyField(related_name='accounts', through='accounts.AccountDebtor', to='debtors.debtor'),
+            model_name="account",
+            name="debtors",
+            field=models.ManyToManyField(
+                related_name="accounts", through="accounts.AccountDebtor", to="debtors.debtor"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='accountdebtor',
-            constraint=models.UniqueConstraint(fields=('account', 'debtor'), name='account_debtor_unique'),
+            model_name="accountdebtor",
+            constraint=models.UniqueConstraint(fields=("account", "debtor"), name="account_debtor_unique"),
         ),
         migrations.AddIndex(
-            model_name='account',
-            index=models.Index(fields=['organization', 'status'], name='accounts_ac_organiz_c5ce21_idx'),
+            model_name="account",
+            index=models.Index(fields=["organization", "status"], name="accounts_ac_organiz_c5ce21_idx"),
         ),
         migrations.AddIndex(
-            model_name='account',
-            index=models.Index(fields=['organization', 'reference'], name='accounts_ac_organiz_57b99f_idx'),
+            model_name="account",
+            index=models.Index(fields=["organization", "reference"], name="accounts_ac_organiz_57b99f_idx"),
         ),
         migrations.AddConstraint(
-            model_name='account',
-            constraint=models.UniqueConstraint(fields=('client', 'reference'), name='account_reference_unique'),
+            model_name="account",
+            constraint=models.UniqueConstraint(
+                fields=("client", "reference"), name="account_reference_unique"
+            ),
         ),
     ]

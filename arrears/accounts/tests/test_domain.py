@@ -20,15 +20,22 @@ AS_OF = date(2026, 11, 23)
     ("days", "bucket"),
     [
         (0, AgingBucket.CURRENT),
-        (1, AgingBucket.D1_30), (30, AgingBucket.D1_30),
-        (31, AgingBucket.D31_60), (60, AgingBucket.D31_60),
-        (61, AgingBucket.D61_90), (90, AgingBucket.D61_90),
-        (91, AgingBucket.D91_120), (120, AgingBucket.D91_120),
-        (121, AgingBucket.D121_180), (180, AgingBucket.D121_180),
-        (181, AgingBucket.D181_365), (365, AgingBucket.D181_365),
-        (366, AgingBucket.D365_PLUS), (4000, AgingBucket.D365_PLUS),
+        (1, AgingBucket.D1_30),
+        (30, AgingBucket.D1_30),
+        (31, AgingBucket.D31_60),
+        (60, AgingBucket.D31_60),
+        (61, AgingBucket.D61_90),
+        (90, AgingBucket.D61_90),
+        (91, AgingBucket.D91_120),
+        (120, AgingBucket.D91_120),
+        (121, AgingBucket.D121_180),
+        (180, AgingBucket.D121_180),
+        (181, AgingBucket.D181_365),
+        (365, AgingBucket.D181_365),
+        (366, AgingBucket.D365_PLUS),
+        (4000, AgingBucket.D365_PLUS),
     ],
-)  # fmt: skip
+)
 def test_aging_bucket_boundaries(days, bucket):
     # Day 1 of delinquency is the delinquency date itself.
     delinquent_since = AS_OF - timedelta(days=days - 1) if days else None
@@ -53,7 +60,13 @@ def test_delinquent_range_agrees_with_bucket(bucket):
 
 @pytest.mark.parametrize(
     ("current", "target"),
-    [(S.RECALLED, S.ACTIVE), (S.PAID, S.PROMISED), (S.NEW, S.LEGAL), (S.CLOSED, S.PAID), (S.SETTLED, S.ON_PLAN)],
+    [
+        (S.RECALLED, S.ACTIVE),
+        (S.PAID, S.PROMISED),
+        (S.NEW, S.LEGAL),
+        (S.CLOSED, S.PAID),
+        (S.SETTLED, S.ON_PLAN),
+    ],
 )
 def test_illegal_transitions_are_refused_with_the_allowed_moves_named(current, target):
     with pytest.raises(IllegalTransition) as err:

@@ -26,7 +26,9 @@ def test_editing_a_row_in_the_database_is_detected(org, system):
     target = AuditEvent.objects.filter(organization=org, event="note.added").order_by("seq")[2]
 
     with connection.cursor() as cur:  # bypass the ORM's append-only guard, as an attacker would
-        cur.execute(f"UPDATE {AuditEvent._meta.db_table} SET data = %s WHERE id = %s", ['{"n": 999}', target.pk])
+        cur.execute(
+            f"UPDATE {AuditEvent._meta.db_table} SET data = %s WHERE id = %s", ['{"n": 999}', target.pk]
+        )
 
     report = audit_chain_verify(organization_id=org.pk)
     assert not report.ok
@@ -73,8 +75,17 @@ def test_any_single_change_breaks_verification(payloads, data):
     rows, prev = [], GENESIS
     at = datetime(2026, 1, 1).astimezone()
     for i, payload in enumerate(payloads, start=1):
-        fields = {"organization_id": 1, "seq": i, "at": at + timedelta(seconds=i), "actor": "a", "event": "e",
-                  "subject_type": "s", "subject_id": str(i), "account_id": None, "data": payload}  # fmt: skip
+        fields = {
+            "organization_id": 1,
+            "seq": i,
+            "at": at + timedelta(seconds=i),
+            "actor": "a",
+            "event": "e",
+            "subject_type": "s",
+            "subject_id": str(i),
+            "account_id": None,
+            "data": payload,
+        }
         digest = event_hash(**fields, prev_hash=prev)
         rows.append(ChainRow(seq=i, hash_fields=fields, prev_hash=prev, hash=digest))
         prev = digest

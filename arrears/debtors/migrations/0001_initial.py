@@ -4,67 +4,158 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='ConsentRecord',
+            name="ConsentRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('channel', models.CharField(choices=[('call', 'Call'), ('sms', 'SMS'), ('email', 'Email'), ('letter', 'Letter'), ('voicemail', 'Voicemail'), ('visit', 'Visit')], max_length=10)),
-                ('kind', models.CharField(choices=[('consent', 'Consent to contact'), ('opt_out', 'Opt-out')], max_length=10)),
-                ('granted', models.BooleanField()),
-                ('recorded_at', models.DateTimeField()),
-                ('source', models.CharField(blank=True, max_length=100)),
-                ('note', models.TextField(blank=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[
+                            ("call", "Call"),
+                            ("sms", "SMS"),
+                            ("email", "Email"),
+                            ("letter", "Letter"),
+                            ("voicemail", "Voicemail"),
+                            ("visit", "Visit"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("consent", "Consent to contact"), ("opt_out", "Opt-out")], max_length=10
+                    ),
+                ),
+                ("granted", models.BooleanField()),
+                ("recorded_at", models.DateTimeField()),
+                ("source", models.CharField(blank=True, max_length=100)),
+                ("note", models.TextField(blank=True)),
             ],
         ),
         migrations.CreateModel(
-            name='ContactPoint',
+            name="ContactPoint",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('kind', models.CharField(choices=[('phone', 'Phone'), ('email', 'Email'), ('address', 'Postal address')], max_length=10)),
-                ('label', models.CharField(choices=[('mobile', 'Mobile'), ('home', 'Home'), ('work', 'Work'), ('personal', 'Personal'), ('other', 'Other')], default='other', max_length=10)),
-                ('value', models.CharField(db_index=True, max_length=320)),
-                ('line1', models.CharField(blank=True, max_length=200)),
-                ('line2', models.CharField(blank=True, max_length=200)),
-                ('city', models.CharField(blank=True, max_length=100)),
-                ('state', models.CharField(blank=True, max_length=50)),
-                ('postal_code', models.CharField(blank=True, db_index=True, max_length=20)),
-                ('country', models.CharField(blank=True, max_length=2)),
-                ('status', models.CharField(choices=[('valid', 'Valid'), ('unverified', 'Unverified'), ('invalid', 'Invalid'), ('undeliverable', 'Undeliverable'), ('wrong_party', 'Wrong party')], default='unverified', max_length=20)),
-                ('is_primary', models.BooleanField(default=False)),
-                ('source', models.CharField(blank=True, max_length=60)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("phone", "Phone"), ("email", "Email"), ("address", "Postal address")],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "label",
+                    models.CharField(
+                        choices=[
+                            ("mobile", "Mobile"),
+                            ("home", "Home"),
+                            ("work", "Work"),
+                            ("personal", "Personal"),
+                            ("other", "Other"),
+                        ],
+                        default="other",
+                        max_length=10,
+                    ),
+                ),
+                ("value", models.CharField(db_index=True, max_length=320)),
+                ("line1", models.CharField(blank=True, max_length=200)),
+                ("line2", models.CharField(blank=True, max_length=200)),
+                ("city", models.CharField(blank=True, max_length=100)),
+                ("state", models.CharField(blank=True, max_length=50)),
+                ("postal_code", models.CharField(blank=True, db_index=True, max_length=20)),
+                ("country", models.CharField(blank=True, max_length=2)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("valid", "Valid"),
+                            ("unverified", "Unverified"),
+                            ("invalid", "Invalid"),
+                            ("undeliverable", "Undeliverable"),
+                            ("wrong_party", "Wrong party"),
+                        ],
+                        default="unverified",
+                        max_length=20,
+                    ),
+                ),
+                ("is_primary", models.BooleanField(default=False)),
+                ("source", models.CharField(blank=True, max_length=60)),
             ],
         ),
         migrations.CreateModel(
-            name='Debtor',
+            name="Debtor",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('kind', models.CharField(choices=[('person', 'Person'), ('company', 'Company')], default='person', max_length=10)),
-                ('ref', models.CharField(blank=True, db_index=True, max_length=100, verbose_name='debtor reference')),
-                ('first_name', models.CharField(blank=True, max_length=100)),
-                ('middle_name', models.CharField(blank=True, max_length=100)),
-                ('last_name', models.CharField(blank=True, max_length=100)),
-                ('company_name', models.CharField(blank=True, max_length=200)),
-                ('name_key', models.CharField(db_index=True, editable=False, max_length=300)),
-                ('date_of_birth', models.DateField(blank=True, null=True)),
-                ('national_id_encrypted', models.TextField(blank=True, editable=False)),
-                ('national_id_hash', models.CharField(blank=True, db_index=True, editable=False, max_length=64)),
-                ('national_id_last4', models.CharField(blank=True, editable=False, max_length=4)),
-                ('timezone', models.CharField(blank=True, max_length=64)),
-                ('language', models.CharField(default='en', max_length=10)),
-                ('inconvenient_times', models.JSONField(blank=True, default=list)),
-                ('do_not_contact', models.BooleanField(default=False)),
-                ('do_not_contact_reason', models.CharField(blank=True, choices=[('requested', 'Debtor asked not to be contacted'), ('deceased', 'Deceased'), ('fraud', 'Identity theft or fraud claim'), ('legal', 'Legal instruction'), ('other', 'Other')], max_length=20)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("person", "Person"), ("company", "Company")],
+                        default="person",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "ref",
+                    models.CharField(
+                        blank=True, db_index=True, max_length=100, verbose_name="debtor reference"
+                    ),
+                ),
+                ("first_name", models.CharField(blank=True, max_length=100)),
+                ("middle_name", models.CharField(blank=True, max_length=100)),
+                ("last_name", models.CharField(blank=True, max_length=100)),
+                ("company_name", models.CharField(blank=True, max_length=200)),
+                ("name_key", models.CharField(db_index=True, editable=False, max_length=300)),
+                ("date_of_birth", models.DateField(blank=True, null=True)),
+                ("national_id_encrypted", models.TextField(blank=True, editable=False)),
+                (
+                    "national_id_hash",
+                    models.CharField(blank=True, db_index=True, editable=False, max_length=64),
+                ),
+                ("national_id_last4", models.CharField(blank=True, editable=False, max_length=4)),
+                ("timezone", models.CharField(blank=True, max_length=64)),
+                ("language", models.CharField(default="en", max_length=10)),
+                ("inconvenient_times", models.JSONField(blank=True, default=list)),
+                ("do_not_contact", models.BooleanField(default=False)),
+                (
+                    "do_not_contact_reason",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("requested", "Debtor asked not to be contacted"),
+                            ("deceased", "Deceased"),
+                            ("fraud", "Identity theft or fraud claim"),
+                            ("legal", "Legal instruction"),
+                            ("other", "Other"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
             ],
         ),
     ]

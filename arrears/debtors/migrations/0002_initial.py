@@ -5,60 +5,89 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('debtors', '0001_initial'),
-        ('tenancy', '0001_initial'),
+        ("debtors", "0001_initial"),
+        ("tenancy", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='consentrecord',
-            name='organization',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenancy.organization'),
+            model_name="consentrecord",
+            name="organization",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="+", to="tenancy.organization"
+            ),
         ),
         migrations.AddField(
-            model_name='contactpoint',
-            name='organization',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenancy.organization'),
+            model_name="contactpoint",
+            name="organization",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="+", to="tenancy.organization"
+            ),
         ),
         migrations.AddField(
-            model_name='consentrecord',
-            name='contact_point',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='consents', to='debtors.contactpoint'),
+            model_name="consentrecord",
+            name="contact_point",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="consents",
+                to="debtors.contactpoint",
+            ),
         ),
         migrations.AddField(
-            model_name='debtor',
-            name='merged_into',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='debtors.debtor'),
+            model_name="debtor",
+            name="merged_into",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="debtors.debtor",
+            ),
         ),
         migrations.AddField(
-            model_name='debtor',
-            name='organization',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenancy.organization'),
+            model_name="debtor",
+            name="organization",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="+", to="tenancy.organization"
+            ),
         ),
         migrations.AddField(
-            model_name='contactpoint',
-            name='debtor',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='contact_points', to='debtors.debtor'),
+            model_name="contactpoint",
+            name="debtor",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="contact_points",
+                to="debtors.debtor",
+            ),
         ),
         migrations.AddField(
-            model_name='consentrecord',
-            name='debtor',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='consents', to='debtors.debtor'),
+            model_name="consentrecord",
+            name="debtor",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="consents", to="debtors.debtor"
+            ),
         ),
         migrations.AddIndex(
-            model_name='debtor',
-            index=models.Index(fields=['organization', 'name_key', 'date_of_birth'], name='debtors_deb_organiz_2b91e9_idx'),
+            model_name="debtor",
+            index=models.Index(
+                fields=["organization", "name_key", "date_of_birth"], name="debtors_deb_organiz_2b91e9_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='contactpoint',
-            constraint=models.UniqueConstraint(fields=('debtor', 'kind', 'value'), name='contact_point_unique'),
+            model_name="contactpoint",
+            constraint=models.UniqueConstraint(
+                fields=("debtor", "kind", "value"), name="contact_point_unique"
+            ),
         ),
         migrations.AddIndex(
-            model_name='consentrecord',
-            index=models.Index(fields=['debtor', 'channel', 'kind', '-recorded_at'], name='debtors_con_debtor__e08787_idx'),
+            model_name="consentrecord",
+            index=models.Index(
+                fields=["debtor", "channel", "kind", "-recorded_at"], name="debtors_con_debtor__e08787_idx"
+            ),
         ),
     ]

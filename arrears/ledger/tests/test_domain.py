@@ -44,12 +44,25 @@ def test_allocation_respects_the_order(amount, owed, order):
 @pytest.mark.parametrize(
     ("order_name", "expected"),
     [
-        ("fees_first", {"fees": Decimal("25"), "costs": Decimal("10"), "interest": Decimal("40"), "principal": Decimal("25")}),
+        (
+            "fees_first",
+            {
+                "fees": Decimal("25"),
+                "costs": Decimal("10"),
+                "interest": Decimal("40"),
+                "principal": Decimal("25"),
+            },
+        ),
         ("principal_first", {"principal": Decimal("100")}),
     ],
-)  # fmt: skip
+)
 def test_default_and_principal_first_orders(order_name, expected):
-    owed = {"principal": Decimal("500"), "interest": Decimal("40"), "fees": Decimal("25"), "costs": Decimal("10")}
+    owed = {
+        "principal": Decimal("500"),
+        "interest": Decimal("40"),
+        "fees": Decimal("25"),
+        "costs": Decimal("10"),
+    }
 
     split = allocate(Decimal("100"), balances=owed, order=ALLOCATION_ORDERS[order_name])
 
@@ -58,14 +71,18 @@ def test_default_and_principal_first_orders(order_name, expected):
 
 
 def test_overpayment_is_unapplied_never_a_negative_bucket():
-    split = allocate(Decimal("120"), balances={"principal": Decimal("100")}, order=ALLOCATION_ORDERS["fees_first"])
+    split = allocate(
+        Decimal("120"), balances={"principal": Decimal("100")}, order=ALLOCATION_ORDERS["fees_first"]
+    )
 
     assert split.applied == {"principal": Decimal("100")}
     assert split.unapplied == Decimal("20")
 
 
 def test_negative_balances_receive_nothing():
-    split = allocate(Decimal("10"), balances={"principal": Decimal("-5"), "fees": Decimal("3")}, order=("principal",))
+    split = allocate(
+        Decimal("10"), balances={"principal": Decimal("-5"), "fees": Decimal("3")}, order=("principal",)
+    )
 
     assert split.applied == {"fees": Decimal("3")}
     assert split.unapplied == Decimal("7")

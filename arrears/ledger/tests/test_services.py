@@ -19,7 +19,9 @@ postings = st.one_of(
     st.builds(lambda a: EntrySpec(EntryKind.INTEREST, Bucket.INTEREST, a), positive),
     st.builds(lambda a: EntrySpec(EntryKind.FEE, Bucket.FEES, a), positive),
     st.builds(lambda a: EntrySpec(EntryKind.COST, Bucket.COSTS, a), positive),
-    st.builds(lambda a, b: EntrySpec(EntryKind.PAYMENT, b, -a), positive, st.sampled_from(["principal", "fees"])),
+    st.builds(
+        lambda a, b: EntrySpec(EntryKind.PAYMENT, b, -a), positive, st.sampled_from(["principal", "fees"])
+    ),
     st.builds(lambda a: EntrySpec(EntryKind.ADJUSTMENT, Bucket.PRINCIPAL, a), positive),
 )
 
@@ -47,9 +49,13 @@ def test_reversal_restores_every_bucket(make_account, system):
     before = ledger_balances(account=account)
     payment = ledger_post(
         account=account,
-        entries=[EntrySpec(EntryKind.PAYMENT, Bucket.FEES, Decimal("-25")), EntrySpec(EntryKind.PAYMENT, Bucket.PRINCIPAL, Decimal("-75"))],
-        effective_on=ON, actor=system,
-    )  # fmt: skip
+        entries=[
+            EntrySpec(EntryKind.PAYMENT, Bucket.FEES, Decimal("-25")),
+            EntrySpec(EntryKind.PAYMENT, Bucket.PRINCIPAL, Decimal("-75")),
+        ],
+        effective_on=ON,
+        actor=system,
+    )
 
     reversal = ledger_reverse(entries=payment, actor=system, reason="NSF")
 
@@ -87,9 +93,15 @@ def test_a_malformed_entry_is_refused_and_nothing_is_written(make_account, syste
     count = LedgerEntry.objects.count()
 
     with pytest.raises(ArrearsError) as err:
-        ledger_post(account=account, entries=[EntrySpec(EntryKind.FEE, Bucket.FEES, Decimal("5")),
-                                              EntrySpec(EntryKind.PAYMENT, Bucket.PRINCIPAL, Decimal("5"))],
-                    effective_on=ON, actor=system)  # fmt: skip
+        ledger_post(
+            account=account,
+            entries=[
+                EntrySpec(EntryKind.FEE, Bucket.FEES, Decimal("5")),
+                EntrySpec(EntryKind.PAYMENT, Bucket.PRINCIPAL, Decimal("5")),
+            ],
+            effective_on=ON,
+            actor=system,
+        )
 
     assert err.value.code == "LEDGER_INVALID_ENTRY"
     assert LedgerEntry.objects.count() == count

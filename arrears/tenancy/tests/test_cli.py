@@ -9,8 +9,23 @@ from arrears.tenancy.models import Client, Organization
 
 @pytest.mark.django_db
 def test_org_and_client_create(capsys):
-    call_command("org", "create", "--slug", "acme", "--name", "Acme", "--kind", "business", "--currency", "EUR",
-                 "--country", "DE", "--timezone", "Europe/Berlin", "--json")  # fmt: skip
+    call_command(
+        "org",
+        "create",
+        "--slug",
+        "acme",
+        "--name",
+        "Acme",
+        "--kind",
+        "business",
+        "--currency",
+        "EUR",
+        "--country",
+        "DE",
+        "--timezone",
+        "Europe/Berlin",
+        "--json",
+    )
     org = json.loads(capsys.readouterr().out)
     call_command("client", "create", "--code", "c1", "--name", "Client One")
 

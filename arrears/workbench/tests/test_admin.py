@@ -11,7 +11,9 @@ def staff_of_other_org(other_org, make_user):
     user.save(update_fields=["is_staff"])
     from django.contrib.auth.models import Permission
 
-    user.user_permissions.set(Permission.objects.filter(content_type__app_label__in=["accounts", "debtors", "ledger"]))
+    user.user_permissions.set(
+        Permission.objects.filter(content_type__app_label__in=["accounts", "debtors", "ledger"])
+    )
     return user
 
 
@@ -38,6 +40,9 @@ def test_admin_shows_own_organization_rows(client, org, make_account, make_user)
     response = client.get(reverse("admin:accounts_account_change", args=[account.pk]))
 
     assert response.status_code == 200
-    assert "national_id_encrypted" not in client.get(
-        reverse("admin:debtors_debtor_change", args=[account.debtors.first().pk])
-    ).content.decode()
+    assert (
+        "national_id_encrypted"
+        not in client.get(
+            reverse("admin:debtors_debtor_change", args=[account.debtors.first().pk])
+        ).content.decode()
+    )

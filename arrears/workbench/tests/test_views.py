@@ -72,7 +72,16 @@ def test_a_client_viewer_sees_only_their_clients(client, org, make_account, make
 
 @pytest.mark.parametrize(
     "query",
-    ["Doe2", "jane doe2", "(212) 555-0002", "212-555-0002", "+1 212 555 0002", "2125550002", "JANE2@example.com", "ACC-00002"],
+    [
+        "Doe2",
+        "jane doe2",
+        "(212) 555-0002",
+        "212-555-0002",
+        "+1 212 555 0002",
+        "2125550002",
+        "JANE2@example.com",
+        "ACC-00002",
+    ],
 )
 def test_search_finds_by_name_phone_in_any_format_email_and_reference(logged_in, make_account, query):
     make_account()
@@ -135,8 +144,12 @@ def test_the_account_page_query_count_does_not_grow_with_the_ledger(logged_in, m
     with CaptureQueriesContext(connection) as before:
         logged_in.get(url)
     for _ in range(10):
-        ledger_post(account=account, entries=[EntrySpec(EntryKind.FEE, Bucket.FEES, Decimal("1"))],
-                    effective_on=account.created_at.date(), actor=system)  # fmt: skip
+        ledger_post(
+            account=account,
+            entries=[EntrySpec(EntryKind.FEE, Bucket.FEES, Decimal("1"))],
+            effective_on=account.created_at.date(),
+            actor=system,
+        )
 
     with CaptureQueriesContext(connection) as after:
         logged_in.get(url)
@@ -145,7 +158,9 @@ def test_the_account_page_query_count_does_not_grow_with_the_ledger(logged_in, m
 
 
 def test_bad_filter_values_are_ignored_not_500(logged_in):
-    response = logged_in.get(reverse("workbench:account_list"), {"status": "nope", "aging": "x", "client": "abc", "page": "-3"})
+    response = logged_in.get(
+        reverse("workbench:account_list"), {"status": "nope", "aging": "x", "client": "abc", "page": "-3"}
+    )
 
     assert response.status_code == 200
 
@@ -153,7 +168,11 @@ def test_bad_filter_values_are_ignored_not_500(logged_in):
 def test_htmx_search_returns_only_the_rows(logged_in, make_account):
     make_account()
 
-    response = logged_in.get(reverse("workbench:account_list"), {"q": "Doe1"}, headers={"HX-Request": "true", "HX-Target": "results"})
+    response = logged_in.get(
+        reverse("workbench:account_list"),
+        {"q": "Doe1"},
+        headers={"HX-Request": "true", "HX-Target": "results"},
+    )
 
     body = response.content.decode()
     assert "ACC-00001" in body

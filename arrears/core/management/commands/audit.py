@@ -22,13 +22,21 @@ class Command(ArrearsCommand):
         for org in orgs:
             report = audit_chain_verify(organization_id=org.pk)
             brk = report.first_break
-            results.append({"org": org.slug, "checked": report.checked, "ok": report.ok,
-                            "first_break": {"seq": brk.seq, "reason": brk.reason} if brk else None})  # fmt: skip
+            results.append(
+                {
+                    "org": org.slug,
+                    "checked": report.checked,
+                    "ok": report.ok,
+                    "first_break": {"seq": brk.seq, "reason": brk.reason} if brk else None,
+                }
+            )
         if options["json"]:
             self.emit_json({"organizations": results, "ok": all(r["ok"] for r in results)})
         else:
             for r in results:
-                state = "OK" if r["ok"] else f"BROKEN at #{r['first_break']['seq']}: {r['first_break']['reason']}"
+                state = (
+                    "OK" if r["ok"] else f"BROKEN at #{r['first_break']['seq']}: {r['first_break']['reason']}"
+                )
                 self.stdout.write(f"{r['org']}: {r['checked']} events checked, {state}")
         if not all(r["ok"] for r in results):
             raise SystemExit(EXIT_REJECTED)

@@ -19,8 +19,12 @@ class Command(ArrearsCommand):
 
     def handle(self, *args, **options):
         org = organization_resolve(slug=options["org"])
-        client = client_create(organization=org, code=options["code"], name=options["name"],
-                               actor=system_principal(org.pk, "cli"))  # fmt: skip
+        client = client_create(
+            organization=org,
+            code=options["code"],
+            name=options["name"],
+            actor=system_principal(org.pk, "cli"),
+        )
         if options["json"]:
             self.emit_json({"id": client.pk, "org": org.slug, "code": client.code, "name": client.name})
         else:

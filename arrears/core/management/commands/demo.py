@@ -8,7 +8,7 @@ from arrears.core.demo import DEMO_PASSWORD, DEMO_SLUG, LOGINS, demo_exists, see
 
 
 class Command(BaseCommand):
-    help = "Seed the demo portfolio if the database has none, print the logins, then serve (or exit with --seed-only)."
+    help = "Seed the demo portfolio if the database has none, print logins, then serve (--seed-only: exit)."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--seed-only", action="store_true", help="seed and exit")

@@ -23,16 +23,29 @@ class Command(ArrearsCommand):
     def handle(self, *args, **options):
         if options["action"] == "create":
             org = organization_create(
-                slug=options["slug"], name=options["name"], kind=options["kind"], currency=options["currency"],
-                country=options["country"], timezone=options["timezone"],
-            )  # fmt: skip
-            data = {"id": org.pk, "slug": org.slug, "name": org.name, "kind": org.kind,
-                    "collection_mode": org.collection_mode, "currency": org.currency, "country": org.country,
-                    "timezone": org.timezone}  # fmt: skip
+                slug=options["slug"],
+                name=options["name"],
+                kind=options["kind"],
+                currency=options["currency"],
+                country=options["country"],
+                timezone=options["timezone"],
+            )
+            data = {
+                "id": org.pk,
+                "slug": org.slug,
+                "name": org.name,
+                "kind": org.kind,
+                "collection_mode": org.collection_mode,
+                "currency": org.currency,
+                "country": org.country,
+                "timezone": org.timezone,
+            }
             if options["json"]:
                 self.emit_json(data)
             else:
-                self.stdout.write(f"Created organization {org.slug} ({org.kind}, {org.currency}, {org.timezone})")
+                self.stdout.write(
+                    f"Created organization {org.slug} ({org.kind}, {org.currency}, {org.timezone})"
+                )
             return
         from arrears.tenancy.models import Organization
 
