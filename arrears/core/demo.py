@@ -123,7 +123,9 @@ def seed_demo(*, accounts: int = 2000, today: date, seed: int = 2026) -> Organiz
         # Spread delinquency over every aging bucket, up to 4 years back.
         delinquent_days = rng.choice([0, 10, 45, 75, 100, 150, 250, 400, 800, 1300]) + rng.randrange(10)
         delinquent_since = today - timedelta(days=delinquent_days) if delinquent_days else None
-        charged_off = delinquent_since + timedelta(days=180) if delinquent_since and delinquent_days > 200 else None
+        charged_off = None
+        if delinquent_since and delinquent_days > 200:
+            charged_off = delinquent_since + timedelta(days=180)
         principal = Decimal(rng.randrange(8000, 950000)) / 100
         interest = (principal * Decimal(rng.choice([0, 0, 3, 7, 12])) / 100).quantize(Decimal("0.01"))
         fees = Decimal(rng.choice([0, 0, 25, 35, 50]))
