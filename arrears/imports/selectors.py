@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from typing import Any
+
+from django.db.models import QuerySet
+
+from arrears.core.errors import NotFound
+from arrears.tenancy.domain import Principal
+
+from .choices import CandidateStatus
+from .errors import ImportProblem
+from .models import ImportJob, ImportRowError, MergeCandidate
+
+SUMMARY_KEYS = (
+    "rows",
+    "accounts_created",
+    "accounts_updated",
+    "debtors_created",
+    "debtors_matched",
+    "contact_points_created",
+    "rejected",
+    "written",
+)
+
+
+def import_job_summary(*, job: ImportJob) -> dict[str, Any]:
+    """The CLI contract's JSON: counts, `written`, every error, and the merge candidates found."""
+    summary: dict[str, Any] = {key: getattr(job, key) for key in SUMMARY_KEYS}
+    summary["errors"] = list(
+        ImportRowError.objects.filter(job=job)
+        .order_by("row", "id")
+        .values("row", "column", "value", "message")
+    )
+    if job.status == "failed" and job.message:
+        summary["errors"].insert(0, {"row": 1, "column": "", "value": "", "message": job.message})
+    summary["merge_candidates"] = job.merge_candidates
+    return summary
+
+
+def import_job_list(*, actor: Principal) -> QuerySet[ImportJob]:
+    jobs = ImportJob.objects.filter(organization_id=actor.organization_id).select_related("client")
+    if actor.client_ids is not None:
+        jobs = jobs.filter(client_id__in=actor.client_ids)
+    return jobs.order_by("-created_at", "-id")
+
+
+def import_job_get(*, actor: Principal, job_id: int) -> ImportJob:
+    try:
+        return import_job_list(actor=actor).get(pk=job_id)
+    except ImportJob.DoesNotExist:
+        raise NotFound(ImportProblem.JOB_NOT_FOUND, f"no import #{job_id}") from None
+
+
+def import_job_errors_csv(*, job: ImportJob) -> Iterator[str]:
+    """The error report as CSV lines, streamed."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["row", "column", "value", "message"])
+    yield buffer.getvalue()
+    rows = (
+        ImportRowError.objects.filter(job=job)
+        .order_by("row", "id")
+        .values_list("row", "column", "value", "message")
+    )
+    for row in rows.iterator(chunk_size=2000):
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerow(row)
+        yield buffer.getvalue()
+
+
+def merge_candidate_list(*, actor: Principal, status: str = CandidateStatus.OPEN) -> QuerySet[MergeCandidate]:
+    return (
+        MergeCandidate.objects.filter(organization_id=actor.organization_id, status=status)
+        .select_related("debtor_a", "debtor_b", "job")
+        .order_by("-score", "id")
+    )
+
+
+def merge_candidate_get(*, actor: Principal, candidate_id: int) -> MergeCandidate:
+    try:
+        return MergeCandidate.objects.select_related("debtor_a", "debtor_b").get(
+            pk=candidate_id, organization_id=actor.organization_id
+        )
+    except MergeCandidate.DoesNotExist:
+        raise NotFound(ImportProblem.CANDIDATE_NOT_FOUND, f"no merge candidate #{candidate_id}") from None

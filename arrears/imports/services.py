@@ -1,0 +1,353 @@
+"""Importing account files: validate every row first, then write in committed, resumable batches."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any, cast
+
+from django.conf import settings
+from django.db import transaction
+
+from arrears.audit.services import audit_record
+from arrears.core.clock import utcnow
+from arrears.core.errors import ArrearsError
+from arrears.tenancy.domain import Principal
+from arrears.tenancy.models import Client, Organization
+
+from . import writing
+from .choices import FileFormat, JobStatus
+from .domain.mapping import (
+    Mapping,
+    MappingInvalid,
+    mapping_from_toml,
+    preset,
+    resolve_layout,
+)
+from .domain.reading import Cells, UnreadableFile, csv_rows, looks_like_xlsx, xlsx_rows
+from .domain.records import Issue, Record, RowParser
+from .errors import ImportProblem
+from .models import COUNTERS, ImportJob, ImportRowError
+
+HEADER_SEARCH_ROWS = 30
+ERROR_FLUSH = 5000
+
+
+def batch_size() -> int:
+    return int(getattr(settings, "IMPORT_BATCH_SIZE", 5000))
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(1024 * 1024):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def mapping_for(*, format: str, mapping_toml: str) -> Mapping:
+    """The mapping a job uses: its own TOML, a named preset, or the canonical columns."""
+    if mapping_toml:
+        return mapping_from_toml(mapping_toml)
+    if format in (FileFormat.QUICKBOOKS, FileFormat.XERO, FileFormat.SAGE):
+        return preset(format)
+    return Mapping()
+
+
+@transaction.atomic
+def import_job_create(
+    *,
+    organization: Organization,
+    client: Client,
+    path: Path,
+    actor: Principal,
+    file_name: str = "",
+    format: str = FileFormat.AUTO,
+    mapping_toml: str = "",
+    date_order: str = "",
+    skip_invalid: bool = False,
+    dry_run: bool = False,
+) -> ImportJob:
+    """A job for this file, or the unfinished job for the same file and options (a resumed import)."""
+    if client.organization_id != organization.pk:
+        raise ArrearsError(ImportProblem.JOB_NOT_FOUND, "the client belongs to another organization")
+    if format not in FileFormat.values:
+        raise ArrearsError(ImportProblem.MAPPING_INVALID, f"unknown format {format!r}")
+    try:
+        mapping_for(format=format, mapping_toml=mapping_toml)
+    except MappingInvalid as exc:
+        raise ArrearsError(ImportProblem.MAPPING_INVALID, str(exc)) from exc
+    try:
+        sha = file_sha256(path)
+    except OSError as exc:
+        raise ArrearsError(ImportProblem.FILE_UNREADABLE, f"cannot read {path}: {exc.strerror}") from exc
+    options = {
+        "organization": organization,
+        "client": client,
+        "file_sha256": sha,
+        "format": format,
+        "mapping_toml": mapping_toml,
+        "date_order": date_order,
+        "skip_invalid": skip_invalid,
+    }
+    if not dry_run:
+        unfinished = (
+            ImportJob.objects.select_for_update()
+            .filter(
+                **options,
+                dry_run=False,
+                status__in=[JobStatus.PENDING, JobStatus.VALIDATING, JobStatus.WRITING],
+            )
+            .order_by("-id")
+            .first()
+        )
+        if unfinished is not None:
+            unfinished.file_path = str(path)
+            unfinished.save(update_fields=["file_path", "updated_at"])
+            return unfinished
+    return ImportJob.objects.create(
+        **options,
+        dry_run=dry_run,
+        file_name=file_name or path.name,
+        file_path=str(path),
+        created_by_id=actor.user_id,
+        actor_label=actor.label,
+    )
+
+
+# ── reading a job's file ─────────────────────────────────────────────────────────────────────────
+@dataclass
+class Source:
+    rows: Iterator[Cells]
+    parser: RowParser
+    header_row: int
+
+
+@contextmanager
+def _opened(job: ImportJob) -> Iterator[IO[bytes]]:
+    try:
+        fh = Path(job.file_path).open("rb")  # noqa: SIM115 (closed by the with below; open errors reported)
+    except OSError as exc:
+        raise UnreadableFile(f"cannot read {job.file_name}: {exc.strerror}") from exc
+    with fh:
+        yield fh
+
+
+def _cells(job: ImportJob, mapping: Mapping, fh: IO[bytes]) -> Iterator[Cells]:
+    kind = job.format if job.format in (FileFormat.CSV, FileFormat.XLSX) else mapping.format
+    if kind == "xlsx" or (kind == "auto" and looks_like_xlsx(fh)):
+        return xlsx_rows(fh)
+    return csv_rows(fh)
+
+
+def _source(job: ImportJob, fh: IO[bytes]) -> Source:
+    mapping = mapping_for(format=job.format, mapping_toml=job.mapping_toml)
+    rows = _cells(job, mapping, fh)
+    first_missing: list[str] | None = None
+    for _ in range(HEADER_SEARCH_ROWS):
+        cells = next(rows, None)
+        if cells is None:
+            break
+        layout, missing = resolve_layout(cells.values, cells.row, mapping)
+        if not missing:
+            org = job.organization
+            parser = RowParser(
+                layout=layout,
+                mapping=mapping,
+                country=org.country,
+                currency=org.currency,
+                date_order=job.date_order or None,
+            )
+            return Source(rows, parser, cells.row)
+        if first_missing is None:
+            first_missing = missing
+    if first_missing is None:
+        raise UnreadableFile("the file has no rows")
+    raise HeaderInvalid(first_missing)
+
+
+class HeaderInvalid(UnreadableFile):
+    def __init__(self, missing: list[str]) -> None:
+        super().__init__(f"no header row with the required columns; missing: {', '.join(missing)}")
+        self.missing = missing
+
+
+def _records(source: Source, *, skip_rows: set[int] | frozenset[int], after: int) -> Iterator[Record]:
+    parser = source.parser
+    for cells in source.rows:
+        if cells.row <= after or cells.row in skip_rows or parser.skip(cells.values):
+            continue
+        parsed = parser.parse(cells.row, cells.values)
+        if isinstance(parsed, Record):
+            yield parsed
+
+
+# ── running a job ────────────────────────────────────────────────────────────────────────────────
+class _DryRunRollback(Exception):
+    pass
+
+
+# Called after each committed batch with the job; tests inject a crash here.
+after_batch_hooks: list[Callable[[ImportJob], None]] = []
+
+
+def import_job_run(*, job: ImportJob) -> ImportJob:
+    """Validate every row, then write (or, for a dry run, write and roll back). Resumable."""
+    job = ImportJob.objects.select_related("organization", "client").get(pk=job.pk)
+    if job.status in (JobStatus.COMPLETED, JobStatus.REJECTED, JobStatus.DRY_RUN, JobStatus.FAILED):
+        return job
+    if job.started_at is None:
+        job.started_at = utcnow()
+    actor = Principal(
+        organization_id=job.organization_id,
+        role="admin",
+        user_id=job.created_by_id,
+        label=job.actor_label or "import",
+    )
+    try:
+        rejected_rows = _validate(job)
+    except UnreadableFile as exc:
+        return _finish(job, JobStatus.FAILED, message=str(exc))
+    if rejected_rows and not job.skip_invalid:
+        return _finish(job, JobStatus.REJECTED)
+    job.status = JobStatus.WRITING
+    job.save(update_fields=["status", "started_at", "updated_at"])
+    if job.dry_run:
+        counts = {c: 0 for c in COUNTERS if c not in ("rows", "rejected")}
+        try:
+            with transaction.atomic():
+                _write(job, rejected_rows, actor, commit_each_batch=False)
+                counts = {c: getattr(job, c) for c in counts}
+                raise _DryRunRollback
+        except _DryRunRollback:
+            pass
+        for name, value in counts.items():
+            setattr(job, name, value)
+        return _finish(job, JobStatus.DRY_RUN, written=False)
+    _write(job, rejected_rows, actor, commit_each_batch=True)
+    written = any(
+        getattr(job, c)
+        for c in (
+            "accounts_created",
+            "accounts_updated",
+            "debtors_created",
+            "contact_points_created",
+            "merge_candidates",
+        )
+    )
+    audit_record(
+        actor=actor,
+        event="import.completed",
+        subject_type="import_job",
+        subject_id=job.pk,
+        data={
+            "client": job.client.code,
+            "file": job.file_name,
+            "sha256": job.file_sha256,
+            **{c: getattr(job, c) for c in COUNTERS},
+        },
+    )
+    return _finish(job, JobStatus.COMPLETED, written=written)
+
+
+def _finish(job: ImportJob, status: str, *, message: str = "", written: bool = False) -> ImportJob:
+    job.status = status
+    job.message = message
+    job.written = written
+    job.finished_at = utcnow()
+    job.save()
+    return job
+
+
+def _validate(job: ImportJob) -> set[int]:
+    """Parse every row, store every problem, and return the rejected rows. Writes no account data."""
+    job.status = JobStatus.VALIDATING
+    job.save(update_fields=["status", "started_at", "updated_at"])
+    ImportRowError.objects.filter(job=job).delete()
+    rejected: set[int] = set()
+    pending: list[ImportRowError] = []
+    seen_refs: set[str] = set()
+    rows = 0
+    with _opened(job) as fh:
+        source = _source(job, fh)
+        parser = source.parser
+        job.unknown_columns = list(parser.layout.unknown)
+        for cells in source.rows:
+            if parser.skip(cells.values):
+                continue
+            rows += 1
+            parsed = parser.parse(cells.row, cells.values)
+            issues: list[Issue] = [] if isinstance(parsed, Record) else parsed
+            ref = parsed.account_ref if isinstance(parsed, Record) else None
+            if ref is None:
+                i = parser.index.get("account_ref")
+                ref = cells.values[i].strip() if i is not None and i < len(cells.values) else ""
+            if ref:
+                if ref in seen_refs:
+                    issues = [
+                        *issues,
+                        Issue(cells.row, "account_ref", ref, "repeats an account_ref of an earlier row"),
+                    ]
+                seen_refs.add(ref)
+            if issues:
+                rejected.add(cells.row)
+                pending.extend(
+                    ImportRowError(
+                        job=job, row=i.row, column=i.column, value=i.value[:1000], message=i.message[:300]
+                    )
+                    for i in issues
+                )
+                if len(pending) >= ERROR_FLUSH:
+                    ImportRowError.objects.bulk_create(pending, batch_size=1000)
+                    pending = []
+    ImportRowError.objects.bulk_create(pending, batch_size=1000)
+    job.rows = rows
+    job.rows_total = rows
+    job.rejected = len(rejected)
+    job.save(update_fields=["rows", "rows_total", "rejected", "unknown_columns", "updated_at"])
+    return rejected
+
+
+def _write(job: ImportJob, rejected_rows: set[int], actor: Principal, *, commit_each_batch: bool) -> None:
+    size = batch_size()
+    hash_key = hashlib.sha256(f"national_id:{settings.FIELD_HASH_KEY}".encode()).digest()
+
+    def id_hash(plain: str) -> str:  # the same keyed hash as core.crypto.lookup_hash(purpose="national_id")
+        return hmac.new(hash_key, plain.encode(), hashlib.sha256).hexdigest()
+
+    def flush(batch: list[Record]) -> None:
+        if not batch:
+            return
+        with transaction.atomic():
+            counts = writing.batch_write(job=job, records=batch, actor=actor, id_hash=id_hash)
+            for name, value in counts.items():
+                setattr(job, name, getattr(job, name) + value)
+            job.rows_done = batch[-1].row
+            job.rows_written += len(batch)
+            job.save(update_fields=[*counts, "rows_done", "rows_written", "updated_at"])
+        if commit_each_batch:
+            for hook in after_batch_hooks:
+                hook(job)
+
+    with _opened(job) as fh:
+        source = _source(job, fh)
+        batch: list[Record] = []
+        for record in _records(source, skip_rows=rejected_rows, after=job.rows_done):
+            batch.append(record)
+            if len(batch) >= size:
+                flush(batch)
+                batch = []
+        flush(batch)
+
+
+def import_job_errors(*, job: ImportJob) -> Iterator[dict[str, Any]]:
+    for row in (
+        ImportRowError.objects.filter(job=job)
+        .order_by("row", "id")
+        .values("row", "column", "value", "message")
+    ):
+        yield cast(dict[str, Any], row)

@@ -1,0 +1,454 @@
+"""Writing one batch of checked records: match debtors, then create or update in bulk.
+
+Runs inside the caller's transaction. New accounts get their opening balances as ledger entries
+(kind charge/interest/fee, memo "opening balance") and the same sums in their cached balance
+columns, so the ledger invariant holds row for row. A re-import that changes an account updates
+its fields, moves its balances with adjustment entries, and writes one audit event per account.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from django.db.models import F
+
+from arrears.accounts.models import Account, AccountDebtor
+from arrears.audit.services import audit_record
+from arrears.core import crypto
+from arrears.core.clock import utcnow
+from arrears.debtors.domain import address_line
+from arrears.debtors.models import ContactPoint, Debtor
+from arrears.ledger.choices import Bucket, EntryKind
+from arrears.ledger.models import LedgerEntry
+from arrears.tenancy.domain import Principal
+
+from .domain.matching import DebtorMatcher, DebtorRef, NewDebtor, contact_keys, identity_keys
+from .domain.records import Record
+from .loading import BulkWriter
+from .models import AddressKey, ImportJob, MergeCandidate
+
+OPENING = (
+    (EntryKind.CHARGE, Bucket.PRINCIPAL, "principal"),
+    (EntryKind.INTEREST, Bucket.INTEREST, "interest"),
+    (EntryKind.FEE, Bucket.FEES, "fees"),
+)
+UPDATABLE = (
+    "original_creditor",
+    "invoice_number",
+    "debt_type",
+    "interest_rate",
+    "itemization_date",
+    "opened_on",
+    "due_on",
+    "delinquent_since",
+    "charged_off_on",
+    "last_payment_on",
+    "last_payment_amount",
+    "notes",
+)
+BALANCE_FIELDS = {"principal": "balance_principal", "interest": "balance_interest", "fees": "balance_fees"}
+
+
+def address_hash(key: str) -> int:
+    """A signed 64-bit hash of a normalised address (what AddressKey stores and is searched by)."""
+    return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big", signed=True)
+
+
+def _account_values(r: Record) -> dict[str, Any]:
+    return {
+        "original_creditor": r.original_creditor,
+        "invoice_number": r.invoice_number,
+        "debt_type": r.debt_type,
+        "interest_rate": r.interest_rate,
+        "last_payment_amount": r.last_payment_amount,
+        "notes": r.notes,
+        **r.dates,
+    }
+
+
+def batch_write(
+    *, job: ImportJob, records: list[Record], actor: Principal, id_hash: Callable[[str], str]
+) -> dict[str, int]:
+    org_id = job.organization_id
+    now = utcnow()
+    today = now.date()
+    writer = BulkWriter(now=now)
+    source = f"import:{job.pk}"
+
+    # 1. What the database already knows about the people and accounts in this batch.
+    hashes = {r.row: id_hash(r.national_id) for r in records if r.national_id}
+    addr = {r.row: address_hash(r.address.key) for r in records if r.address}
+    names_with_dob = {r.name_key for r in records if r.date_of_birth}
+    values = {p for r in records for p, _ in r.phones} | {r.email for r in records if r.email}
+    matcher = DebtorMatcher()
+    have_contact: set[tuple[int, str, str]] = set()  # (debtor, kind, value) already stored
+    have_address: set[tuple[int, int]] = set()
+    for debtor_id, name_key, id_h in Debtor.objects.filter(
+        organization_id=org_id, national_id_hash__in=set(hashes.values()), merged_into__isnull=True
+    ).values_list("id", "name_key", "national_id_hash"):
+        matcher.know(debtor_id, name_key=name_key, identity=[f"id:{id_h}"], contacts=())
+    for debtor_id, name_key, dob in Debtor.objects.filter(
+        organization_id=org_id,
+        name_key__in=names_with_dob,
+        date_of_birth__isnull=False,
+        merged_into__isnull=True,
+    ).values_list("id", "name_key", "date_of_birth"):
+        matcher.know(
+            debtor_id,
+            name_key=name_key,
+            identity=identity_keys(
+                name_key=name_key,
+                date_of_birth=dob,
+                national_id_hash="",
+                phones=(),
+                emails=(),
+                address_keys=(),
+            ),
+            contacts=(),
+        )
+    for debtor_id, kind, value, name_key in ContactPoint.objects.filter(
+        organization_id=org_id,
+        value__in=values,
+        kind__in=("phone", "email"),
+        debtor__merged_into__isnull=True,
+    ).values_list("debtor_id", "kind", "value", "debtor__name_key"):
+        have_contact.add((debtor_id, kind, value))
+        phones, emails = ((value,), ()) if kind == "phone" else ((), (value,))
+        matcher.know(
+            debtor_id,
+            name_key=name_key,
+            identity=identity_keys(
+                name_key=name_key,
+                date_of_birth=None,
+                national_id_hash="",
+                phones=phones,
+                emails=emails,
+                address_keys=(),
+            ),
+            contacts=contact_keys(phones=phones, emails=emails, address_keys=()),
+        )
+    for debtor_id, key, name_key in AddressKey.objects.filter(
+        organization_id=org_id, key__in=set(addr.values()), debtor__merged_into__isnull=True
+    ).values_list("debtor_id", "key", "debtor__name_key"):
+        have_address.add((debtor_id, key))
+        keys = (str(key),)
+        matcher.know(
+            debtor_id,
+            name_key=name_key,
+            identity=identity_keys(
+                name_key=name_key,
+                date_of_birth=None,
+                national_id_hash="",
+                phones=(),
+                emails=(),
+                address_keys=keys,
+            ),
+            contacts=contact_keys(phones=(), emails=(), address_keys=keys),
+        )
+    existing = {
+        a["reference"]: a
+        for a in Account.objects.filter(
+            client_id=job.client_id, reference__in=[r.account_ref for r in records]
+        ).values("id", "reference", "currency", *UPDATABLE, *BALANCE_FIELDS.values())
+    }
+    links: dict[int, list[int]] = {}
+    for account_id, debtor_id in (
+        AccountDebtor.objects.filter(account_id__in=[a["id"] for a in existing.values()])
+        .order_by("id")
+        .values_list("account_id", "debtor_id")
+    ):
+        links.setdefault(account_id, []).append(debtor_id)
+
+    # 2. Decide, row by row in file order, who each debtor is and what is new.
+    counts = dict.fromkeys(
+        (
+            "accounts_created",
+            "accounts_updated",
+            "debtors_created",
+            "debtors_matched",
+            "contact_points_created",
+            "merge_candidates",
+        ),
+        0,
+    )
+    new_debtors: dict[NewDebtor, Record] = {}
+    debtor_of: list[DebtorRef] = []
+    contacts: list[tuple[DebtorRef, str, str, str, Record]] = []  # debtor, kind, value, label, record
+    candidates: list[tuple[DebtorRef, DebtorRef, float]] = []
+    for r in records:
+        phones = [p for p, _ in r.phones]
+        emails = [r.email] if r.email else []
+        akeys = [str(addr[r.row])] if r.row in addr else []
+        account = existing.get(r.account_ref)
+        fallback = links[account["id"]][0] if account and links.get(account["id"]) else None
+        match = matcher.match(
+            name_key=r.name_key,
+            identity=identity_keys(
+                name_key=r.name_key,
+                date_of_birth=r.date_of_birth,
+                national_id_hash=hashes.get(r.row, ""),
+                phones=phones,
+                emails=emails,
+                address_keys=akeys,
+            ),
+            contacts=contact_keys(phones=phones, emails=emails, address_keys=akeys),
+            fallback=fallback,
+        )
+        debtor = match.debtor
+        debtor_of.append(debtor)
+        if match.created:
+            assert isinstance(debtor, NewDebtor)
+            new_debtors[debtor] = r
+            counts["debtors_created"] += 1
+        else:
+            counts["debtors_matched"] += 1
+        candidates.extend((debtor, other, score) for other, score in match.candidates)
+        for value, label in r.phones:
+            contacts.append((debtor, "phone", value, label, r))
+        if r.email:
+            contacts.append((debtor, "email", r.email, "personal", r))
+        if r.address:
+            contacts.append((debtor, "address", str(addr[r.row]), "home", r))
+
+    # 3. Ids for new rows, so that children can point at parents in the same batch.
+    debtor_ids = dict(zip(new_debtors, writer.allocate(Debtor, len(new_debtors)), strict=True))
+
+    def real(ref: DebtorRef) -> int:
+        return ref if isinstance(ref, int) else debtor_ids[ref]
+
+    debtor_rows = []
+    for ref, r in new_debtors.items():
+        row: dict[str, Any] = {
+            "id": debtor_ids[ref],
+            "organization_id": org_id,
+            "kind": r.kind,
+            "ref": r.debtor_ref,
+            "first_name": r.first_name,
+            "middle_name": r.middle_name,
+            "last_name": r.last_name,
+            "company_name": r.company_name,
+            "name_key": r.name_key,
+            "date_of_birth": r.date_of_birth,
+        }
+        if r.national_id:
+            row["national_id_encrypted"] = crypto.encrypt(r.national_id)
+            row["national_id_hash"] = hashes[r.row]
+            row["national_id_last4"] = r.national_id[-4:]
+        debtor_rows.append(row)
+    writer.insert(Debtor, debtor_rows)
+
+    point_rows: list[dict[str, Any]] = []
+    address_rows: list[dict[str, Any]] = []
+    primary_taken: set[tuple[int, str]] = set()
+    for ref, kind, value, label, r in contacts:
+        debtor_id = real(ref)
+        if kind == "address":
+            key = int(value)
+            if (debtor_id, key) in have_address:
+                continue
+            have_address.add((debtor_id, key))
+            line1, line2, city, state, postal, country = r.address  # type: ignore[misc]
+            value = address_line(
+                line1=line1, line2=line2, city=city, state=state, postal_code=postal, country=country
+            )[:320]
+            point = {
+                "line1": line1,
+                "line2": line2,
+                "city": city,
+                "state": state.upper(),
+                "postal_code": postal,
+                "country": country,
+            }
+        else:
+            key = 0
+            point = {}
+        if (debtor_id, kind, value) in have_contact:
+            continue
+        have_contact.add((debtor_id, kind, value))
+        primary = isinstance(ref, NewDebtor) and (debtor_id, kind) not in primary_taken
+        primary_taken.add((debtor_id, kind))
+        point_rows.append(
+            {
+                "organization_id": org_id,
+                "debtor_id": debtor_id,
+                "kind": kind,
+                "label": label,
+                "value": value,
+                "is_primary": primary,
+                "source": source,
+                **point,
+            }
+        )
+        if kind == "address":
+            address_rows.append({"organization_id": org_id, "debtor_id": debtor_id, "key": key})
+    for point, pk in zip(point_rows, writer.allocate(ContactPoint, len(point_rows)), strict=True):
+        point["id"] = pk
+    address_points = [p for p in point_rows if p["kind"] == "address"]
+    for key_row, point in zip(address_rows, address_points, strict=True):
+        key_row["contact_point_id"] = point["id"]
+    writer.insert(ContactPoint, point_rows)
+    writer.insert(AddressKey, address_rows)
+    counts["contact_points_created"] = len(point_rows)
+
+    # 4. Accounts: new ones in bulk with their opening ledger entries; changed ones one by one.
+    fresh = [
+        (r, real(ref)) for r, ref in zip(records, debtor_of, strict=True) if r.account_ref not in existing
+    ]
+    account_ids = writer.allocate(Account, len(fresh))
+    account_rows, link_rows, entry_rows = [], [], []
+    for (r, debtor_id), account_id in zip(fresh, account_ids, strict=True):
+        account_rows.append(
+            {
+                "id": account_id,
+                "organization_id": org_id,
+                "client_id": job.client_id,
+                "reference": r.account_ref,
+                "currency": r.currency,
+                "jurisdiction_country": r.country,
+                "jurisdiction_state": r.state[:3],
+                "placed_on": today,
+                "balance_principal": r.principal,
+                "balance_interest": r.interest,
+                "balance_fees": r.fees,
+                **_account_values(r),
+            }
+        )
+        link_rows.append(
+            {"organization_id": org_id, "account_id": account_id, "debtor_id": debtor_id, "role": "primary"}
+        )
+        batch_id = uuid.uuid4()
+        effective = r.dates["itemization_date"] or today
+        for kind, bucket, name in OPENING:
+            amount = getattr(r, name)
+            if amount:
+                entry_rows.append(
+                    {
+                        "organization_id": org_id,
+                        "account_id": account_id,
+                        "kind": kind,
+                        "bucket": bucket,
+                        "amount": amount,
+                        "currency": r.currency,
+                        "effective_on": effective,
+                        "posted_at": now,
+                        "actor_user_id": actor.user_id,
+                        "actor_label": actor.label,
+                        "batch": batch_id,
+                        "source_type": "import",
+                        "source_id": str(job.pk),
+                        "memo": "opening balance",
+                    }
+                )
+    writer.insert(Account, account_rows)
+    counts["accounts_created"] = len(account_rows)
+
+    seen_links: set[tuple[int, int]] = set()
+    for r, ref in zip(records, debtor_of, strict=True):
+        account = existing.get(r.account_ref)
+        if account is None:
+            continue
+        debtor_id = real(ref)
+        linked = links.get(account["id"], [])
+        if debtor_id not in linked and (account["id"], debtor_id) not in seen_links:
+            seen_links.add((account["id"], debtor_id))
+            link_rows.append(
+                {
+                    "organization_id": org_id,
+                    "account_id": account["id"],
+                    "debtor_id": debtor_id,
+                    "role": "co_debtor" if linked else "primary",
+                }
+            )
+        if _account_update(account=account, record=r, job=job, actor=actor, now=now, today=today):
+            counts["accounts_updated"] += 1
+    writer.insert(AccountDebtor, link_rows)
+    writer.insert(LedgerEntry, entry_rows)
+
+    # 5. Look-alikes for a person to review.
+    candidate_rows = []
+    pairs: set[tuple[int, int]] = set()
+    for ref, other, score in candidates:
+        a, b = sorted((real(ref), real(other)))
+        if (a, b) not in pairs:
+            pairs.add((a, b))
+            candidate_rows.append(
+                {
+                    "organization_id": org_id,
+                    "debtor_a_id": a,
+                    "debtor_b_id": b,
+                    "score": score,
+                    "reason": "similar name, shared contact",
+                    "job_id": job.pk,
+                }
+            )
+    if candidate_rows:
+        taken = set(
+            MergeCandidate.objects.filter(
+                debtor_a_id__in=[c["debtor_a_id"] for c in candidate_rows]
+            ).values_list("debtor_a_id", "debtor_b_id")
+        )
+        candidate_rows = [c for c in candidate_rows if (c["debtor_a_id"], c["debtor_b_id"]) not in taken]
+        writer.insert(MergeCandidate, candidate_rows)
+    counts["merge_candidates"] = len(candidate_rows)
+    return counts
+
+
+def _account_update(
+    *, account: dict[str, Any], record: Record, job: ImportJob, actor: Principal, now: Any, today: Any
+) -> bool:
+    """Apply a re-import's changes to one account: fields, and balances through adjustment entries."""
+    values = _account_values(record)
+    changed = {k: v for k, v in values.items() if account[k] != v}
+    deltas = {
+        bucket: getattr(record, name) - account[BALANCE_FIELDS[name]]
+        for name, bucket in (
+            ("principal", Bucket.PRINCIPAL),
+            ("interest", Bucket.INTEREST),
+            ("fees", Bucket.FEES),
+        )
+        if getattr(record, name) != account[BALANCE_FIELDS[name]]
+    }
+    if not changed and not deltas:
+        return False
+    if record.currency != account["currency"] and deltas:
+        deltas = {}  # an amount in another currency is not this account's balance; fields still update
+        if not changed:
+            return False
+    cache = {f"balance_{b}": F(f"balance_{b}") + d for b, d in deltas.items()}
+    Account.objects.filter(pk=account["id"]).update(**changed, **cache, updated_at=now)
+    batch_id = uuid.uuid4()
+    LedgerEntry.objects.bulk_create(
+        LedgerEntry(
+            organization_id=job.organization_id,
+            account_id=account["id"],
+            kind=EntryKind.ADJUSTMENT,
+            bucket=bucket,
+            amount=delta,
+            currency=account["currency"],
+            effective_on=today,
+            posted_at=now,
+            actor_user_id=actor.user_id,
+            actor_label=actor.label,
+            batch=batch_id,
+            source_type="import",
+            source_id=str(job.pk),
+            memo="import adjustment",
+        )
+        for bucket, delta in deltas.items()
+    )
+    audit_record(
+        actor=actor,
+        event="account.updated_by_import",
+        subject_type="account",
+        subject_id=account["id"],
+        account_id=account["id"],
+        data={
+            "job": job.pk,
+            "fields": {k: [account[k], v] for k, v in changed.items()},
+            "balances": {b: str(d) for b, d in deltas.items()},
+        },
+    )
+    return True
