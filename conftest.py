@@ -110,3 +110,43 @@ def make_account(client_, system):
         )
 
     return make
+
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = __import__("pathlib").Path(__file__).parent / "test-artifacts"
+
+
+@pytest.fixture
+def page(live_server, monkeypatch):
+    """A Playwright page in Debian's headless Chromium; skips with the reason when Chromium is missing."""
+    import os
+
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"browser test: {CHROMIUM} is not installed (apt-get install chromium; CI installs it)")
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the live server's DB is in another.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync", "--no-first-run", "--disable-quic"],
+        )  # fmt: skip
+        context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
+        tab = context.new_page()
+        tab.set_default_timeout(15000)
+        yield tab
+        context.close()
+        browser.close()
+
+
+@pytest.fixture
+def screenshot(request):
+    """Save a screenshot under test-artifacts/, named after the test."""
+
+    def take(page, name: str = "") -> None:
+        page.screenshot(path=str(ARTIFACTS / f"{request.node.name}{'-' + name if name else ''}.png"), full_page=True)
+
+    return take
