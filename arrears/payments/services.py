@@ -53,6 +53,7 @@ from .models import (
     Promise,
     Settlement,
 )
+from .selectors import exchange_rate_find
 
 ZERO = Decimal(0)
 # Statuses in which interest accrues: not once the account is paid, settled, closed or recalled.
@@ -157,18 +158,6 @@ def exchange_rate_set(
         data={"base": base, "quote": quote, "rate": str(rate), "on": on.isoformat(), "source": source},
     )
     return row
-
-
-def exchange_rate_find(*, organization_id: int, base: str, quote: str, on: date) -> tuple[Decimal, date, str]:
-    """The latest rate published on or before `on` (the inverse of quote→base if only that exists)."""
-    rows = ExchangeRate.objects.filter(organization_id=organization_id, on__lte=on)
-    direct = rows.filter(base=base, quote=quote).order_by("-on").first()
-    inverse = rows.filter(base=quote, quote=base).order_by("-on").first()
-    if direct and (not inverse or direct.on >= inverse.on):
-        return direct.rate, direct.on, direct.source
-    if inverse:
-        return Decimal(1) / inverse.rate, inverse.on, inverse.source
-    raise ArrearsError(PaymentError.NO_EXCHANGE_RATE, f"no {base}→{quote} rate on or before {on.isoformat()}")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1147,10 +1136,11 @@ def _chunks(ids: Iterable[int], size: int) -> Iterable[list[int]]:
 
 def nightly_chunk_run(
     *, organization_id: int, account_ids: Sequence[int], run_on: date, actor: Principal
-) -> dict[str, int]:
+) -> tuple[dict[str, int], list[dict[str, object]]]:
     """Accrue interest and reconcile a chunk of accounts, one transaction per account so that a
-    failure stops nothing else and a re-run resumes without duplicates."""
+    failure stops nothing else and a re-run resumes without duplicates. Returns counts and errors."""
     counts = {"interest_postings": 0, "promises": 0, "plans": 0, "settlements": 0, "errors": 0}
+    errors: list[dict[str, object]] = []
     caps = _state_caps(organization_id)
     accounts = {a.pk: a for a in Account.objects.filter(pk__in=account_ids).select_related("organization")}
     facts = account_money_facts(accounts=list(accounts.values()), on=run_on)
@@ -1168,9 +1158,10 @@ def nightly_chunk_run(
                 counts["interest_postings"] += 1 if marker is not None and marker.amount > 0 else 0
             for key, n in account_reconcile(account_id=pk, today=run_on, actor=actor).items():
                 counts[key] += n
-        except ArrearsError:
+        except ArrearsError as exc:
             counts["errors"] += 1
-    return counts
+            errors.append({"account_id": pk, **exc.as_dict()})
+    return counts, errors
 
 
 def nightly_run(
@@ -1186,15 +1177,18 @@ def nightly_run(
         "notices": payment_notices_record(organization_id=organization.pk, on=run_on, actor=actor),
     }
     ids = _nightly_accounts(organization.pk)
+    errors: list[dict[str, object]] = []
     for chunk in _chunks(ids, chunk_size):
-        for key, n in nightly_chunk_run(
+        counts, chunk_errors = nightly_chunk_run(
             organization_id=organization.pk, account_ids=chunk, run_on=run_on, actor=actor
-        ).items():
+        )
+        for key, n in counts.items():
             totals[key] = totals.get(key, 0) + n
+        errors.extend(chunk_errors)
     totals["accounts"] = len(ids)
     run.status = "completed" if not totals.get("errors") else "failed"
-    run.counts, run.finished_at = totals, utcnow()
-    run.save(update_fields=["status", "counts", "finished_at", "updated_at"])
+    run.counts, run.errors, run.finished_at = totals, errors, utcnow()
+    run.save(update_fields=["status", "counts", "errors", "finished_at", "updated_at"])
     return run
 
 

@@ -1,0 +1,208 @@
+"""Reads for money in: scoped lookups, and the read models the CLI (and later the API) print."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import QuerySet, Sum
+
+from arrears.core.errors import ArrearsError, NotFound
+from arrears.core.money import Money, quantize
+from arrears.ledger.choices import Bucket, EntryKind
+from arrears.ledger.selectors import ledger_entries_for_source
+from arrears.tenancy.domain import Principal
+from arrears.tenancy.models import Organization
+
+from . import domain
+from .choices import PaymentStatus
+from .errors import PaymentError, PromiseError
+from .models import ExchangeRate, NightlyRun, Payment, PaymentPlan, Promise
+
+
+def _scoped(model: type[Any], principal: Principal) -> QuerySet[Any]:
+    qs = model.objects.filter(organization_id=principal.organization_id)
+    if principal.client_ids is not None:
+        qs = qs.filter(account__client_id__in=principal.client_ids)
+    return qs
+
+
+def payment_get(*, principal: Principal, pk: int) -> Payment:
+    """A payment the principal may see; another tenant's id is simply not found."""
+    try:
+        return _scoped(Payment, principal).select_related("account").get(pk=pk)
+    except Payment.DoesNotExist:
+        raise NotFound(PaymentError.NOT_FOUND, f"no payment {pk}") from None
+
+
+def promise_get(*, principal: Principal, pk: int) -> Promise:
+    try:
+        return _scoped(Promise, principal).select_related("account").get(pk=pk)
+    except Promise.DoesNotExist:
+        raise NotFound(PromiseError.NOT_FOUND, f"no promise {pk}") from None
+
+
+def payment_allocation(payment: Payment) -> dict[str, Decimal]:
+    """How the payment was applied, per bucket (credit = overpayment), read from its ledger entries."""
+    if payment.status in (PaymentStatus.SCHEDULED, PaymentStatus.CANCELLED):
+        return {}
+    result = dict.fromkeys(Bucket.values, Decimal(0))
+    for e in ledger_entries_for_source(
+        source_type="payment", source_id=str(payment.pk), kind=EntryKind.PAYMENT
+    ):
+        result[e.bucket] += abs(e.amount)
+    return result
+
+
+def _money(amount: Decimal | None, currency: str) -> str | None:
+    return None if amount is None else str(quantize(amount, currency))
+
+
+def _instant(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat().replace("+00:00", "Z")
+
+
+def _day(value: date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def payment_read(payment: Payment) -> dict[str, Any]:
+    cur = payment.currency
+    return {
+        "id": payment.pk,
+        "account": payment.account.reference,
+        "account_id": payment.account_id,
+        "amount": _money(payment.amount, cur),
+        "currency": cur,
+        "method": payment.method,
+        "status": payment.status,
+        "received_at": _instant(payment.received_at),
+        "received_on": _day(payment.received_on),
+        "deposit_on": _day(payment.deposit_on),
+        "idempotency_key": payment.idempotency_key,
+        "reference": payment.reference,
+        "allocation": {b: _money(a, cur) for b, a in payment_allocation(payment).items()},
+        "original": {
+            "amount": _money(payment.original_amount, payment.original_currency),
+            "currency": payment.original_currency,
+            "rate": str(payment.fx_rate),
+            "rate_on": _day(payment.fx_rate_on),
+        }
+        if payment.original_currency
+        else None,
+        "notice": {"from": _day(payment.notice_from), "by": _day(payment.notice_by)}
+        if payment.notice_from
+        else None,
+        "reversed_at": _instant(payment.reversed_at),
+        "reversal_reason": payment.reversal_reason,
+    }
+
+
+def promise_read(promise: Promise) -> dict[str, Any]:
+    return {
+        "id": promise.pk,
+        "account": promise.account.reference,
+        "account_id": promise.account_id,
+        "amount": _money(promise.amount, promise.currency),
+        "currency": promise.currency,
+        "made_on": _day(promise.made_on),
+        "due_on": _day(promise.due_on),
+        "grace_days": promise.grace_days,
+        "channel": promise.channel,
+        "note": promise.note,
+        "status": promise.status,
+    }
+
+
+def plan_read(plan: PaymentPlan) -> dict[str, Any]:
+    return {
+        "id": plan.pk,
+        "account": plan.account.reference,
+        "account_id": plan.account_id,
+        "total": _money(plan.total, plan.currency),
+        "currency": plan.currency,
+        "frequency": plan.frequency,
+        "status": plan.status,
+        "made_on": _day(plan.made_on),
+        "grace_days": plan.grace_days,
+        "delinquent_after": plan.delinquent_after,
+        "broken_after": plan.broken_after,
+        "installments": [
+            {
+                "seq": i.seq,
+                "due_on": _day(i.due_on),
+                "amount": _money(i.amount, plan.currency),
+                "status": i.status,
+            }
+            for i in plan.installments.order_by("seq")
+        ],
+        "confirmation": {"due_on": _day(plan.confirmation_due_on), "text": plan.confirmation_text},
+    }
+
+
+def nightly_read(run: NightlyRun) -> dict[str, Any]:
+    return {
+        "organization": run.organization.slug,
+        "date": _day(run.run_on),
+        "status": run.status,
+        "counts": run.counts,
+        "errors": run.errors,
+        "finished_at": _instant(run.finished_at),
+    }
+
+
+def collections_in_home_currency(
+    *, principal: Principal, received_from: date, received_to: date, report_on: date
+) -> dict[str, Any]:
+    """Posted payments per currency, and their total in the organization's home currency at the rate
+    of the report date (the latest published on or before it). The result says which rates it used."""
+    home = Organization.objects.values_list("currency", flat=True).get(pk=principal.organization_id)
+    rows = (
+        _scoped(Payment, principal)
+        .filter(status=PaymentStatus.POSTED, received_on__gte=received_from, received_on__lte=received_to)
+        .values("currency")
+        .annotate(total=Sum("amount"))
+        .order_by("currency")
+    )
+    by_currency: dict[str, Decimal] = defaultdict(Decimal)
+    for r in rows:
+        by_currency[r["currency"]] += r["total"]
+    converted = Decimal(0)
+    rates = []
+    for currency, total in by_currency.items():
+        rate, rate_on, source = (
+            (Decimal(1), report_on, "")
+            if currency == home
+            else exchange_rate_find(
+                organization_id=principal.organization_id, base=currency, quote=home, on=report_on
+            )
+        )
+        converted += domain.convert(Money(quantize(total, currency), currency), to=home, rate=rate).amount
+        if currency != home:
+            rates.append(
+                {"from": currency, "to": home, "rate": str(rate), "on": _day(rate_on), "source": source}
+            )
+    return {
+        "from": _day(received_from),
+        "to": _day(received_to),
+        "by_currency": {c: _money(t, c) for c, t in by_currency.items()},
+        "home_currency": home,
+        "total_in_home_currency": _money(converted, home),
+        "rates": rates,
+        "note": f"Converted to {home} at the rates of {report_on.isoformat()} "
+        "(the latest published on or before that date).",
+    }
+
+
+def exchange_rate_find(*, organization_id: int, base: str, quote: str, on: date) -> tuple[Decimal, date, str]:
+    """The latest rate published on or before `on` (the inverse of quote→base if only that exists)."""
+    rows = ExchangeRate.objects.filter(organization_id=organization_id, on__lte=on)
+    direct = rows.filter(base=base, quote=quote).order_by("-on").first()
+    inverse = rows.filter(base=quote, quote=base).order_by("-on").first()
+    if direct and (not inverse or direct.on >= inverse.on):
+        return direct.rate, direct.on, direct.source
+    if inverse:
+        return Decimal(1) / inverse.rate, inverse.on, inverse.source
+    raise ArrearsError(PaymentError.NO_EXCHANGE_RATE, f"no {base}→{quote} rate on or before {on.isoformat()}")
