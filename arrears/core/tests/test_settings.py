@@ -11,17 +11,28 @@ ROOT = Path(__file__).resolve().parents[3]
 def _manage(*args: str, **env: str) -> subprocess.CompletedProcess:
     clean = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "ARREARS_FIELD_KEYS", "DEBUG"}}
     return subprocess.run(  # noqa: S603 - our own manage.py with fixed arguments
-        [sys.executable, "manage.py", *args], cwd=ROOT, env={**clean, **env}, capture_output=True, text=True, timeout=120
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
 def test_deploy_check_passes_with_production_settings(tmp_path):
     result = _manage(
-        "check", "--deploy", "--fail-level", "WARNING",
-        ARREARS_ENV="production", SECRET_KEY="x" * 20 + "-production-secret-key-of-enough-length-and-variety-123",
-        ARREARS_FIELD_KEYS=Fernet.generate_key().decode(), ALLOWED_HOSTS="arrears.example.com",
-        ARREARS_VAR_DIR=str(tmp_path), STATIC_ROOT=str(tmp_path / "static"),
-    )  # fmt: skip
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        ARREARS_ENV="production",
+        SECRET_KEY="x" * 20 + "-production-secret-key-of-enough-length-and-variety-123",
+        ARREARS_FIELD_KEYS=Fernet.generate_key().decode(),
+        ALLOWED_HOSTS="arrears.example.com",
+        ARREARS_VAR_DIR=str(tmp_path),
+        STATIC_ROOT=str(tmp_path / "static"),
+    )
 
     assert result.returncode == 0, result.stdout + result.stderr
 
