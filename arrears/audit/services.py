@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -24,6 +25,17 @@ def _jsonable(data: Mapping[str, Any]) -> dict[str, Any]:
     return result
 
 
+def _locked_head(organization_id: int) -> AuditChainHead:
+    """The organization's chain head, locked until the transaction ends, so the chain has no forks."""
+    head = AuditChainHead.objects.select_for_update().filter(pk=organization_id).first()
+    if head is None:
+        AuditChainHead.objects.bulk_create(
+            [AuditChainHead(organization_id=organization_id)], ignore_conflicts=True
+        )
+        head = AuditChainHead.objects.select_for_update().get(pk=organization_id)
+    return head
+
+
 def audit_record(
     *,
     actor: Principal,
@@ -36,12 +48,7 @@ def audit_record(
 ) -> AuditEvent:
     # No savepoint: a failure here must fail the caller's whole transaction anyway.
     with transaction.atomic(savepoint=False):
-        head = AuditChainHead.objects.select_for_update().filter(pk=actor.organization_id).first()
-        if head is None:
-            AuditChainHead.objects.bulk_create(
-                [AuditChainHead(organization_id=actor.organization_id)], ignore_conflicts=True
-            )
-            head = AuditChainHead.objects.select_for_update().get(pk=actor.organization_id)
+        head = _locked_head(actor.organization_id)
         payload = _jsonable(data or {})
         when = at or utcnow()
         # Microsecond precision survives every database we support; the hash covers exactly that.
@@ -74,3 +81,65 @@ def audit_record(
         )
         AuditChainHead.objects.filter(pk=head.pk).update(seq=row.seq, hash=digest)
         return row
+
+
+@dataclass(frozen=True, slots=True)
+class AuditSpec:
+    """One event for `audit_record_many`."""
+
+    event: str
+    subject_type: str
+    subject_id: object
+    account_id: int | None = None
+    data: Mapping[str, Any] | None = None
+
+
+def audit_record_many(*, actor: Principal, events: Sequence[AuditSpec]) -> list[AuditEvent]:
+    """Append several events in order with one lock of the chain head and one insert.
+
+    The chain is the same as if each had been recorded by `audit_record`: used by batch writers
+    (a file of payments) that must audit every row without a round trip per row.
+    """
+    if not events:
+        return []
+    with transaction.atomic(savepoint=False):
+        head = _locked_head(actor.organization_id)
+        label = actor.label or (f"user:{actor.user_id}" if actor.user_id else "system")
+        when = utcnow()
+        seq, prev = head.seq, head.hash
+        rows = []
+        for spec in events:
+            seq += 1
+            payload = _jsonable(spec.data or {})
+            fields: dict[str, Any] = {
+                "organization_id": actor.organization_id,
+                "seq": seq,
+                "at": when,
+                "actor": label,
+                "event": str(spec.event),
+                "subject_type": spec.subject_type,
+                "subject_id": str(spec.subject_id),
+                "account_id": spec.account_id,
+                "data": payload,
+            }
+            digest = event_hash(**fields, prev_hash=prev)
+            rows.append(
+                AuditEvent(
+                    organization_id=actor.organization_id,
+                    seq=seq,
+                    at=when,
+                    actor_user_id=actor.user_id,
+                    actor_label=label,
+                    event=fields["event"],
+                    subject_type=spec.subject_type,
+                    subject_id=fields["subject_id"],
+                    account_id=spec.account_id,
+                    data=payload,
+                    prev_hash=prev,
+                    hash=digest,
+                )
+            )
+            prev = digest
+        created = AuditEvent.objects.bulk_create(rows)
+        AuditChainHead.objects.filter(pk=head.pk).update(seq=seq, hash=prev)
+        return created

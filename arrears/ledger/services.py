@@ -12,7 +12,7 @@ from django.db import transaction
 from django.db.models import F
 
 from arrears.accounts.models import Account
-from arrears.audit.services import audit_record
+from arrears.audit.services import AuditSpec, audit_record, audit_record_many
 from arrears.core.clock import utcnow
 from arrears.core.errors import ArrearsError, Conflict
 from arrears.core.money import quantize
@@ -50,6 +50,24 @@ def _write(
     reverses: dict[int, LedgerEntry] | None = None,
 ) -> list[LedgerEntry]:
     """Create entries and move the cache by the same amounts, in the caller's transaction."""
+    rows, deltas = _rows(
+        account=account, specs=specs, effective_on=effective_on, actor=actor, source=source, reverses=reverses
+    )
+    created = LedgerEntry.objects.bulk_create(rows)
+    Account.objects.filter(pk=account.pk).update(**{f: F(f) + d for f, d in deltas.items()})
+    return created
+
+
+def _rows(
+    *,
+    account: Account,
+    specs: Sequence[EntrySpec],
+    effective_on: date,
+    actor: Principal,
+    source: tuple[str, str] = ("", ""),
+    reverses: dict[int, LedgerEntry] | None = None,
+) -> tuple[list[LedgerEntry], dict[str, Decimal]]:
+    """Checked, unsaved entries sharing one batch id, and what they move per cache field."""
     now = utcnow()
     rows = []
     deltas: dict[str, Decimal] = {}
@@ -81,9 +99,7 @@ def _write(
     batch = uuid.uuid4()
     for row in rows:
         row.batch = batch
-    created = LedgerEntry.objects.bulk_create(rows)
-    Account.objects.filter(pk=account.pk).update(**{f: F(f) + d for f, d in deltas.items()})
-    return created
+    return rows, deltas
 
 
 @transaction.atomic
@@ -154,3 +170,68 @@ def ledger_reverse(
         data={"reversed": [e.pk for e in fresh], "entries": [e.pk for e in created], "reason": reason},
     )
     return created
+
+
+@dataclass(frozen=True, slots=True)
+class Posting:
+    """One `ledger_post` call's worth of entries, for `ledger_post_many`."""
+
+    account_id: int
+    entries: Sequence[EntrySpec]
+    effective_on: date
+    source: tuple[str, str] = ("", "")
+    event: str = "ledger.posted"
+
+
+@transaction.atomic(savepoint=False)
+def ledger_post_many(*, postings: Sequence[Posting], actor: Principal) -> list[list[LedgerEntry]]:
+    """Post many batches, possibly to many accounts, with one insert and one cache update.
+
+    Each posting is its own batch with its own audit event, exactly as `ledger_post` would write
+    it; the accounts are locked in id order. For batch writers such as a file of payments.
+    """
+    if not postings or any(not p.entries for p in postings):
+        raise ArrearsError(LedgerError.INVALID_ENTRY, "nothing to post")
+    ids = sorted({p.account_id for p in postings})
+    accounts = {
+        a.pk: a
+        for a in Account.objects.select_for_update()
+        .filter(pk__in=ids, organization_id=actor.organization_id)
+        .order_by("pk")
+    }
+    if len(accounts) != len(ids):
+        raise ArrearsError(LedgerError.INVALID_ENTRY, "an account to post to is not in this organization")
+    batches: list[list[LedgerEntry]] = []
+    for p in postings:
+        account = accounts[p.account_id]
+        rows, deltas = _rows(
+            account=account, specs=p.entries, effective_on=p.effective_on, actor=actor, source=p.source
+        )
+        for field, delta in deltas.items():
+            setattr(account, field, getattr(account, field) + delta)
+        batches.append(rows)
+    LedgerEntry.objects.bulk_create([row for rows in batches for row in rows])
+    # The rows are locked, so writing the new totals is as safe as adding the deltas in SQL.
+    Account.objects.bulk_update(list(accounts.values()), list(CACHE_FIELD.values()))
+    audit_record_many(
+        actor=actor,
+        events=[
+            AuditSpec(
+                event=p.event,
+                subject_type="account",
+                subject_id=p.account_id,
+                account_id=p.account_id,
+                data={
+                    "entries": [
+                        {"id": e.pk, "kind": e.kind, "bucket": e.bucket, "amount": str(e.amount)}
+                        for e in rows
+                    ],
+                    "currency": accounts[p.account_id].currency,
+                    "effective_on": p.effective_on.isoformat(),
+                    "source": list(p.source),
+                },
+            )
+            for p, rows in zip(postings, batches, strict=True)
+        ],
+    )
+    return batches
