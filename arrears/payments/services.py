@@ -26,7 +26,7 @@ from arrears.core.money import Money, quantize
 from arrears.ledger.choices import Bucket, EntryKind
 from arrears.ledger.domain import ALLOCATION_ORDERS, OWED_BUCKETS, allocate
 from arrears.ledger.selectors import ledger_bucket_changes, ledger_entries_for_source
-from arrears.ledger.services import EntrySpec, ledger_post, ledger_reverse
+from arrears.ledger.services import EntrySpec, Posting, ledger_post, ledger_post_many, ledger_reverse
 from arrears.tenancy.domain import Principal
 from arrears.tenancy.models import Organization
 
@@ -346,6 +346,7 @@ def _post_to_ledger(
         pk: {b: getattr(a, f"balance_{b}") for b in (*OWED_BUCKETS, Bucket.CREDIT)}
         for pk, a in accounts.items()
     }
+    batch: list[Posting] = []
     for p in payments:
         account = accounts[p.account_id]
         split = allocate(
@@ -357,20 +358,17 @@ def _post_to_ledger(
             EntrySpec(EntryKind.PAYMENT, bucket, amount, memo=f"{p.method} payment")
             for bucket, amount in postings
         ]
-        ledger_post(
-            account=account,
-            entries=specs,
-            effective_on=p.received_on,
-            actor=actor,
-            source=("payment", str(p.pk)),
-            event="payment.posted",
+        batch.append(
+            Posting(account.pk, specs, p.received_on, source=("payment", str(p.pk)), event="payment.posted")
         )
+    ledger_post_many(postings=batch, actor=actor)
     last: dict[int, Payment] = {}
     for p in payments:
         if p.account_id not in last or p.received_on >= last[p.account_id].received_on:
             last[p.account_id] = p
     for pk, p in last.items():
-        Account.objects.filter(pk=pk).update(last_payment_on=p.received_on, last_payment_amount=p.amount)
+        accounts[pk].last_payment_on, accounts[pk].last_payment_amount = p.received_on, p.amount
+    Account.objects.bulk_update([accounts[pk] for pk in last], ["last_payment_on", "last_payment_amount"])
     for pk in last:
         if sum((running[pk][b] for b in OWED_BUCKETS), ZERO) == 0:
             _follow(accounts[pk], AccountStatus.PAID, actor=actor, reason="paid in full")

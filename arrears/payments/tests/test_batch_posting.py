@@ -1,0 +1,65 @@
+"""Batch posting (ledger_post_many, audit_record_many) writes exactly what one-by-one posting writes."""
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from arrears.audit.models import AuditEvent
+from arrears.audit.selectors import audit_chain_verify
+from arrears.core.money import Money
+from arrears.ledger.selectors import ledger_cache_mismatches
+from arrears.payments.models import Payment
+from arrears.payments.services import PaymentRequest, payment_post, payments_post
+
+D = Decimal
+AT = datetime(2026, 12, 1, 15, tzinfo=UTC)
+
+
+def test_a_batch_equals_the_same_payments_posted_one_by_one(org, system, make_account):
+    # given two pairs of identical accounts
+    batch_accounts = [make_account(principal=D("100.00"), fees=D("10.00")) for _ in range(2)]
+    single_accounts = [make_account(principal=D("100.00"), fees=D("10.00")) for _ in range(2)]
+    amounts = ["15.00", "50.00", "80.00", "5.00"]
+
+    # when
+    requests = [
+        PaymentRequest(batch_accounts[i % 2], Money.of(a, "USD"), "ach", AT, f"b-{i}")
+        for i, a in enumerate(amounts)
+    ]
+    batch = payments_post(requests=requests, actor=system)
+    for i, a in enumerate(amounts):
+        payment_post(
+            account=single_accounts[i % 2],
+            amount=Money.of(a, "USD"),
+            method="ach",
+            received_at=AT,
+            actor=system,
+            idempotency_key=f"s-{i}",
+        )
+
+    # then
+    assert len({p.pk for p in batch}) == 4
+    for b, s in zip(batch_accounts, single_accounts, strict=True):
+        b.refresh_from_db()
+        s.refresh_from_db()
+        fields = ("balance_principal", "balance_fees", "balance_credit", "status", "last_payment_amount")
+        assert [getattr(b, f) for f in fields] == [getattr(s, f) for f in fields]
+    assert batch_accounts[0].balance_credit == D("0") and batch_accounts[1].balance_credit == D("0")
+    assert batch_accounts[0].balance_principal == D("15.00")
+    assert list(ledger_cache_mismatches(organization_id=org.pk)) == []
+    assert AuditEvent.objects.filter(event="payment.posted").count() == 8
+    assert audit_chain_verify(organization_id=org.pk).ok
+
+
+def test_a_batch_with_a_repeated_key_posts_it_once(org, system, make_account):
+    # given
+    account = make_account(principal=D("100.00"))
+    request = PaymentRequest(account, Money.of("10.00", "USD"), "cash", AT, "dup")
+
+    # when
+    payments = payments_post(requests=[request, request], actor=system)
+
+    # then
+    assert payments[0].pk == payments[1].pk
+    assert Payment.objects.count() == 1
+    account.refresh_from_db()
+    assert account.balance_principal == D("90.00")
