@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "arrears.accounts",
     "arrears.ledger",
     "arrears.compliance",
+    "arrears.contact",
     "arrears.payments",
     "arrears.imports",
     "arrears.workbench",

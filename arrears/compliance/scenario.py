@@ -113,8 +113,9 @@ def _instant(value: Any, field: str, *, required: bool = False) -> datetime | No
     try:
         return parse_instant(text)
     except ValueError:
-        raise InvalidScenario(field, f"must be an ISO 8601 instant with an offset, like 2026-03-10T14:30:00Z "
-                                     f"(got {text!r})") from None  # fmt: skip
+        raise InvalidScenario(
+            field, f"must be an ISO 8601 instant with an offset, like 2026-03-10T14:30:00Z (got {text!r})"
+        ) from None
 
 
 def _date(value: Any, field: str) -> date | None:
@@ -151,13 +152,15 @@ def _consumer(raw: Mapping[str, Any]) -> Consumer:
     for i, item in enumerate(_list(raw.get("addresses"), "consumer.addresses")):
         f = f"consumer.addresses[{i}]"
         a = _obj(item, f)
-        addresses.append(Address(
-            country=(_str(a.get("country"), f"{f}.country") or "US").upper(),
-            state=(_str(a.get("state"), f"{f}.state") or "").upper(),
-            postal_code=_str(a.get("postal_code"), f"{f}.postal_code") or "",
-            kind=_str(a.get("kind"), f"{f}.kind", choices=ADDRESS_KINDS) or "home",
-            line=_str(a.get("line"), f"{f}.line") or "",
-        ))  # fmt: skip
+        addresses.append(
+            Address(
+                country=(_str(a.get("country"), f"{f}.country") or "US").upper(),
+                state=(_str(a.get("state"), f"{f}.state") or "").upper(),
+                postal_code=_str(a.get("postal_code"), f"{f}.postal_code") or "",
+                kind=_str(a.get("kind"), f"{f}.kind", choices=ADDRESS_KINDS) or "home",
+                line=_str(a.get("line"), f"{f}.line") or "",
+            )
+        )
     phones = []
     for i, item in enumerate(_list(raw.get("phones"), "consumer.phones")):
         f = f"consumer.phones[{i}]"
@@ -170,23 +173,27 @@ def _consumer(raw: Mapping[str, Any]) -> Consumer:
             raise InvalidScenario(f"{f}.number", f"not a phone number: {number!r}") from None
         if not phonenumbers.is_possible_number(parsed):
             raise InvalidScenario(f"{f}.number", f"not a possible phone number: {number!r}")
-        phones.append(Phone(
-            number=phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164),
-            kind=_str(p.get("kind"), f"{f}.kind", choices=PHONE_KINDS) or "mobile",
-            sms_consent=_bool(p.get("sms_consent"), f"{f}.sms_consent", False),
-        ))  # fmt: skip
+        phones.append(
+            Phone(
+                number=phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164),
+                kind=_str(p.get("kind"), f"{f}.kind", choices=PHONE_KINDS) or "mobile",
+                sms_consent=_bool(p.get("sms_consent"), f"{f}.sms_consent", False),
+            )
+        )
     emails = []
     for i, item in enumerate(_list(raw.get("emails"), "consumer.emails")):
         f = f"consumer.emails[{i}]"
         e = _obj(item, f)
         address = _str(e.get("address"), f"{f}.address", required=True)
         assert address is not None
-        emails.append(Email(
-            address=address.strip().lower(),
-            kind=_str(e.get("kind"), f"{f}.kind", choices=EMAIL_KINDS) or "personal",
-            consented=_bool(e.get("consented"), f"{f}.consented", False),
-            used=_bool(e.get("used"), f"{f}.used", False),
-        ))  # fmt: skip
+        emails.append(
+            Email(
+                address=address.strip().lower(),
+                kind=_str(e.get("kind"), f"{f}.kind", choices=EMAIL_KINDS) or "personal",
+                consented=_bool(e.get("consented"), f"{f}.consented", False),
+                used=_bool(e.get("used"), f"{f}.used", False),
+            )
+        )
     windows = []
     for i, item in enumerate(_list(raw.get("inconvenient_times"), "consumer.inconvenient_times")):
         f = f"consumer.inconvenient_times[{i}]"
@@ -195,8 +202,10 @@ def _consumer(raw: Mapping[str, Any]) -> Consumer:
         if days_raw is None:
             days = frozenset(range(7))
         else:
-            names = [_str(d, f"{f}.days[{j}]", choices=frozenset(WEEKDAYS)) for j, d in
-                     enumerate(_list(days_raw, f"{f}.days"))]  # fmt: skip
+            names = [
+                _str(d, f"{f}.days[{j}]", choices=frozenset(WEEKDAYS))
+                for j, d in enumerate(_list(days_raw, f"{f}.days"))
+            ]
             days = frozenset(WEEKDAYS.index(n) for n in names if n)
         start = _minute(w.get("start"), f"{f}.start")
         end = _minute(w.get("end"), f"{f}.end", allow_end_of_day=True)
@@ -341,12 +350,12 @@ def facts_to_json(facts: Facts, *, now: datetime) -> dict[str, Any]:
                     "line": a.line,
                 }
                 for a in c.addresses
-            ],  # fmt: skip
+            ],
             "phones": [{"number": p.number, "kind": p.kind, "sms_consent": p.sms_consent} for p in c.phones],
             "emails": [
                 {"address": e.address, "kind": e.kind, "consented": e.consented, "used": e.used}
                 for e in c.emails
-            ],  # fmt: skip
+            ],
             "inconvenient_times": [
                 {
                     "days": [WEEKDAYS[i] for i in sorted(w.days)],
@@ -354,7 +363,7 @@ def facts_to_json(facts: Facts, *, now: datetime) -> dict[str, Any]:
                     "end": _hhmm(w.end_minute),
                 }
                 for w in c.inconvenient_times
-            ],  # fmt: skip
+            ],
             "flags": sorted(c.flags),
             "opt_outs": sorted(c.opt_outs),
         },
@@ -372,7 +381,7 @@ def facts_to_json(facts: Facts, *, now: datetime) -> dict[str, Any]:
             "dispute_written": d.dispute_written,
             "verification_sent_on": _iso(d.verification_sent_on),
             "limitation_expires_on": _iso(d.limitation_expires_on),
-        },  # fmt: skip
+        },
         "history": [
             {
                 "at": format_instant(h.at),
@@ -383,7 +392,7 @@ def facts_to_json(facts: Facts, *, now: datetime) -> dict[str, Any]:
                 **({"target": h.target} if h.target else {}),
             }
             for h in facts.history
-        ],  # fmt: skip
+        ],
     }
 
 

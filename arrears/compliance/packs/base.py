@@ -183,8 +183,10 @@ def time_barred_disclosure(state: str, citation: str) -> RequirementRule:
         from .reg_f import time_barred
 
         if state in facts.states and time_barred(facts, now):
-            return (f"{state}: disclose that the debt is too old to sue on (the state's prescribed wording), "
-                    f"and whether a payment would restart the limitation period.")  # fmt: skip
+            return (
+                f"{state}: disclose that the debt is too old to sue on (the state's prescribed wording), "
+                f"and whether a payment would restart the limitation period."
+            )
         return None
 
     return RequirementRule("TIME_BARRED_DISCLOSURE", citation, check)

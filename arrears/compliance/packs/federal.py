@@ -17,8 +17,10 @@ def bankruptcy(facts: Facts, now: datetime) -> str | None:
 
 def deceased(facts: Facts, now: datetime) -> str | None:
     if Flag.DECEASED in facts.flags:
-        return ("The consumer is deceased. Contact about the estate goes only to the person with "
-                "authority to pay from it, through the estate process, not through this action.")  # fmt: skip
+        return (
+            "The consumer is deceased. Contact about the estate goes only to the person with "
+            "authority to pay from it, through the estate process, not through this action."
+        )
     return None
 
 
@@ -30,8 +32,10 @@ def litigation(facts: Facts, now: datetime) -> str | None:
 
 def scra(facts: Facts, now: datetime) -> str | None:
     if Flag.SCRA in facts.flags:
-        return ("The consumer is a servicemember protected by the SCRA: interest above 6% and default "
-                "judgments are restricted.")  # fmt: skip
+        return (
+            "The consumer is a servicemember protected by the SCRA: interest above 6% and default "
+            "judgments are restricted."
+        )
     return None
 
 

@@ -46,9 +46,11 @@ def call_frequency(facts: Facts, now: datetime) -> str | None:
         for zone_name in zones_of(facts):
             count, first, last = busiest_window(relevant, now=now, zone_name=zone_name, days=days)
             if count >= LIMIT:
-                return (f"Massachusetts allows 2 initiated calls or texts per {days} days to {label}; "
-                        f"{count} were "
-                        f"made on {first:%Y-%m-%d} to {last:%Y-%m-%d} ({zone_name}).")  # fmt: skip
+                return (
+                    f"Massachusetts allows 2 initiated calls or texts per {days} days to {label}; "
+                    f"{count} were "
+                    f"made on {first:%Y-%m-%d} to {last:%Y-%m-%d} ({zone_name})."
+                )
     return None
 
 

@@ -62,8 +62,10 @@ def call_frequency(facts: Facts, now: datetime) -> str | None:
     for zone_name in zones_of(facts):
         count, first, last = busiest_window(calls, now=now, zone_name=zone_name, days=CALL_WINDOW_DAYS)
         if count >= CALL_LIMIT:
-            return (f"{count} calls about this debt were placed on {first:%Y-%m-%d} to {last:%Y-%m-%d} "
-                    f"({zone_name} dates); another call would exceed 7 in 7 consecutive days.")  # fmt: skip
+            return (
+                f"{count} calls about this debt were placed on {first:%Y-%m-%d} to {last:%Y-%m-%d} "
+                f"({zone_name} dates); another call would exceed 7 in 7 consecutive days."
+            )
     return None
 
 
@@ -74,16 +76,21 @@ def post_conversation(facts: Facts, now: datetime) -> str | None:
     """
     if facts.action.channel not in CALL_CHANNELS:
         return None
-    talks = [a for a in facts.history if a.channel in CALL_CHANNELS and a.outcome == Outcome.CONVERSATION
-             and a.concerns(facts.debt.id)]  # fmt: skip
+    talks = [
+        a
+        for a in facts.history
+        if a.channel in CALL_CHANNELS and a.outcome == Outcome.CONVERSATION and a.concerns(facts.debt.id)
+    ]
     for zone_name in zones_of(facts):
         today = local_date(now, zone_name)
         for talk in talks:
             day = local_date(talk.at, zone_name)
             if day <= today <= day + timedelta(days=6):
-                return (f"A telephone conversation about this debt took place on {day:%Y-%m-%d} "
-                        f"({zone_name}); "
-                        f"no call may be placed through {day + timedelta(days=6):%Y-%m-%d}.")  # fmt: skip
+                return (
+                    f"A telephone conversation about this debt took place on {day:%Y-%m-%d} "
+                    f"({zone_name}); "
+                    f"no call may be placed through {day + timedelta(days=6):%Y-%m-%d}."
+                )
     return None
 
 
@@ -94,8 +101,10 @@ def inconvenient_time(facts: Facts, now: datetime) -> str | None:
     for zone_name in zones_of(facts):
         wall = local(now, zone_name).time()
         if wall < EARLIEST or wall >= LATEST:
-            return (f"It is {fmt_local(now, zone_name)} where the consumer may be; contact is allowed only "
-                    f"from 08:00 to before 21:00 local time in every candidate zone.")  # fmt: skip
+            return (
+                f"It is {fmt_local(now, zone_name)} where the consumer may be; contact is allowed only "
+                f"from 08:00 to before 21:00 local time in every candidate zone."
+            )
     return None
 
 
@@ -166,8 +175,10 @@ def work_email(facts: Facts, now: datetime) -> str | None:
     candidates = ([email] if email else []) if known else list(facts.consumer.emails)
     for candidate in candidates:
         if candidate.kind == "work" and not (candidate.consented or candidate.used):
-            return (f"{candidate.address} is an employer-provided address the consumer has neither used to "
-                    f"write to us nor consented to.")  # fmt: skip
+            return (
+                f"{candidate.address} is an employer-provided address the consumer has neither used to "
+                f"write to us nor consented to."
+            )
     return None
 
 
@@ -204,9 +215,11 @@ def dispute_unverified(facts: Facts, now: datetime) -> str | None:
         return None
     if debt.verification_sent_on is not None and debt.verification_sent_on >= debt.disputed_on:
         return None
-    return (f"The consumer disputed this debt in writing on {debt.disputed_on:%Y-%m-%d}, within the "
-            "validation "
-            f"period, and no verification has been sent; only the verification may be sent.")  # fmt: skip
+    return (
+        f"The consumer disputed this debt in writing on {debt.disputed_on:%Y-%m-%d}, within the "
+        "validation "
+        f"period, and no verification has been sent; only the verification may be sent."
+    )
 
 
 def time_barred(facts: Facts, now: datetime) -> bool:
@@ -229,9 +242,11 @@ def location_unknown(facts: Facts, now: datetime) -> str | None:
     zones, known = candidate_zones(facts.consumer)
     if known:
         return None
-    return ("No time zone, address or geographic phone number is known; the window that is convenient in "
-            "all "
-            f"of {', '.join(zones)} is used.")  # fmt: skip
+    return (
+        "No time zone, address or geographic phone number is known; the window that is convenient in "
+        "all "
+        f"of {', '.join(zones)} is used."
+    )
 
 
 def electronic(facts: Facts, now: datetime) -> str | None:
@@ -245,9 +260,11 @@ def electronic(facts: Facts, now: datetime) -> str | None:
 
 def voicemail(facts: Facts, now: datetime) -> str | None:
     if facts.action.channel == "voicemail":
-        return ("Leave only a limited-content message: a business name that does not indicate debt "
-                "collection, "
-                "a request to reply, a name to contact, a phone number, and how to opt out.")  # fmt: skip
+        return (
+            "Leave only a limited-content message: a business name that does not indicate debt "
+            "collection, "
+            "a request to reply, a name to contact, a phone number, and how to opt out."
+        )
     return None
 
 

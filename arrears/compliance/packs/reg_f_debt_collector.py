@@ -30,27 +30,33 @@ def validation_notice_overdue(facts: Facts, now: datetime) -> str | None:
     for zone_name in zones_of(facts):
         elapsed = (local_date(now, zone_name) - local_date(first, zone_name)).days
         if elapsed > VALIDATION_DAYS:
-            return (f"The first communication was on {local_date(first, zone_name):%Y-%m-%d}, {elapsed} "
-                    "days ago, "
-                    "and no validation notice has been sent; only the validation notice may be "
-                    "sent.")  # fmt: skip
+            return (
+                f"The first communication was on {local_date(first, zone_name):%Y-%m-%d}, {elapsed} "
+                "days ago, "
+                "and no validation notice has been sent; only the validation notice may be "
+                "sent."
+            )
     return None
 
 
 def mini_miranda(facts: Facts, now: datetime) -> str | None:
-    return ("Disclose that the communication is from a debt collector; in the initial communication, also "
-            "that "
-            "the debt collector is attempting to collect a debt and any information obtained will be used "
-            "for "
-            "that purpose.")  # fmt: skip
+    return (
+        "Disclose that the communication is from a debt collector; in the initial communication, also "
+        "that "
+        "the debt collector is attempting to collect a debt and any information obtained will be used "
+        "for "
+        "that purpose."
+    )
 
 
 def validation_information(facts: Facts, now: datetime) -> str | None:
     if facts.action.purpose != Purpose.VALIDATION_NOTICE:
         return None
-    return ("Provide the validation information of Model Form B-1: the itemization from the itemization "
-            "date, "
-            "the validation period end date, the dispute prompts and the CFPB website.")  # fmt: skip
+    return (
+        "Provide the validation information of Model Form B-1: the itemization from the itemization "
+        "date, "
+        "the validation period end date, the dispute prompts and the CFPB website."
+    )
 
 
 PACK = Pack(

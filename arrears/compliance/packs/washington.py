@@ -28,17 +28,21 @@ def contact_frequency(facts: Facts, now: datetime) -> str | None:
     for zone_name in zones:
         count, first, last = busiest_window(sent, now=now, zone_name=zone_name, days=7)
         if count >= WEEKLY_LIMIT:
-            return (f"Washington presumes harassment beyond 3 communications a week; {count} were made on "
-                    f"{first:%Y-%m-%d} to {last:%Y-%m-%d} ({zone_name}).")  # fmt: skip
+            return (
+                f"Washington presumes harassment beyond 3 communications a week; {count} were made on "
+                f"{first:%Y-%m-%d} to {last:%Y-%m-%d} ({zone_name})."
+            )
     kinds = action_target_kinds(facts)
     if "work" in kinds:
         at_work = [a for a in sent if phone_kind(facts, a.target) in ("work", None)]  # unknown: maybe work
         for zone_name in zones:
             count, first, last = busiest_window(at_work, now=now, zone_name=zone_name, days=7)
             if count >= AT_WORK_LIMIT:
-                return ("Washington presumes harassment beyond 1 communication a week at work; one was "
-                        "made on "
-                        f"{first:%Y-%m-%d} to {last:%Y-%m-%d} ({zone_name}).")  # fmt: skip
+                return (
+                    "Washington presumes harassment beyond 1 communication a week at work; one was "
+                    "made on "
+                    f"{first:%Y-%m-%d} to {last:%Y-%m-%d} ({zone_name})."
+                )
     home = facts.action.channel in CALL_CHANNELS and "home" in kinds
     home = home or (facts.action.channel == "visit" and "home" in kinds)
     if home:

@@ -15,7 +15,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from arrears.compliance.domain import evaluate, validation_period
-from arrears.compliance.scenario import InvalidScenario, decision_to_json, facts_from_json
+from arrears.compliance.scenario import InvalidScenario, decision_to_json, facts_from_json, format_instant
 
 USAGE_ERROR = 2
 
@@ -54,8 +54,11 @@ class Command(BaseCommand):
         p.add_argument("--org", default=None)
         p.add_argument("--out", required=True, metavar="FILE.pdf")
         p.add_argument("--provided-on", default=None, metavar="YYYY-MM-DD", help="default: today")
-        p.add_argument("--record", action="store_true",
-                       help="record the notice as provided (starts the validation period)")  # fmt: skip
+        p.add_argument(
+            "--record",
+            action="store_true",
+            help="record the notice as provided (starts the validation period)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         name = options["subcommand"].replace("-", "_")
@@ -92,3 +95,98 @@ class Command(BaseCommand):
                 f"--provided-on: must be a date like 2026-12-21 (got {options['provided_on']!r})"
             ) from exc
         self._print(validation_period(provided).as_dict())
+
+    # --- stored data ---
+
+    def _account(self, options: dict[str, Any]):  # type: ignore[no-untyped-def]
+        from arrears.accounts.selectors import account_get_by_reference
+        from arrears.core.errors import ArrearsError
+        from arrears.tenancy.domain import system_principal
+        from arrears.tenancy.selectors import organization_resolve
+
+        try:
+            org = organization_resolve(slug=options["org"])
+            principal = system_principal(org.pk, label="cli:compliance")
+            account = account_get_by_reference(
+                principal=principal, reference=options["account"], client_code=options["client"]
+            )
+        except ArrearsError as exc:
+            raise _fail(f"{exc.code}: {exc.message}") from exc
+        return principal, account
+
+    def handle_check(self, options: dict[str, Any]) -> None:
+        from arrears.compliance.services import decide
+        from arrears.core.clock import parse_instant
+        from arrears.core.errors import ArrearsError
+
+        at = None
+        if options["at"]:
+            try:
+                at = parse_instant(options["at"])
+            except ValueError as exc:
+                raise _fail(
+                    f"--at: must be an ISO 8601 instant with an offset (got {options['at']!r})"
+                ) from exc
+        principal, account = self._account(options)
+        try:
+            decision = decide(
+                account=account,
+                channel=options["channel"],
+                target=options["target"],
+                purpose=options["purpose"],
+                at=at,
+                actor=principal,
+            )
+        except ArrearsError as exc:
+            raise _fail(f"{exc.code}: {exc.message}") from exc
+        self._print(
+            {
+                "allowed": decision.allowed,
+                "reasons": decision.reasons,
+                "requirements": decision.requirements,
+                "next_allowed_at": format_instant(decision.next_allowed_at)
+                if decision.next_allowed_at
+                else None,
+                "decision_id": decision.pk,
+            }
+        )
+
+    def handle_validation_notice(self, options: dict[str, Any]) -> None:
+        from arrears.compliance.notices import validation_notice_content, validation_notice_pdf
+        from arrears.compliance.services import validation_notice_record
+        from arrears.core.clock import utcnow
+        from arrears.core.errors import ArrearsError
+
+        provided = utcnow().date()
+        if options["provided_on"]:
+            try:
+                provided = date.fromisoformat(options["provided_on"])
+            except ValueError as exc:
+                raise _fail(
+                    f"--provided-on: must be a date like 2026-12-21 (got {options['provided_on']!r})"
+                ) from exc
+        principal, account = self._account(options)
+        try:
+            if options["record"]:
+                notice = validation_notice_record(account=account, provided_on=provided, actor=principal)
+                with notice.document.open("rb") as stored:
+                    pdf = stored.read()
+            else:
+                pdf = validation_notice_pdf(validation_notice_content(account=account, provided_on=provided))
+        except ArrearsError as exc:
+            raise _fail(f"{exc.code}: {exc.message}") from exc
+        try:
+            with open(options["out"], "wb") as out:
+                out.write(pdf)
+        except OSError as exc:
+            raise _fail(f"cannot write {options['out']}: {exc.strerror}") from exc
+        period = validation_period(provided)
+        self._print(
+            {
+                "account": account.reference,
+                "out": options["out"],
+                "bytes": len(pdf),
+                "recorded": bool(options["record"]),
+                **period.as_dict(),
+            }
+        )

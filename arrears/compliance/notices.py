@@ -1,0 +1,104 @@
+"""The validation notice (12 CFR 1006.34, Model Form B-1): its content from the account, and its PDF."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.template.loader import render_to_string
+
+from arrears.accounts.models import Account
+from arrears.core.errors import ArrearsError
+from arrears.core.money import quantize
+from arrears.debtors.models import ContactPoint, Debtor
+from arrears.ledger.selectors import ledger_balances, ledger_entries
+from arrears.tenancy.models import Organization
+
+from .domain import Itemization, LedgerLine, ValidationPeriod, itemize, validation_period
+from .errors import ComplianceError
+from .selectors import primary_debtor
+
+CFPB_WEBSITE = "www.cfpb.gov/debt-collection"
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeContent:
+    account: Account
+    debtor: Debtor
+    organization: Organization
+    provided_on: date
+    period: ValidationPeriod
+    itemization: Itemization
+    creditor: str
+    original_creditor: str
+    mailing_address: ContactPoint | None
+
+    @property
+    def paid_or_credited(self) -> Decimal:
+        return self.itemization.payments + self.itemization.credits
+
+
+def account_itemization(*, account: Account) -> Itemization:
+    if account.itemization_date is None:
+        raise ArrearsError(
+            ComplianceError.NO_ITEMIZATION_DATE, f"account {account.reference} has no itemization date"
+        )
+    lines = [
+        LedgerLine(
+            kind=e.kind,
+            bucket=e.bucket,
+            amount=e.amount,
+            effective_on=e.effective_on,
+            reverses_kind=e.reverses.kind if e.reverses_id else None,
+        )
+        for e in ledger_entries(account=account)
+    ]
+    raw = itemize(lines, itemization_date=account.itemization_date, currency=account.currency)
+    item = Itemization(
+        itemization_date=raw.itemization_date,
+        currency=raw.currency,
+        **{
+            name: quantize(getattr(raw, name), account.currency)
+            for name in ("amount_on_itemization_date", "interest", "fees", "payments", "credits", "current")
+        },
+    )
+    owed = sum((v for k, v in ledger_balances(account=account).items() if k != "credit"), Decimal(0))
+    if not item.balances or item.current != quantize(owed, account.currency):
+        raise ArrearsError(
+            ComplianceError.ITEMIZATION_UNBALANCED,
+            f"itemization of {account.reference} does not add up to the ledger balance",
+        )
+    return item
+
+
+def validation_notice_content(*, account: Account, provided_on: date) -> NoticeContent:
+    debtor = primary_debtor(account)
+    address = (
+        ContactPoint.objects.filter(debtor=debtor, kind="address")
+        .exclude(status__in=["undeliverable", "wrong_party", "invalid"])
+        .order_by("-is_primary", "id")
+        .first()
+    )
+    return NoticeContent(
+        account=account,
+        debtor=debtor,
+        organization=Organization.objects.get(pk=account.organization_id),
+        provided_on=provided_on,
+        period=validation_period(provided_on),
+        itemization=account_itemization(account=account),
+        creditor=account.current_creditor or account.client.name,
+        original_creditor=account.original_creditor or account.current_creditor or account.client.name,
+        mailing_address=address,
+    )
+
+
+def validation_notice_html(content: NoticeContent) -> str:
+    return render_to_string("compliance/validation_notice.html", {"n": content, "cfpb": CFPB_WEBSITE})
+
+
+def validation_notice_pdf(content: NoticeContent) -> bytes:
+    from weasyprint import HTML
+
+    pdf: bytes = HTML(string=validation_notice_html(content)).write_pdf()
+    return pdf

@@ -1,0 +1,112 @@
+"""Recording contact attempts. Outbound ones pass the compliance gate first (DESIGN rule 4)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from django.db import transaction
+
+from arrears.accounts.models import Account, AccountDebtor
+from arrears.audit.services import audit_record
+from arrears.compliance.services import decide
+from arrears.core.clock import utcnow
+from arrears.core.errors import ArrearsError
+from arrears.debtors.choices import Channel
+from arrears.debtors.models import ContactPoint, Debtor
+from arrears.tenancy.domain import Principal
+
+from .choices import Direction, Outcome
+from .errors import ContactError
+from .models import ContactAttempt
+
+
+@transaction.atomic
+def contact_attempt_record(
+    *,
+    debtor: Debtor,
+    channel: str,
+    direction: str,
+    outcome: str,
+    accounts: Sequence[Account],
+    actor: Principal,
+    at: datetime | None = None,
+    contact_point: ContactPoint | None = None,
+    target: str = "",
+    purpose: str = "collection",
+    notes: str = "",
+    override_reason: str = "",
+) -> ContactAttempt:
+    """Log one contact attempt on the debtor's timeline, with the debts it concerned.
+
+    An outbound attempt is decided by ``compliance.services.decide`` for each account first. If any
+    decision blocks (and is not overridden), the attempt is stored with outcome ``blocked`` and the
+    blocking decision, and nothing may be sent: callers check ``attempt.blocked``.
+    """
+    if channel not in Channel.values:
+        raise ArrearsError(ContactError.INVALID_CHANNEL, f"unknown channel {channel!r}")
+    if direction not in Direction.values:
+        raise ArrearsError(ContactError.INVALID_CHANNEL, f"unknown direction {direction!r}")
+    if outcome not in Outcome.values or outcome == Outcome.BLOCKED:
+        raise ArrearsError(ContactError.INVALID_OUTCOME, f"not an outcome to record: {outcome!r}")
+    accounts = list(accounts)
+    linked = set(
+        AccountDebtor.objects.filter(debtor=debtor, account__in=accounts).values_list("account_id", flat=True)
+    )
+    if any(a.pk not in linked or a.organization_id != actor.organization_id for a in accounts):
+        raise ArrearsError(ContactError.NOT_THE_DEBTORS_ACCOUNT, "every account must be one of this debtor's")
+    when = at or utcnow()
+    if contact_point is not None and not target:
+        target = contact_point.value
+    decision = None
+    if direction == Direction.OUTBOUND:
+        if not accounts:
+            raise ArrearsError(ContactError.NO_ACCOUNT, "an outbound contact concerns at least one account")
+        decisions = [
+            decide(
+                account=a,
+                channel=channel,
+                target=contact_point or target or None,
+                purpose=purpose,
+                at=when,
+                actor=actor,
+                debtor=debtor,
+                override_reason=override_reason,
+            )
+            for a in accounts
+        ]
+        blocking = next((d for d in decisions if not d.proceeds), None)
+        decision = blocking or decisions[0]
+        if blocking is not None:
+            outcome = Outcome.BLOCKED
+    attempt = ContactAttempt.objects.create(
+        organization_id=debtor.organization_id,
+        debtor=debtor,
+        contact_point=contact_point,
+        channel=channel,
+        direction=direction,
+        outcome=outcome,
+        target=target,
+        at=when,
+        user_id=actor.user_id,
+        decision=decision,
+        notes=notes,
+    )
+    attempt.accounts.set(accounts)
+    for account in accounts or [None]:
+        audit_record(
+            actor=actor,
+            event="contact.attempt_blocked" if attempt.blocked else "contact.attempt_recorded",
+            subject_type="debtor",
+            subject_id=debtor.pk,
+            account_id=account.pk if account else None,
+            data={
+                "attempt": attempt.pk,
+                "channel": channel,
+                "direction": direction,
+                "outcome": outcome,
+                "decision": decision.pk if decision else None,
+            },
+            at=None,
+        )
+    return attempt
