@@ -13,8 +13,8 @@ from faker import Faker
 from arrears.accounts.choices import AccountStatus as S
 from arrears.accounts.choices import DebtType
 from arrears.accounts.services import account_create, account_transition
+from arrears.audit.services import audit_record
 from arrears.debtors.models import Debtor
-from arrears.debtors.services import consent_record, contact_point_add, debtor_create
 from arrears.ledger.choices import Bucket, EntryKind
 from arrears.ledger.models import LedgerEntry
 from arrears.ledger.services import EntrySpec, ledger_post, ledger_reverse
@@ -108,18 +108,14 @@ def seed_demo(*, accounts: int = 2000, today: date, seed: int = 2026) -> Organiz
     ]
     _create_logins(org, clients[0], actor)
 
-    debtors: list[Debtor] = []
-    debtor_count = int(accounts * 0.85)  # some debtors owe several accounts
-    for _ in range(debtor_count):
-        debtors.append(_make_debtor(rng, fake, org, actor))
+    debtors = _make_debtors(rng, fake, org, actor, count=int(accounts * 0.85))  # some owe several accounts
 
     statuses = [s for s, _ in STATUS_MIX]
     weights = [w for _, w in STATUS_MIX]
     reversal_done = False
     for n in range(accounts):
-        debtor = debtors[n] if n < len(debtors) else rng.choice(debtors)
+        debtor, state = debtors[n] if n < len(debtors) else rng.choice(debtors)
         client = clients[n % 3]
-        state = _debtor_state(debtor)
         # Spread delinquency over every aging bucket, up to 4 years back.
         delinquent_days = rng.choice([0, 10, 45, 75, 100, 150, 250, 400, 800, 1300]) + rng.randrange(10)
         delinquent_since = today - timedelta(days=delinquent_days) if delinquent_days else None
@@ -181,63 +177,99 @@ def _create_logins(org: Organization, viewer_client, actor: Principal) -> None:
         )
 
 
-def _make_debtor(rng: random.Random, fake: Faker, org: Organization, actor: Principal) -> Debtor:
-    state = rng.choice(list(STATES))
-    first, last = fake.first_name(), fake.last_name()
-    debtor = debtor_create(
-        organization_id=org.pk,
-        actor=actor,
-        first_name=first,
-        last_name=last,
-        date_of_birth=fake.date_of_birth(minimum_age=21, maximum_age=85),
-        national_id=f"9{rng.randrange(10, 99)}-{rng.randrange(70, 99)}-{rng.randrange(1000, 9999)}",
-    )
-    _, prefix, city = STATES[state]
-    contact_point_add(
-        debtor=debtor,
-        kind="address",
-        actor=actor,
-        label="home",
-        line1=fake.street_address(),
-        city=city,
-        state=state,
-        postal_code=f"{prefix}{rng.randrange(10, 99)}",
-        country="US",
-        is_primary=True,
-    )
-    mobile = contact_point_add(
-        debtor=debtor, kind="phone", actor=actor, label="mobile", value=_phone(rng, state), is_primary=True
-    )
-    if rng.random() < 0.5:
-        consent_record(
+def _make_debtors(
+    rng: random.Random, fake: Faker, org: Organization, actor: Principal, count: int
+) -> list[tuple[Debtor, str]]:
+    """Debtors with addresses, phones (some in another state's zone), emails and SMS consents.
+
+    Written in bulk, as an import would, with one audit event for the batch.
+    """
+    from arrears.core.clock import utcnow
+    from arrears.debtors.domain import address_line, name_key, normalize_phone
+    from arrears.debtors.models import ConsentRecord, ContactPoint
+    from arrears.debtors.services import national_id_fields
+
+    people = []
+    for _ in range(count):
+        first, last = fake.first_name(), fake.last_name()
+        ssn = f"9{rng.randrange(10, 99)}-{rng.randrange(70, 99)}-{rng.randrange(1000, 9999)}"
+        debtor = Debtor(
+            organization_id=org.pk,
+            first_name=first,
+            last_name=last,
+            name_key=name_key(first, last),
+            date_of_birth=fake.date_of_birth(minimum_age=21, maximum_age=85),
+            **national_id_fields(ssn),
+        )
+        people.append((debtor, rng.choice(list(STATES))))
+    Debtor.objects.bulk_create([d for d, _ in people])
+
+    points: list[ContactPoint] = []
+    sms_consent: list[ContactPoint] = []
+
+    def point(debtor: Debtor, kind: str, label: str, value: str, **address: str) -> ContactPoint:
+        cp = ContactPoint(
+            organization_id=org.pk,
             debtor=debtor,
-            contact_point=mobile,
+            kind=kind,
+            label=label,
+            value=value,
+            source="demo",
+            **address,
+        )
+        points.append(cp)
+        return cp
+
+    for debtor, state in people:
+        _, prefix, city = STATES[state]
+        parts = {
+            "line1": fake.street_address(),
+            "city": city,
+            "state": state,
+            "postal_code": f"{prefix}{rng.randrange(10, 99)}",
+            "country": "US",
+        }
+        point(debtor, "address", "home", address_line(**parts), **parts).is_primary = True
+        mobile = point(debtor, "phone", "mobile", normalize_phone(_phone(rng, state)))
+        mobile.is_primary = True
+        if rng.random() < 0.5:
+            sms_consent.append(mobile)
+        if rng.random() < 0.3:
+            # A phone from another state: the contact window must respect both zones.
+            other = normalize_phone(_phone(rng, rng.choice(list(STATES))))
+            if other != mobile.value:
+                point(debtor, "phone", rng.choice(["home", "work"]), other)
+        if rng.random() < 0.7:
+            domain = rng.choice(["example.com", "example.net", "example.org"])
+            point(
+                debtor,
+                "email",
+                "personal",
+                f"{debtor.first_name}.{debtor.last_name}{rng.randrange(100)}@{domain}".lower(),
+            )
+    ContactPoint.objects.bulk_create(points)
+    now = utcnow()
+    ConsentRecord.objects.bulk_create(
+        ConsentRecord(
+            organization_id=org.pk,
+            debtor_id=cp.debtor_id,
+            contact_point=cp,
             channel="sms",
             kind="consent",
             granted=True,
-            actor=actor,
+            recorded_at=now,
             source="original creditor application",
         )
-    if rng.random() < 0.3:
-        # A phone from another state: the contact window must respect both zones.
-        contact_point_add(
-            debtor=debtor,
-            kind="phone",
-            actor=actor,
-            label=rng.choice(["home", "work"]),
-            value=_phone(rng, rng.choice(list(STATES))),
-        )
-    if rng.random() < 0.7:
-        email = (
-            f"{first}.{last}{rng.randrange(100)}@{rng.choice(['example.com', 'example.net', 'example.org'])}"
-        )
-        contact_point_add(debtor=debtor, kind="email", actor=actor, label="personal", value=email)
-    return debtor
-
-
-def _debtor_state(debtor: Debtor) -> str:
-    address = debtor.contact_points.filter(kind="address").first()
-    return address.state if address else "NY"
+        for cp in sms_consent
+    )
+    audit_record(
+        actor=actor,
+        event="demo.debtors_seeded",
+        subject_type="organization",
+        subject_id=org.pk,
+        data={"debtors": len(people), "contact_points": len(points), "sms_consents": len(sms_consent)},
+    )
+    return people
 
 
 def _ledger_history(rng: random.Random, account, target: str, actor: Principal, today: date) -> None:
