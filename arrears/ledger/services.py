@@ -13,6 +13,7 @@ from django.db.models import F
 
 from arrears.accounts.models import Account
 from arrears.audit.services import AuditSpec, audit_record, audit_record_many
+from arrears.core.bulk import update_rows
 from arrears.core.clock import utcnow
 from arrears.core.errors import ArrearsError, Conflict
 from arrears.core.money import quantize
@@ -202,17 +203,20 @@ def ledger_post_many(*, postings: Sequence[Posting], actor: Principal) -> list[l
     if len(accounts) != len(ids):
         raise ArrearsError(LedgerError.INVALID_ENTRY, "an account to post to is not in this organization")
     batches: list[list[LedgerEntry]] = []
+    moved = {pk: dict.fromkeys(CACHE_FIELD.values(), Decimal(0)) for pk in ids}
     for p in postings:
-        account = accounts[p.account_id]
         rows, deltas = _rows(
-            account=account, specs=p.entries, effective_on=p.effective_on, actor=actor, source=p.source
+            account=accounts[p.account_id],
+            specs=p.entries,
+            effective_on=p.effective_on,
+            actor=actor,
+            source=p.source,
         )
         for field, delta in deltas.items():
-            setattr(account, field, getattr(account, field) + delta)
+            moved[p.account_id][field] += delta
         batches.append(rows)
     LedgerEntry.objects.bulk_create([row for rows in batches for row in rows])
-    # The rows are locked, so writing the new totals is as safe as adding the deltas in SQL.
-    Account.objects.bulk_update(list(accounts.values()), list(CACHE_FIELD.values()))
+    update_rows(Account, moved, list(CACHE_FIELD.values()), add=True)
     audit_record_many(
         actor=actor,
         events=[
