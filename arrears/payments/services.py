@@ -20,6 +20,7 @@ from arrears.accounts.domain import TRANSITIONS
 from arrears.accounts.models import Account
 from arrears.accounts.services import account_transition
 from arrears.audit.services import audit_record
+from arrears.core.bulk import update_rows
 from arrears.core.clock import add_business_days, ensure_aware, utcnow
 from arrears.core.errors import ArrearsError, Conflict, NotFound, PermissionDenied
 from arrears.core.money import Money, quantize
@@ -366,9 +367,11 @@ def _post_to_ledger(
     for p in payments:
         if p.account_id not in last or p.received_on >= last[p.account_id].received_on:
             last[p.account_id] = p
-    for pk, p in last.items():
-        accounts[pk].last_payment_on, accounts[pk].last_payment_amount = p.received_on, p.amount
-    Account.objects.bulk_update([accounts[pk] for pk in last], ["last_payment_on", "last_payment_amount"])
+    update_rows(
+        Account,
+        {pk: {"last_payment_on": p.received_on, "last_payment_amount": p.amount} for pk, p in last.items()},
+        ["last_payment_on", "last_payment_amount"],
+    )
     for pk in last:
         if sum((running[pk][b] for b in OWED_BUCKETS), ZERO) == 0:
             _follow(accounts[pk], AccountStatus.PAID, actor=actor, reason="paid in full")
