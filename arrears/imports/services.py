@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import marshal
+import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -176,16 +178,6 @@ class HeaderInvalid(UnreadableFile):
         self.missing = missing
 
 
-def _records(source: Source, *, skip_rows: set[int] | frozenset[int], after: int) -> Iterator[Record]:
-    parser = source.parser
-    for cells in source.rows:
-        if cells.row <= after or cells.row in skip_rows or parser.skip(cells.values):
-            continue
-        parsed = parser.parse(cells.row, cells.values)
-        if isinstance(parsed, Record):
-            yield parsed
-
-
 # ── running a job ────────────────────────────────────────────────────────────────────────────────
 class _DryRunRollback(Exception):
     pass
@@ -208,8 +200,16 @@ def import_job_run(*, job: ImportJob) -> ImportJob:
         user_id=job.created_by_id,
         label=job.actor_label or "import",
     )
+    spill = Spill()
     try:
-        rejected_rows = _validate(job)
+        return _validate_and_write(job, actor, spill)
+    finally:
+        spill.close()
+
+
+def _validate_and_write(job: ImportJob, actor: Principal, spill: Spill) -> ImportJob:
+    try:
+        rejected_rows = _validate(job, spill)
     except UnreadableFile as exc:
         return _finish(job, JobStatus.FAILED, message=str(exc))
     if rejected_rows and not job.skip_invalid:
@@ -220,7 +220,7 @@ def import_job_run(*, job: ImportJob) -> ImportJob:
         counts = {c: 0 for c in COUNTERS if c not in ("rows", "rejected")}
         try:
             with transaction.atomic():
-                _write(job, rejected_rows, actor, commit_each_batch=False)
+                _write(job, spill, actor, commit_each_batch=False)
                 counts = {c: getattr(job, c) for c in counts}
                 raise _DryRunRollback
         except _DryRunRollback:
@@ -228,7 +228,7 @@ def import_job_run(*, job: ImportJob) -> ImportJob:
         for name, value in counts.items():
             setattr(job, name, value)
         return _finish(job, JobStatus.DRY_RUN, written=False)
-    _write(job, rejected_rows, actor, commit_each_batch=True)
+    _write(job, spill, actor, commit_each_batch=True)
     written = any(
         getattr(job, c)
         for c in (
@@ -263,7 +263,43 @@ def _finish(job: ImportJob, status: str, *, message: str = "", written: bool = F
     return job
 
 
-def _validate(job: ImportJob) -> set[int]:
+class Spill:
+    """Valid records of the validation pass, packed with `marshal` into a temporary file, so the
+    write pass does not parse the file a second time. Memory stays flat: chunks stream through."""
+
+    CHUNK = 2000
+
+    def __init__(self) -> None:
+        self.file = tempfile.TemporaryFile(prefix="arrears-import-")  # noqa: SIM115 (closed by close())
+        self.pending: list[tuple[object, ...]] = []
+
+    def add(self, record: Record) -> None:
+        self.pending.append(record.pack())
+        if len(self.pending) >= self.CHUNK:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self.pending:
+            marshal.dump(self.pending, self.file)
+            self.pending = []
+
+    def records(self) -> Iterator[Record]:
+        self._flush()
+        self.file.seek(0)
+        unpack = Record.unpack
+        while True:
+            try:
+                chunk = marshal.load(self.file)  # noqa: S302 (our own temporary file, written above)
+            except EOFError:
+                return
+            for packed in chunk:
+                yield unpack(packed)
+
+    def close(self) -> None:
+        self.file.close()
+
+
+def _validate(job: ImportJob, spill: Spill | None = None) -> set[int]:
     """Parse every row, store every problem, and return the rejected rows. Writes no account data."""
     job.status = JobStatus.VALIDATING
     job.save(update_fields=["status", "started_at", "updated_at"])
@@ -293,6 +329,8 @@ def _validate(job: ImportJob) -> set[int]:
                         Issue(cells.row, "account_ref", ref, "repeats an account_ref of an earlier row"),
                     ]
                 seen_refs.add(ref)
+            if not issues and spill is not None:
+                spill.add(cast(Record, parsed))
             if issues:
                 rejected.add(cells.row)
                 pending.extend(
@@ -312,14 +350,17 @@ def _validate(job: ImportJob) -> set[int]:
     return rejected
 
 
-def _write(job: ImportJob, rejected_rows: set[int], actor: Principal, *, commit_each_batch: bool) -> None:
+def _write(job: ImportJob, spill: Spill, actor: Principal, *, commit_each_batch: bool) -> None:
     size = batch_size()
     hash_key = hashlib.sha256(f"national_id:{settings.FIELD_HASH_KEY}".encode()).digest()
 
     def id_hash(plain: str) -> str:  # the same keyed hash as core.crypto.lookup_hash(purpose="national_id")
         return hmac.new(hash_key, plain.encode(), hashlib.sha256).hexdigest()
 
+    batches = 0
+
     def flush(batch: list[Record]) -> None:
+        nonlocal batches
         if not batch:
             return
         with transaction.atomic():
@@ -329,19 +370,22 @@ def _write(job: ImportJob, rejected_rows: set[int], actor: Principal, *, commit_
             job.rows_done = batch[-1].row
             job.rows_written += len(batch)
             job.save(update_fields=[*counts, "rows_done", "rows_written", "updated_at"])
+        batches += 1
+        if commit_each_batch and batches & (batches - 1) == 0:
+            writing.refresh_statistics()
         if commit_each_batch:
             for hook in after_batch_hooks:
                 hook(job)
 
-    with _opened(job) as fh:
-        source = _source(job, fh)
-        batch: list[Record] = []
-        for record in _records(source, skip_rows=rejected_rows, after=job.rows_done):
-            batch.append(record)
-            if len(batch) >= size:
-                flush(batch)
-                batch = []
-        flush(batch)
+    batch: list[Record] = []
+    for record in spill.records():
+        if record.row <= job.rows_done:
+            continue  # committed before the process was stopped
+        batch.append(record)
+        if len(batch) >= size:
+            flush(batch)
+            batch = []
+    flush(batch)
 
 
 def import_job_errors(*, job: ImportJob) -> Iterator[dict[str, Any]]:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from arrears.debtors.domain import name_key
 
@@ -114,6 +116,49 @@ class Record:
     def state(self) -> str:
         return self.address[3] if self.address else ""
 
+    def pack(self) -> tuple[object, ...]:
+        """Plain values only (str, int, None, tuples), for a fast `marshal` spill between passes."""
+        return (
+            self.row, self.account_ref, self.kind, self.first_name, self.middle_name, self.last_name,
+            self.company_name, self.name_key, self.debtor_ref, _ordinal(self.date_of_birth), self.national_id,
+            self.country, self.phones, self.email, tuple(self.address) if self.address else None,
+            self.currency,
+            str(self.balance), str(self.principal), str(self.interest), str(self.fees), self.debt_type,
+            str(self.interest_rate), self.original_creditor, self.invoice_number,
+            tuple(_ordinal(self.dates[name]) for name in DATE_FIELDS),
+            None if self.last_payment_amount is None else str(self.last_payment_amount), self.notes,
+        )  # fmt: skip
+
+    @classmethod
+    def unpack(cls, t: tuple[Any, ...]) -> Record:
+        return cls(
+            t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7], t[8], _from_ordinal(t[9]), t[10], t[11],
+            tuple(tuple(p) for p in t[12]), t[13], Address(t[14]) if t[14] else None, t[15], Decimal(t[16]),
+            Decimal(t[17]), Decimal(t[18]), Decimal(t[19]), t[20], Decimal(t[21]), t[22], t[23],
+            {name: _from_ordinal(v) for name, v in zip(DATE_FIELDS, t[24], strict=True)},
+            None if t[25] is None else Decimal(t[25]), t[26],
+        )  # fmt: skip
+
+
+def _ordinal(day: date | None) -> int | None:
+    return None if day is None else day.toordinal()
+
+
+def _from_ordinal(value: int | None) -> date | None:
+    return None if value is None else date.fromordinal(value)
+
+
+_NOT_NAME = re.compile(r"[^\w\s'-]")
+_SPACES = re.compile(r"\s+")
+
+
+def fast_name_key(*parts: str) -> str:
+    """`debtors.domain.name_key`, without its Unicode decomposition when the text is plain ASCII."""
+    joined = " ".join(p for p in parts if p)
+    if not joined.isascii():
+        return name_key(*parts)
+    return _SPACES.sub(" ", _NOT_NAME.sub(" ", joined.casefold())).strip()
+
 
 def split_full_name(full: str, *, order: str) -> tuple[str, str, str]:
     """(first, middle, last) from 'Jane Q Doe' or 'Doe, Jane Q'."""
@@ -143,6 +188,13 @@ class RowParser:
         self.currency = currency
         self.date_order = date_order or mapping.date_order
         self.decimal_separator = mapping.decimal_separator
+        self._columns = tuple(layout.index.items())
+        self._name_column = next(
+            (c for c in ("last_name", "full_name", "company_name") if c in layout.index), "last_name"
+        )
+        self._fill = tuple((k, v) for k, v in mapping.defaults.items() if v)
+        present = set(layout.index) | {k for k, _ in self._fill}
+        self._limits = tuple((k, v) for k, v in MAX_LENGTH.items() if k in present)
 
     def skip(self, values: list[str]) -> bool:
         """Summary, heading or other-type lines that a preset says are not accounts."""
@@ -158,22 +210,17 @@ class RowParser:
 
     def parse(self, row: int, values: list[str]) -> Record | list[Issue]:
         issues: list[Issue] = []
-        index = self.index
-        defaults = self.defaults
-
-        def cell(name: str) -> str:
-            i = index.get(name)
-            text = values[i].strip() if i is not None and i < len(values) else ""
-            return text or defaults.get(name, "")
+        count = len(values)
+        text = {name: values[i].strip() for name, i in self._columns if i < count}
+        for name, value in self._fill:
+            if not text.get(name):
+                text[name] = value
+        get = text.get
 
         def bad(name: str, message: str, value: str | None = None) -> None:
-            issues.append(Issue(row, name, cell(name) if value is None else value, message))
+            issues.append(Issue(row, name, get(name, "") if value is None else value, message))
 
-        text = {name: cell(name) for name in index}
-        for name, value in defaults.items():
-            text.setdefault(name, value)
-        get = text.get
-        for name, limit in MAX_LENGTH.items():
+        for name, limit in self._limits:
             value = get(name, "")
             if len(value) > limit:
                 bad(name, f"longer than {limit} characters")
@@ -190,17 +237,10 @@ class RowParser:
             middle = middle or mid2
         kind = "person" if (first or last) else "company"
         if not (first or last or company):
-            bad(
-                "last_name"
-                if "last_name" in index
-                else "full_name"
-                if "full_name" in index
-                else "company_name",
-                "a debtor name is required",
-            )
+            bad(self._name_column, "a debtor name is required")
         elif kind == "person" and not last:
             bad("last_name", "a last name is required with a first name")
-        key = name_key(first, middle, last) if kind == "person" else name_key(company)
+        key = fast_name_key(first, middle, last) if kind == "person" else fast_name_key(company)
         if len(first) > 100 or len(middle) > 100 or len(last) > 100:
             bad("full_name", "a name part is longer than 100 characters")
 
