@@ -1,0 +1,517 @@
+"""ISO 20022 bank-to-customer cash management: camt.053 statements and camt.054 notifications.
+
+Parsing is namespace-agnostic (the tag's namespace is dropped as it is read), so .001.02, .001.04, .001.08
+and any later version read alike; the version only decides where an element lives when it moved (the
+transaction amount is ``TxDtls/Amt`` from .04 on and ``TxDtls/AmtDtls/TxAmt/Amt`` before; a party's name
+is ``Dbtr/Pty/Nm`` from .08 on and ``Dbtr/Nm`` before). camt.052 account reports read the same way.
+
+The file is read with defusedxml's pull parser, so a DTD cannot declare entities or reach outside the
+file. Each ``Ntry`` is turned into transactions as soon as its end tag is read and is then removed from
+the tree, so memory stays flat however many entries a statement holds (``iter_transactions``).
+
+A batch booking (one ``Ntry`` with several ``TxDtls``) becomes one transaction per ``TxDtls`` when every
+detail carries an amount in the entry's currency and those amounts add up to the entry; the reference that
+ties them together is the entry's. Otherwise the entry stays one transaction, since that is what moved on
+the account, and it carries the references of all its details.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from datetime import date
+from decimal import Decimal
+from typing import BinaryIO
+from xml.etree.ElementTree import Element, ParseError, TreeBuilder, tostring
+
+import defusedxml.ElementTree as DefusedET
+from defusedxml import DefusedXmlException
+
+from ._common import clean, parse_currency, parse_decimal, parse_iso_date, parse_iso_datetime
+from .errors import BankFileError
+from .model import (
+    Balance,
+    BankStatement,
+    BankTransaction,
+    Direction,
+    IdRegistry,
+    IdSource,
+    TransactionStatus,
+    derive_transaction_id,
+    to_utc,
+)
+
+_MESSAGES = {"BkToCstmrStmt": "camt053", "BkToCstmrDbtCdtNtfctn": "camt054", "BkToCstmrAcctRpt": "camt052"}
+_REPORTS = {"Stmt", "Ntfctn", "Rpt"}
+_STATUS = {
+    "BOOK": TransactionStatus.BOOKED,
+    "PDNG": TransactionStatus.PENDING,
+    "FUTR": TransactionStatus.PENDING,
+    "INFO": TransactionStatus.INFO,
+}
+_OPENING = ("OPBD", "PRCD", "OPAV", "ITBD")
+_CLOSING = ("CLBD", "CLAV", "ITBD", "ITAV")
+_NOT_PROVIDED = {"NOTPROVIDED", "NOT PROVIDED"}
+
+
+def detect(data: bytes) -> str | None:
+    """``camt053``/``camt054``/``camt052`` from the namespace or the message element, else None."""
+    head = data[:4096]
+    for marker, kind in ((b"camt.053", "camt053"), (b"camt.054", "camt054"), (b"camt.052", "camt052")):
+        if marker in head:
+            return kind
+    for element, kind in _MESSAGES.items():
+        if b"<" + element.encode() in head or b":" + element.encode() in head:
+            return kind
+    return None
+
+
+def parse(source: bytes | BinaryIO) -> tuple[BankStatement, ...]:
+    """Every statement (or notification) in the file, with its transactions."""
+    return tuple(item for item in _read(source, collect=True) if isinstance(item, BankStatement))
+
+
+def iter_transactions(source: bytes | BinaryIO) -> Iterator[tuple[BankStatement, BankTransaction]]:
+    """Stream ``(statement header, transaction)`` pairs in bounded memory.
+
+    The header carries the account, currency and balances (which the schema places before the entries)
+    but no transactions. Use this for large files; ``parse`` keeps everything.
+    """
+    for item in _read(source, collect=False):
+        if isinstance(item, tuple):
+            yield item
+
+
+class _Builder(TreeBuilder):
+    """Drops namespaces as elements are built and remembers the line each entry starts on."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.expat: object = None
+        self.namespace: str | None = None
+        self.lines: dict[int, int] = {}
+
+    def start(self, tag: str, attrs: dict[str, str]) -> Element:  # type: ignore[override]
+        namespace, _, local = tag.rpartition("}")
+        if self.namespace is None:
+            self.namespace = namespace.lstrip("{")
+        element = super().start(local, attrs)
+        if local in ("Ntry", "TxDtls"):
+            self.lines[id(element)] = getattr(self.expat, "CurrentLineNumber", 0)
+        return element
+
+    def end(self, tag: str) -> Element:  # type: ignore[override]
+        return super().end(tag.rpartition("}")[2])
+
+
+@dataclass
+class _Report:
+    """One Stmt/Ntfctn/Rpt being read."""
+
+    element: Element
+    line: int
+    header: BankStatement | None = None
+    registry: IdRegistry | None = None
+    entries: int = 0
+    credits: Decimal = Decimal(0)
+    debits: Decimal = Decimal(0)
+
+
+_Item = BankStatement | tuple[BankStatement, BankTransaction]
+
+
+def _read(source: bytes | BinaryIO, *, collect: bool) -> Iterator[_Item]:
+    stream = io.BytesIO(source) if isinstance(source, bytes | bytearray) else source
+    builder = _Builder()
+    parser = DefusedET.DefusedXMLParser(target=builder, forbid_dtd=False, forbid_entities=True)
+    builder.expat = parser.parser
+    kind: str | None = None
+    group: dict[str, str | None] = {}
+    depth = 0
+    report: _Report | None = None
+    transactions: list[BankTransaction] = []
+    try:
+        for event, element in DefusedET.iterparse(stream, ("start", "end"), parser=parser):
+            tag = element.tag
+            if event == "start":
+                depth += 1
+                if depth == 1 and tag != "Document":
+                    raise BankFileError(1, tag, "not an ISO 20022 camt document (root is not Document)")
+                if depth == 2:
+                    kind = _kind(builder.namespace, tag)
+                elif depth == 3 and tag in _REPORTS:
+                    report = _Report(element=element, line=parser.parser.CurrentLineNumber)
+                    report.registry = IdRegistry()
+                    transactions = []
+                continue
+            depth -= 1
+            if depth == 2 and tag == "GrpHdr":
+                group = _group_header(element)
+            elif depth == 3 and report is not None and tag == "Ntry":
+                if report.header is None:
+                    report.header = _header(report, kind or "camt053", group, first_entry=element)
+                line = builder.lines.pop(id(element), None)
+                assert report.registry is not None
+                entry = _entry(element, report.header, report.registry, line, builder.lines)
+                report.entries += 1
+                if entry[0].direction is Direction.CREDIT:
+                    report.credits += sum((t.amount for t in entry), Decimal(0))
+                else:
+                    report.debits += sum((t.amount for t in entry), Decimal(0))
+                for transaction in entry:
+                    if collect:
+                        transactions.append(transaction)
+                    else:
+                        yield report.header, transaction
+                report.element.remove(element)
+            elif depth == 2 and report is not None and tag in _REPORTS:
+                header = report.header or _header(report, kind or "camt053", group, first_entry=None)
+                yield replace(header, transactions=tuple(transactions), warnings=_check_summary(report))
+                report = None
+                transactions = []
+                element.clear()
+    except ParseError as exc:
+        line, column = getattr(exc, "position", (None, None))
+        raise BankFileError(line, f"column {column}", f"malformed XML: {exc}") from exc
+    except DefusedXmlException as exc:
+        raise BankFileError(None, None, f"unsafe XML refused: {exc}") from exc
+    if kind is None:
+        raise BankFileError(None, None, "no camt message found in the document")
+
+
+def _kind(namespace: str | None, message: str) -> str:
+    if message not in _MESSAGES:
+        raise BankFileError(None, f"Document/{message}", "not a camt.052/053/054 message")
+    for marker, kind in (("camt.053", "camt053"), ("camt.054", "camt054"), ("camt.052", "camt052")):
+        if namespace and marker in namespace:
+            return kind
+    return _MESSAGES[message]
+
+
+def _text(element: Element | None, path: str) -> str | None:
+    if element is None:
+        return None
+    found = element.find(path)
+    if found is None or found.text is None:
+        return None
+    return found.text.strip() or None
+
+
+def _group_header(element: Element) -> dict[str, str | None]:
+    return {
+        "message_id": _text(element, "MsgId"),
+        "created": _text(element, "CreDtTm"),
+        "page": _text(element, "MsgPgntn/PgNb"),
+        "last": _text(element, "MsgPgntn/LastPgInd"),
+    }
+
+
+def _header(
+    report: _Report, kind: str, group: dict[str, str | None], *, first_entry: Element | None
+) -> BankStatement:
+    stmt = report.element
+    line = report.line
+    iban = _text(stmt, "Acct/Id/IBAN")
+    account_id = iban or _text(stmt, "Acct/Id/Othr/Id")
+    if account_id is None:
+        raise BankFileError(line, "Stmt/Acct/Id", "the statement names no account")
+    balances = tuple(_balance(b, line) for b in stmt.findall("Bal"))
+    currency_text = _text(stmt, "Acct/Ccy")
+    if currency_text is None and first_entry is not None:
+        amount = first_entry.find("Amt")
+        currency_text = amount.get("Ccy") if amount is not None else None
+    if currency_text is None and balances:
+        currency_text = balances[0].currency
+    currency = parse_currency(currency_text, line=line, field="Stmt/Acct/Ccy") if currency_text else "XXX"
+    page = _text(stmt, "StmtPgntn/PgNb") or _text(stmt, "NtfctnPgntn/PgNb") or group.get("page")
+    last = _text(stmt, "StmtPgntn/LastPgInd") or _text(stmt, "NtfctnPgntn/LastPgInd") or group.get("last")
+    created = _text(stmt, "CreDtTm") or group.get("created")
+    start = _text(stmt, "FrToDt/FrDtTm")
+    end = _text(stmt, "FrToDt/ToDtTm")
+    return BankStatement(
+        format=kind,
+        account_id=account_id,
+        currency=currency,
+        iban=iban,
+        bank_id=_text(stmt, "Acct/Svcr/FinInstnId/BIC") or _text(stmt, "Acct/Svcr/FinInstnId/BICFI"),
+        statement_id=_text(stmt, "Id"),
+        message_id=group.get("message_id"),
+        sequence_number=_text(stmt, "ElctrncSeqNb") or _text(stmt, "LglSeqNb"),
+        created_at=to_utc(parse_iso_datetime(created, line=line, field="CreDtTm")) if created else None,
+        period_start=to_utc(parse_iso_datetime(start, line=line, field="FrToDt/FrDtTm")) if start else None,
+        period_end=to_utc(parse_iso_datetime(end, line=line, field="FrToDt/ToDtTm")) if end else None,
+        opening_balance=_pick(balances, _OPENING),
+        closing_balance=_pick(balances, _CLOSING),
+        balances=balances,
+        page_number=int(page) if page and page.isdigit() else None,
+        last_page=(last.lower() == "true") if last else None,
+        owner_name=clean(_text(stmt, "Acct/Ownr/Nm") or _text(stmt, "Acct/Ownr/Pty/Nm")),
+    )
+
+
+def _pick(balances: tuple[Balance, ...], kinds: tuple[str, ...]) -> Balance | None:
+    for kind in kinds:
+        for balance in balances:
+            if balance.kind == kind:
+                return balance
+    return None
+
+
+def _balance(element: Element, line: int) -> Balance:
+    kind = _text(element, "Tp/CdOrPrtry/Cd") or _text(element, "Tp/CdOrPrtry/Prtry") or "UNKNOWN"
+    amount_element = element.find("Amt")
+    if amount_element is None:
+        raise BankFileError(line, f"Bal[{kind}]/Amt", "balance without an amount")
+    amount = parse_decimal(amount_element.text, line=line, field=f"Bal[{kind}]/Amt")
+    currency = parse_currency(amount_element.get("Ccy"), line=line, field=f"Bal[{kind}]/Amt/@Ccy")
+    sign = _direction(_text(element, "CdtDbtInd"), line, f"Bal[{kind}]/CdtDbtInd")
+    day = _text(element, "Dt/Dt") or _text(element, "Dt/DtTm")
+    return Balance(
+        kind=kind,
+        amount=amount if sign is Direction.CREDIT else -amount,
+        currency=currency,
+        date=parse_iso_date(day, line=line, field=f"Bal[{kind}]/Dt") if day else None,
+    )
+
+
+def _direction(text: str | None, line: int | None, field: str) -> Direction:
+    if text == "CRDT":
+        return Direction.CREDIT
+    if text == "DBIT":
+        return Direction.DEBIT
+    raise BankFileError(line, field, f"credit/debit indicator must be CRDT or DBIT, not {text!r}")
+
+
+@dataclass(frozen=True)
+class _Detail:
+    amount: Decimal | None
+    currency: str | None
+    end_to_end_id: str | None
+    bank_reference: str | None
+    customer_reference: str | None
+    other_refs: tuple[str, ...]
+    structured: tuple[str, ...]
+    unstructured: tuple[str, ...]
+    debtor: tuple[str | None, str | None]
+    creditor: tuple[str | None, str | None]
+    bank_code: str | None
+    proprietary_code: str | None
+
+
+def _entry(
+    ntry: Element, header: BankStatement, registry: IdRegistry, line: int | None, lines: dict[int, int]
+) -> list[BankTransaction]:
+    amount_element = ntry.find("Amt")
+    if amount_element is None:
+        raise BankFileError(line, "Ntry/Amt", "entry without an amount")
+    amount = parse_decimal(amount_element.text, line=line, field="Ntry/Amt")
+    if amount < 0:
+        raise BankFileError(line, "Ntry/Amt", "amount must not be negative (the sign is CdtDbtInd)")
+    currency = parse_currency(amount_element.get("Ccy"), line=line, field="Ntry/Amt/@Ccy")
+    direction = _direction(_text(ntry, "CdtDbtInd"), line, "Ntry/CdtDbtInd")
+    status_code = _text(ntry, "Sts/Cd") or _text(ntry, "Sts") or "BOOK"
+    if status_code not in _STATUS:
+        raise BankFileError(line, "Ntry/Sts", f"unknown entry status {status_code!r}")
+    booking = _text(ntry, "BookgDt/Dt") or _text(ntry, "BookgDt/DtTm")
+    value = _text(ntry, "ValDt/Dt") or _text(ntry, "ValDt/DtTm")
+    booking_date = parse_iso_date(booking, line=line, field="Ntry/BookgDt") if booking else None
+    value_date = parse_iso_date(value, line=line, field="Ntry/ValDt") if value else None
+    entry_ref = _text(ntry, "AcctSvcrRef")
+    entry_code, entry_proprietary = _bank_code(ntry)
+    extra_info = tuple(t for t in (clean(_text(ntry, "AddtlNtryInf")),) if t)
+    details = [_detail(d, lines.pop(id(d), line)) for d in ntry.iterfind("NtryDtls/TxDtls")]
+    raw = tostring(ntry, encoding="unicode")
+    common: dict[str, object] = {
+        "account_id": header.account_id,
+        "booking_date": booking_date,
+        "value_date": value_date,
+        "currency": currency,
+        "direction": direction,
+        "status": _STATUS[status_code],
+        "reversal": (_text(ntry, "RvslInd") or "").lower() == "true",
+        "raw": raw,
+    }
+    split = (
+        len(details) > 1
+        and all(d.amount is not None and d.currency == currency for d in details)
+        and sum((d.amount or Decimal(0) for d in details), Decimal(0)) == amount
+    )
+    if split:
+        return [
+            _transaction(
+                registry,
+                amount=d.amount or Decimal(0),
+                details=[d],
+                entry_ref=entry_ref,
+                ntry_ref=_text(ntry, "NtryRef"),
+                position=index,
+                code=(d.bank_code or entry_code, d.proprietary_code or entry_proprietary),
+                extra_info=extra_info,
+                common=common,
+            )
+            for index, d in enumerate(details, start=1)
+        ]
+    code = (entry_code, entry_proprietary)
+    if len(details) == 1:
+        code = (details[0].bank_code or entry_code, details[0].proprietary_code or entry_proprietary)
+    return [
+        _transaction(
+            registry,
+            amount=amount,
+            details=details,
+            entry_ref=entry_ref,
+            ntry_ref=_text(ntry, "NtryRef"),
+            position=None,
+            code=code,
+            extra_info=extra_info,
+            common=common,
+        )
+    ]
+
+
+def _transaction(
+    registry: IdRegistry,
+    *,
+    amount: Decimal,
+    details: list[_Detail],
+    entry_ref: str | None,
+    ntry_ref: str | None,
+    position: int | None,
+    code: tuple[str | None, str | None],
+    extra_info: tuple[str, ...],
+    common: dict[str, object],
+) -> BankTransaction:
+    direction = common["direction"]
+    assert isinstance(direction, Direction)
+    end_to_end_ids = {d.end_to_end_id for d in details if d.end_to_end_id}
+    end_to_end = end_to_end_ids.pop() if len(end_to_end_ids) == 1 else None
+    customer_refs = [d.customer_reference for d in details if d.customer_reference]
+    structured = tuple(dict.fromkeys(r for d in details for r in d.structured))
+    unstructured = tuple(dict.fromkeys([*(u for d in details for u in d.unstructured), *extra_info]))
+    party = [(d.debtor if direction is Direction.CREDIT else d.creditor) for d in details]
+    names = {p[0] for p in party if p[0]}
+    accounts = {p[1] for p in party if p[1]}
+    detail_ref = details[0].bank_reference if len(details) == 1 else None
+    bank_reference = detail_ref or entry_ref
+    if detail_ref is None and entry_ref and position is not None:
+        candidate, source = f"{entry_ref}/{position}", IdSource.BANK
+    elif bank_reference:
+        candidate, source = bank_reference, IdSource.BANK
+    else:
+        booking_date = common["booking_date"]
+        assert booking_date is None or isinstance(booking_date, date)
+        candidate = derive_transaction_id(
+            account_id=str(common["account_id"]),
+            booking_date=booking_date,
+            amount=amount,
+            direction=direction,
+            currency=str(common["currency"]),
+            refs=(
+                ntry_ref,
+                end_to_end,
+                *customer_refs,
+                *(r for d in details for r in d.other_refs),
+                *structured,
+                *sorted(accounts),
+                str(position or ""),
+            ),
+        )
+        source = IdSource.DERIVED
+    return BankTransaction(
+        transaction_id=registry.claim(candidate),
+        id_source=source,
+        amount=amount,
+        end_to_end_id=end_to_end,
+        bank_reference=bank_reference,
+        customer_reference=customer_refs[0] if len(customer_refs) == 1 else None,
+        remittance_structured=structured,
+        remittance_unstructured=unstructured,
+        counterparty_name=names.pop() if len(names) == 1 else None,
+        counterparty_account=accounts.pop() if len(accounts) == 1 else None,
+        bank_code=code[0],
+        proprietary_code=code[1],
+        **common,  # type: ignore[arg-type]
+    )
+
+
+def _bank_code(element: Element) -> tuple[str | None, str | None]:
+    domain = _text(element, "BkTxCd/Domn/Cd")
+    family = _text(element, "BkTxCd/Domn/Fmly/Cd")
+    sub = _text(element, "BkTxCd/Domn/Fmly/SubFmlyCd")
+    code = "/".join(p for p in (domain, family, sub) if p) or None
+    return code, _text(element, "BkTxCd/Prtry/Cd")
+
+
+def _party(details: Element, role: str) -> tuple[str | None, str | None]:
+    name = _text(details, f"RltdPties/{role}/Nm") or _text(details, f"RltdPties/{role}/Pty/Nm")
+    account = _text(details, f"RltdPties/{role}Acct/Id/IBAN") or _text(
+        details, f"RltdPties/{role}Acct/Id/Othr/Id"
+    )
+    return clean(name), account
+
+
+def _detail(element: Element, line: int | None) -> _Detail:
+    amount_element = element.find("Amt")
+    if amount_element is None:
+        amount_element = element.find("AmtDtls/TxAmt/Amt")
+    amount = currency = None
+    if amount_element is not None:
+        amount = parse_decimal(amount_element.text, line=line, field="TxDtls/Amt")
+        currency = parse_currency(amount_element.get("Ccy"), line=line, field="TxDtls/Amt/@Ccy")
+    end_to_end = _text(element, "Refs/EndToEndId")
+    if end_to_end and end_to_end.upper() in _NOT_PROVIDED:
+        end_to_end = None
+    other = tuple(
+        r
+        for r in (
+            _text(element, "Refs/TxId"),
+            _text(element, "Refs/PmtInfId"),
+            _text(element, "Refs/MsgId"),
+            _text(element, "Refs/MndtId"),
+            _text(element, "Refs/Prtry/Ref"),
+        )
+        if r
+    )
+    structured: list[str] = []
+    for strd in element.iterfind("RmtInf/Strd"):
+        structured.extend(
+            r.text.strip() for r in strd.iterfind("CdtrRefInf/Ref") if r.text and r.text.strip()
+        )
+        structured.extend(n.text.strip() for n in strd.iterfind("RfrdDocInf/Nb") if n.text and n.text.strip())
+    unstructured = [clean(u.text) for u in element.iterfind("RmtInf/Ustrd")]
+    unstructured += [clean(a.text) for a in element.iterfind("RmtInf/Strd/AddtlRmtInf")]
+    code, proprietary = _bank_code(element)
+    return _Detail(
+        amount=amount,
+        currency=currency,
+        end_to_end_id=end_to_end,
+        bank_reference=_text(element, "Refs/AcctSvcrRef"),
+        customer_reference=_text(element, "Refs/InstrId"),
+        other_refs=other,
+        structured=tuple(structured),
+        unstructured=tuple(u for u in unstructured if u),
+        debtor=_party(element, "Dbtr"),
+        creditor=_party(element, "Cdtr"),
+        bank_code=code,
+        proprietary_code=proprietary,
+    )
+
+
+def _check_summary(report: _Report) -> tuple[str, ...]:
+    """Compare the bank's own ``TxsSummry`` with the entries read. A difference is a warning, not an
+    error: the summary is optional and informative, and a paginated statement summarises all pages."""
+    warnings = []
+    stmt = report.element
+    for path, label, expected in (
+        ("TxsSummry/TtlNtries/NbOfNtries", "entries", Decimal(report.entries)),
+        ("TxsSummry/TtlCdtNtries/Sum", "credit total", report.credits),
+        ("TxsSummry/TtlDbtNtries/Sum", "debit total", report.debits),
+    ):
+        stated = _text(stmt, path)
+        if stated is None:
+            continue
+        value = parse_decimal(stated, line=report.line, field=path)
+        if value != expected:
+            warnings.append(f"{path}: the bank states {label} {value}, the file holds {expected}")
+    return tuple(warnings)
