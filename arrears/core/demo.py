@@ -117,7 +117,8 @@ def seed_demo(*, accounts: int = 2000, today: date, seed: int = 2026) -> Organiz
         debtor, state = debtors[n] if n < len(debtors) else rng.choice(debtors)
         client = clients[n % 3]
         # Spread delinquency over every aging bucket, up to 4 years back.
-        delinquent_days = rng.choice([0, 10, 45, 75, 100, 150, 250, 400, 800, 1300]) + rng.randrange(10)
+        base_days = rng.choice([0, 10, 45, 75, 100, 150, 250, 400, 800, 1300])
+        delinquent_days = base_days + rng.randrange(10) if base_days else 0
         delinquent_since = today - timedelta(days=delinquent_days) if delinquent_days else None
         charged_off = None
         if delinquent_since and delinquent_days > 200:

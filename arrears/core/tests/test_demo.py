@@ -1,0 +1,58 @@
+from collections import Counter
+from datetime import date
+
+import pytest
+from django.db.models import Count
+
+from arrears.accounts.choices import AccountStatus, AgingBucket
+from arrears.accounts.domain import aging_bucket
+from arrears.accounts.models import Account, AccountDebtor
+from arrears.audit.selectors import audit_chain_verify
+from arrears.core.demo import seed_demo
+from arrears.ledger.models import LedgerEntry
+from arrears.ledger.selectors import ledger_cache_mismatches
+
+TODAY = date(2026, 11, 23)
+
+
+@pytest.mark.django_db
+def test_the_demo_portfolio_is_realistic_and_consistent():
+    org = seed_demo(accounts=220, today=TODAY)
+
+    accounts = list(Account.objects.filter(organization=org))
+    statuses = Counter(a.status for a in accounts)
+    buckets = {aging_bucket(a.delinquent_since, TODAY) for a in accounts}
+    states = set(Account.objects.filter(organization=org).values_list("jurisdiction_state", flat=True))
+    shared = AccountDebtor.objects.values("debtor").annotate(n=Count("account")).filter(n__gt=1)
+    assert len(accounts) == 220
+    assert set(statuses) == set(AccountStatus.values)
+    assert buckets == set(AgingBucket)
+    assert len(states) >= 8
+    assert shared.exists()
+    assert LedgerEntry.objects.filter(organization=org, kind="reversal").exists()
+    assert LedgerEntry.objects.filter(organization=org, kind="interest", memo="monthly interest").exists()
+    assert not list(ledger_cache_mismatches(organization_id=org.pk))
+    assert audit_chain_verify(organization_id=org.pk).ok
+
+
+@pytest.mark.django_db
+def test_the_demo_is_deterministic():
+    first = seed_demo(accounts=30, today=TODAY)
+    refs_and_balances = sorted(
+        (a.reference, a.balance_principal) for a in Account.objects.filter(organization=first)
+    )
+    names = sorted(
+        AccountDebtor.objects.filter(organization=first).values_list("debtor__name_key", flat=True)
+    )
+
+    from django.core.management import call_command
+
+    call_command("flush", interactive=False, verbosity=0)
+    second = seed_demo(accounts=30, today=TODAY)
+
+    assert refs_and_balances == sorted(
+        (a.reference, a.balance_principal) for a in Account.objects.filter(organization=second)
+    )
+    assert names == sorted(
+        AccountDebtor.objects.filter(organization=second).values_list("debtor__name_key", flat=True)
+    )
