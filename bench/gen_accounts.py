@@ -22,23 +22,104 @@ from pathlib import Path
 from faker.providers.address.en_US import Provider as AddressProvider
 from faker.providers.person.en_US import Provider as PersonProvider
 
-HEADER = ["account_ref", "debtor_ref", "first_name", "middle_name", "last_name", "date_of_birth", "ssn", "email",
-          "phone", "phone_kind", "phone2", "address_line1", "address_line2", "city", "state", "postal_code",
-          "currency", "balance", "principal", "interest", "fees", "original_creditor", "invoice_number",
-          "debt_type", "interest_rate", "opened_on", "due_on", "delinquent_since", "charged_off_on",
-          "last_payment_on", "last_payment_amount", "notes"]  # fmt: skip
+HEADER = [
+    "account_ref",
+    "debtor_ref",
+    "first_name",
+    "middle_name",
+    "last_name",
+    "date_of_birth",
+    "ssn",
+    "email",
+    "phone",
+    "phone_kind",
+    "phone2",
+    "address_line1",
+    "address_line2",
+    "city",
+    "state",
+    "postal_code",
+    "currency",
+    "balance",
+    "principal",
+    "interest",
+    "fees",
+    "original_creditor",
+    "invoice_number",
+    "debt_type",
+    "interest_rate",
+    "opened_on",
+    "due_on",
+    "delinquent_since",
+    "charged_off_on",
+    "last_payment_on",
+    "last_payment_amount",
+    "notes",
+]
 
 FIRST = list(PersonProvider.first_names_male) + list(PersonProvider.first_names_female)
 LAST = list(PersonProvider.last_names)
 SUFFIXES = list(AddressProvider.street_suffixes)
-STREETS = ["Oak", "Maple", "Cedar", "Pine", "Elm", "Washington", "Lake", "Hill", "Park", "Main", "Church", "Mill",
-           "River", "Spring", "Ridge", "Sunset", "Highland", "Forest", "Meadow", "Union", "Lincoln", "Walnut"]  # fmt: skip
-CITIES = ["Springfield", "Franklin", "Greenville", "Clinton", "Madison", "Salem", "Fairview", "Georgetown",
-          "Riverside", "Oxford", "Arlington", "Ashland", "Dover", "Milton", "Newport", "Burlington"]  # fmt: skip
+STREETS = [
+    "Oak",
+    "Maple",
+    "Cedar",
+    "Pine",
+    "Elm",
+    "Washington",
+    "Lake",
+    "Hill",
+    "Park",
+    "Main",
+    "Church",
+    "Mill",
+    "River",
+    "Spring",
+    "Ridge",
+    "Sunset",
+    "Highland",
+    "Forest",
+    "Meadow",
+    "Union",
+    "Lincoln",
+    "Walnut",
+]
+CITIES = [
+    "Springfield",
+    "Franklin",
+    "Greenville",
+    "Clinton",
+    "Madison",
+    "Salem",
+    "Fairview",
+    "Georgetown",
+    "Riverside",
+    "Oxford",
+    "Arlington",
+    "Ashland",
+    "Dover",
+    "Milton",
+    "Newport",
+    "Burlington",
+]
 # (state, first ZIP3, last ZIP3): a subset of USPS prefixes, so ZIP and state always agree.
-STATES = [("NY", 100, 149), ("CA", 900, 961), ("TX", 750, 799), ("FL", 320, 339), ("IL", 600, 629),
-          ("PA", 150, 196), ("OH", 430, 459), ("GA", 300, 319), ("NC", 270, 289), ("MI", 480, 499),
-          ("NJ", 70, 89), ("VA", 220, 246), ("WA", 980, 994), ("AZ", 850, 865), ("MA", 10, 27)]  # fmt: skip
+STATES = [
+    ("NY", 100, 149),
+    ("CA", 900, 961),
+    ("TX", 750, 799),
+    ("FL", 320, 339),
+    ("IL", 600, 629),
+    ("PA", 150, 196),
+    ("OH", 430, 459),
+    ("GA", 300, 319),
+    ("NC", 270, 289),
+    ("MI", 480, 499),
+    ("NJ", 70, 89),
+    ("VA", 220, 246),
+    ("WA", 980, 994),
+    ("AZ", 850, 865),
+    ("MA", 10, 27),
+]
 CREDITORS = [
     "First Bank Card",
     "Metro Medical Group",
@@ -54,7 +135,8 @@ def ssn(rng: random.Random) -> str:
 
 
 def phone(rng: random.Random) -> str:
-    return f"{rng.randint(2, 9)}{rng.randint(0, 9)}{rng.randint(0, 9)}{rng.randint(2, 9)}{rng.randint(0, 99):02d}{rng.randint(0, 9999):04d}"
+    """Ten NANP digits: area and exchange codes start with 2-9."""
+    return f"{rng.randint(200, 999)}{rng.randint(200, 999)}{rng.randint(0, 9999):04d}"
 
 
 def phone_shape(digits: str, rng: random.Random) -> str:
@@ -95,8 +177,13 @@ class Debtor:
         self.phone2 = phone(rng) if rng.random() < 0.2 else ""
         state, lo, hi = rng.choice(STATES)
         zip5 = f"{rng.randint(lo, hi):03d}{rng.randint(0, 99):02d}"
-        self.address = (f"{rng.randint(1, 9999)} {rng.choice(STREETS)} {rng.choice(SUFFIXES)}",
-                        f"Apt {rng.randint(1, 40)}" if rng.random() < 0.15 else "", rng.choice(CITIES), state, zip5)  # fmt: skip
+        self.address = (
+            f"{rng.randint(1, 9999)} {rng.choice(STREETS)} {rng.choice(SUFFIXES)}",
+            f"Apt {rng.randint(1, 40)}" if rng.random() < 0.15 else "",
+            rng.choice(CITIES),
+            state,
+            zip5,
+        )
 
 
 def rows(count: int, seed: int):
@@ -144,17 +231,39 @@ def row(n: int, d: Debtor, rng: random.Random) -> list[str]:
         )
     last_pay = delinquent - timedelta(days=rng.randint(1, 30)) if rng.random() < 0.5 else None
     return [
-        f"ACC-{n:08d}", f"D{d.n:08d}", first, d.middle, last, date_text(d.dob, rng) if d.dob else "",
+        f"ACC-{n:08d}",
+        f"D{d.n:08d}",
+        first,
+        d.middle,
+        last,
+        date_text(d.dob, rng) if d.dob else "",
         (d.ssn if rng.random() < 0.5 else d.ssn.replace("-", "")) if d.ssn else "",
         (d.email.upper() if rng.random() < 0.1 else d.email) if d.email else "",
-        phone_shape(d.phone, rng) if d.phone else "", rng.choice(["mobile", "home", "cell", ""]) if d.phone else "",
-        phone_shape(d.phone2, rng) if d.phone2 else "", line1, line2, city, state, zip5, "USD",
-        amount_text(total, rng), f"{principal / 100:.2f}", f"{interest / 100:.2f}" if interest else "",
-        f"{fees / 100:.2f}" if fees else "", rng.choice(CREDITORS), f"INV-{rng.randint(1, 10**7):07d}",
-        "consumer", rng.choice(["0", "6.5", "12.99%", "24"]), date_text(opened, rng), date_text(due, rng),
-        date_text(delinquent, rng), date_text(charged_off, rng) if charged_off else "",
-        date_text(last_pay, rng) if last_pay else "", f"{rng.randint(10, 500)}.00" if last_pay else "", notes,
-    ]  # fmt: skip
+        phone_shape(d.phone, rng) if d.phone else "",
+        rng.choice(["mobile", "home", "cell", ""]) if d.phone else "",
+        phone_shape(d.phone2, rng) if d.phone2 else "",
+        line1,
+        line2,
+        city,
+        state,
+        zip5,
+        "USD",
+        amount_text(total, rng),
+        f"{principal / 100:.2f}",
+        f"{interest / 100:.2f}" if interest else "",
+        f"{fees / 100:.2f}" if fees else "",
+        rng.choice(CREDITORS),
+        f"INV-{rng.randint(1, 10**7):07d}",
+        "consumer",
+        rng.choice(["0", "6.5", "12.99%", "24"]),
+        date_text(opened, rng),
+        date_text(due, rng),
+        date_text(delinquent, rng),
+        date_text(charged_off, rng) if charged_off else "",
+        date_text(last_pay, rng) if last_pay else "",
+        f"{rng.randint(10, 500)}.00" if last_pay else "",
+        notes,
+    ]
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -126,7 +126,7 @@ def parse_date(raw: str, *, order: str | None = None) -> date:
 
 # ── phones and emails ────────────────────────────────────────────────────────────────────────────
 _NON_DIGITS = re.compile(r"\D")
-_PHONE_CHARS = re.compile(r"^[\d\s().+\-/]+$")
+_PHONE_CHARS = re.compile(r"^\+?[\d\s().\-/]+$")
 _EMAIL = re.compile(
     r"^[a-z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$"
 )
