@@ -31,7 +31,7 @@ def update_rows(
             )
         return
     meta = model._meta
-    columns = [meta.get_field(f) for f in fields]
+    columns: list[models.Field[Any, Any]] = [meta.get_field(f) for f in fields]  # type: ignore[misc]
     pk_type = meta.pk.db_type(connection)  # type: ignore[union-attr]
     casts = [f"%s::{pk_type}", *(f"%s::{c.db_type(connection)}" for c in columns)]
     rows_sql = ", ".join(f"({', '.join(casts)})" for _ in values)
