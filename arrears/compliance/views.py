@@ -1,0 +1,154 @@
+"""htmx partials for the account page: "Contact now?" per channel, and the holds with place/lift forms.
+
+The workbench includes them with ``hx-get``; each also works as a plain page fragment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from functools import wraps
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from arrears.accounts.models import Account
+from arrears.accounts.selectors import account_get
+from arrears.core.clock import utcnow
+from arrears.core.errors import ArrearsError, NotFound
+from arrears.tenancy.domain import Principal
+from arrears.tenancy.selectors import principal_for_user
+
+from .choices import HoldKind
+from .selectors import contact_now_panel, hold_get, holds_for_account, primary_debtor
+from .services import hold_lift, hold_place
+from .zones import zone
+
+View = Callable[..., HttpResponse]
+
+
+def with_account(permission: str = "view") -> Callable[[View], View]:
+    """Login required; the account is looked up through the user's principal, so another tenant's
+    (or another client's) id is a 404."""
+
+    def decorator(view: View) -> View:
+        @login_required
+        @wraps(view)
+        def wrapper(request: HttpRequest, pk: int, *args: Any, **kwargs: Any) -> HttpResponse:
+            principal = principal_for_user(
+                user=request.user, organization_id=request.session.get("organization_id")
+            )
+            if principal is None:
+                raise PermissionDenied("You are not a member of any organization.")
+            try:
+                account = account_get(principal=principal, pk=pk)
+            except NotFound as exc:
+                raise Http404(exc.message) from exc
+            if not principal.can(permission):
+                raise PermissionDenied(f"Your role may not {permission}.")
+            return view(request, principal, account, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def _local(value, zones: tuple[str, ...]) -> str:  # type: ignore[no-untyped-def]
+    if value is None or not zones:
+        return ""
+    return ", ".join(
+        f"{value.astimezone(zone(z)):%a %d %b %H:%M} {z.split('/')[-1].replace('_', ' ')}" for z in zones
+    )
+
+
+@require_GET
+@with_account()
+def contact_now(request: HttpRequest, principal: Principal, account: Account) -> HttpResponse:
+    now = utcnow()
+    rows = []
+    for row in contact_now_panel(principal=principal, account=account, at=now):
+        decision = row.decision
+        rows.append(
+            {
+                "channel": row.channel,
+                "target": row.target,
+                "allowed": row.allowed,
+                "reasons": decision.reasons if decision else (),
+                "requirements": decision.requirements if decision else (),
+                "next_allowed_at": decision.next_allowed_at if decision and not decision.allowed else None,
+                "next_local": _local(decision.next_allowed_at, decision.zones)
+                if decision and not decision.allowed
+                else "",
+            }
+        )
+    return render(request, "compliance/_contact_now.html", {"account": account, "rows": rows, "now": now})
+
+
+def _holds_response(
+    request: HttpRequest, principal: Principal, account: Account, error: str = ""
+) -> HttpResponse:
+    context = {
+        "account": account,
+        "holds": list(holds_for_account(principal=principal, account=account)),
+        "kinds": HoldKind.choices,
+        "can_place": principal.can("work"),
+        "can_lift": principal.can("manage"),
+        "error": error,
+    }
+    return render(request, "compliance/_holds.html", context, status=400 if error else 200)
+
+
+@require_http_methods(["GET", "POST"])
+@with_account()
+def holds(request: HttpRequest, principal: Principal, account: Account) -> HttpResponse:
+    if request.method == "GET":
+        return _holds_response(request, principal, account)
+    if not principal.can("work"):
+        raise PermissionDenied("Your role may not place holds.")
+    data = request.POST
+    kind = data.get("kind", "")
+    scope = data.get("scope", "account")
+    try:
+        effective_on = date.fromisoformat(data["effective_on"]) if data.get("effective_on") else None
+    except ValueError:
+        return _holds_response(
+            request, principal, account, error="Effective date must be a date (YYYY-MM-DD)."
+        )
+    try:
+        hold_place(
+            kind=kind,
+            actor=principal,
+            account=account if scope == "account" else None,
+            debtor=primary_debtor(account) if scope == "debtor" else None,
+            effective_on=effective_on,
+            reason=data.get("reason", "")[:2000],
+            details={"written": data.get("written") == "on"} if kind == HoldKind.DISPUTE else {},
+        )
+    except ArrearsError as exc:
+        return _holds_response(request, principal, account, error=exc.message)
+    return _holds_response(request, principal, account)
+
+
+@require_POST
+@with_account()
+def hold_lift_view(
+    request: HttpRequest, principal: Principal, account: Account, hold_pk: int
+) -> HttpResponse:
+    if not principal.can("manage"):
+        raise PermissionDenied("Your role may not lift holds.")
+    visible = {h.pk for h in holds_for_account(principal=principal, account=account)}
+    if hold_pk not in visible:
+        raise Http404("no such hold on this account")
+    try:
+        hold_lift(
+            hold=hold_get(principal=principal, pk=hold_pk),
+            actor=principal,
+            reason=request.POST.get("reason", ""),
+        )
+    except ArrearsError as exc:
+        return _holds_response(request, principal, account, error=exc.message)
+    return _holds_response(request, principal, account)
