@@ -54,6 +54,22 @@ def quantize(amount: Decimal, currency: str, *, rounding: str = ROUND_HALF_UP) -
     return amount.quantize(exponent, rounding=rounding)
 
 
+STORAGE_EXPONENT = Decimal("0.0001")  # money columns keep 4 places (core.models.money_field)
+
+
+def from_storage(value: Decimal | None) -> Decimal:
+    """An amount summed by the database, made exact at storage precision.
+
+    PostgreSQL sums NUMERIC exactly. SQLite keeps Django decimals with NUMERIC affinity and sums them in
+    floating point, so 209.35 - 314.03 + 104.68 comes back as 2.8e-14. Every stored amount has at most 4
+    places and far fewer than 15 significant digits, so rounding the sum to 4 places recovers the exact
+    value. This is not money rounding (that is `quantize`); it only undoes the float error.
+    """
+    if value is None:
+        return Decimal(0).quantize(STORAGE_EXPONENT)
+    return value.quantize(STORAGE_EXPONENT, rounding=ROUND_HALF_EVEN)
+
+
 def bankers(amount: Decimal, currency: str) -> Decimal:
     """Round half to even, for accruals summed over many postings."""
     return quantize(amount, currency, rounding=ROUND_HALF_EVEN)

@@ -8,7 +8,7 @@ from decimal import Decimal
 from django.db.models import QuerySet, Sum
 
 from arrears.accounts.models import Account
-from arrears.core.money import quantize
+from arrears.core.money import from_storage, quantize
 
 from .domain import ALL_BUCKETS
 from .models import LedgerEntry
@@ -19,7 +19,7 @@ def ledger_balances(*, account: Account) -> dict[str, Decimal]:
     """Balance per bucket, summed from the entries (the truth, not the cache)."""
     sums = dict.fromkeys(ALL_BUCKETS, Decimal(0))
     for row in LedgerEntry.objects.filter(account=account).values("bucket").annotate(total=Sum("amount")):
-        sums[row["bucket"]] = row["total"]
+        sums[row["bucket"]] = from_storage(row["total"])
     return sums
 
 
@@ -47,14 +47,14 @@ def ledger_cache_mismatches(*, organization_id: int | None = None) -> Iterator[C
         entries = entries.filter(organization_id=organization_id)
         accounts = accounts.filter(organization_id=organization_id)
     sums: dict[tuple[int, str], Decimal] = {
-        (r["account_id"], r["bucket"]): r["total"]
+        (r["account_id"], r["bucket"]): from_storage(r["total"])
         for r in entries.values("account_id", "bucket").annotate(total=Sum("amount"))
     }
     fields = list(CACHE_FIELD.values())
     for acc in accounts.values("id", "reference", "currency", *fields).iterator(chunk_size=5000):
         for bucket, field in CACHE_FIELD.items():
             ledger = sums.get((acc["id"], bucket), Decimal(0))
-            if acc[field] != ledger:
+            if from_storage(acc[field]) != ledger:
                 cur = acc["currency"]
                 yield CacheMismatch(
                     acc["id"], acc["reference"], cur, bucket, quantize(acc[field], cur), quantize(ledger, cur)
@@ -80,4 +80,4 @@ def ledger_bucket_changes(*, account: Account, bucket: str, after: date) -> list
         .annotate(total=Sum("amount"))
         .order_by("effective_on")
     )
-    return [(r["effective_on"], r["total"]) for r in rows]
+    return [(r["effective_on"], from_storage(r["total"])) for r in rows]

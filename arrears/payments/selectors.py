@@ -10,7 +10,7 @@ from typing import Any
 from django.db.models import QuerySet, Sum
 
 from arrears.core.errors import ArrearsError, NotFound
-from arrears.core.money import Money, quantize
+from arrears.core.money import Money, from_storage, quantize
 from arrears.ledger.choices import Bucket, EntryKind
 from arrears.ledger.selectors import ledger_entries_for_source
 from arrears.tenancy.domain import Principal
@@ -168,7 +168,7 @@ def collections_in_home_currency(
     )
     by_currency: dict[str, Decimal] = defaultdict(Decimal)
     for r in rows:
-        by_currency[r["currency"]] += r["total"]
+        by_currency[r["currency"]] += from_storage(r["total"])
     converted = Decimal(0)
     rates = []
     for currency, total in by_currency.items():
