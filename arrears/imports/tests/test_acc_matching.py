@@ -17,7 +17,7 @@ def keys(name="john smith", dob=None, nid="", phones=(), emails=(), addresses=()
             phones=phones,
             emails=emails,
             address_keys=addresses,
-        ),  # fmt: skip
+        ),
         "contacts": contact_keys(phones=phones, emails=emails, address_keys=addresses),
     }
 
@@ -44,13 +44,13 @@ def keys(name="john smith", dob=None, nid="", phones=(), emails=(), addresses=()
             keys(name="mary smith", phones=["+1"]),
             False,
             id="shared-phone-different-person",
-        ),  # fmt: skip
+        ),
         pytest.param(
             keys(name="jon smith", addresses=["A1"]),
             keys(addresses=["A1"]),
             False,
             id="near-miss-jon-john-same-address-not-merged",
-        ),  # fmt: skip
+        ),
     ],
 )
 def test_rules(first, second, same):

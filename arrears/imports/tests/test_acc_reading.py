@@ -106,7 +106,7 @@ def test_header_is_matched_case_insensitively_in_any_order_and_unknown_columns_r
             ["account_ref", "balance", "first_name"],
             ["first_name+last_name|full_name|company_name"],
             id="first-name-alone-is-not-a-name",
-        ),  # fmt: skip
+        ),
     ],
 )
 def test_required_columns(header, missing):
@@ -115,12 +115,48 @@ def test_required_columns(header, missing):
 
 def test_a_complete_row_becomes_a_normalised_record():
     # given a row with every kind of field
-    header = ["account_ref", "first_name", "last_name", "date_of_birth", "ssn", "email", "phone", "phone_kind",
-              "address_line1", "city", "state", "postal_code", "balance", "principal", "interest", "fees",
-              "interest_rate", "opened_on", "debt_type"]  # fmt: skip
-    values = ["A-1", " Jane ", "DOE", "01/02/1980", "123-45-6789", "Jane@Example.com", "(212) 555-0142", "cell",
-              "12 Main St", "New York", "ny", "10001", "$1,200.50", "1,000.00", "200.50", "", "12.5%",
-              "2020-01-05", "Commercial"]  # fmt: skip
+    header = [
+        "account_ref",
+        "first_name",
+        "last_name",
+        "date_of_birth",
+        "ssn",
+        "email",
+        "phone",
+        "phone_kind",
+        "address_line1",
+        "city",
+        "state",
+        "postal_code",
+        "balance",
+        "principal",
+        "interest",
+        "fees",
+        "interest_rate",
+        "opened_on",
+        "debt_type",
+    ]
+    values = [
+        "A-1",
+        " Jane ",
+        "DOE",
+        "01/02/1980",
+        "123-45-6789",
+        "Jane@Example.com",
+        "(212) 555-0142",
+        "cell",
+        "12 Main St",
+        "New York",
+        "ny",
+        "10001",
+        "$1,200.50",
+        "1,000.00",
+        "200.50",
+        "",
+        "12.5%",
+        "2020-01-05",
+        "Commercial",
+    ]
 
     # when it is parsed
     record = parser_for(header).parse(2, values)
@@ -134,7 +170,11 @@ def test_a_complete_row_becomes_a_normalised_record():
     assert record.phones == (("+12125550142", "mobile"),)
     assert tuple(record.address) == ("12 Main St", "", "New York", "NY", "10001", "US")
     assert (record.balance, record.principal, record.interest, record.fees) == (
-        Decimal("1200.50"), Decimal("1000.00"), Decimal("200.50"), Decimal(0))  # fmt: skip
+        Decimal("1200.50"),
+        Decimal("1000.00"),
+        Decimal("200.50"),
+        Decimal(0),
+    )
     assert record.interest_rate == Decimal("12.5")
     assert record.debt_type == "commercial"
     assert record.dates["opened_on"] == date(2020, 1, 5)
@@ -147,7 +187,7 @@ def test_a_complete_row_becomes_a_normalised_record():
             {"principal": "90", "interest": "5", "fees": "4"},
             "does not equal the balance",
             id="parts-must-sum-to-balance",
-        ),  # fmt: skip
+        ),
         pytest.param({"interest": "60", "fees": "50"}, "exceed the balance", id="parts-exceed-balance"),
         pytest.param({"balance": "-5"}, "must not be negative", id="negative-balance"),
         pytest.param({"balance": "12,34.5x"}, "not an amount", id="bad-amount"),
@@ -162,8 +202,17 @@ def test_a_complete_row_becomes_a_normalised_record():
 )
 def test_row_rules(cells, expected):
     # given a valid row with one cell made wrong
-    row = {"account_ref": "A1", "first_name": "Jane", "last_name": "Doe", "balance": "100", "currency": "", "principal": "",
-           "interest": "", "fees": "", "phone_kind": ""}  # fmt: skip
+    row = {
+        "account_ref": "A1",
+        "first_name": "Jane",
+        "last_name": "Doe",
+        "balance": "100",
+        "currency": "",
+        "principal": "",
+        "interest": "",
+        "fees": "",
+        "phone_kind": "",
+    }
     row.update(cells)
 
     # when it is parsed

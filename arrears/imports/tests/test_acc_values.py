@@ -249,8 +249,14 @@ def test_one_line_us_address_is_split_with_usaddress():
     # given a whole address in the first line
 
     # when it is parsed
-    address = parse_address(line1="12 Oak Ave Apt 4, Springfield, IL 62704", line2="", city="", state="",
-                            postal_code="", country="US")  # fmt: skip
+    address = parse_address(
+        line1="12 Oak Ave Apt 4, Springfield, IL 62704",
+        line2="",
+        city="",
+        state="",
+        postal_code="",
+        country="US",
+    )
 
     # then street, unit, city, state and ZIP are apart
     assert tuple(address) == ("12 Oak Ave", "Apt 4", "Springfield", "IL", "62704", "US")
@@ -278,8 +284,9 @@ def test_zip_codes_are_checked_against_the_state(state, postal, column):
 
 
 def test_state_names_become_codes_and_zip_plus_four_is_kept():
-    address = parse_address(line1="1 Main St", line2="", city="Albany", state="new york", postal_code="12207-1234",
-                            country="US")  # fmt: skip
+    address = parse_address(
+        line1="1 Main St", line2="", city="Albany", state="new york", postal_code="12207-1234", country="US"
+    )
 
     assert address[3:5] == ("NY", "12207-1234")
 
@@ -289,8 +296,9 @@ def test_address_keys_ignore_case_punctuation_and_suffix_spelling():
     a = parse_address(
         line1="12 Main Street", line2="", city="Albany", state="NY", postal_code="12207", country="US"
     )
-    b = parse_address(line1="12 MAIN ST.", line2="", city="ALBANY", state="ny", postal_code="12207-0001",
-                      country="US")  # fmt: skip
+    b = parse_address(
+        line1="12 MAIN ST.", line2="", city="ALBANY", state="ny", postal_code="12207-0001", country="US"
+    )
 
     # when their keys are compared / then they are equal
     assert a.key == b.key

@@ -1,0 +1,318 @@
+"""The account import end to end through `arrears import accounts`: the CLI contract of issue 4."""
+
+import json
+from decimal import Decimal
+
+import pytest
+
+from arrears.accounts.models import Account, AccountDebtor
+from arrears.audit.models import AuditEvent
+from arrears.cli import main
+from arrears.debtors.models import ContactPoint, Debtor
+from arrears.imports.models import ImportJob, MergeCandidate
+from arrears.ledger.models import LedgerEntry
+from arrears.ledger.selectors import ledger_cache_mismatches
+
+CONTRACT_KEYS = [
+    "rows",
+    "accounts_created",
+    "accounts_updated",
+    "debtors_created",
+    "debtors_matched",
+    "contact_points_created",
+    "rejected",
+    "written",
+    "errors",
+    "merge_candidates",
+]
+
+HEADER = "account_ref,first_name,last_name,date_of_birth,email,phone,address_line1,city,state,postal_code,balance,principal,interest,notes\n"  # noqa: E501
+GOOD = (
+    HEADER
+    + 'A1,Jane,Doe,1980-01-02,jane@example.com,(212) 555-0142,12 Main St,New York,NY,10001,"$1,200.50",1000,200.50,\n'
+    + 'A2,JANE, doe ,,,212.555.0142,,,,,300,,,"two\nlines"\n'
+    + 'A3,Jon,Smith,,,,"5 Oak Ave, Springfield, IL 62704",,,,50,,,\n'
+    + "A4,John,Smith,,,,5 Oak Avenue,Springfield,IL,62704,60,,,\n"
+)
+
+
+def run(capsys, path, *args):
+    """Run the CLI; return (exit code, parsed JSON or None, stderr)."""
+    try:
+        main(["import", "accounts", str(path), "--client", "bank", *args])
+        code = 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 1
+    out, err = capsys.readouterr()
+    return code, (json.loads(out) if "--json" in args and out.strip() else None), err
+
+
+def table_counts():
+    return {
+        m.__name__: m.objects.count() for m in (Account, AccountDebtor, Debtor, ContactPoint, LedgerEntry)
+    }
+
+
+@pytest.fixture
+def csv_file(tmp_path):
+    def write(text, name="accounts.csv", encoding="utf-8"):
+        path = tmp_path / name
+        path.write_bytes(text.encode(encoding))
+        return path
+
+    return write
+
+
+def test_a_clean_file_imports_every_row_and_prints_the_contract(client_, csv_file, capsys):
+    # given a clean file in which two rows are one person and two are look-alikes
+    path = csv_file(GOOD)
+
+    # when it is imported
+    code, summary, _ = run(capsys, path, "--json")
+
+    # then the JSON has exactly the contract's keys, the counts add up, and the ledger holds
+    assert code == 0
+    assert list(summary) == CONTRACT_KEYS
+    assert summary == {
+        "rows": 4,
+        "accounts_created": 4,
+        "accounts_updated": 0,
+        "debtors_created": 3,
+        "debtors_matched": 1,
+        "contact_points_created": 5,
+        "rejected": 0,
+        "written": True,
+        "errors": [],
+        "merge_candidates": 1,
+    }
+    assert list(ledger_cache_mismatches()) == []
+    jane = Debtor.objects.get(name_key="jane doe")
+    assert (jane.first_name, jane.last_name) == ("Jane", "Doe")  # stored as given by the first row
+    assert sorted(jane.accounts.values_list("reference", flat=True)) == ["A1", "A2"]
+    a1 = Account.objects.get(reference="A1")
+    assert (a1.balance_principal, a1.balance_interest) == (Decimal("1000"), Decimal("200.50"))
+    assert set(LedgerEntry.objects.filter(account=a1).values_list("memo", flat=True)) == {"opening balance"}
+    assert AuditEvent.objects.filter(event="import.completed").count() == 1
+    assert Account.objects.get(reference="A2").notes == "two\nlines"
+
+
+def test_one_invalid_row_means_nothing_is_written(client_, csv_file, capsys):
+    # given a file whose fourth row (a multi-line row comes before it) has a bad amount
+    path = csv_file(GOOD + 'A5,Bad,Row,,,,,,,,"12,34.5x",,,\n')
+    before = table_counts()
+
+    # when it is imported
+    code, summary, _ = run(capsys, path, "--json")
+
+    # then exit 1, every error with its spreadsheet row, and no row written
+    assert code == 1
+    assert summary["written"] is False
+    assert (summary["rows"], summary["rejected"], summary["accounts_created"]) == (5, 1, 0)
+    assert summary["errors"] == [
+        {"row": 6, "column": "balance", "value": "12,34.5x", "message": "not an amount"}
+    ]
+    assert table_counts() == before
+
+
+def test_skip_invalid_writes_the_valid_rows_and_reports_the_rest(client_, csv_file, capsys):
+    path = csv_file(GOOD + 'A5,Bad,Row,,not-an-email,,,,,,"12,34.5x",,,\n')
+
+    code, summary, _ = run(capsys, path, "--json", "--skip-invalid")
+
+    assert code == 1
+    assert (summary["accounts_created"], summary["rejected"], summary["written"]) == (4, 1, True)
+    assert {(e["row"], e["column"]) for e in summary["errors"]} == {(6, "balance"), (6, "email")}
+    assert not Account.objects.filter(reference="A5").exists()
+
+
+def test_dry_run_reports_the_same_counts_and_writes_nothing(client_, csv_file, capsys):
+    # given a clean file
+    path = csv_file(GOOD)
+    before = table_counts()
+    audit_before = AuditEvent.objects.count()
+
+    # when it is dry-run
+    code, summary, _ = run(capsys, path, "--json", "--dry-run")
+
+    # then exit 0 with the counts a real run gives, and nothing in any table
+    assert code == 0
+    assert summary["written"] is False
+    assert (summary["accounts_created"], summary["debtors_created"], summary["contact_points_created"]) == (
+        4,
+        3,
+        5,
+    )
+    assert table_counts() == before
+    assert AuditEvent.objects.count() == audit_before
+    assert MergeCandidate.objects.count() == 0
+
+
+def test_reimporting_the_same_file_duplicates_nothing(client_, csv_file, capsys):
+    # given a file imported once
+    path = csv_file(GOOD)
+    run(capsys, path, "--json")
+    after_first = table_counts()
+
+    # when it is imported again
+    code, summary, _ = run(capsys, path, "--json")
+
+    # then no account, debtor or contact point is created twice
+    assert code == 0
+    assert summary | {"errors": None} == {
+        "rows": 4,
+        "accounts_created": 0,
+        "accounts_updated": 0,
+        "debtors_created": 0,
+        "debtors_matched": 4,
+        "contact_points_created": 0,
+        "rejected": 0,
+        "written": False,
+        "errors": None,
+        "merge_candidates": 0,
+    }
+    assert table_counts() == after_first
+
+
+def test_a_reimport_updates_changed_fields_through_the_ledger_and_the_audit_log(client_, csv_file, capsys):
+    # given an imported file
+    run(capsys, csv_file(GOOD), "--json")
+
+    # when the client sends it again with a new balance and a note on A4
+    changed = GOOD.replace(
+        "A4,John,Smith,,,,5 Oak Avenue,Springfield,IL,62704,60,,,",
+        "A4,John,Smith,,,,5 Oak Avenue,Springfield,IL,62704,75,,,moved",
+    )
+    code, summary, _ = run(capsys, csv_file(changed, name="again.csv"), "--json")
+
+    # then one account is updated, by an adjustment entry, with an audit event, and the cache still holds
+    assert code == 0
+    assert (summary["accounts_updated"], summary["accounts_created"]) == (1, 0)
+    a4 = Account.objects.get(reference="A4")
+    assert (a4.balance_principal, a4.notes) == (Decimal(75), "moved")
+    assert LedgerEntry.objects.filter(account=a4, kind="adjustment", amount=Decimal(15)).count() == 1
+    event = AuditEvent.objects.get(event="account.updated_by_import")
+    assert event.account_id == a4.pk
+    assert event.data["fields"] == {"notes": ["", "moved"]}
+    assert list(ledger_cache_mismatches()) == []
+
+
+def test_rows_match_debtors_already_in_the_database(make_account, csv_file, capsys):
+    # given an existing debtor (Jane Doe1, phone (212) 555-0001) with one account
+    existing = make_account().debtors.get()
+    points_before = ContactPoint.objects.filter(debtor=existing).count()
+
+    # when a new placement has her under another case and phone format
+    path = csv_file("account_ref,first_name,last_name,phone,balance\nNEW-1,JANE,doe1,212-555-0001,10\n")
+    code, summary, _ = run(capsys, path, "--json")
+
+    # then she is matched, not duplicated, and her phone is not added twice
+    assert code == 0
+    assert (summary["debtors_matched"], summary["debtors_created"], summary["contact_points_created"]) == (
+        1,
+        0,
+        0,
+    )
+    assert Account.objects.get(reference="NEW-1").debtors.get() == existing
+    assert ContactPoint.objects.filter(debtor=existing).count() == points_before
+
+
+def test_a_repeated_account_ref_rejects_the_repeats(client_, csv_file, capsys):
+    path = csv_file(HEADER + "A1,Jane,Doe,,,,,,,,10,,,\nA1,John,Roe,,,,,,,,20,,,\n")
+
+    code, summary, _ = run(capsys, path, "--json", "--skip-invalid")
+
+    assert code == 1
+    assert summary["errors"] == [
+        {
+            "row": 3,
+            "column": "account_ref",
+            "value": "A1",
+            "message": "repeats an account_ref of an earlier row",
+        }
+    ]
+    assert Account.objects.get(reference="A1").debtors.get().last_name == "Doe"
+
+
+@pytest.mark.parametrize(
+    ("text", "args"),
+    [
+        pytest.param("account_ref,last_name\nA1,Doe\n", [], id="required-column-missing"),
+        pytest.param("", [], id="empty-file"),
+        pytest.param(GOOD, ["--mapping", "/nonexistent/mapping.toml"], id="mapping-missing"),
+        pytest.param(GOOD, ["--date-order", "dym"], id="bad-date-order"),
+        pytest.param(GOOD, ["--format", "lotus123"], id="bad-format"),
+    ],
+)
+def test_unusable_files_and_arguments_exit_2_and_write_nothing(client_, csv_file, capsys, text, args):
+    path = csv_file(text)
+
+    code, _, err = run(capsys, path, *args)
+
+    assert code == 2
+    assert err.strip()
+    assert Account.objects.count() == 0
+
+
+def test_a_missing_file_or_client_exits_2(client_, tmp_path, capsys):
+    assert run(capsys, tmp_path / "nope.csv")[0] == 2
+    path = tmp_path / "a.csv"
+    path.write_text(GOOD)
+    try:
+        main(["import", "accounts", str(path), "--client", "no-such-client"])
+        code = 0
+    except SystemExit as exc:
+        code = exc.code
+    assert code == 2
+
+
+def test_org_may_be_left_out_only_when_one_exists(client_, other_org, csv_file, capsys):
+    path = csv_file(GOOD)
+
+    assert run(capsys, path)[0] == 2
+    assert run(capsys, path, "--org", "acme", "--json")[0] == 0
+
+
+def test_a_bad_mapping_file_exits_2(client_, csv_file, tmp_path, capsys):
+    mapping = tmp_path / "m.toml"
+    mapping.write_text('[columns]\nshoe_size = "Shoe"\n')
+
+    assert run(capsys, csv_file(GOOD), "--mapping", str(mapping))[0] == 2
+
+
+def test_unknown_columns_are_reported_not_fatal(client_, csv_file, capsys):
+    path = csv_file("account_ref,full_name,balance,shoe_size\nA1,Jane Doe,10,42\n")
+
+    code, _, err = run(capsys, path, "--json")
+
+    assert code == 0
+    assert "unknown column ignored: shoe_size" in err
+
+
+def test_european_semicolon_cp1252_file_with_date_order(client_, csv_file, capsys):
+    # given a Windows-1252, semicolon-separated, day-first file
+    text = "account_ref;full_name;balance;opened_on;country\nB1;José Müller;10.50;03/04/2024;DE\n"
+    path = csv_file(text, encoding="cp1252")
+
+    # when it is imported with --date-order dmy
+    code, _, _ = run(capsys, path, "--json", "--date-order", "dmy")
+
+    # then names and dates are right
+    assert code == 0
+    account = Account.objects.get(reference="B1")
+    assert account.debtors.get().last_name == "Müller"
+    assert account.opened_on.isoformat() == "2024-04-03"
+    assert account.jurisdiction_country == "DE"
+
+
+def test_the_job_is_recorded_with_its_counts(client_, csv_file, capsys):
+    run(capsys, csv_file(GOOD), "--json")
+
+    job = ImportJob.objects.get()
+
+    assert (job.status, job.rows, job.accounts_created, job.rows_written, job.progress_percent) == (
+        "completed",
+        4,
+        4,
+        4,
+        100,
+    )
