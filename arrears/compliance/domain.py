@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from arrears.core.clock import add_business_days
 
@@ -155,7 +156,7 @@ def _candidates(facts: Facts, now: datetime, timed: Sequence[Rule]) -> list[date
     return sorted(t for t in found if now < t <= horizon + timedelta(days=2))
 
 
-def _transitions(day: date, tz) -> list[datetime]:
+def _transitions(day: date, tz: ZoneInfo) -> list[datetime]:
     """The UTC offset changes (DST) during a local day, to the second."""
     start = datetime.combine(day, time(0, 0), tzinfo=tz).astimezone(UTC)
     end = start + timedelta(hours=25)

@@ -50,7 +50,7 @@ def account_itemization(*, account: Account) -> Itemization:
             bucket=e.bucket,
             amount=e.amount,
             effective_on=e.effective_on,
-            reverses_kind=e.reverses.kind if e.reverses_id else None,
+            reverses_kind=e.reverses.kind if e.reverses is not None else None,
         )
         for e in ledger_entries(account=account)
     ]

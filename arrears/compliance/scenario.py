@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, time
+from enum import StrEnum
 from typing import Any
 
 import phonenumbers
@@ -140,7 +141,7 @@ def _minute(value: Any, field: str, *, allow_end_of_day: bool = False) -> int:
     return parsed.hour * 60 + parsed.minute
 
 
-def _choices(enum: type) -> frozenset[str]:
+def _choices(enum: type[StrEnum]) -> frozenset[str]:
     return frozenset(str(m.value) for m in enum)
 
 

@@ -93,13 +93,14 @@ def contact_attempt_record(
         notes=notes,
     )
     attempt.accounts.set(accounts)
-    for account in accounts or [None]:
+    account_ids: list[int | None] = [a.pk for a in accounts] or [None]
+    for account_id in account_ids:
         audit_record(
             actor=actor,
             event="contact.attempt_blocked" if attempt.blocked else "contact.attempt_recorded",
             subject_type="debtor",
             subject_id=debtor.pk,
-            account_id=account.pk if account else None,
+            account_id=account_id,
             data={
                 "attempt": attempt.pk,
                 "channel": channel,
