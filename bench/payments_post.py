@@ -34,6 +34,7 @@ def main() -> int:
     parser.add_argument("--batch", type=int, default=1_000)
     parser.add_argument("--accounts", type=int, default=1_000)
     parser.add_argument("--single", type=int, default=2_000, help="payments posted one call at a time")
+    parser.add_argument("--workers", type=int, default=1, help="processes posting batches side by side")
     parser.add_argument("--seed", type=int, default=5)
     args = parser.parse_args()
 
@@ -54,7 +55,7 @@ def main() -> int:
     from arrears.debtors.services import debtor_create
     from arrears.ledger.selectors import ledger_cache_mismatches
     from arrears.payments.models import Payment
-    from arrears.payments.services import PaymentRequest, payment_post, payments_post
+    from arrears.payments.services import PaymentRequest, payment_post
     from arrears.tenancy.domain import system_principal
     from arrears.tenancy.services import client_create, organization_create
 
@@ -102,11 +103,11 @@ def main() -> int:
     baseline = _bare_insert(connection, org.pk, requests, args.batch)
     print(f"baseline bare INSERT: {baseline:,.0f} rows/s", file=sys.stderr)
 
-    started = time.perf_counter()
-    for i in range(0, len(requests), args.batch):
-        payments_post(requests=requests[i : i + args.batch], actor=actor)
-    batched = len(requests) / (time.perf_counter() - started)
-    print(f"service, batches of {args.batch}: {batched:,.0f} payments/s", file=sys.stderr)
+    batched = _post_batches(requests, actor, args.batch, args.workers)
+    print(
+        f"service, batches of {args.batch}, {args.workers} process(es): {batched:,.0f} payments/s",
+        file=sys.stderr,
+    )
 
     singles = [
         PaymentRequest(rng.choice(accounts), Money(Decimal("1.00"), "USD"), "ach", received_at, f"{run}-s{i}")
@@ -132,6 +133,7 @@ def main() -> int:
     result = {
         "payments": args.payments,
         "batch": args.batch,
+        "workers": args.workers,
         "accounts": args.accounts,
         "baseline_insert_rows_per_s": round(baseline),
         "service_batched_payments_per_s": round(batched),
@@ -148,6 +150,37 @@ def main() -> int:
     }
     print(json.dumps(result, indent=2))
     return 0 if ok else 1
+
+
+def _post_batches(requests, actor, batch: int, workers: int) -> float:
+    """Post every request in batches; with several workers, forked processes take batches in turn."""
+    import multiprocessing
+
+    from django.db import connections
+
+    from arrears.payments.services import payments_post
+
+    chunks = [requests[i : i + batch] for i in range(0, len(requests), batch)]
+
+    def work(n: int) -> None:
+        for chunk in chunks[n::workers]:
+            payments_post(requests=chunk, actor=actor)
+        connections.close_all()
+
+    started = time.perf_counter()
+    if workers == 1:
+        work(0)
+    else:
+        connections.close_all()  # each process opens its own connection
+        context = multiprocessing.get_context("fork")
+        processes = [context.Process(target=work, args=(n,)) for n in range(workers)]
+        for p in processes:
+            p.start()
+        for p in processes:
+            p.join()
+        if any(p.exitcode for p in processes):
+            raise SystemExit("a worker failed")
+    return len(requests) / (time.perf_counter() - started)
 
 
 def _bare_insert(connection, organization_id: int, requests, batch: int) -> float:

@@ -198,6 +198,7 @@ def ledger_post_many(*, postings: Sequence[Posting], actor: Principal) -> list[l
         a.pk: a
         for a in Account.objects.select_for_update()
         .filter(pk__in=ids, organization_id=actor.organization_id)
+        .only("pk", "organization_id", "currency")
         .order_by("pk")
     }
     if len(accounts) != len(ids):
