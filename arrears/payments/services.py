@@ -20,6 +20,8 @@ from arrears.accounts.domain import TRANSITIONS
 from arrears.accounts.models import Account
 from arrears.accounts.services import account_transition
 from arrears.audit.services import audit_record
+from arrears.compliance.choices import HoldKind
+from arrears.compliance.selectors import holds_active
 from arrears.core.bulk import update_rows
 from arrears.core.clock import add_business_days, ensure_aware, utcnow
 from arrears.core.errors import ArrearsError, Conflict, NotFound, PermissionDenied
@@ -125,12 +127,24 @@ class MoneyFacts:
 
 
 def account_money_facts(*, accounts: Sequence[Account], on: date) -> dict[int, MoneyFacts]:
-    """The seam to the compliance engine: disputes, SCRA active duty and holds that stop interest.
+    """Read the compliance state that changes how money moves, from the active holds.
 
-    Until `compliance` exposes its holds, the account status is the only source: a `disputed`
-    account is disputed. Services also take these facts as explicit parameters.
+    - a dispute (hold, or the account's `disputed` status): a split payment skips the account
+      (12 CFR 1006.30(c));
+    - SCRA active duty: interest capped at 6% (50 U.S.C. 3937);
+    - bankruptcy: interest stops (the automatic stay, 11 U.S.C. 362(a), and no unmatured interest on
+      the claim, 11 U.S.C. 502(b)(2)).
+    Holds count from their effective date on; services also take these facts as parameters.
     """
-    return {a.pk: MoneyFacts(disputed=a.status == AccountStatus.DISPUTED) for a in accounts}
+    facts = {}
+    for account in accounts:
+        kinds = {h.kind for h in holds_active(account=account) if h.effective_on <= on}
+        facts[account.pk] = MoneyFacts(
+            disputed=account.status == AccountStatus.DISPUTED or HoldKind.DISPUTE in kinds,
+            scra_active=HoldKind.SCRA in kinds,
+            interest_suspended=HoldKind.BANKRUPTCY in kinds,
+        )
+    return facts
 
 
 # ---------------------------------------------------------------------------------------------

@@ -517,3 +517,37 @@ def test_state_cap_applies_in_the_nightly_run(org, system, interest_account):
     InterestCap.objects.create(organization=org, state="NY", max_rate=D("5"), citation="test cap")
     services.nightly_run(organization=org, run_on=date(2026, 1, 11), actor=system)
     assert balances(interest_account)["interest"] == D("5.00")
+
+
+# --- holds from the compliance engine ----------------------------------------------------------
+
+
+def test_holds_cap_or_stop_interest_and_keep_split_payments_off_disputed_accounts(org, system, make_account):
+    # given
+    from arrears.compliance.services import hold_place
+
+    scra = make_account(principal=D("3650.00"), interest_rate=D("10"), itemization_date=date(2026, 1, 1))
+    bankrupt = make_account(principal=D("3650.00"), interest_rate=D("10"), itemization_date=date(2026, 1, 1))
+    disputed = make_account(principal=D("100.00"), opened_on=date(2019, 1, 1))
+    other = make_account(principal=D("100.00"), opened_on=date(2020, 1, 1))
+    hold_place(kind="scra", account=scra, actor=system, effective_on=date(2026, 1, 1))
+    hold_place(kind="bankruptcy", account=bankrupt, actor=system, effective_on=date(2026, 1, 1))
+    hold_place(kind="dispute", account=disputed, actor=system, effective_on=date(2026, 1, 1))
+
+    # when
+    services.nightly_run(organization=org, run_on=date(2026, 1, 11), actor=system)
+    payments = services.payment_post_split(
+        accounts=[disputed, other],
+        amount=usd("50.00"),
+        rule=SplitRule.OLDEST_FIRST,
+        method="ach",
+        received_at=at(date(2026, 1, 12)),
+        actor=system,
+        idempotency_key="split-hold",
+    )
+
+    # then
+    assert balances(scra)["interest"] == D("6.00"), "SCRA 6% cap, 50 U.S.C. 3937"
+    assert InterestAccrual.objects.get(account=scra).forgiven == D("4.00")
+    assert balances(bankrupt)["interest"] == D("0"), "interest stops in bankruptcy, 11 U.S.C. 502(b)(2)"
+    assert [p.account_id for p in payments] == [other.pk], "12 CFR 1006.30(c)"
