@@ -226,7 +226,8 @@ def time_barred(facts: Facts, now: datetime) -> bool:
     if Flag.TIME_BARRED in facts.flags:
         return True
     expires = facts.debt.limitation_expires_on
-    return expires is not None and any(local_date(now, z) >= expires for z in zones_of(facts))
+    # The expiry date is the last day a suit is timely; the debt is time-barred from the next day.
+    return expires is not None and any(local_date(now, z) > expires for z in zones_of(facts))
 
 
 def time_barred_suit(facts: Facts, now: datetime) -> str | None:

@@ -589,6 +589,24 @@ VALIDATION = [
         [],
     ),
     case(
+        "1006.26(b)-suit-on-the-last-day-of-the-limitation-period",
+        {
+            "debt": {"limitation_expires_on": "2026-03-10"},
+            "action": {"channel": "letter", "purpose": "lawsuit"},
+        },
+        True,
+        [],
+    ),
+    case(
+        "1006.26(b)-suit-the-day-after-the-limitation-period",
+        {
+            "debt": {"limitation_expires_on": "2026-03-09"},
+            "action": {"channel": "letter", "purpose": "lawsuit"},
+        },
+        False,
+        ["TIME_BARRED_SUIT"],
+    ),
+    case(
         "1006.26(b)-collecting-time-barred-debt-is-not-a-suit",
         {"debt": {"limitation_expires_on": "2025-06-30"}},
         True,
