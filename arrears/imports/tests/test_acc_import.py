@@ -29,15 +29,24 @@ CONTRACT_KEYS = [
 HEADER = "account_ref,first_name,last_name,date_of_birth,email,phone,address_line1,city,state,postal_code,balance,principal,interest,notes\n"  # noqa: E501
 GOOD = (
     HEADER
-    + 'A1,Jane,Doe,1980-01-02,jane@example.com,(212) 555-0142,12 Main St,New York,NY,10001,"$1,200.50",1000,200.50,\n'
+    + "A1,Jane,Doe,1980-01-02,jane@example.com,(212) 555-0142,"
+    + '12 Main St,New York,NY,10001,"$1,200.50",1000,200.50,\n'
     + 'A2,JANE, doe ,,,212.555.0142,,,,,300,,,"two\nlines"\n'
     + 'A3,Jon,Smith,,,,"5 Oak Ave, Springfield, IL 62704",,,,50,,,\n'
     + "A4,John,Smith,,,,5 Oak Avenue,Springfield,IL,62704,60,,,\n"
 )
 
 
+@pytest.fixture(autouse=True)
+def keep_test_connection(monkeypatch):
+    """`arrears …` closes database connections when a command ends; the test's must stay open."""
+    from django.db import connections
+
+    monkeypatch.setattr(connections, "close_all", lambda: None)
+
+
 def run(capsys, path, *args):
-    """Run the CLI; return (exit code, parsed JSON or None, stderr)."""
+    """Run the CLI as `arrears import accounts …`; return (exit code, parsed JSON or None, stderr)."""
     try:
         main(["import", "accounts", str(path), "--client", "bank", *args])
         code = 0
