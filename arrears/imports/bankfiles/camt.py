@@ -18,11 +18,12 @@ the account, and it carries the references of all its details.
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
-from typing import BinaryIO
+from typing import Any, BinaryIO, cast
 from xml.etree.ElementTree import Element, ParseError, TreeBuilder, tostring
 
 import defusedxml.ElementTree as DefusedET
@@ -53,18 +54,21 @@ _STATUS = {
 _OPENING = ("OPBD", "PRCD", "OPAV", "ITBD")
 _CLOSING = ("CLBD", "CLAV", "ITBD", "ITAV")
 _NOT_PROVIDED = {"NOTPROVIDED", "NOT PROVIDED"}
+_CHUNK = 64 * 1024
+
+
+_MESSAGE_TAG = re.compile(rb"<(?:[\w.-]+:)?(BkToCstmrStmt|BkToCstmrDbtCdtNtfctn|BkToCstmrAcctRpt)[\s>/]")
+_NAMESPACE = re.compile(rb"xmlns(?::[\w.-]+)?\s*=\s*[\"'][^\"']*camt\.(05[234])")
 
 
 def detect(data: bytes) -> str | None:
-    """``camt053``/``camt054``/``camt052`` from the namespace or the message element, else None."""
-    head = data[:4096]
-    for marker, kind in ((b"camt.053", "camt053"), (b"camt.054", "camt054"), (b"camt.052", "camt052")):
-        if marker in head:
-            return kind
-    for element, kind in _MESSAGES.items():
-        if b"<" + element.encode() in head or b":" + element.encode() in head:
-            return kind
-    return None
+    """``camt053``/``camt054``/``camt052`` from the message element (or failing that the namespace)."""
+    head = data[:65536]
+    found = _MESSAGE_TAG.search(head)
+    if found:
+        return _MESSAGES[found.group(1).decode()]
+    namespace = _NAMESPACE.search(head)
+    return f"camt{namespace.group(1).decode()}" if namespace else None
 
 
 def parse(source: bytes | BinaryIO) -> tuple[BankStatement, ...]:
@@ -83,36 +87,15 @@ def iter_transactions(source: bytes | BinaryIO) -> Iterator[tuple[BankStatement,
             yield item
 
 
-class _Builder(TreeBuilder):
-    """Drops namespaces as elements are built and remembers the line each entry starts on."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.expat: object = None
-        self.namespace: str | None = None
-        self.lines: dict[int, int] = {}
-
-    def start(self, tag: str, attrs: dict[str, str]) -> Element:  # type: ignore[override]
-        namespace, _, local = tag.rpartition("}")
-        if self.namespace is None:
-            self.namespace = namespace.lstrip("{")
-        element = super().start(local, attrs)
-        if local in ("Ntry", "TxDtls"):
-            self.lines[id(element)] = getattr(self.expat, "CurrentLineNumber", 0)
-        return element
-
-    def end(self, tag: str) -> Element:  # type: ignore[override]
-        return super().end(tag.rpartition("}")[2])
-
-
 @dataclass
 class _Report:
     """One Stmt/Ntfctn/Rpt being read."""
 
     element: Element
     line: int
+    registry: IdRegistry = field(default_factory=IdRegistry)
     header: BankStatement | None = None
-    registry: IdRegistry | None = None
+    transactions: list[BankTransaction] = field(default_factory=list)
     entries: int = 0
     credits: Decimal = Decimal(0)
     debits: Decimal = Decimal(0)
@@ -121,63 +104,129 @@ class _Report:
 _Item = BankStatement | tuple[BankStatement, BankTransaction]
 
 
+class _Reader(TreeBuilder):
+    """The parser's target: builds elements without namespaces and turns each ``Ntry`` into
+    transactions the moment its end tag is read, then drops it from the tree.
+
+    Working inside the target (rather than on iterparse's queued events) means the expat position is that
+    of the element at hand, so errors name the entry's line and ``raw`` is the entry's own bytes.
+    """
+
+    def __init__(self, data: bytes | None, *, collect: bool) -> None:
+        super().__init__()
+        self.source = data
+        self.collect = collect
+        self.expat: Any = None
+        self.namespace: str | None = None
+        self.message: str | None = None
+        self.depth = 0
+        self.group: dict[str, str | None] = {}
+        self.report: _Report | None = None
+        self.lines: dict[int, int] = {}
+        self.entry_start = 0
+        self.out: list[_Item] = []
+
+    def start(self, tag: str, attrs: dict[str, str]) -> Element:  # type: ignore[override]
+        namespace, _, local = tag.rpartition("}")
+        element = super().start(local, attrs)
+        self.depth += 1
+        if local == "Ntry":
+            self.lines[id(element)] = self.expat.CurrentLineNumber
+            self.entry_start = self.expat.CurrentByteIndex
+        elif local == "TxDtls":
+            self.lines[id(element)] = self.expat.CurrentLineNumber
+        elif self.depth == 1:
+            self.namespace = namespace.lstrip("{")
+            if local != "Document":
+                raise BankFileError(1, local, "not an ISO 20022 camt document (root is not Document)")
+        elif self.depth == 2:
+            self.message = local
+            _kind(self.namespace, local)
+        elif self.depth == 3 and local in _REPORTS:
+            self.report = _Report(element=element, line=self.expat.CurrentLineNumber)
+        return element
+
+    def end(self, tag: str) -> Element:  # type: ignore[override]
+        local = tag.rpartition("}")[2]
+        depth = self.depth
+        self.depth -= 1
+        if local == "Ntry" and self.report is not None and depth == 4:
+            entry_end = self.expat.CurrentByteIndex
+            element = super().end(local)
+            self._entry_done(element, entry_end)
+            return element
+        element = super().end(local)
+        if depth == 3 and local in _REPORTS and self.report is not None:
+            self._report_done(self.report)
+        elif depth == 3 and local == "GrpHdr":
+            self.group = _group_header(element)
+        return element
+
+    @property
+    def kind(self) -> str:
+        return _kind(self.namespace, self.message or "")
+
+    def _entry_done(self, element: Element, entry_end: int) -> None:
+        report = self.report
+        assert report is not None
+        if report.header is None:
+            report.header = _header(report, self.kind, self.group, first_entry=element)
+        line = self.lines.pop(id(element), None)
+        raw = _raw(self.source, self.entry_start, entry_end, element)
+        entry = _entry(element, report.header, report.registry, line, self.lines, raw)
+        report.entries += 1
+        total = sum((t.amount for t in entry), Decimal(0))
+        if entry[0].direction is Direction.CREDIT:
+            report.credits += total
+        else:
+            report.debits += total
+        if self.collect:
+            report.transactions.extend(entry)
+        else:
+            self.out.extend((report.header, transaction) for transaction in entry)
+        report.element.remove(element)
+
+    def _report_done(self, report: _Report) -> None:
+        header = report.header or _header(report, self.kind, self.group, first_entry=None)
+        self.out.append(
+            replace(header, transactions=tuple(report.transactions), warnings=_check_summary(report))
+        )
+        report.element.clear()
+        self.report = None
+
+
 def _read(source: bytes | BinaryIO, *, collect: bool) -> Iterator[_Item]:
-    stream = io.BytesIO(source) if isinstance(source, bytes | bytearray) else source
-    builder = _Builder()
-    parser = DefusedET.DefusedXMLParser(target=builder, forbid_dtd=False, forbid_entities=True)
-    builder.expat = parser.parser
-    kind: str | None = None
-    group: dict[str, str | None] = {}
-    depth = 0
-    report: _Report | None = None
-    transactions: list[BankTransaction] = []
+    """Feed the file to defusedxml's parser in chunks (as iterparse does) and hand out what each chunk
+    completed; the DTD may not declare entities, and external references are refused."""
+    data = bytes(source) if isinstance(source, bytes | bytearray) else None
+    stream: BinaryIO = io.BytesIO(data) if data is not None else cast(BinaryIO, source)
+    reader = _Reader(data, collect=collect)
+    parser = DefusedET.DefusedXMLParser(target=reader, forbid_dtd=False, forbid_entities=True)
+    reader.expat = parser.parser
     try:
-        for event, element in DefusedET.iterparse(stream, ("start", "end"), parser=parser):
-            tag = element.tag
-            if event == "start":
-                depth += 1
-                if depth == 1 and tag != "Document":
-                    raise BankFileError(1, tag, "not an ISO 20022 camt document (root is not Document)")
-                if depth == 2:
-                    kind = _kind(builder.namespace, tag)
-                elif depth == 3 and tag in _REPORTS:
-                    report = _Report(element=element, line=parser.parser.CurrentLineNumber)
-                    report.registry = IdRegistry()
-                    transactions = []
-                continue
-            depth -= 1
-            if depth == 2 and tag == "GrpHdr":
-                group = _group_header(element)
-            elif depth == 3 and report is not None and tag == "Ntry":
-                if report.header is None:
-                    report.header = _header(report, kind or "camt053", group, first_entry=element)
-                line = builder.lines.pop(id(element), None)
-                assert report.registry is not None
-                entry = _entry(element, report.header, report.registry, line, builder.lines)
-                report.entries += 1
-                if entry[0].direction is Direction.CREDIT:
-                    report.credits += sum((t.amount for t in entry), Decimal(0))
-                else:
-                    report.debits += sum((t.amount for t in entry), Decimal(0))
-                for transaction in entry:
-                    if collect:
-                        transactions.append(transaction)
-                    else:
-                        yield report.header, transaction
-                report.element.remove(element)
-            elif depth == 2 and report is not None and tag in _REPORTS:
-                header = report.header or _header(report, kind or "camt053", group, first_entry=None)
-                yield replace(header, transactions=tuple(transactions), warnings=_check_summary(report))
-                report = None
-                transactions = []
-                element.clear()
+        while chunk := stream.read(_CHUNK):
+            parser.feed(chunk)
+            if reader.out:
+                done, reader.out = reader.out, []
+                yield from done
+        parser.close()
     except ParseError as exc:
         line, column = getattr(exc, "position", (None, None))
-        raise BankFileError(line, f"column {column}", f"malformed XML: {exc}") from exc
+        raise BankFileError(line, f"column {column}", f"malformed XML: {exc.msg}") from exc
     except DefusedXmlException as exc:
         raise BankFileError(None, None, f"unsafe XML refused: {exc}") from exc
-    if kind is None:
+    yield from reader.out
+    if reader.message is None:
         raise BankFileError(None, None, "no camt message found in the document")
+
+
+def _raw(data: bytes | None, start: int, end: int, element: Element) -> str:
+    """The entry as the bank wrote it (sliced from the input), or re-serialised for a stream."""
+    if data is not None and 0 <= start < end:
+        close = data.find(b">", end)
+        if close != -1:
+            return data[start : close + 1].decode("utf-8", errors="replace")
+    return tostring(element, encoding="unicode")
 
 
 def _kind(namespace: str | None, message: str) -> str:
@@ -283,6 +332,45 @@ def _direction(text: str | None, line: int | None, field: str) -> Direction:
     raise BankFileError(line, field, f"credit/debit indicator must be CRDT or DBIT, not {text!r}")
 
 
+class _Index:
+    """Every element under a node by its relative path, built in one walk: an entry is read with a
+    dozen look-ups, and ElementPath's ``find`` per look-up costs more than the whole walk."""
+
+    __slots__ = ("paths",)
+
+    def __init__(self, node: Element, *, skip: str | None = None) -> None:
+        self.paths: dict[str, list[Element]] = {}
+        self._walk(node, "", skip)
+
+    def _walk(self, node: Element, prefix: str, skip: str | None) -> None:
+        paths = self.paths
+        for child in node:
+            tag = child.tag
+            if tag == skip:
+                continue
+            path = f"{prefix}/{tag}" if prefix else tag
+            found = paths.get(path)
+            if found is None:
+                paths[path] = [child]
+            else:
+                found.append(child)
+            if len(child):
+                self._walk(child, path, None)
+
+    def element(self, path: str) -> Element | None:
+        found = self.paths.get(path)
+        return found[0] if found else None
+
+    def text(self, path: str) -> str | None:
+        found = self.paths.get(path)
+        if not found or found[0].text is None:
+            return None
+        return found[0].text.strip() or None
+
+    def texts(self, path: str) -> list[str]:
+        return [t for e in self.paths.get(path, ()) if e.text and (t := e.text.strip())]
+
+
 @dataclass(frozen=True)
 class _Detail:
     amount: Decimal | None
@@ -300,28 +388,33 @@ class _Detail:
 
 
 def _entry(
-    ntry: Element, header: BankStatement, registry: IdRegistry, line: int | None, lines: dict[int, int]
+    ntry: Element,
+    header: BankStatement,
+    registry: IdRegistry,
+    line: int | None,
+    lines: dict[int, int],
+    raw: str,
 ) -> list[BankTransaction]:
-    amount_element = ntry.find("Amt")
+    index = _Index(ntry, skip="NtryDtls")
+    amount_element = index.element("Amt")
     if amount_element is None:
         raise BankFileError(line, "Ntry/Amt", "entry without an amount")
     amount = parse_decimal(amount_element.text, line=line, field="Ntry/Amt")
     if amount < 0:
         raise BankFileError(line, "Ntry/Amt", "amount must not be negative (the sign is CdtDbtInd)")
     currency = parse_currency(amount_element.get("Ccy"), line=line, field="Ntry/Amt/@Ccy")
-    direction = _direction(_text(ntry, "CdtDbtInd"), line, "Ntry/CdtDbtInd")
-    status_code = _text(ntry, "Sts/Cd") or _text(ntry, "Sts") or "BOOK"
+    direction = _direction(index.text("CdtDbtInd"), line, "Ntry/CdtDbtInd")
+    status_code = index.text("Sts/Cd") or index.text("Sts") or "BOOK"
     if status_code not in _STATUS:
         raise BankFileError(line, "Ntry/Sts", f"unknown entry status {status_code!r}")
-    booking = _text(ntry, "BookgDt/Dt") or _text(ntry, "BookgDt/DtTm")
-    value = _text(ntry, "ValDt/Dt") or _text(ntry, "ValDt/DtTm")
+    booking = index.text("BookgDt/Dt") or index.text("BookgDt/DtTm")
+    value = index.text("ValDt/Dt") or index.text("ValDt/DtTm")
     booking_date = parse_iso_date(booking, line=line, field="Ntry/BookgDt") if booking else None
     value_date = parse_iso_date(value, line=line, field="Ntry/ValDt") if value else None
-    entry_ref = _text(ntry, "AcctSvcrRef")
-    entry_code, entry_proprietary = _bank_code(ntry)
-    extra_info = tuple(t for t in (clean(_text(ntry, "AddtlNtryInf")),) if t)
+    entry_ref = index.text("AcctSvcrRef")
+    entry_code, entry_proprietary = _bank_code(index)
+    extra_info = tuple(t for t in (clean(index.text("AddtlNtryInf")),) if t)
     details = [_detail(d, lines.pop(id(d), line)) for d in ntry.iterfind("NtryDtls/TxDtls")]
-    raw = tostring(ntry, encoding="unicode")
     common: dict[str, object] = {
         "account_id": header.account_id,
         "booking_date": booking_date,
@@ -329,7 +422,7 @@ def _entry(
         "currency": currency,
         "direction": direction,
         "status": _STATUS[status_code],
-        "reversal": (_text(ntry, "RvslInd") or "").lower() == "true",
+        "reversal": (index.text("RvslInd") or "").lower() == "true",
         "raw": raw,
     }
     split = (
@@ -344,13 +437,13 @@ def _entry(
                 amount=d.amount or Decimal(0),
                 details=[d],
                 entry_ref=entry_ref,
-                ntry_ref=_text(ntry, "NtryRef"),
-                position=index,
+                ntry_ref=index.text("NtryRef"),
+                position=position,
                 code=(d.bank_code or entry_code, d.proprietary_code or entry_proprietary),
                 extra_info=extra_info,
                 common=common,
             )
-            for index, d in enumerate(details, start=1)
+            for position, d in enumerate(details, start=1)
         ]
     code = (entry_code, entry_proprietary)
     if len(details) == 1:
@@ -361,7 +454,7 @@ def _entry(
             amount=amount,
             details=details,
             entry_ref=entry_ref,
-            ntry_ref=_text(ntry, "NtryRef"),
+            ntry_ref=index.text("NtryRef"),
             position=None,
             code=code,
             extra_info=extra_info,
@@ -435,64 +528,51 @@ def _transaction(
     )
 
 
-def _bank_code(element: Element) -> tuple[str | None, str | None]:
-    domain = _text(element, "BkTxCd/Domn/Cd")
-    family = _text(element, "BkTxCd/Domn/Fmly/Cd")
-    sub = _text(element, "BkTxCd/Domn/Fmly/SubFmlyCd")
+def _bank_code(index: _Index) -> tuple[str | None, str | None]:
+    domain = index.text("BkTxCd/Domn/Cd")
+    family = index.text("BkTxCd/Domn/Fmly/Cd")
+    sub = index.text("BkTxCd/Domn/Fmly/SubFmlyCd")
     code = "/".join(p for p in (domain, family, sub) if p) or None
-    return code, _text(element, "BkTxCd/Prtry/Cd")
+    return code, index.text("BkTxCd/Prtry/Cd")
 
 
-def _party(details: Element, role: str) -> tuple[str | None, str | None]:
-    name = _text(details, f"RltdPties/{role}/Nm") or _text(details, f"RltdPties/{role}/Pty/Nm")
-    account = _text(details, f"RltdPties/{role}Acct/Id/IBAN") or _text(
-        details, f"RltdPties/{role}Acct/Id/Othr/Id"
-    )
+def _party(index: _Index, role: str) -> tuple[str | None, str | None]:
+    name = index.text(f"RltdPties/{role}/Nm") or index.text(f"RltdPties/{role}/Pty/Nm")
+    account = index.text(f"RltdPties/{role}Acct/Id/IBAN") or index.text(f"RltdPties/{role}Acct/Id/Othr/Id")
     return clean(name), account
 
 
 def _detail(element: Element, line: int | None) -> _Detail:
-    amount_element = element.find("Amt")
+    index = _Index(element)
+    amount_element = index.element("Amt")
     if amount_element is None:
-        amount_element = element.find("AmtDtls/TxAmt/Amt")
+        amount_element = index.element("AmtDtls/TxAmt/Amt")
     amount = currency = None
     if amount_element is not None:
         amount = parse_decimal(amount_element.text, line=line, field="TxDtls/Amt")
         currency = parse_currency(amount_element.get("Ccy"), line=line, field="TxDtls/Amt/@Ccy")
-    end_to_end = _text(element, "Refs/EndToEndId")
+    end_to_end = index.text("Refs/EndToEndId")
     if end_to_end and end_to_end.upper() in _NOT_PROVIDED:
         end_to_end = None
     other = tuple(
         r
-        for r in (
-            _text(element, "Refs/TxId"),
-            _text(element, "Refs/PmtInfId"),
-            _text(element, "Refs/MsgId"),
-            _text(element, "Refs/MndtId"),
-            _text(element, "Refs/Prtry/Ref"),
-        )
-        if r
+        for path in ("Refs/TxId", "Refs/PmtInfId", "Refs/MsgId", "Refs/MndtId", "Refs/Prtry/Ref")
+        if (r := index.text(path))
     )
-    structured: list[str] = []
-    for strd in element.iterfind("RmtInf/Strd"):
-        structured.extend(
-            r.text.strip() for r in strd.iterfind("CdtrRefInf/Ref") if r.text and r.text.strip()
-        )
-        structured.extend(n.text.strip() for n in strd.iterfind("RfrdDocInf/Nb") if n.text and n.text.strip())
-    unstructured = [clean(u.text) for u in element.iterfind("RmtInf/Ustrd")]
-    unstructured += [clean(a.text) for a in element.iterfind("RmtInf/Strd/AddtlRmtInf")]
-    code, proprietary = _bank_code(element)
+    structured = index.texts("RmtInf/Strd/CdtrRefInf/Ref") + index.texts("RmtInf/Strd/RfrdDocInf/Nb")
+    unstructured = [clean(u) for u in index.texts("RmtInf/Ustrd") + index.texts("RmtInf/Strd/AddtlRmtInf")]
+    code, proprietary = _bank_code(index)
     return _Detail(
         amount=amount,
         currency=currency,
         end_to_end_id=end_to_end,
-        bank_reference=_text(element, "Refs/AcctSvcrRef"),
-        customer_reference=_text(element, "Refs/InstrId"),
+        bank_reference=index.text("Refs/AcctSvcrRef"),
+        customer_reference=index.text("Refs/InstrId"),
         other_refs=other,
         structured=tuple(structured),
         unstructured=tuple(u for u in unstructured if u),
-        debtor=_party(element, "Dbtr"),
-        creditor=_party(element, "Cdtr"),
+        debtor=_party(index, "Dbtr"),
+        creditor=_party(index, "Cdtr"),
         bank_code=code,
         proprietary_code=proprietary,
     )
