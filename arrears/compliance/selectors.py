@@ -11,7 +11,7 @@ from django.db.models import Q, QuerySet
 from arrears.accounts.models import Account, AccountDebtor
 from arrears.contact.choices import Direction, Outcome
 from arrears.contact.models import ContactAttempt
-from arrears.core.errors import ArrearsError
+from arrears.core.errors import ArrearsError, NotFound
 from arrears.debtors.models import ConsentRecord, ContactPoint, Debtor
 from arrears.tenancy.choices import CollectionMode
 from arrears.tenancy.domain import Principal
@@ -37,26 +37,24 @@ EMAIL_KIND = {"work": "work", "personal": "personal", "home": "personal", "mobil
 ADDRESS_KIND = {"home": "home", "work": "work"}
 
 
-def holds_active(*, account: Account) -> QuerySet[Hold]:
-    """Active holds on the account and on any of its debtors, newest first."""
+def _account_holds(*, organization_id: int, account: Account) -> QuerySet[Hold]:
+    """Holds on the account itself and debtor-wide holds on any of its debtors."""
     debtor_ids = AccountDebtor.objects.filter(account=account).values("debtor_id")
     return (
-        Hold.objects.filter(organization_id=account.organization_id, lifted_at__isnull=True)
+        Hold.objects.filter(organization_id=organization_id)
         .filter(Q(account=account) | Q(account__isnull=True, debtor_id__in=debtor_ids))
         .select_related("debtor")
-        .order_by("-placed_at", "-id")
     )
 
 
 def holds_for_account(
     *, principal: Principal, account: Account, include_lifted: bool = False
 ) -> QuerySet[Hold]:
-    qs = Hold.objects.filter(organization_id=principal.organization_id)
-    debtor_ids = AccountDebtor.objects.filter(account=account).values("debtor_id")
-    qs = qs.filter(Q(account=account) | Q(account__isnull=True, debtor_id__in=debtor_ids))
+    """Active holds that concern the account (and, if asked, lifted ones after them), newest first."""
+    qs = _account_holds(organization_id=principal.organization_id, account=account)
     if not include_lifted:
         qs = qs.filter(lifted_at__isnull=True)
-    return qs.select_related("debtor").order_by("lifted_at", "-placed_at", "-id")
+    return qs.order_by("lifted_at", "-placed_at", "-id")
 
 
 def hold_get(*, principal: Principal, pk: int) -> Hold:
@@ -65,8 +63,6 @@ def hold_get(*, principal: Principal, pk: int) -> Hold:
             organization_id=principal.organization_id, pk=pk
         )
     except Hold.DoesNotExist:
-        from arrears.core.errors import NotFound
-
         raise NotFound(ComplianceError.HOLD_NOT_FOUND, f"no hold {pk}") from None
 
 
@@ -223,7 +219,9 @@ def facts_base(*, account: Account, at: datetime, debtor: Debtor | None = None) 
             point_opt_outs.setdefault(pid, set()).add(ch)
 
     holds = list(
-        holds_active(account=account).filter(Q(debtor__isnull=True) | Q(debtor=debtor) | Q(account=account))
+        _account_holds(organization_id=account.organization_id, account=account)
+        .filter(lifted_at__isnull=True)
+        .filter(Q(account=account) | Q(debtor=debtor))
     )
     consumer_flags = {HOLD_FLAGS[h.kind] for h in holds if h.account_id is None and h.kind in HOLD_FLAGS}
     debt_flags = {HOLD_FLAGS[h.kind] for h in holds if h.account_id is not None and h.kind in HOLD_FLAGS}
@@ -350,8 +348,6 @@ def contact_now_panel(*, principal: Principal, account: Account, at: datetime) -
     Reads only; nothing is stored (the decision is stored when the contact is actually made).
     """
     if account.organization_id != principal.organization_id:
-        from arrears.core.errors import NotFound
-
         raise NotFound("accounts.not_found", f"no account {account.pk}")
     base = facts_base(account=account, at=at)
     rows = []

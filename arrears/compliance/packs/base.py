@@ -9,11 +9,12 @@ are searched over for ``next_allowed_at``.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from ..facts import Attempt, Email, Facts, Phone
+from ..scenario import normalize_number
 from ..zones import candidate_zones, zone
 
 Check = Callable[[Facts, datetime], str | None]
@@ -98,8 +99,6 @@ def resolve_phone(facts: Facts) -> tuple[Phone | None, bool]:
     A target not among the consumer's numbers is known but has no recorded kind or consent. With no
     target, the consumer's only number is meant; with several, the target is unknown.
     """
-    from ..scenario import normalize_number
-
     phones = facts.consumer.phones
     target = facts.action.target
     if target:
@@ -123,8 +122,6 @@ def resolve_email(facts: Facts) -> tuple[Email | None, bool]:
 
 def phone_kind(facts: Facts, number: str | None) -> str | None:
     """The recorded kind of a number, or None when unknown."""
-    from ..scenario import normalize_number
-
     if not number:
         return None
     normalized = normalize_number(number)
@@ -170,10 +167,6 @@ def address_kind(facts: Facts) -> str | None:
 
 def fmt_local(at: datetime, zone_name: str) -> str:
     return f"{local(at, zone_name):%a %Y-%m-%d %H:%M} {zone_name}"
-
-
-def sorted_unique(values: Iterable[str]) -> Iterator[str]:
-    yield from sorted(set(values))
 
 
 def time_barred_disclosure(state: str, citation: str) -> RequirementRule:

@@ -14,7 +14,13 @@ from arrears.compliance.domain import evaluate
 from arrears.compliance.models import Decision, Hold
 from arrears.compliance.notices import account_itemization, validation_notice_content, validation_notice_pdf
 from arrears.compliance.scenario import decision_to_json, facts_from_json
-from arrears.compliance.selectors import contact_now_panel, decision_facts, holds_for_account, primary_debtor
+from arrears.compliance.selectors import (
+    contact_now_panel,
+    decision_facts,
+    decisions_for_account,
+    holds_for_account,
+    primary_debtor,
+)
 from arrears.compliance.services import decide, hold_lift, hold_place, validation_notice_record
 from arrears.contact.models import ContactAttempt
 from arrears.contact.services import contact_attempt_record
@@ -41,6 +47,7 @@ def test_decide_stores_a_replayable_decision_and_audits_it(make_account, system)
     decision = decide(account=account, channel="call", target=phone_of(account), at=NOW, actor=system)
 
     stored = Decision.objects.get(pk=decision.pk)
+    assert list(decisions_for_account(principal=system, account=account)) == [stored]
     assert stored.allowed is True
     assert stored.target == phone_of(account).value
     assert [r["code"] for r in stored.requirements] == ["MINI_MIRANDA"]
