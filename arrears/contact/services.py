@@ -56,6 +56,9 @@ def contact_attempt_record(
     if any(a.pk not in linked or a.organization_id != actor.organization_id for a in accounts):
         raise ArrearsError(ContactError.NOT_THE_DEBTORS_ACCOUNT, "every account must be one of this debtor's")
     when = at or utcnow()
+    # One debtor's attempts are decided one at a time: two collectors dialling at once must not both
+    # slip under a frequency limit. (SQLite's IMMEDIATE transactions already serialize writers.)
+    Debtor.objects.select_for_update().only("pk").get(pk=debtor.pk)
     if contact_point is not None and not target:
         target = contact_point.value
     decision = None
