@@ -1,15 +1,18 @@
-"""Set or add values on many rows in one statement, for batch writers on hot tables.
+"""Write many rows in one statement, for batch writers on hot tables.
 
-Django's `bulk_update` builds a CASE per field and row in Python, which costs more than the
-database work it replaces. On PostgreSQL this sends one `UPDATE … FROM (VALUES …)`; elsewhere
-(SQLite, one writer at a time) one UPDATE per row.
+Django's `bulk_update` builds a CASE per field and row in Python, and `bulk_create` prepares every
+value of every model instance; both cost more than the database work they send. On PostgreSQL these
+helpers send one `UPDATE … FROM (VALUES …)` or one `COPY`; elsewhere (SQLite, one writer at a time)
+they fall back to the ORM.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models
 from django.db.models import F
 
@@ -50,3 +53,40 @@ def update_rows(
         params.extend(c.get_db_prep_save(row[c.name], connection) for c in columns)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
+
+
+def insert_rows(model: type[models.Model], rows: Sequence[Mapping[str, Any]]) -> list[int]:
+    """Insert rows given as {attname: value} with every column but `id`; returns their new ids in order.
+
+    On PostgreSQL the ids come from the table's sequence and the rows go in by `COPY`, which runs no
+    Django defaults: the caller names every column.
+    """
+    if not rows:
+        return []
+    if connection.vendor != "postgresql":
+        created = model._default_manager.bulk_create([model(**row) for row in rows])
+        return [obj.pk for obj in created]
+    table = model._meta.db_table
+    columns = list(rows[0])
+    json_columns = {f.attname for f in model._meta.concrete_fields if isinstance(f, models.JSONField)}
+    encode = [c in json_columns for c in columns]
+    quoted = ", ".join(f'"{c}"' for c in ("id", *columns))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, len(rows)]
+        )
+        ids = [r[0] for r in cursor.fetchall()]
+        # Identifiers come from the model's own metadata; the values travel as COPY data.
+        with cursor.cursor.copy(f'COPY "{table}" ({quoted}) FROM STDIN') as copy:
+            for pk, row in zip(ids, rows, strict=True):
+                values = [row[c] for c in columns]
+                copy.write_row(
+                    [
+                        pk,
+                        *(
+                            json.dumps(v, cls=DjangoJSONEncoder) if e else v
+                            for v, e in zip(values, encode, strict=True)
+                        ),
+                    ]
+                )
+    return ids

@@ -7,13 +7,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from django.db import transaction
 from django.db.models import F
 
 from arrears.accounts.models import Account
 from arrears.audit.services import AuditSpec, audit_record, audit_record_many
-from arrears.core.bulk import update_rows
+from arrears.core.bulk import insert_rows, update_rows
 from arrears.core.clock import utcnow
 from arrears.core.errors import ArrearsError, Conflict
 from arrears.core.money import quantize
@@ -54,7 +55,7 @@ def _write(
     rows, deltas = _rows(
         account=account, specs=specs, effective_on=effective_on, actor=actor, source=source, reverses=reverses
     )
-    created = LedgerEntry.objects.bulk_create(rows)
+    created = LedgerEntry.objects.bulk_create([LedgerEntry(**row) for row in rows])
     Account.objects.filter(pk=account.pk).update(**{f: F(f) + d for f, d in deltas.items()})
     return created
 
@@ -67,9 +68,11 @@ def _rows(
     actor: Principal,
     source: tuple[str, str] = ("", ""),
     reverses: dict[int, LedgerEntry] | None = None,
-) -> tuple[list[LedgerEntry], dict[str, Decimal]]:
-    """Checked, unsaved entries sharing one batch id, and what they move per cache field."""
+) -> tuple[list[dict[str, Any]], dict[str, Decimal]]:
+    """Checked entries as column values (every column but the id) sharing one batch id, and what
+    they move per cache field."""
     now = utcnow()
+    batch = uuid.uuid4()
     rows = []
     deltas: dict[str, Decimal] = {}
     for i, spec in enumerate(specs):
@@ -78,28 +81,27 @@ def _rows(
             check_entry(spec.kind, spec.bucket, amount)
         except LedgerRuleError as exc:
             raise ArrearsError(LedgerError.INVALID_ENTRY, str(exc)) from exc
+        reversed_entry = (reverses or {}).get(i)
         rows.append(
-            LedgerEntry(
-                organization_id=account.organization_id,
-                account=account,
-                kind=spec.kind,
-                bucket=spec.bucket,
-                amount=amount,
-                currency=account.currency,
-                effective_on=effective_on,
-                posted_at=now,
-                actor_user_id=actor.user_id,
-                actor_label=actor.label,
-                source_type=source[0],
-                source_id=source[1],
-                reverses=(reverses or {}).get(i),
-                memo=spec.memo[:300],
-            )
+            {
+                "organization_id": account.organization_id,
+                "account_id": account.pk,
+                "kind": spec.kind,
+                "bucket": spec.bucket,
+                "amount": amount,
+                "currency": account.currency,
+                "effective_on": effective_on,
+                "posted_at": now,
+                "actor_user_id": actor.user_id,
+                "actor_label": actor.label,
+                "batch": batch,
+                "source_type": source[0],
+                "source_id": source[1],
+                "reverses_id": reversed_entry.pk if reversed_entry else None,
+                "memo": spec.memo[:300],
+            }
         )
         deltas[CACHE_FIELD[spec.bucket]] = deltas.get(CACHE_FIELD[spec.bucket], Decimal(0)) + amount
-    batch = uuid.uuid4()
-    for row in rows:
-        row.batch = batch
     return rows, deltas
 
 
@@ -185,8 +187,9 @@ class Posting:
 
 
 @transaction.atomic(savepoint=False)
-def ledger_post_many(*, postings: Sequence[Posting], actor: Principal) -> list[list[LedgerEntry]]:
-    """Post many batches, possibly to many accounts, with one insert and one cache update.
+def ledger_post_many(*, postings: Sequence[Posting], actor: Principal) -> list[list[int]]:
+    """Post many batches, possibly to many accounts, with one insert and one cache update; returns
+    the new entry ids per posting.
 
     Each posting is its own batch with its own audit event, exactly as `ledger_post` would write
     it; the accounts are locked in id order. For batch writers such as a file of payments.
@@ -203,7 +206,7 @@ def ledger_post_many(*, postings: Sequence[Posting], actor: Principal) -> list[l
     }
     if len(accounts) != len(ids):
         raise ArrearsError(LedgerError.INVALID_ENTRY, "an account to post to is not in this organization")
-    batches: list[list[LedgerEntry]] = []
+    batches: list[list[dict[str, Any]]] = []
     moved = {pk: dict.fromkeys(CACHE_FIELD.values(), Decimal(0)) for pk in ids}
     for p in postings:
         rows, deltas = _rows(
@@ -216,7 +219,10 @@ def ledger_post_many(*, postings: Sequence[Posting], actor: Principal) -> list[l
         for field, delta in deltas.items():
             moved[p.account_id][field] += delta
         batches.append(rows)
-    LedgerEntry.objects.bulk_create([row for rows in batches for row in rows])
+    entry_ids = iter(insert_rows(LedgerEntry, [row for rows in batches for row in rows]))
+    for rows in batches:
+        for row in rows:
+            row["id"] = next(entry_ids)
     update_rows(Account, moved, list(CACHE_FIELD.values()), add=True)
     audit_record_many(
         actor=actor,
@@ -228,7 +234,7 @@ def ledger_post_many(*, postings: Sequence[Posting], actor: Principal) -> list[l
                 account_id=p.account_id,
                 data={
                     "entries": [
-                        {"id": e.pk, "kind": e.kind, "bucket": e.bucket, "amount": str(e.amount)}
+                        {"id": e["id"], "kind": e["kind"], "bucket": e["bucket"], "amount": str(e["amount"])}
                         for e in rows
                     ],
                     "currency": accounts[p.account_id].currency,
@@ -239,4 +245,4 @@ def ledger_post_many(*, postings: Sequence[Posting], actor: Principal) -> list[l
             for p, rows in zip(postings, batches, strict=True)
         ],
     )
-    return batches
+    return [[row["id"] for row in rows] for rows in batches]
