@@ -21,7 +21,7 @@ from arrears.accounts.models import Account
 from arrears.accounts.services import account_transition
 from arrears.audit.services import audit_record
 from arrears.compliance.choices import HoldKind
-from arrears.compliance.selectors import holds_active
+from arrears.compliance.selectors import holds_for_account
 from arrears.core.bulk import update_rows
 from arrears.core.clock import add_business_days, ensure_aware, utcnow
 from arrears.core.errors import ArrearsError, Conflict, NotFound, PermissionDenied
@@ -126,7 +126,7 @@ class MoneyFacts:
     interest_suspended: bool = False
 
 
-def account_money_facts(*, accounts: Sequence[Account], on: date) -> dict[int, MoneyFacts]:
+def account_money_facts(*, accounts: Sequence[Account], on: date, actor: Principal) -> dict[int, MoneyFacts]:
     """Read the compliance state that changes how money moves, from the active holds.
 
     - a dispute (hold, or the account's `disputed` status): a split payment skips the account
@@ -138,7 +138,7 @@ def account_money_facts(*, accounts: Sequence[Account], on: date) -> dict[int, M
     """
     facts = {}
     for account in accounts:
-        kinds = {h.kind for h in holds_active(account=account) if h.effective_on <= on}
+        kinds = {h.kind for h in holds_for_account(principal=actor, account=account) if h.effective_on <= on}
         facts[account.pk] = MoneyFacts(
             disputed=account.status == AccountStatus.DISPUTED or HoldKind.DISPUTE in kinds,
             scra_active=HoldKind.SCRA in kinds,
@@ -479,7 +479,7 @@ def payment_post_split(
     existing = list(Payment.objects.filter(organization_id=actor.organization_id, split_key=idempotency_key))
     if existing:
         return existing
-    facts = facts or account_money_facts(accounts=accounts, on=received_at.date())
+    facts = facts or account_money_facts(accounts=accounts, on=received_at.date(), actor=actor)
     shares_in = [
         domain.ShareInput(
             a.pk,
@@ -1090,7 +1090,7 @@ def interest_accrue(
     )
     if start >= through or locked.interest_rate <= 0:
         return None
-    facts = facts or account_money_facts(accounts=[locked], on=through)[locked.pk]
+    facts = facts or account_money_facts(accounts=[locked], on=through, actor=actor)[locked.pk]
     changes = ledger_bucket_changes(account=locked, bucket=Bucket.PRINCIPAL, after=start)
     opening = locked.balance_principal - sum((delta for _, delta in changes), ZERO)
     segments = domain.principal_segments(start=start, end=through, opening=opening, changes=changes)
@@ -1158,7 +1158,7 @@ def nightly_chunk_run(
     errors: list[dict[str, object]] = []
     caps = _state_caps(organization_id)
     accounts = {a.pk: a for a in Account.objects.filter(pk__in=account_ids).select_related("organization")}
-    facts = account_money_facts(accounts=list(accounts.values()), on=run_on)
+    facts = account_money_facts(accounts=list(accounts.values()), on=run_on, actor=actor)
     for pk in sorted(accounts):
         account = accounts[pk]
         try:
