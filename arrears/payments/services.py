@@ -22,7 +22,7 @@ from arrears.accounts.services import account_transition
 from arrears.audit.services import audit_record
 from arrears.compliance.choices import HoldKind
 from arrears.compliance.selectors import holds_for_account
-from arrears.core.bulk import update_rows
+from arrears.core.bulk import insert_rows, update_rows
 from arrears.core.clock import add_business_days, ensure_aware, utcnow
 from arrears.core.errors import ArrearsError, Conflict, NotFound, PermissionDenied
 from arrears.core.money import Money, quantize
@@ -260,7 +260,7 @@ def _payments_post(requests: Sequence[PaymentRequest], actor: Principal) -> list
         known[r.idempotency_key] = payment
         new.append(payment)
         results.append(payment)
-    Payment.objects.bulk_create(new)
+    _insert_payments(new, now=now)
     scheduled = [p for p in new if p.status == PaymentStatus.SCHEDULED]
     for p in scheduled:
         audit_record(
@@ -279,6 +279,19 @@ def _payments_post(requests: Sequence[PaymentRequest], actor: Principal) -> list
         )
     _post_to_ledger([p for p in new if p.status == PaymentStatus.POSTED], accounts, actor=actor)
     return results
+
+
+_PAYMENT_COLUMNS = tuple(f.attname for f in Payment._meta.concrete_fields if not f.primary_key)
+
+
+def _insert_payments(payments: Sequence[Payment], *, now: datetime) -> None:
+    """Insert new payments in one statement and give each its id."""
+    for p in payments:
+        p.created_at = p.updated_at = now
+    ids = insert_rows(Payment, [{c: getattr(p, c) for c in _PAYMENT_COLUMNS} for p in payments])
+    for p, pk in zip(payments, ids, strict=True):
+        p.pk = pk
+        p._state.adding = False
 
 
 def _validate_request(r: PaymentRequest) -> None:
