@@ -101,7 +101,9 @@ def _holds_response(
         "can_lift": principal.can("manage"),
         "error": error,
     }
-    return render(request, "compliance/_holds.html", context, status=400 if error else 200)
+    # htmx swaps only 2xx responses, so a refused form comes back as 200 to htmx and 400 otherwise.
+    status = 400 if error and not getattr(request, "htmx", False) else 200
+    return render(request, "compliance/_holds.html", context, status=status)
 
 
 @require_http_methods(["GET", "POST"])

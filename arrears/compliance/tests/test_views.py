@@ -119,6 +119,20 @@ def test_dispute_hold_on_the_debtor_is_refused_with_a_message(logged_in, make_ac
     assert not Hold.objects.exists()
 
 
+def test_refused_form_is_swapped_by_htmx(logged_in, make_account):
+    account = make_account()
+    collector = logged_in()
+
+    response = collector.post(
+        reverse("compliance:holds", args=[account.pk]),
+        {"kind": "dispute", "scope": "debtor"},
+        HTTP_HX_REQUEST="true",
+    )
+
+    assert response.status_code == 200
+    assert 'role="alert"' in response.content.decode()
+
+
 def test_client_viewer_sees_holds_but_cannot_place_one(logged_in, make_account, client_):
     account = make_account()
     viewer = logged_in(role=Role.CLIENT_VIEWER)
