@@ -13,6 +13,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .nacha import AchFile
 
 
 class Direction(StrEnum):
@@ -159,3 +163,21 @@ def to_utc(value: datetime) -> datetime:
     if value.tzinfo is None:
         return value.replace(tzinfo=UTC)
     return value.astimezone(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class BankFile:
+    """What ``parse_statement`` returns: the statements in the file, or for NACHA the ACH file itself
+    (an ACH file is entries and returns, not an account statement)."""
+
+    format: str
+    statements: tuple[BankStatement, ...] = ()
+    ach: AchFile | None = None
+
+    @property
+    def transactions(self) -> tuple[BankTransaction, ...]:
+        return tuple(t for s in self.statements for t in s.transactions)
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(w for s in self.statements for w in s.warnings))
