@@ -95,7 +95,7 @@ class AddressKey(OrgScoped):
     key = models.BigIntegerField()
 
     class Meta:
-        indexes = [models.Index(fields=["organization", "key"])]
+        indexes = [models.Index(fields=["key", "organization"])]
 
     def __str__(self) -> str:
         return f"{self.debtor_id}: {self.key}"

@@ -371,7 +371,7 @@ def _write(job: ImportJob, spill: Spill, actor: Principal, *, commit_each_batch:
             job.rows_written += len(batch)
             job.save(update_fields=[*counts, "rows_done", "rows_written", "updated_at"])
         batches += 1
-        if commit_each_batch and batches & (batches - 1) == 0:
+        if commit_each_batch and batches & (batches - 1) == 0 and batches.bit_length() % 2:  # 1, 4, 16, 64, …
             writing.refresh_statistics()
         if commit_each_batch:
             for hook in after_batch_hooks:

@@ -58,18 +58,24 @@ def address_hash(key: str) -> int:
     return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big", signed=True)
 
 
-def refresh_statistics() -> None:
-    """ANALYZE the tables a big import grows, so PostgreSQL keeps choosing index lookups.
+# The columns the batch lookups search by. Column-restricted ANALYZE is cheap.
+LOOKUP_COLUMNS = {
+    Debtor: ("organization_id", "national_id_hash", "name_key", "date_of_birth", "merged_into_id"),
+    ContactPoint: ("value", "kind"),
+    AddressKey: ("key", "organization_id"),
+    Account: ("client_id", "reference"),
+    AccountDebtor: ("account_id",),
+}
 
-    Called after batches 1, 2, 4, 8, …: the tables double between calls, and autovacuum would
-    notice only much later. A no-op on SQLite.
-    """
+
+def refresh_statistics() -> None:
+    """ANALYZE the columns the lookups search by, so PostgreSQL keeps choosing the right index while a
+    big import grows the tables (autovacuum notices much later). A no-op on SQLite."""
     if connection.vendor != "postgresql":
         return
-    models_ = (Debtor, ContactPoint, AddressKey, Account, AccountDebtor, LedgerEntry)
-    tables = [m._meta.db_table for m in models_]
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE " + ", ".join(f'"{t}"' for t in tables))
+        for model, columns in LOOKUP_COLUMNS.items():
+            cursor.execute(f'ANALYZE "{model._meta.db_table}" ({", ".join(columns)})')
 
 
 def _account_values(r: Record) -> dict[str, Any]:
@@ -101,36 +107,61 @@ def batch_write(
     matcher = DebtorMatcher()
     have_contact: set[tuple[int, str, str]] = set()  # (debtor, kind, value) already stored
     have_address: set[tuple[int, int]] = set()
+
     # Plain index lookups, no joins: their plans stay good while the tables grow during a big import.
-    debtors = Debtor.objects.filter(organization_id=org_id, merged_into__isnull=True)
-    for debtor_id, name_key, id_h in debtors.filter(national_id_hash__in=set(hashes.values())).values_list(
-        "id", "name_key", "national_id_hash"
+    # Each lookup searches by one indexed column alone, so that index is the only one worth using even
+    # while the row counts the planner knows are stale; the organization and merges are checked here.
+    def live(rows):
+        return [row[:-2] for row in rows if row[-2] == org_id and row[-1] is None]
+
+    tail = ("organization_id", "merged_into_id")
+    for debtor_id, name_key, id_h in live(
+        Debtor.objects.filter(national_id_hash__in=set(hashes.values())).values_list(
+            "id", "name_key", "national_id_hash", *tail
+        )
     ):
         matcher.know(debtor_id, name_key=name_key, identity=[f"id:{id_h}"], contacts=())
-    for debtor_id, name_key, dob in debtors.filter(
-        name_key__in=names_with_dob, date_of_birth__isnull=False
-    ).values_list("id", "name_key", "date_of_birth"):
-        matcher.know(debtor_id, name_key=name_key, identity=[f"nd:{name_key}|{dob.isoformat()}"], contacts=())
-    points = list(
-        ContactPoint.objects.filter(
-            organization_id=org_id, value__in=values, kind__in=("phone", "email")
-        ).values_list("debtor_id", "kind", "value")
-    )
-    keyed = list(
-        AddressKey.objects.filter(organization_id=org_id, key__in=set(addr.values())).values_list(
-            "debtor_id", "key"
+    for debtor_id, name_key, dob in live(
+        Debtor.objects.filter(name_key__in=names_with_dob).values_list(
+            "id", "name_key", "date_of_birth", *tail
         )
-    )
+    ):
+        if dob is not None:
+            matcher.know(
+                debtor_id, name_key=name_key, identity=[f"nd:{name_key}|{dob.isoformat()}"], contacts=()
+            )
+    points = [
+        (debtor_id, kind, value)
+        for debtor_id, kind, value, org in ContactPoint.objects.filter(value__in=values).values_list(
+            "debtor_id", "kind", "value", "organization_id"
+        )
+        if org == org_id and kind in ("phone", "email")
+    ]
+    keyed = [
+        (debtor_id, key)
+        for debtor_id, key, org in AddressKey.objects.filter(key__in=set(addr.values())).values_list(
+            "debtor_id", "key", "organization_id"
+        )
+        if org == org_id
+    ]
     names = dict(
-        debtors.filter(id__in={d for d, *_ in points} | {d for d, _ in keyed}).values_list("id", "name_key")
+        live(
+            Debtor.objects.filter(id__in={d for d, *_ in points} | {d for d, _ in keyed}).values_list(
+                "id", "name_key", *tail
+            )
+        )
     )
     for debtor_id, kind, value in points:
         have_contact.add((debtor_id, kind, value))
         if debtor_id in names:
             name_key = names[debtor_id]
             prefix = ("np", "p") if kind == "phone" else ("ne", "e")
-            matcher.know(debtor_id, name_key=name_key, identity=[f"{prefix[0]}:{name_key}|{value}"],
-                         contacts=[f"{prefix[1]}:{value}"])  # fmt: skip
+            matcher.know(
+                debtor_id,
+                name_key=name_key,
+                identity=[f"{prefix[0]}:{name_key}|{value}"],
+                contacts=[f"{prefix[1]}:{value}"],
+            )
     for debtor_id, key in keyed:
         have_address.add((debtor_id, key))
         if debtor_id in names:
