@@ -55,6 +55,10 @@ def update_rows(
         cursor.execute(sql, params)
 
 
+# Below this many rows one INSERT … RETURNING is one round trip, where COPY needs two.
+COPY_MIN_ROWS = 20
+
+
 def insert_rows(model: type[models.Model], rows: Sequence[Mapping[str, Any]]) -> list[int]:
     """Insert rows given as {attname: value} with every column but `id`; returns their new ids in order.
 
@@ -63,7 +67,7 @@ def insert_rows(model: type[models.Model], rows: Sequence[Mapping[str, Any]]) ->
     """
     if not rows:
         return []
-    if connection.vendor != "postgresql":
+    if connection.vendor != "postgresql" or len(rows) < COPY_MIN_ROWS:
         created = model._default_manager.bulk_create([model(**row) for row in rows])
         return [obj.pk for obj in created]
     table = model._meta.db_table
