@@ -70,9 +70,10 @@ with open(sys.argv[2], newline="", encoding="utf-8") as fh:
             debtor = Debtor.objects.filter(organization_id=client.organization_id, name_key=r.name_key,
                                            date_of_birth=r.date_of_birth).first()
         if debtor is None:
-            debtor = debtor_create(organization_id=client.organization_id, actor=actor, first_name=r.first_name,
-                                   middle_name=r.middle_name, last_name=r.last_name, company_name=r.company_name,
-                                   date_of_birth=r.date_of_birth, national_id=r.national_id)
+            debtor = debtor_create(organization_id=client.organization_id, actor=actor,
+                                   first_name=r.first_name, middle_name=r.middle_name, last_name=r.last_name,
+                                   company_name=r.company_name, date_of_birth=r.date_of_birth,
+                                   national_id=r.national_id)
         for phone, label in r.phones:
             contact_point_add(debtor=debtor, kind="phone", value=phone, label=label, actor=actor)
         if r.email:
@@ -81,8 +82,8 @@ with open(sys.argv[2], newline="", encoding="utf-8") as fh:
             line1, line2, city, state, postal, country = r.address
             contact_point_add(debtor=debtor, kind="address", line1=line1, line2=line2, city=city, state=state,
                               postal_code=postal, country=country, actor=actor)
-        account_create(client=client, reference=r.account_ref, debtors=[debtor], currency=r.currency, actor=actor,
-                       principal=r.principal, interest=r.interest, fees=r.fees)
+        account_create(client=client, reference=r.account_ref, debtors=[debtor], currency=r.currency,
+                       actor=actor, principal=r.principal, interest=r.interest, fees=r.fees)
     print(time.perf_counter() - start)
 """
 
@@ -93,15 +94,15 @@ from arrears.debtors.models import Debtor, ContactPoint
 from arrears.ledger.models import LedgerEntry
 from arrears.ledger.selectors import ledger_cache_mismatches
 mismatches = sum(1 for _ in ledger_cache_mismatches())
-print(json.dumps({"accounts": Account.objects.filter(client__code="bench").count(), "debtors": Debtor.objects.count(),
-                  "contact_points": ContactPoint.objects.count(), "ledger_entries": LedgerEntry.objects.count(),
-                  "ledger_cache_mismatches": mismatches}))
+print(json.dumps({"accounts": Account.objects.filter(client__code="bench").count(),
+                  "debtors": Debtor.objects.count(), "contact_points": ContactPoint.objects.count(),
+                  "ledger_entries": LedgerEntry.objects.count(), "ledger_cache_mismatches": mismatches}))
 """
 
 
 def django(env: dict[str, str], code: str, *args: str) -> str:
-    script = "import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'arrears.settings'); django.setup()\n"
-    result = subprocess.run(
+    script = "import django\ndjango.setup()\n"  # DJANGO_SETTINGS_MODULE is in env
+    result = subprocess.run(  # noqa: S603 (our own interpreter and scripts)
         [PY, "-c", script + code, *args], env=env, cwd=ROOT, check=True, capture_output=True, text=True
     )
     return result.stdout.strip()
@@ -125,10 +126,10 @@ def copy_baseline(url: str, path: Path) -> float:
         with (
             conn.cursor() as cur,
             cur.copy("COPY bench_staging FROM STDIN (FORMAT csv, HEADER true)") as copy,
+            path.open("rb") as fh,
         ):
-            with path.open("rb") as fh:
-                while chunk := fh.read(1 << 20):
-                    copy.write(chunk)
+            while chunk := fh.read(1 << 20):
+                copy.write(chunk)
         elapsed = time.perf_counter() - start
         conn.execute("DROP TABLE bench_staging")
     return elapsed
@@ -137,7 +138,7 @@ def copy_baseline(url: str, path: Path) -> float:
 def timed_child(argv: list[str], env: dict[str, str]) -> tuple[float, int, str]:
     """Wall seconds, peak RSS in bytes (wait4 rusage) and stdout of a child process."""
     start = time.perf_counter()
-    proc = subprocess.Popen(argv, env=env, cwd=ROOT, stdout=subprocess.PIPE)
+    proc = subprocess.Popen(argv, env=env, cwd=ROOT, stdout=subprocess.PIPE)  # noqa: S603 (argv built here)
     out = proc.stdout.read().decode() if proc.stdout else ""
     _, status, usage = os.wait4(proc.pid, 0)
     elapsed = time.perf_counter() - start
@@ -164,13 +165,13 @@ def main(argv: list[str] | None = None) -> None:
 
     path = args.file or ROOT / "var" / "bench" / f"accounts-{args.rows}.csv"
     if not path.exists():
-        subprocess.run(
+        subprocess.run(  # noqa: S603 (our generator)
             [PY, str(ROOT / "bench" / "gen_accounts.py"), "--rows", str(args.rows), "--out", str(path)],
             check=True,
         )
     url = fresh_database(args.admin_url, args.database)
     env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "arrears.settings"}
-    subprocess.run([PY, "manage.py", "migrate", "-v0"], env=env, cwd=ROOT, check=True)
+    subprocess.run([PY, "manage.py", "migrate", "-v0"], env=env, cwd=ROOT, check=True)  # noqa: S603
     django(env, SETUP)
 
     print(f"ours: importing {args.rows:,} rows …", file=sys.stderr)
