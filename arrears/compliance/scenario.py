@@ -41,6 +41,8 @@ from .facts import (
 )
 from .zones import valid_zone
 
+MIN_YEAR, MAX_YEAR = 1900, 2999
+
 
 class InvalidScenario(ValueError):
     def __init__(self, field: str, message: str) -> None:
@@ -112,11 +114,19 @@ def _instant(value: Any, field: str, *, required: bool = False) -> datetime | No
     if text is None:
         return None
     try:
-        return parse_instant(text)
+        instant = parse_instant(text)
     except ValueError:
         raise InvalidScenario(
             field, f"must be an ISO 8601 instant with an offset, like 2026-03-10T14:30:00Z (got {text!r})"
         ) from None
+    _check_year(instant.year, field)
+    return instant
+
+
+def _check_year(year: int, field: str) -> None:
+    # Arithmetic on dates near year 1 or 9999 overflows; no debt lives there.
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise InvalidScenario(field, f"year must be between {MIN_YEAR} and {MAX_YEAR} (got {year})")
 
 
 def _date(value: Any, field: str) -> date | None:
@@ -124,9 +134,11 @@ def _date(value: Any, field: str) -> date | None:
     if text is None:
         return None
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         raise InvalidScenario(field, f"must be a date like 2026-03-10 (got {text!r})") from None
+    _check_year(day.year, field)
+    return day
 
 
 def _minute(value: Any, field: str, *, allow_end_of_day: bool = False) -> int:

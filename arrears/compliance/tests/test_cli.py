@@ -106,6 +106,16 @@ def test_evaluate_from_a_file_with_only_the_required_fields(tmp_path):
         ),
         pytest.param(scenario(consumer={"flags": ["sad"]}), "consumer.flags[0]", id="unknown-flag"),
         pytest.param(scenario(consumer={"timezone": "Mars/Olympus"}), "consumer.timezone", id="bad-zone"),
+        pytest.param(
+            scenario(history=[{"at": "9999-12-31T23:00:00Z", "channel": "call"}]),
+            "history[0].at",
+            id="year-out-of-range",
+        ),
+        pytest.param(
+            scenario(debt={"validation_notice_sent_on": "9999-12-31"}),
+            "debt.validation_notice_sent_on",
+            id="date-out-of-range",
+        ),
     ],
 )
 def test_evaluate_invalid_input_exits_2_naming_the_field(data, field, tmp_path):
