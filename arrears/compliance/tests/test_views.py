@@ -47,6 +47,7 @@ def test_contact_now_shows_each_channel_with_its_reasons(
     for channel in ("Call", "Sms", "Email", "Letter"):
         assert f"<td>{channel}</td>" in html
     assert "NO_SMS_CONSENT" in html  # the fixture's mobile has no recorded consent to texts
+    assert "Must include:" in html and "MINI_MIRANDA" in html  # letters are never timed: always one allowed
 
 
 def test_contact_now_shows_a_hold_and_that_waiting_does_not_help(logged_in, make_account, system):
