@@ -63,3 +63,24 @@ def test_a_batch_with_a_repeated_key_posts_it_once(org, system, make_account):
     assert Payment.objects.count() == 1
     account.refresh_from_db()
     assert account.balance_principal == D("90.00")
+
+
+def test_a_large_batch_goes_through_copy_and_keeps_every_invariant(org, system, make_account):
+    # given: enough rows for the COPY path on PostgreSQL (core.bulk.COPY_MIN_ROWS)
+    accounts = [make_account(principal=D("100.00"), fees=D("5.00")) for _ in range(3)]
+    requests = [
+        PaymentRequest(accounts[i % 3], Money.of("10.50", "USD"), "portal", AT, f"big-{i}") for i in range(30)
+    ]
+
+    # when
+    payments = payments_post(requests=requests, actor=system)
+
+    # then: 10 × 10.50 per account pays 5.00 of fees and 100.00 of principal: nothing is owed
+    assert len({p.pk for p in payments}) == 30 and all(p.pk for p in payments)
+    for account in accounts:
+        account.refresh_from_db()
+        assert (account.balance_fees, account.balance_principal, account.balance_credit) == (0, 0, D("0"))
+        assert account.status == "paid"
+    assert list(ledger_cache_mismatches(organization_id=org.pk)) == []
+    assert audit_chain_verify(organization_id=org.pk).ok
+    assert Payment.objects.filter(pk__in=[p.pk for p in payments]).count() == 30
