@@ -174,7 +174,26 @@ def test_reg_f_post_conversation(changes, allowed, expected):
 
 
 # --- 12 CFR 1006.6(b)(1)(i): 08:00 to before 21:00 local ------------------------------------------------
+NOWHERE = {"addresses": [], "phones": [], "emails": []}
 HOURS = [
+    case(
+        "1006.6(b)(1)(i)-location-unknown-warns-noon-eastern-allowed",
+        {"now": "2026-03-10T16:00:00Z", "consumer": NOWHERE, "action": {"target": None}},
+        True,
+        ["LOCATION_UNKNOWN"],
+    ),
+    case(
+        "1006.6(b)(1)(i)-location-unknown-09:00-eastern-is-06:00-pacific",
+        {"now": "2026-03-10T13:00:00Z", "consumer": NOWHERE, "action": {"target": None}},
+        False,
+        ["INCONVENIENT_TIME", "LOCATION_UNKNOWN"],
+    ),
+    case(
+        "1006.6(b)(1)(i)-location-unknown-21:00-eastern-blocked",
+        {"now": "2026-03-11T01:00:00Z", "consumer": NOWHERE, "action": {"target": None}},
+        False,
+        ["INCONVENIENT_TIME", "LOCATION_UNKNOWN"],
+    ),
     case("1006.6(b)(1)(i)-07:59-EDT-blocked", {"now": "2026-03-10T11:59:00Z"}, False, ["INCONVENIENT_TIME"]),
     case("1006.6(b)(1)(i)-08:00-EDT-allowed", {"now": "2026-03-10T12:00:00Z"}, True, []),
     case("1006.6(b)(1)(i)-20:59-EDT-allowed", {"now": "2026-03-11T00:59:00Z"}, True, []),
@@ -377,7 +396,8 @@ FLAGS = [
         False,
         ["BANKRUPTCY"],
     ),
-    case("deceased", {"consumer": {"flags": ["deceased"]}}, False, ["DECEASED"]),
+    case("1006.6(a)(4)-deceased", {"consumer": {"flags": ["deceased"]}}, False, ["DECEASED"]),
+    case("1006.6(a)(4)-deceased-on-the-debt-only", {"debt": {"flags": ["deceased"]}}, False, ["DECEASED"]),
     case(
         "flags-stack-in-table-order",
         {"consumer": {"flags": ["deceased", "bankruptcy", "attorney_represented"]}},
