@@ -120,7 +120,7 @@ def split_payment(
 def postdated_notice_window(
     *, accepted_on: date, deposit_on: date, country: str = "US", subdiv: str | None = None
 ) -> tuple[date, date] | None:
-    """When to notify of a deposit post-dated by more than 5 days (Reg F 12 CFR 1006.22(c)(2)).
+    """When to notify of a deposit post-dated by more than 5 days (Reg F 12 CFR 1006.22(c)).
 
     Notice must be given not more than 10 nor less than 3 business days before the deposit.
     Returns the window (first day, last day), or None when no notice is required.
@@ -270,10 +270,19 @@ def plan_standing(
     return PlanStanding(status, tuple(missed), tuple(paid))
 
 
+# NY 23 NYCRR 1.5: the written confirmation of a payment schedule goes out within 5 days. Counted
+# in calendar days, the earlier reading, so the deadline holds whichever way days are counted.
+PLAN_CONFIRMATION_DAYS = 5
+
+
+def plan_confirmation_due(made_on: date) -> date:
+    return made_on + timedelta(days=PLAN_CONFIRMATION_DAYS)
+
+
 def plan_confirmation_text(
     *, reference: str, installments: Sequence[ScheduledInstallment], currency: str, creditor: str
 ) -> str:
-    """The written confirmation of a plan (NY 23 NYCRR 1.5: within 5 business days of the agreement)."""
+    """The text of a plan's written confirmation (NY 23 NYCRR 1.5)."""
     total = sum((i.amount for i in installments), ZERO)
     lines = [
         f"Payment plan confirmation for account {reference}",

@@ -38,7 +38,7 @@ class Payment(OrgScoped, TimeStamped):
     original_currency = models.CharField(max_length=3, blank=True)
     fx_rate = models.DecimalField(max_digits=20, decimal_places=10, null=True, blank=True)
     fx_rate_on = models.DateField(null=True, blank=True)
-    # Reg F 1006.22(c)(2): notice 10 to 3 business days before depositing a post-dated payment.
+    # Reg F 1006.22(c): notice 10 to 3 business days before depositing a post-dated payment.
     notice_from = models.DateField(null=True, blank=True)
     notice_by = models.DateField(null=True, blank=True)
     notice_recorded_at = models.DateTimeField(null=True, blank=True)

