@@ -7,7 +7,9 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("compliance/", include("arrears.compliance.urls")),
+    path("contact/", include("arrears.contact.urls")),
     path("imports/", include("arrears.imports.urls")),
     path("payments/", include("arrears.payments.urls")),
+    path("documents/", include("arrears.documents.urls")),
     path("", include("arrears.workbench.urls")),
 ]

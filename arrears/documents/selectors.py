@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from datetime import date
+
+from django.db.models import QuerySet
+
+from arrears.core.errors import NotFound
+from arrears.tenancy.domain import Principal
+
+from .errors import DocumentError
+from .models import Document
+
+
+def _scoped(principal: Principal) -> QuerySet[Document]:
+    qs = Document.objects.filter(organization_id=principal.organization_id)
+    if principal.client_ids is not None:
+        qs = qs.filter(account__client_id__in=principal.client_ids)
+    return qs
+
+
+def document_get(*, principal: Principal, pk: int) -> Document:
+    try:
+        return _scoped(principal).get(pk=pk)
+    except Document.DoesNotExist:
+        raise NotFound(DocumentError.NOT_FOUND, f"no document {pk}") from None
+
+
+def document_list(
+    *,
+    principal: Principal,
+    account_id: int | None = None,
+    debtor_id: int | None = None,
+    kind: str = "",
+    uploaded_from: date | None = None,
+    uploaded_to: date | None = None,
+) -> QuerySet[Document]:
+    """Documents the principal may see, searchable by type and upload date."""
+    qs = _scoped(principal).select_related("uploaded_by")
+    if account_id:
+        qs = qs.filter(account_id=account_id)
+    if debtor_id:
+        qs = qs.filter(debtor_id=debtor_id)
+    if kind:
+        qs = qs.filter(kind=kind)
+    if uploaded_from:
+        qs = qs.filter(uploaded_at__date__gte=uploaded_from)
+    if uploaded_to:
+        qs = qs.filter(uploaded_at__date__lte=uploaded_to)
+    return qs.order_by("-uploaded_at", "-id")

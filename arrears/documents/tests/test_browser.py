@@ -1,0 +1,41 @@
+import pytest
+
+from arrears.tenancy.choices import Role
+
+from .conftest import make_wav
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_a_recording_is_uploaded_stored_and_played_back(
+    page, screenshot, org, make_user, make_account, tmp_path
+):
+    user = make_user(org, Role.COLLECTOR, username="carla")
+    account = make_account()
+    recording = tmp_path / "call-2026-11-23.wav"
+    recording.write_bytes(make_wav(seconds=1.5))
+    page.goto("/login/")
+    page.fill("input[name=username]", user.username)
+    page.fill("input[name=password]", "pw-for-tests-1")
+    page.click("button[type=submit]")
+
+    page.goto(f"/accounts/{account.pk}/")
+    page.select_option("#documents form[enctype] select[name=kind]", "call_recording")
+    page.set_input_files("#documents input[type=file]", str(recording))
+    page.click("#documents form[enctype] button[type=submit]")
+    page.wait_for_selector("audio")
+    duration = page.evaluate(
+        """async () => {
+            const audio = document.querySelector('audio');
+            audio.muted = true;
+            await audio.play();
+            await new Promise(r => setTimeout(r, 400));
+            const error = audio.error && audio.error.code;
+            return {duration: audio.duration, time: audio.currentTime, error};
+        }"""
+    )
+    screenshot(page, "recording")
+
+    assert duration["error"] is None
+    assert duration["duration"] == pytest.approx(1.5, abs=0.05)
+    assert duration["time"] > 0
