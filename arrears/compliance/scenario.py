@@ -11,6 +11,7 @@ import re
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, time
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
 import phonenumbers
@@ -51,6 +52,7 @@ class InvalidScenario(ValueError):
         self.message = message
 
 
+@lru_cache(maxsize=4096)
 def normalize_number(raw: str) -> str:
     """E.164 when it parses, else the digits as given (so an odd target still compares consistently)."""
     try:

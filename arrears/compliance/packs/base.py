@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 
 from ..facts import Attempt, Email, Facts, Phone
 from ..scenario import normalize_number
@@ -70,7 +71,9 @@ def local(at: datetime, zone_name: str) -> datetime:
     return at.astimezone(zone(zone_name))
 
 
+@lru_cache(maxsize=65536)
 def local_date(at: datetime, zone_name: str) -> date:
+    """Cached: the next-allowed search asks for the same history dates at every candidate instant."""
     return at.astimezone(zone(zone_name)).date()
 
 
@@ -84,12 +87,15 @@ def busiest_window(
     """
     today = local_date(now, zone_name)
     per_day = Counter(local_date(a.at, zone_name) for a in attempts)
-    best = (-1, today, today)
-    for offset in range(days - 1, -1, -1):
-        start = today - timedelta(days=offset)
-        total = sum(per_day[start + timedelta(days=i)] for i in range(days))
+    # Daily counts from today-(days-1) to today+(days-1); slide a window of `days` across them.
+    span = [today + timedelta(days=i) for i in range(-(days - 1), days)]
+    counts = [per_day.get(day, 0) for day in span]
+    total = sum(counts[:days])
+    best = (total, span[0], span[days - 1])
+    for start in range(1, days):
+        total += counts[start + days - 1] - counts[start - 1]
         if total > best[0]:
-            best = (total, start, start + timedelta(days=days - 1))
+            best = (total, span[start], span[start + days - 1])
     return best
 
 
