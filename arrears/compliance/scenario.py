@@ -159,6 +159,29 @@ def _choices(enum: type[StrEnum]) -> frozenset[str]:
     return frozenset(str(m.value) for m in enum)
 
 
+def windows_from_json(value: Any, field: str = "consumer.inconvenient_times") -> tuple[Window, ...]:
+    """Inconvenient times as stored on a debtor and as given in a scenario."""
+    windows = []
+    for i, item in enumerate(_list(value, field)):
+        f = f"{field}[{i}]"
+        w = _obj(item, f)
+        days_raw = w.get("days")
+        if days_raw is None:
+            days = frozenset(range(7))
+        else:
+            names = [
+                _str(d, f"{f}.days[{j}]", choices=frozenset(WEEKDAYS))
+                for j, d in enumerate(_list(days_raw, f"{f}.days"))
+            ]
+            days = frozenset(WEEKDAYS.index(n) for n in names if n)
+        start = _minute(w.get("start"), f"{f}.start")
+        end = _minute(w.get("end"), f"{f}.end", allow_end_of_day=True)
+        if start == end:
+            raise InvalidScenario(f"{f}.end", "must differ from start")
+        windows.append(Window(days=days, start_minute=start, end_minute=end))
+    return tuple(windows)
+
+
 def _consumer(raw: Mapping[str, Any]) -> Consumer:
     tz = _str(raw.get("timezone"), "consumer.timezone")
     if tz is not None and not valid_zone(tz):
@@ -209,30 +232,12 @@ def _consumer(raw: Mapping[str, Any]) -> Consumer:
                 used=_bool(e.get("used"), f"{f}.used", False),
             )
         )
-    windows = []
-    for i, item in enumerate(_list(raw.get("inconvenient_times"), "consumer.inconvenient_times")):
-        f = f"consumer.inconvenient_times[{i}]"
-        w = _obj(item, f)
-        days_raw = w.get("days")
-        if days_raw is None:
-            days = frozenset(range(7))
-        else:
-            names = [
-                _str(d, f"{f}.days[{j}]", choices=frozenset(WEEKDAYS))
-                for j, d in enumerate(_list(days_raw, f"{f}.days"))
-            ]
-            days = frozenset(WEEKDAYS.index(n) for n in names if n)
-        start = _minute(w.get("start"), f"{f}.start")
-        end = _minute(w.get("end"), f"{f}.end", allow_end_of_day=True)
-        if start == end:
-            raise InvalidScenario(f"{f}.end", "must differ from start")
-        windows.append(Window(days=days, start_minute=start, end_minute=end))
     return Consumer(
         timezone=tz,
         addresses=tuple(addresses),
         phones=tuple(phones),
         emails=tuple(emails),
-        inconvenient_times=tuple(windows),
+        inconvenient_times=windows_from_json(raw.get("inconvenient_times")),
         flags=_flags(raw.get("flags"), "consumer.flags"),
         opt_outs=frozenset(
             _str(v, f"consumer.opt_outs[{i}]", choices=_choices(ActionChannel)) or ""

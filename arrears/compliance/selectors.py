@@ -23,7 +23,7 @@ from .errors import ComplianceError
 from .facts import Action, Address, Attempt, Consumer, Debt, Decision, Email, Facts, Phone, Window
 from .models import Decision as StoredDecision
 from .models import Hold, ValidationNotice
-from .scenario import InvalidScenario, facts_from_json, normalize_number
+from .scenario import InvalidScenario, normalize_number, windows_from_json
 from .statutes import limitation_for
 
 # History older than this cannot affect any rule (the longest window is Massachusetts' 30 days).
@@ -149,19 +149,11 @@ def _newest_consents(debtor: Debtor, at: datetime) -> dict[tuple[int | None, str
 
 def _windows(debtor: Debtor) -> tuple[Window, ...]:
     try:
-        facts, _ = facts_from_json(
-            {
-                "now": "2000-01-01T00:00:00Z",
-                "action": {"channel": "letter"},
-                "debt": {"id": "x"},
-                "consumer": {"inconvenient_times": debtor.inconvenient_times or []},
-            }
-        )
+        return windows_from_json(debtor.inconvenient_times or [], "inconvenient_times")
     except InvalidScenario as exc:
         raise ArrearsError(
-            ComplianceError.INVALID_FACTS, f"debtor {debtor.pk} inconvenient times: {exc}"
+            ComplianceError.INVALID_FACTS, f"debtor {debtor.pk} has invalid inconvenient times: {exc}"
         ) from exc
-    return facts.consumer.inconvenient_times
 
 
 def facts_base(*, account: Account, at: datetime, debtor: Debtor | None = None) -> FactsBase:

@@ -423,3 +423,39 @@ def test_notice_needs_an_itemization_date(make_account):
         validation_notice_content(account=account, provided_on=date(2026, 3, 2))
 
     assert err.value.code == "compliance.no_itemization_date"
+
+
+def test_debtor_time_zone_and_inconvenient_times_are_honoured(make_account, system):
+    from arrears.debtors.models import Debtor
+
+    account = make_account()
+    debtor = primary_debtor(account)
+    Debtor.objects.filter(pk=debtor.pk).update(
+        timezone="America/Los_Angeles",
+        inconvenient_times=[{"days": ["tue"], "start": "09:00", "end": "12:00"}],
+    )
+
+    early = decide(
+        account=account, channel="call", target=phone_of(account), at=NOW, actor=system
+    )  # 07:30 PDT
+    window = decide(
+        account=account, channel="call", target=phone_of(account), at=NOW + timedelta(hours=2), actor=system
+    )  # 09:30 PDT, inside the consumer's window
+
+    assert early.codes == ["INCONVENIENT_TIME"]
+    assert early.next_allowed_at == datetime(2026, 3, 10, 15, tzinfo=UTC)  # 08:00 PDT
+    assert window.codes == ["CONSUMER_INCONVENIENT_TIME"]
+    assert window.next_allowed_at == datetime(2026, 3, 10, 19, tzinfo=UTC)  # 12:00 PDT
+
+
+def test_invalid_stored_inconvenient_times_refuse_to_decide(make_account, system):
+    from arrears.debtors.models import Debtor
+
+    account = make_account()
+    Debtor.objects.filter(pk=primary_debtor(account).pk).update(inconvenient_times=[{"start": "lunch"}])
+
+    with pytest.raises(ArrearsError) as err:
+        decide(account=account, channel="call", at=NOW, actor=system)
+
+    assert err.value.code == "compliance.invalid_facts"
+    assert "inconvenient_times[0].start" in err.value.message
