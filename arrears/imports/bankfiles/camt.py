@@ -215,6 +215,8 @@ def _read(source: bytes | BinaryIO, *, collect: bool) -> Iterator[_Item]:
         raise BankFileError(line, f"column {column}", f"malformed XML: {exc.msg}") from exc
     except DefusedXmlException as exc:
         raise BankFileError(None, None, f"unsafe XML refused: {exc}") from exc
+    except LookupError as exc:  # the XML declaration names an encoding Python does not know
+        raise BankFileError(1, "encoding", f"unknown XML encoding: {exc}") from exc
     yield from reader.out
     if reader.message is None:
         raise BankFileError(None, None, "no camt message found in the document")
