@@ -28,8 +28,9 @@ from .statutes import limitation_for
 
 # History older than this cannot affect any rule (the longest window is Massachusetts' 30 days).
 HISTORY_DAYS = 40
-# Outcomes that convey information: the first one starts the 5 days for the validation notice.
-COMMUNICATED = frozenset({Outcome.CONVERSATION, Outcome.VOICEMAIL, Outcome.DELIVERED})
+# Outcomes that convey information about the debt: the first one starts the 5 days for the validation
+# notice. A voicemail is left as a limited-content message (1006.2(j)), which is not a communication.
+COMMUNICATED = frozenset({Outcome.CONVERSATION, Outcome.DELIVERED})
 # Do-not-contact reasons on the debtor record and the flag each raises.
 DNC_FLAGS = {"deceased": "deceased"}
 PHONE_KIND = {"mobile": "mobile", "home": "home", "work": "work", "personal": "personal"}

@@ -459,3 +459,21 @@ def test_invalid_stored_inconvenient_times_refuse_to_decide(make_account, system
 
     assert err.value.code == "compliance.invalid_facts"
     assert "inconvenient_times[0].start" in err.value.message
+
+
+def test_a_voicemail_does_not_start_the_validation_clock(make_account, system):
+    account = make_account()
+    contact_attempt_record(
+        debtor=primary_debtor(account),
+        channel="voicemail",
+        direction="outbound",
+        outcome="voicemail",
+        accounts=[account],
+        contact_point=phone_of(account),
+        actor=system,
+        at=datetime(2026, 3, 2, 15, tzinfo=UTC),
+    )
+
+    facts, _, _ = decision_facts(account=account, channel="letter", target=None, purpose="collection", at=NOW)
+
+    assert facts.debt.first_communication_at is None
