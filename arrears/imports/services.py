@@ -323,6 +323,9 @@ def _validate(job: ImportJob, spill: Spill | None = None) -> set[int]:
                 i = parser.index.get("account_ref")
                 ref = cells.values[i].strip() if i is not None and i < len(cells.values) else ""
             if ref:
+                if ref in seen_refs and parser.mapping.collapse_repeats:
+                    rows -= 1
+                    continue  # another line of an invoice already read
                 if ref in seen_refs:
                     issues = [
                         *issues,

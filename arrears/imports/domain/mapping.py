@@ -73,8 +73,9 @@ class MappingInvalid(ValueError):
 
 
 def header_key(text: str) -> str:
-    """How header cells are compared: case-insensitive, surrounding space and BOM ignored."""
-    return " ".join(text.replace("\ufeff", "").split()).casefold()
+    """How header cells are compared: case-insensitive; surrounding space, a BOM and a leading "*" (the
+    required-column marker of Xero's and other templates) ignored."""
+    return " ".join(text.replace("\ufeff", "").split()).removeprefix("*").strip().casefold()
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,8 @@ class Mapping:
     format: str = "auto"
     # headers that are known and deliberately not imported (not reported as unknown)
     ignore: tuple[str, ...] = ()
+    # the file has one row per invoice line: a repeated account_ref is the same account, skipped
+    collapse_repeats: bool = False
 
 
 def _strings(value: object, where: str) -> tuple[str, ...]:
@@ -152,6 +155,7 @@ def mapping_from_toml(text: str, *, name: str = "custom") -> Mapping:
         name_order=name_order,
         format=fmt,
         ignore=_strings(data["ignore"], "ignore") if data.get("ignore") else (),
+        collapse_repeats=bool(data.get("collapse_repeats", False)),
     )
 
 
