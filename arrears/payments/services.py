@@ -1018,10 +1018,8 @@ def settlements_evaluate(*, account: Account, today: date, actor: Principal) -> 
 
 def _settlement_complete(s: Settlement, *, account: Account, actor: Principal, on: date) -> None:
     account.refresh_from_db(fields=[f"balance_{b}" for b in OWED_BUCKETS])
-    reason = (
-        s.write_off_reason
-        or f"settlement {s.pk}: {s.discount_pct}% discount agreed, {s.amount} {s.currency} paid"
-    )
+    paid = Money(quantize(s.amount, s.currency), s.currency)
+    reason = s.write_off_reason or f"settlement {s.pk}: {s.discount_pct}% discount agreed, {paid} paid"
     specs = [
         EntrySpec(EntryKind.WRITE_OFF, b, -getattr(account, f"balance_{b}"), memo=reason[:300])
         for b in OWED_BUCKETS
