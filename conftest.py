@@ -131,12 +131,19 @@ def page(live_server, monkeypatch):
     with sync_playwright() as pw:
         browser = pw.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--no-first-run", "--disable-quic"],
-        )  # fmt: skip
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--disable-quic",
+            ],
+        )
         context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
         tab = context.new_page()
-        tab.set_default_timeout(15000)
+        tab.set_default_timeout(30000)  # CI shares 2 cores with PostgreSQL and the server
         yield tab
         context.close()
         browser.close()
@@ -147,6 +154,8 @@ def screenshot(request):
     """Save a screenshot under test-artifacts/, named after the test."""
 
     def take(page, name: str = "") -> None:
-        page.screenshot(path=str(ARTIFACTS / f"{request.node.name}{'-' + name if name else ''}.png"), full_page=True)
+        page.screenshot(
+            path=str(ARTIFACTS / f"{request.node.name}{'-' + name if name else ''}.png"), full_page=True
+        )
 
     return take

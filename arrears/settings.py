@@ -169,6 +169,54 @@ EMAIL_URL = os.environ.get("EMAIL_URL", "console://")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Arrears <noreply@localhost>")
 
 
+def _mailer(url: str) -> dict[str, object]:
+    """EMAIL_URL picks the default mailer: smtp://user:pass@host:port (smtp+tls:// for STARTTLS,
+    smtps:// for implicit TLS), console://, locmem://, or anymail://<esp> (an ESP through django-anymail,
+    e.g. anymail://amazon_ses or anymail://postmark; its credentials come from ANYMAIL_* variables)."""
+    from urllib.parse import unquote, urlsplit
+
+    parts = urlsplit(url)
+    scheme = parts.scheme
+    if scheme in ("console", "locmem"):
+        return {"BACKEND": f"django.core.mail.backends.{scheme}.EmailBackend"}
+    if scheme == "anymail":
+        return {"BACKEND": f"anymail.backends.{parts.netloc}.EmailBackend"}
+    if scheme not in ("smtp", "smtp+tls", "smtps"):
+        raise ImproperlyConfigured(f"EMAIL_URL: unknown scheme {scheme!r}")
+    return {
+        "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "OPTIONS": {
+            "host": parts.hostname or "localhost",
+            "port": parts.port or (465 if scheme == "smtps" else 25),
+            "username": unquote(parts.username or ""),
+            "password": unquote(parts.password or ""),
+            "use_tls": scheme == "smtp+tls",
+            "use_ssl": scheme == "smtps",
+            "timeout": 30,
+        },
+    }
+
+
+MAILERS = {"default": _mailer(EMAIL_URL)}
+ANYMAIL = {k.removeprefix("ANYMAIL_"): v for k, v in os.environ.items() if k.startswith("ANYMAIL_")}
+# Contact (templates, outbox, channels): the public base URL for links in messages (unsubscribe, portal).
+ARREARS_BASE_URL = os.environ.get("ARREARS_BASE_URL", "http://localhost:8000")
+EMAIL_MESSAGE_ID_DOMAIN = os.environ.get("EMAIL_MESSAGE_ID_DOMAIN", "arrears.localhost")
+EMAIL_UNSUBSCRIBE_MAILTO = os.environ.get("EMAIL_UNSUBSCRIBE_MAILTO", "")
+EMAIL_WEBHOOK_SECRET = os.environ.get("EMAIL_WEBHOOK_SECRET", "")
+SMS_PROVIDER = os.environ.get("SMS_PROVIDER", "twilio")
+SMS_SEGMENT_LIMIT = int(os.environ.get("SMS_SEGMENT_LIMIT", "2"))
+TWILIO_ACCOUNT_SID = os.environ.get("TWILIO_ACCOUNT_SID", "")
+TWILIO_AUTH_TOKEN = os.environ.get("TWILIO_AUTH_TOKEN", "")
+TWILIO_FROM_NUMBER = os.environ.get("TWILIO_FROM_NUMBER", "")
+TWILIO_MESSAGING_SERVICE_SID = os.environ.get("TWILIO_MESSAGING_SERVICE_SID", "")
+# Only to point the SDK elsewhere (a regional edge or a test stand-in); empty means api.twilio.com.
+TWILIO_API_BASE_URL = os.environ.get("TWILIO_API_BASE_URL", "")
+TWILIO_STATUS_CALLBACK_URL = os.environ.get("TWILIO_STATUS_CALLBACK_URL", "")
+# The public URL prefix Twilio calls (its signature covers the full URL), when behind a proxy.
+TWILIO_WEBHOOK_BASE_URL = os.environ.get("TWILIO_WEBHOOK_BASE_URL", "")
+
+
 def _email_settings(url: str) -> dict[str, object]:
     """EMAIL_URL picks the mail backend: smtp://user:pass@host:port (smtp+tls:// for STARTTLS,
     smtps:// for implicit TLS), console://, locmem://, or anymail://<esp> (an ESP through django-anymail,
