@@ -1,0 +1,281 @@
+"""Queueing many messages at once (a nightly run, a campaign): prefetch, decide in a batch, render,
+insert with one statement per table, audit with one chain lock. The result equals calling
+``message_queue`` for each account, with the gate's decision made at queue time as well."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+
+from arrears.accounts.models import Account
+from arrears.audit.services import AuditSpec, audit_record_many
+from arrears.core.bulk import insert_rows, update_rows
+from arrears.core.clock import utcnow
+from arrears.debtors.models import ContactPoint
+from arrears.payments.models import PaymentPlan
+from arrears.tenancy.domain import Principal
+from arrears.tenancy.models import Organization
+
+from .choices import Direction, Outcome
+from .content import sms_size
+from .gate import GateRequest, GateResult, decide_many
+from .messaging import GATE_CHANNEL, POINT_KIND, UNUSABLE, context_for, party_for, segment_limit
+from .messaging_choices import MessageStatus, TemplateChannel
+from .models import ContactAttempt, MessageTemplate, OutboundMessage
+from .rendering import compile_template
+
+CHUNK = 500  # messages per delivery task
+
+
+@dataclass(frozen=True, slots=True)
+class QueueSummary:
+    message_ids: list[int]
+    queued: int
+    held: int
+    cancelled: int
+    skipped: dict[str, int]
+
+
+def _points_by_debtor(debtor_ids: set[int], kind: str) -> dict[int, ContactPoint]:
+    chosen: dict[int, ContactPoint] = {}
+    points = (
+        ContactPoint.objects.filter(debtor_id__in=debtor_ids, kind=kind)
+        .exclude(status__in=UNUSABLE)
+        .order_by("debtor_id", "-is_primary", "id")
+    )
+    for p in points:
+        current = chosen.get(p.debtor_id)
+        if current is None or (kind == "phone" and p.label == "mobile" and current.label != "mobile"):
+            chosen[p.debtor_id] = p
+    return chosen
+
+
+@transaction.atomic
+def messages_queue_many(
+    *,
+    template: MessageTemplate,
+    accounts: Sequence[Account],
+    actor: Principal,
+    at: datetime | None = None,
+    purpose: str = "collection",
+    release_when_allowed: bool = False,
+    enqueue: bool = True,
+) -> QueueSummary:
+    """Render ``template`` for each account's primary debtor and queue it, through the gate in a batch.
+
+    Allowed messages are ``pending``; blocked ones are held with their reasons (or cancelled) and shown
+    on the timeline. Accounts without a usable contact point are counted in ``skipped``."""
+    now = at or utcnow()
+    accounts = [a for a in accounts if a.organization_id == actor.organization_id]
+    if not accounts:
+        return QueueSummary([], 0, 0, 0, {})
+    from arrears.accounts.models import AccountDebtor
+
+    primary: dict[int, int] = {}
+    for account_id, debtor_id in (
+        AccountDebtor.objects.filter(account__in=accounts)
+        .order_by("account_id", "role", "id")
+        .values_list("account_id", "debtor_id")
+    ):
+        primary.setdefault(account_id, debtor_id)
+    kind = POINT_KIND[TemplateChannel(template.channel)]
+    points = _points_by_debtor(set(primary.values()), kind)
+    skipped: dict[str, int] = defaultdict(int)
+    wanted: list[tuple[Account, ContactPoint]] = []
+    for account in accounts:
+        point = points.get(primary.get(account.pk, -1))
+        if point is None:
+            skipped["no_contact_point"] += 1
+            continue
+        wanted.append((account, point))
+    requests = [
+        GateRequest(
+            account=a, channel=GATE_CHANNEL[TemplateChannel(template.channel)], target=p, purpose=purpose
+        )
+        for a, p in wanted
+    ]
+    results = decide_many(requests=requests, at=now, actor=actor)
+    organization = Organization.objects.get(pk=actor.organization_id)
+    party = party_for(organization)
+    plans = _plans([a.pk for a, _ in wanted])
+    compiled_body = compile_template(template.body, html=template.channel == TemplateChannel.LETTER)
+    compiled_subject = compile_template(template.subject)
+    from django.template import Context
+
+    debtors = {p.debtor_id: p.debtor for _, p in wanted}
+    rows: list[dict[str, Any]] = []
+    gate: list[GateResult] = []
+    today = now.date()
+    label = actor.label or f"user:{actor.user_id}"
+    for (account, point), result in zip(wanted, results, strict=True):
+        key = uuid.uuid4().hex
+        context = context_for(
+            party=party, account=account, debtor=debtors[point.debtor_id], plan=plans.get(account.pk),
+            key=key, channel=template.channel, today=today,
+        )  # fmt: skip
+        html = template.channel == TemplateChannel.LETTER
+        body = compiled_body.render(Context(context, autoescape=html))
+        if template.channel == TemplateChannel.SMS and sms_size(body).segments > segment_limit():
+            skipped["too_many_segments"] += 1
+            continue
+        if result.allowed:
+            status = MessageStatus.PENDING
+        else:
+            status = MessageStatus.BLOCKED if release_when_allowed else MessageStatus.CANCELLED
+        rows.append(
+            {
+                "organization_id": account.organization_id,
+                "created_at": now,
+                "updated_at": now,
+                "debtor_id": point.debtor_id,
+                "account_id": account.pk,
+                "contact_point_id": point.pk,
+                "template_id": template.pk,
+                "channel": template.channel,
+                "purpose": purpose,
+                "target": point.value,
+                "subject": compiled_subject.render(Context(context, autoescape=False)).strip(),
+                "body": body,
+                "status": status,
+                "idempotency_key": key,
+                "provider": "",
+                "provider_message_id": "",
+                "attempts": 0,
+                "next_attempt_at": None if result.allowed else result.next_allowed_at,
+                "sending_started_at": None,
+                "last_error": "",
+                "held_reasons": [] if result.allowed else result.reasons,
+                "release_when_allowed": release_when_allowed,
+                "decision_id": result.decision_id,
+                "attempt_id": None,
+                "letter_batch_id": None,
+                "delivery_uncertain": False,
+                "sent_at": None,
+                "delivered_at": None,
+                "created_by_label": label,
+            }
+        )
+        gate.append(result)
+    ids = insert_rows(OutboundMessage, rows)
+    blocked = [(pk, row) for pk, row in zip(ids, rows, strict=True) if row["status"] != MessageStatus.PENDING]
+    attempt_ids = attempts_create_many(
+        actor=actor,
+        messages=[{**row, "id": pk, "outcome": Outcome.BLOCKED, "at": now} for pk, row in blocked],
+    )
+    update_rows(
+        OutboundMessage,
+        {pk: {"attempt": aid} for (pk, _), aid in zip(blocked, attempt_ids, strict=True)},
+        ["attempt"],
+    )
+    audit_record_many(
+        actor=actor,
+        events=[
+            AuditSpec(
+                event="contact.message_queued"
+                if row["status"] == MessageStatus.PENDING
+                else (
+                    "contact.message_held"
+                    if row["status"] == MessageStatus.BLOCKED
+                    else "contact.message_cancelled"
+                ),
+                subject_type="outbound_message",
+                subject_id=pk,
+                account_id=row["account_id"],
+                data={
+                    "channel": row["channel"],
+                    "status": row["status"],
+                    "template": template.pk,
+                    "version": template.version,
+                    "decision": row["decision_id"],
+                    "codes": [r["code"] for r in row["held_reasons"]],
+                },
+            )
+            for pk, row in zip(ids, rows, strict=True)
+        ],
+    )
+    pending = [pk for pk, row in zip(ids, rows, strict=True) if row["status"] == MessageStatus.PENDING]
+    if enqueue and template.channel != TemplateChannel.LETTER:
+        from .tasks import messages_deliver_task
+
+        chunks = [pending[i : i + CHUNK] for i in range(0, len(pending), CHUNK)]
+        transaction.on_commit(lambda: [messages_deliver_task.enqueue(message_ids=c) for c in chunks])
+    return QueueSummary(
+        message_ids=ids,
+        queued=len(pending),
+        held=sum(1 for r in rows if r["status"] == MessageStatus.BLOCKED),
+        cancelled=sum(1 for r in rows if r["status"] == MessageStatus.CANCELLED),
+        skipped=dict(skipped),
+    )
+
+
+def _plans(account_ids: list[int]) -> dict[int, PaymentPlan]:
+    found: dict[int, PaymentPlan] = {}
+    for plan in (
+        PaymentPlan.objects.filter(account_id__in=account_ids, status__in=["active", "delinquent"])
+        .prefetch_related("installments")
+        .order_by("account_id", "-made_on")
+    ):
+        found.setdefault(plan.account_id, plan)
+    return found
+
+
+def attempts_create_many(*, actor: Principal, messages: Sequence[dict[str, Any]]) -> list[int]:
+    """Timeline rows for many outbox messages (``id``, ``outcome``, ``at`` and the message's columns),
+    with their accounts and audit events, in three statements."""
+    if not messages:
+        return []
+    rows = [
+        {
+            "organization_id": m["organization_id"],
+            "created_at": m["at"],
+            "updated_at": m["at"],
+            "debtor_id": m["debtor_id"],
+            "contact_point_id": m["contact_point_id"],
+            "channel": GATE_CHANNEL[TemplateChannel(m["channel"])],
+            "direction": Direction.OUTBOUND,
+            "outcome": m["outcome"],
+            "target": m["target"],
+            "at": m["at"],
+            "user_id": None,
+            "decision_id": m["decision_id"],
+            "notes": f"outbox message {m['id']}: {(m['subject'] or m['body'])[:120]}",
+        }
+        for m in messages
+    ]
+    ids = insert_rows(ContactAttempt, rows)
+    through = ContactAttempt.accounts.through
+    through.objects.bulk_create(
+        [
+            through(contactattempt_id=pk, account_id=m["account_id"])
+            for pk, m in zip(ids, messages, strict=True)
+        ]
+    )
+    audit_record_many(
+        actor=actor,
+        events=[
+            AuditSpec(
+                event="contact.attempt_blocked"
+                if m["outcome"] == Outcome.BLOCKED
+                else "contact.attempt_recorded",
+                subject_type="debtor",
+                subject_id=m["debtor_id"],
+                account_id=m["account_id"],
+                data={
+                    "attempt": pk,
+                    "channel": row["channel"],
+                    "direction": Direction.OUTBOUND,
+                    "outcome": m["outcome"],
+                    "decision": m["decision_id"],
+                    "message": m["id"],
+                },
+            )
+            for pk, m, row in zip(ids, messages, rows, strict=True)
+        ],
+    )
+    return ids

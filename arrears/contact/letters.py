@@ -1,0 +1,349 @@
+"""Letters: rendered to PDF with WeasyPrint in the organization's branding, printed in batches.
+
+A batch is made in two steps so that it can always be finished without duplicates (DESIGN rule 9):
+``letter_batch_create`` passes the letters through the compliance gate and assigns the allowed ones to
+the batch; ``letter_batch_complete`` renders one print file and a manifest CSV and marks the letters
+sent. If rendering is interrupted, completing the same batch again renders the same letters.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.template.loader import render_to_string
+
+from arrears.core.bulk import update_rows
+from arrears.core.clock import utcnow
+from arrears.core.errors import ArrearsError
+from arrears.debtors.models import ContactPoint
+from arrears.tenancy.domain import Principal
+from arrears.tenancy.models import Organization
+
+from .batch import attempts_create_many
+from .choices import Outcome
+from .content import reveals_debt_collection
+from .gate import GateRequest, decide_many
+from .messaging import message_bounce_record, party_for
+from .messaging_choices import LetterBatchStatus, MessageStatus, TemplateChannel
+from .messaging_errors import MessagingError
+from .models import LetterBatch, OrganizationBranding, OutboundMessage
+from .rendering import Party
+
+LETTER_BATCH_MAX = 2000  # letters per print file; a larger run makes several batches
+MANIFEST_COLUMNS = (
+    "sequence", "message_id", "account_reference", "recipient", "address_line1", "address_line2", "city",
+    "state", "postal_code", "country", "first_page", "page_count", "letter_key",
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class LetterView:
+    seq: int
+    message: OutboundMessage
+    party: Party
+    return_lines: tuple[str, ...]
+    recipient_lines: tuple[str, ...]
+    date: date
+    reference: str
+    body: str
+
+
+def envelope_return_lines(party: Party) -> tuple[str, ...]:
+    """What the return window shows: a neutral name (or none) and the return address, nothing else."""
+    name = party.envelope_name or ("" if reveals_debt_collection(party.name) else party.name)
+    lines = tuple(x for x in (name, *party.return_address.splitlines()) if x.strip())
+    if reveals_debt_collection(" ".join(lines)):
+        raise ArrearsError(
+            MessagingError.ENVELOPE_REVEALS_DEBT,
+            "the return address would show debt collection through the envelope window "
+            "(12 CFR 1006.22(f)(5))",
+        )
+    return lines
+
+
+def recipient_lines(name: str, point: ContactPoint) -> tuple[str, ...]:
+    city_line = " ".join(
+        x for x in (f"{point.city}," if point.city else "", point.state, point.postal_code) if x
+    )
+    country = "" if point.country in ("", "US") else point.country
+    return tuple(x for x in (name, point.line1, point.line2, city_line, country) if x)
+
+
+def _views(messages: Sequence[OutboundMessage], party: Party, today: date) -> list[LetterView]:
+    returns = envelope_return_lines(party)
+    views = []
+    for seq, m in enumerate(messages, start=1):
+        point = m.contact_point
+        if point is None:
+            raise ArrearsError(MessagingError.NO_CONTACT_POINT, f"letter {m.pk} has no address")
+        views.append(
+            LetterView(
+                seq=seq,
+                message=m,
+                party=party,
+                return_lines=returns,
+                recipient_lines=recipient_lines(m.debtor.display_name, point),
+                date=today,
+                reference=m.account.reference,
+                body=m.body,
+            )
+        )
+    return views
+
+
+def _logo_url(organization_id: int) -> str:
+    branding = OrganizationBranding.objects.filter(pk=organization_id).first()
+    if branding is None or not branding.logo:
+        return ""
+    try:
+        return f"file://{branding.logo.path}"
+    except NotImplementedError:  # remote storage: WeasyPrint fetches the URL
+        return str(branding.logo.url)
+
+
+@dataclass(frozen=True, slots=True)
+class PrintFile:
+    pdf: bytes
+    pages: int
+    first_pages: dict[int, int]  # letter seq -> first page (1-based)
+    page_counts: dict[int, int]
+
+
+def render_letters(views: Sequence[LetterView], *, logo_url: str = "") -> PrintFile:
+    from weasyprint import HTML
+
+    html = render_to_string("contact/letters.html", {"letters": views, "logo_url": logo_url})
+    document = HTML(string=html, base_url="/").render()
+    first: dict[int, int] = {}
+    for number, page in enumerate(document.pages, start=1):
+        for anchor in page.anchors:
+            if anchor.startswith("letter-"):
+                first.setdefault(int(anchor.removeprefix("letter-")), number)
+    total = len(document.pages)
+    starts = [first[v.seq] for v in views]
+    counts = {
+        v.seq: (starts[i + 1] if i + 1 < len(starts) else total + 1) - starts[i] for i, v in enumerate(views)
+    }
+    pdf: bytes = document.write_pdf()
+    return PrintFile(pdf=pdf, pages=total, first_pages=first, page_counts=counts)
+
+
+def letter_pdf(*, message: OutboundMessage) -> bytes:
+    """One letter on its own (a preview, or a copy for the evidence packet)."""
+    if message.channel != TemplateChannel.LETTER:
+        raise ArrearsError(MessagingError.NOT_A_LETTER, f"message {message.pk} is not a letter")
+    party = party_for(Organization.objects.get(pk=message.organization_id))
+    views = _views([message], party, (message.sent_at or utcnow()).date())
+    return render_letters(views, logo_url=_logo_url(message.organization_id)).pdf
+
+
+def manifest_csv(views: Sequence[LetterView], printed: PrintFile) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(MANIFEST_COLUMNS)
+    for v in views:
+        point = v.message.contact_point
+        assert point is not None
+        writer.writerow(
+            [
+                v.seq, v.message.pk, v.reference, v.message.debtor.display_name, point.line1, point.line2,
+                point.city, point.state, point.postal_code, point.country or "US", printed.first_pages[v.seq],
+                printed.page_counts[v.seq], v.message.idempotency_key,
+            ]
+        )  # fmt: skip
+    return out.getvalue()
+
+
+@transaction.atomic
+def letter_batch_create(
+    *, organization: Organization, actor: Principal, at: datetime | None = None, limit: int = LETTER_BATCH_MAX
+) -> LetterBatch | None:
+    """Gather pending letters (and held ones whose hold may have cleared), pass each through the gate,
+    hold the blocked ones with their reasons, and assign the allowed ones to a new open batch."""
+    now = at or utcnow()
+    from django.db.models import Q
+
+    candidates = list(
+        OutboundMessage.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(organization=organization, channel=TemplateChannel.LETTER, letter_batch__isnull=True)
+        .filter(
+            Q(status=MessageStatus.PENDING)
+            | Q(status=MessageStatus.BLOCKED, release_when_allowed=True)
+            & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+        )
+        .select_related("account", "contact_point")
+        .order_by("id")[:limit]
+    )
+    if not candidates:
+        return None
+    results = decide_many(
+        requests=[
+            GateRequest(
+                account=m.account, channel="letter", target=m.contact_point, purpose=m.purpose, debtor=None
+            )
+            for m in candidates
+        ],
+        at=now,
+        actor=actor,
+    )
+    batch = LetterBatch.objects.create(organization=organization, created_by_label=actor.label or "system")
+    allowed: dict[int, dict[str, Any]] = {}
+    held: dict[int, dict[str, Any]] = {}
+    newly_blocked = []
+    for m, r in zip(candidates, results, strict=True):
+        if r.allowed:
+            allowed[m.pk] = {"letter_batch": batch.pk, "decision": r.decision_id, "held_reasons": []}
+            continue
+        status = MessageStatus.BLOCKED if m.release_when_allowed else MessageStatus.CANCELLED
+        held[m.pk] = {
+            "status": status, "decision": r.decision_id, "held_reasons": r.reasons,
+            "next_attempt_at": r.next_allowed_at,
+        }  # fmt: skip
+        if m.status != MessageStatus.BLOCKED:
+            newly_blocked.append((m, r.decision_id))
+    update_rows(OutboundMessage, allowed, ["letter_batch", "decision", "held_reasons"])
+    update_rows(OutboundMessage, held, ["status", "decision", "held_reasons", "next_attempt_at"])
+    attempt_ids = attempts_create_many(
+        actor=actor,
+        messages=[
+            {
+                "id": m.pk,
+                "organization_id": m.organization_id,
+                "debtor_id": m.debtor_id,
+                "contact_point_id": m.contact_point_id,
+                "channel": m.channel,
+                "outcome": Outcome.BLOCKED,
+                "at": now,
+                "target": m.target,
+                "decision_id": decision_id,
+                "subject": m.subject,
+                "body": m.body,
+                "account_id": m.account_id,
+            }  # fmt: skip
+            for m, decision_id in newly_blocked
+        ],
+    )
+    update_rows(
+        OutboundMessage,
+        {m.pk: {"attempt": a} for (m, _), a in zip(newly_blocked, attempt_ids, strict=True)},
+        ["attempt"],
+    )
+    batch.letter_count = len(allowed)
+    batch.save(update_fields=["letter_count", "updated_at"])
+    from arrears.audit.services import audit_record
+
+    audit_record(
+        actor=actor,
+        event="contact.letter_batch_created",
+        subject_type="letter_batch",
+        subject_id=batch.pk,
+        data={"letters": len(allowed), "held": len(held)},
+    )
+    return batch
+
+
+def letter_batch_complete(*, batch_id: int, actor: Principal, at: datetime | None = None) -> LetterBatch:
+    """Render the batch's print file and manifest, then mark its letters sent. Safe to run again."""
+    batch = LetterBatch.objects.get(pk=batch_id)
+    if batch.status == LetterBatchStatus.COMPLETE:
+        return batch
+    now = at or utcnow()
+    messages = list(
+        OutboundMessage.objects.filter(letter_batch=batch)
+        .select_related("account", "contact_point", "debtor")
+        .order_by("id")
+    )
+    party = party_for(Organization.objects.get(pk=batch.organization_id))
+    views = _views(messages, party, now.date())
+    printed = render_letters(views, logo_url=_logo_url(batch.organization_id))
+    manifest = manifest_csv(views, printed)
+    return _batch_record(
+        batch_id=batch.pk, printed=printed, manifest=manifest, messages=messages, actor=actor, now=now
+    )
+
+
+@transaction.atomic
+def _batch_record(
+    *,
+    batch_id: int,
+    printed: PrintFile,
+    manifest: str,
+    messages: list[OutboundMessage],
+    actor: Principal,
+    now: datetime,
+) -> LetterBatch:
+    batch = LetterBatch.objects.select_for_update().get(pk=batch_id)
+    if batch.status == LetterBatchStatus.COMPLETE:
+        return batch  # another run finished it first
+    stamp = f"{now:%Y%m%d}-{batch.pk}"
+    batch.print_file.save(f"letters-{stamp}.pdf", ContentFile(printed.pdf), save=False)
+    batch.manifest.save(f"letters-{stamp}.csv", ContentFile(manifest.encode()), save=False)
+    batch.status = LetterBatchStatus.COMPLETE
+    batch.page_count = printed.pages
+    batch.completed_at = now
+    batch.save(update_fields=["print_file", "manifest", "status", "page_count", "completed_at", "updated_at"])
+    attempt_ids = attempts_create_many(
+        actor=actor,
+        messages=[
+            {
+                "id": m.pk,
+                "organization_id": m.organization_id,
+                "debtor_id": m.debtor_id,
+                "contact_point_id": m.contact_point_id,
+                "channel": m.channel,
+                "outcome": Outcome.DELIVERED,
+                "at": now,
+                "target": m.target,
+                "decision_id": m.decision_id,
+                "subject": m.subject,
+                "body": f"letter in batch {batch.pk}",
+                "account_id": m.account_id,
+            }  # fmt: skip
+            for m in messages
+        ],
+    )
+    update_rows(
+        OutboundMessage,
+        {
+            m.pk: {
+                "status": MessageStatus.SENT,
+                "provider": "print",
+                "provider_message_id": f"batch-{batch.pk}",
+                "sent_at": now,
+                "attempt": a,
+            }  # fmt: skip
+            for m, a in zip(messages, attempt_ids, strict=True)
+        },
+        ["status", "provider", "provider_message_id", "sent_at", "attempt"],
+    )
+    from arrears.audit.services import audit_record
+
+    audit_record(
+        actor=actor,
+        event="contact.letter_batch_completed",
+        subject_type="letter_batch",
+        subject_id=batch.pk,
+        data={
+            "letters": len(messages),
+            "pages": printed.pages,
+            "sha256": hashlib.sha256(printed.pdf).hexdigest(),
+        },
+    )
+    return batch
+
+
+def letter_returned(
+    *, message: OutboundMessage, reason: str = "returned by the post office"
+) -> OutboundMessage:
+    """Returned mail: the letter is ``bounced`` and the address undeliverable."""
+    if message.channel != TemplateChannel.LETTER:
+        raise ArrearsError(MessagingError.NOT_A_LETTER, f"message {message.pk} is not a letter")
+    return message_bounce_record(message=message, kind="returned_mail", reason=reason)

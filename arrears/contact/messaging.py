@@ -1,0 +1,935 @@
+"""Writes for templates and the outbox: save a template, queue a message, deliver it through the
+compliance gate, hold and release it, and record what the debtor did (unsubscribe, STOP, bounce).
+
+Every delivery passes ``compliance.services.decide`` at send time (DESIGN rule 4) and leaves a
+``ContactAttempt`` on the debtor's timeline with that decision (rule 5).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core import signing
+from django.db import transaction
+from django.db.models import Max
+from django.template.defaultfilters import linebreaks, urlize
+
+from arrears.accounts.models import Account
+from arrears.audit.services import audit_record
+from arrears.compliance.selectors import primary_debtor
+from arrears.compliance.services import decide
+from arrears.core.clock import utcnow
+from arrears.core.errors import ArrearsError, NotFound
+from arrears.debtors.choices import ContactStatus
+from arrears.debtors.models import ConsentRecord, ContactPoint, Debtor
+from arrears.debtors.services import consent_record
+from arrears.payments.models import PaymentPlan
+from arrears.tenancy.choices import CollectionMode
+from arrears.tenancy.domain import Principal, system_principal
+from arrears.tenancy.models import Organization
+
+from .channels.base import DeliveryError, LookupUnsupported, Outgoing, Provider, Receipt
+from .choices import Direction, Outcome
+from .content import sms_size, template_problems
+from .messaging_choices import CollectorTaskKind, InboundKind, MessageStatus, TemplateChannel
+from .messaging_errors import MessagingError
+from .models import (
+    CollectorTask,
+    ContactAttempt,
+    InboundMessage,
+    MessageTemplate,
+    OrganizationBranding,
+    OutboundMessage,
+)
+from .rendering import (
+    Party,
+    account_context,
+    base_url,
+    debtor_context,
+    demo_context,
+    message_context,
+    money_text,
+    render,
+)
+
+# Seconds to wait before retry n (1-based); after the last one the message is failed.
+BACKOFF_SECONDS = (60, 300, 1800, 7200, 21600)
+# A message left in `sending` longer than this was interrupted (a crash between send and record).
+SENDING_TIMEOUT = timedelta(minutes=5)
+UNSUBSCRIBE_SALT = "arrears.contact.unsubscribe"
+# The channel the compliance gate decides for each template channel.
+GATE_CHANNEL = {TemplateChannel.EMAIL: "email", TemplateChannel.SMS: "sms", TemplateChannel.LETTER: "letter"}
+POINT_KIND = {TemplateChannel.EMAIL: "email", TemplateChannel.SMS: "phone", TemplateChannel.LETTER: "address"}
+UNUSABLE = (ContactStatus.INVALID, ContactStatus.UNDELIVERABLE, ContactStatus.WRONG_PARTY)
+STOP_WORDS = frozenset({"STOP", "QUIT", "END", "REVOKE", "OPT OUT", "CANCEL", "UNSUBSCRIBE", "STOPALL"})
+START_WORDS = frozenset({"START", "UNSTOP"})
+
+
+def segment_limit() -> int:
+    return int(getattr(settings, "SMS_SEGMENT_LIMIT", 2))
+
+
+def _actor(organization_id: int) -> Principal:
+    return system_principal(organization_id, "contact")
+
+
+# --- organization and context ----------------------------------------------------------------------------
+
+
+def party_for(organization: Organization) -> Party:
+    branding = OrganizationBranding.objects.filter(pk=organization.pk).first()
+    return Party(
+        name=organization.name,
+        legal_name=organization.legal_name,
+        phone=organization.phone,
+        address=organization.address,
+        envelope_name=branding.envelope_name if branding else "",
+        return_address=(branding.return_address if branding else "") or organization.address,
+        primary_colour=branding.primary_colour if branding else "#1f3a5f",
+        accent_colour=branding.accent_colour if branding else "#6b7c93",
+        third_party=organization.collection_mode != CollectionMode.FIRST_PARTY,
+    )
+
+
+def plan_context(plan: PaymentPlan | None) -> dict[str, Any] | None:
+    if plan is None:
+        return None
+    due = next((i for i in plan.installments.all() if i.status == "due"), None)
+    return {
+        "total": money_text(plan.total, plan.currency),
+        "frequency": plan.frequency,
+        "made_on": plan.made_on,
+        "next_amount": money_text(due.amount, plan.currency) if due else "",
+        "next_due_on": due.due_on if due else None,
+    }
+
+
+def context_for(
+    *,
+    party: Party,
+    account: Account,
+    debtor: Debtor,
+    plan: PaymentPlan | None,
+    key: str,
+    channel: str,
+    today: Any = None,
+) -> dict[str, Any]:
+    return message_context(
+        party=party,
+        debtor=debtor_context(
+            first_name=debtor.first_name, last_name=debtor.last_name, name=debtor.display_name
+        ),
+        account=account_context(
+            reference=account.reference,
+            creditor=account.current_creditor or account.client.name,
+            original_creditor=account.original_creditor,
+            currency=account.currency,
+            principal=account.balance_principal,
+            interest=account.balance_interest,
+            fees=account.balance_fees,
+            costs=account.balance_costs,
+        ),
+        plan=plan_context(plan),
+        unsubscribe_url=unsubscribe_url(key) if channel == TemplateChannel.EMAIL else "",
+        today=today,
+    )
+
+
+def unsubscribe_url(key: str) -> str:
+    token = signing.dumps({"k": key}, salt=UNSUBSCRIBE_SALT, compress=True)
+    return f"{base_url()}/contact/unsubscribe/{token}/"
+
+
+# --- templates --------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def template_save(
+    *,
+    organization: Organization,
+    key: str,
+    channel: str,
+    body: str,
+    actor: Principal,
+    subject: str = "",
+    language: str = "en",
+    name: str = "",
+) -> MessageTemplate:
+    """Save a new version of a template, after every content rule passed (else ``ArrearsError`` with
+    the first problem's code and all of them in ``details['problems']``)."""
+    if channel not in TemplateChannel.values:
+        raise ArrearsError(MessagingError.TEMPLATE_SYNTAX, f"unknown channel {channel!r}")
+    party = party_for(organization)
+    context = demo_context(party)
+    html = channel == TemplateChannel.LETTER
+    rendered = render(body, context, html=html)
+    render(subject, context)  # a syntax error in the subject fails here too
+    problems = template_problems(
+        channel=channel,
+        subject=subject,
+        body=body,
+        rendered=rendered,
+        third_party=party.third_party,
+        segment_limit=segment_limit(),
+    )
+    if problems:
+        raise ArrearsError(
+            problems[0].code,
+            "; ".join(f"{p.message} ({p.citation})" for p in problems),
+            problems=[{"code": p.code, "citation": p.citation, "message": p.message} for p in problems],
+        )
+    existing = MessageTemplate.objects.select_for_update().filter(
+        organization=organization, key=key, channel=channel, language=language
+    )
+    version = (existing.aggregate(v=Max("version"))["v"] or 0) + 1
+    existing.filter(active=True).update(active=False)
+    template = MessageTemplate.objects.create(
+        organization=organization,
+        key=key,
+        channel=channel,
+        language=language,
+        version=version,
+        name=name or key,
+        subject=subject,
+        body=body,
+        active=True,
+        created_by_label=actor.label or f"user:{actor.user_id}",
+    )
+    audit_record(
+        actor=actor,
+        event="contact.template_saved",
+        subject_type="message_template",
+        subject_id=template.pk,
+        data={"key": key, "channel": channel, "language": language, "version": version},
+    )
+    return template
+
+
+def template_current(
+    *, organization_id: int, key: str, channel: str, language: str = "en"
+) -> MessageTemplate:
+    """The active version in the debtor's language, else in English."""
+    for lang in dict.fromkeys((language, "en")):
+        found = MessageTemplate.objects.filter(
+            organization_id=organization_id, key=key, channel=channel, language=lang, active=True
+        ).first()
+        if found is not None:
+            return found
+    raise NotFound(MessagingError.TEMPLATE_NOT_FOUND, f"no {channel} template {key!r}")
+
+
+# --- queueing ---------------------------------------------------------------------------------------------
+
+
+def contact_point_for(*, debtor: Debtor, channel: str, given: ContactPoint | None = None) -> ContactPoint:
+    kind = POINT_KIND.get(channel)
+    if kind is None:
+        raise ArrearsError(MessagingError.PROVIDER_NOT_CONFIGURED, f"no outbox delivery for {channel!r}")
+    if given is not None:
+        if given.debtor_id != debtor.pk or given.kind != kind:
+            raise ArrearsError(MessagingError.WRONG_CONTACT_POINT, f"not a {kind} of this debtor")
+        return given
+    points = ContactPoint.objects.filter(debtor=debtor, kind=kind).exclude(status__in=UNUSABLE)
+    order = ["-is_primary", "id"]
+    if kind == "phone":
+        points = points.filter(label="mobile") or points
+    point = points.order_by(*order).first()
+    if point is None:
+        raise ArrearsError(MessagingError.NO_CONTACT_POINT, f"debtor {debtor.pk} has no usable {kind}")
+    return point
+
+
+def _check_segments(channel: str, body: str) -> None:
+    if channel == TemplateChannel.SMS and (size := sms_size(body)).segments > segment_limit():
+        raise ArrearsError(
+            MessagingError.TEMPLATE_TOO_MANY_SEGMENTS,
+            f"the rendered text takes {size.segments} {size.encoding} segments; "
+            f"the limit is {segment_limit()}",
+        )
+
+
+@transaction.atomic
+def message_queue(
+    *,
+    template: MessageTemplate,
+    account: Account,
+    actor: Principal,
+    debtor: Debtor | None = None,
+    contact_point: ContactPoint | None = None,
+    purpose: str = "collection",
+    release_when_allowed: bool = False,
+) -> OutboundMessage:
+    """Render a template for one account and put it in the outbox as ``pending``; the delivery task runs
+    once this transaction commits. The compliance gate decides at send time."""
+    if account.organization_id != actor.organization_id or template.organization_id != actor.organization_id:
+        raise NotFound("accounts.not_found", f"no account {account.pk}")
+    debtor = debtor or primary_debtor(account)
+    point = contact_point_for(debtor=debtor, channel=template.channel, given=contact_point)
+    organization = Organization.objects.get(pk=account.organization_id)
+    key = uuid.uuid4().hex
+    plan = (
+        PaymentPlan.objects.filter(account=account, status__in=["active", "delinquent"])
+        .prefetch_related("installments")
+        .order_by("-made_on")
+        .first()
+    )
+    context = context_for(
+        party=party_for(organization),
+        account=account,
+        debtor=debtor,
+        plan=plan,
+        key=key,
+        channel=template.channel,
+        today=utcnow().date(),
+    )
+    html = template.channel == TemplateChannel.LETTER
+    body = render(template.body, context, html=html)
+    _check_segments(template.channel, body)
+    message = OutboundMessage.objects.create(
+        organization_id=account.organization_id,
+        debtor=debtor,
+        account=account,
+        contact_point=point,
+        template=template,
+        channel=template.channel,
+        purpose=purpose,
+        target=point.value,
+        subject=render(template.subject, context).strip(),
+        body=body,
+        idempotency_key=key,
+        release_when_allowed=release_when_allowed,
+        created_by_label=actor.label or f"user:{actor.user_id}",
+    )
+    _audit(actor, message, "contact.message_queued", template=template.pk, version=template.version)
+    _enqueue_delivery(message)
+    return message
+
+
+def _system_message(
+    *,
+    debtor: Debtor,
+    point: ContactPoint,
+    account: Account,
+    channel: str,
+    purpose: str,
+    subject: str,
+    body: str,
+) -> OutboundMessage:
+    """A message the system writes itself (an opt-out confirmation), queued like any other."""
+    actor = _actor(debtor.organization_id)
+    message = OutboundMessage.objects.create(
+        organization_id=debtor.organization_id,
+        debtor=debtor,
+        account=account,
+        contact_point=point,
+        channel=channel,
+        purpose=purpose,
+        target=point.value,
+        subject=subject,
+        body=body,
+        idempotency_key=uuid.uuid4().hex,
+        release_when_allowed=True,
+        created_by_label=actor.label,
+    )
+    _audit(actor, message, "contact.message_queued", purpose=purpose)
+    _enqueue_delivery(message)
+    return message
+
+
+def _enqueue_delivery(message: OutboundMessage, *, run_after: datetime | None = None) -> None:
+    if message.channel == TemplateChannel.LETTER:
+        return  # letters go out in a print batch (contact.letters.letter_batch_create)
+    from .tasks import message_deliver_task
+
+    message_id = message.pk
+
+    def enqueue() -> None:
+        task = message_deliver_task.using(run_after=run_after) if run_after else message_deliver_task
+        task.enqueue(message_id=message_id)
+
+    transaction.on_commit(enqueue)
+
+
+def _audit(actor: Principal, message: OutboundMessage, event: str, **data: Any) -> None:
+    audit_record(
+        actor=actor,
+        event=event,
+        subject_type="outbound_message",
+        subject_id=message.pk,
+        account_id=message.account_id,
+        data={"channel": message.channel, "status": message.status, **data},
+    )
+
+
+# --- delivery ---------------------------------------------------------------------------------------------
+
+
+def provider_for(channel: str) -> Provider:
+    from .channels.email import EmailProvider
+    from .channels.sms import sms_provider
+
+    if channel == TemplateChannel.EMAIL:
+        return EmailProvider()
+    if channel == TemplateChannel.SMS:
+        return sms_provider()
+    raise ArrearsError(MessagingError.PROVIDER_NOT_CONFIGURED, f"no provider delivers {channel!r}")
+
+
+def outgoing(message: OutboundMessage) -> Outgoing:
+    headers: dict[str, str] = {}
+    html = ""
+    if message.channel == TemplateChannel.EMAIL:
+        from .channels.email import unsubscribe_headers
+
+        if message.purpose != "optout_confirmation":
+            headers = unsubscribe_headers(
+                url=unsubscribe_url(message.idempotency_key),
+                mailto=str(getattr(settings, "EMAIL_UNSUBSCRIBE_MAILTO", "")),
+            )
+        html = linebreaks(urlize(message.body, autoescape=True), autoescape=False)
+    return Outgoing(
+        key=message.idempotency_key,
+        to=message.target,
+        body=message.body,
+        subject=message.subject,
+        headers=headers,
+        html=html,
+    )
+
+
+def message_deliver(*, message_id: int, now: datetime | None = None) -> OutboundMessage:
+    """Deliver one outbox message: decide at send time, send once, record. Safe to run any number of times.
+
+    1. Under a row lock: a finished message is left alone; a held one is re-checked only when due; the
+       gate decides; blocked -> held with its reasons (or cancelled); allowed -> ``sending``, committed.
+    2. The provider call, outside any transaction, carrying the message's idempotency key.
+    3. Recorded: ``sent``, the provider's id, and a ContactAttempt on the timeline.
+    A message found in ``sending`` after ``SENDING_TIMEOUT`` was interrupted between 2 and 3: the provider
+    is asked whether it went out, and it is recorded rather than sent again.
+    """
+    now = now or utcnow()
+    claim = _claim(message_id=message_id, now=now)
+    if claim is None:
+        return OutboundMessage.objects.get(pk=message_id)
+    message, recovering = claim
+    try:
+        provider = provider_for(message.channel)
+        outgoing_message = outgoing(message)
+        if recovering:
+            receipt = _recover(message, provider, outgoing_message, now=now)
+            if receipt is not None:
+                return receipt
+        result = provider.send(outgoing_message)
+    except DeliveryError as exc:
+        return _record_failure(message_id=message.pk, error=exc, now=now)
+    return _record_sent(message_id=message.pk, receipt=result, now=now)
+
+
+def _recover(
+    message: OutboundMessage, provider: Provider, out: Outgoing, *, now: datetime
+) -> OutboundMessage | None:
+    """An interrupted send: the recorded outcome if the provider has it; None means send again."""
+    since = message.sending_started_at.isoformat() if message.sending_started_at else ""
+    try:
+        found = provider.lookup(out, since_text=since)
+    except LookupUnsupported:
+        # Sending again could double the message; at most once is the safer failure. A collector checks.
+        return _record_sent(
+            message_id=message.pk,
+            receipt=Receipt(provider=provider.name, message_id=""),
+            now=now,
+            uncertain=True,
+        )
+    if found is not None:
+        return _record_sent(message_id=message.pk, receipt=found, now=now)
+    return None
+
+
+@transaction.atomic
+def _claim(*, message_id: int, now: datetime) -> tuple[OutboundMessage, bool] | None:
+    message = (
+        OutboundMessage.objects.select_for_update()
+        .select_related("account", "contact_point")
+        .get(pk=message_id)
+    )
+    if message.channel == TemplateChannel.LETTER:
+        return None
+    if message.status == MessageStatus.SENDING:
+        started = message.sending_started_at
+        if started is not None and now - started < SENDING_TIMEOUT:
+            return None  # another worker is sending it right now
+        return message, True
+    if message.status == MessageStatus.BLOCKED and not message.release_when_allowed:
+        return None
+    if message.status not in (MessageStatus.PENDING, MessageStatus.BLOCKED):
+        return None
+    if message.next_attempt_at is not None and message.next_attempt_at > now:
+        return None
+    actor = _actor(message.organization_id)
+    decision = decide(
+        account=message.account,
+        channel=GATE_CHANNEL[TemplateChannel(message.channel)],
+        target=message.contact_point or message.target,
+        purpose=message.purpose,
+        at=now,
+        actor=actor,
+        debtor=message.debtor,
+    )
+    message.decision = decision
+    if not decision.proceeds:
+        _hold(message, decision_reasons=decision.reasons, next_allowed_at=decision.next_allowed_at, now=now)
+        return None
+    message.status = MessageStatus.SENDING
+    message.sending_started_at = now
+    message.attempts += 1
+    message.held_reasons = []
+    message.save(
+        update_fields=["status", "sending_started_at", "attempts", "held_reasons", "decision", "updated_at"]
+    )
+    _audit(actor, message, "contact.message_sending", decision=decision.pk, attempt=message.attempts)
+    return message, False
+
+
+def _hold(
+    message: OutboundMessage,
+    *,
+    decision_reasons: list[dict[str, Any]],
+    next_allowed_at: datetime | None,
+    now: datetime,
+) -> None:
+    """Blocked at send time: held with the gate's reasons until allowed, or cancelled."""
+    actor = _actor(message.organization_id)
+    first_hold = message.status != MessageStatus.BLOCKED
+    message.held_reasons = decision_reasons
+    if message.release_when_allowed:
+        message.status = MessageStatus.BLOCKED
+        message.next_attempt_at = next_allowed_at
+    else:
+        message.status = MessageStatus.CANCELLED
+        message.next_attempt_at = None
+    if first_hold:
+        # The timeline shows the block once; every later re-check is still a stored Decision.
+        message.attempt = _attempt_create(message, outcome=Outcome.BLOCKED, at=now)
+    message.save(
+        update_fields=["status", "held_reasons", "next_attempt_at", "decision", "attempt", "updated_at"]
+    )
+    _audit(
+        actor,
+        message,
+        "contact.message_held" if message.status == MessageStatus.BLOCKED else "contact.message_cancelled",
+        decision=message.decision_id,
+        codes=[r["code"] for r in decision_reasons],
+        next_allowed_at=next_allowed_at,
+    )
+    if message.status == MessageStatus.BLOCKED and next_allowed_at is not None:
+        _enqueue_delivery(message, run_after=next_allowed_at)
+
+
+def _attempt_create(message: OutboundMessage, *, outcome: str, at: datetime) -> ContactAttempt:
+    """The message on the debtor's timeline, with the decision it went out (or was held) under.
+
+    Written here rather than through ``contact_attempt_record``, which would decide a second time."""
+    attempt = ContactAttempt.objects.create(
+        organization_id=message.organization_id,
+        debtor_id=message.debtor_id,
+        contact_point_id=message.contact_point_id,
+        channel=GATE_CHANNEL[TemplateChannel(message.channel)],
+        direction=Direction.OUTBOUND,
+        outcome=outcome,
+        target=message.target,
+        at=at,
+        decision_id=message.decision_id,
+        notes=f"outbox message {message.pk}: {message.subject or message.body[:120]}",
+    )
+    attempt.accounts.set([message.account_id])
+    audit_record(
+        actor=_actor(message.organization_id),
+        event="contact.attempt_blocked" if outcome == Outcome.BLOCKED else "contact.attempt_recorded",
+        subject_type="debtor",
+        subject_id=message.debtor_id,
+        account_id=message.account_id,
+        data={
+            "attempt": attempt.pk,
+            "channel": attempt.channel,
+            "direction": Direction.OUTBOUND,
+            "outcome": outcome,
+            "decision": message.decision_id,
+            "message": message.pk,
+        },
+    )
+    return attempt
+
+
+@transaction.atomic
+def _record_sent(
+    *, message_id: int, receipt: Receipt, now: datetime, uncertain: bool = False
+) -> OutboundMessage:
+    message = OutboundMessage.objects.select_for_update().get(pk=message_id)
+    if message.status != MessageStatus.SENDING:
+        return message
+    message.status = MessageStatus.DELIVERED if receipt.status == "delivered" else MessageStatus.SENT
+    message.provider = receipt.provider
+    message.provider_message_id = receipt.message_id
+    message.sent_at = now
+    message.delivered_at = now if message.status == MessageStatus.DELIVERED else None
+    message.delivery_uncertain = uncertain
+    message.next_attempt_at = None
+    message.last_error = "interrupted after hand-off; the provider cannot confirm it" if uncertain else ""
+    message.attempt = _attempt_create(message, outcome=Outcome.DELIVERED, at=now)
+    message.save(
+        update_fields=[
+            "status", "provider", "provider_message_id", "sent_at", "delivered_at", "delivery_uncertain",
+            "next_attempt_at", "last_error", "attempt", "updated_at",
+        ]
+    )  # fmt: skip
+    _audit(
+        _actor(message.organization_id),
+        message,
+        "contact.message_sent",
+        provider=receipt.provider,
+        provider_message_id=receipt.message_id,
+        uncertain=uncertain,
+    )
+    if uncertain:
+        CollectorTask.objects.create(
+            organization_id=message.organization_id,
+            kind=CollectorTaskKind.DELIVERY_UNCERTAIN,
+            debtor_id=message.debtor_id,
+            message=message,
+            description=(
+                f"Sending {message.channel} message {message.pk} to {message.target} was interrupted after "
+                "it "
+                "was handed to the provider, which cannot confirm it. It was not sent again; check and "
+                "resend by hand if it did not arrive."
+            ),
+        )
+    return message
+
+
+@transaction.atomic
+def _record_failure(*, message_id: int, error: DeliveryError, now: datetime) -> OutboundMessage:
+    message = OutboundMessage.objects.select_for_update().select_related("contact_point").get(pk=message_id)
+    if message.status != MessageStatus.SENDING:
+        return message
+    actor = _actor(message.organization_id)
+    message.last_error = str(error)[:2000]
+    message.next_attempt_at = None
+    if error.bounced:
+        message.status = MessageStatus.BOUNCED
+        _mark_point(message.contact_point, ContactStatus.INVALID, actor=actor, reason=str(error))
+    elif error.permanent or message.attempts >= len(BACKOFF_SECONDS):
+        message.status = MessageStatus.FAILED
+    else:
+        message.status = MessageStatus.PENDING
+        message.next_attempt_at = now + timedelta(seconds=BACKOFF_SECONDS[message.attempts - 1])
+    message.save(update_fields=["status", "last_error", "next_attempt_at", "updated_at"])
+    _audit(actor, message, "contact.message_failed", error=error.code, retry_at=message.next_attempt_at)
+    if message.status == MessageStatus.PENDING:
+        _enqueue_delivery(message, run_after=message.next_attempt_at)
+    return message
+
+
+def _mark_point(point: ContactPoint | None, status: str, *, actor: Principal, reason: str) -> None:
+    if point is None or point.status == status:
+        return
+    ContactPoint.objects.filter(pk=point.pk).update(status=status, updated_at=utcnow())
+    audit_record(
+        actor=actor,
+        event="contact_point.status_changed",
+        subject_type="debtor",
+        subject_id=point.debtor_id,
+        data={"contact_point": point.pk, "from": point.status, "to": status, "reason": reason[:500]},
+    )
+    point.status = status
+
+
+def messages_due(*, now: datetime, limit: int = 1000) -> list[int]:
+    """Outbox rows a sweep should (re)try: pending or held-for-release and due, or stuck in sending."""
+    from django.db.models import Q
+
+    due = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
+    return list(
+        OutboundMessage.objects.exclude(channel=TemplateChannel.LETTER)
+        .filter(
+            (Q(status=MessageStatus.PENDING) & due)
+            | (Q(status=MessageStatus.BLOCKED, release_when_allowed=True) & due)
+            | Q(status=MessageStatus.SENDING, sending_started_at__lt=now - SENDING_TIMEOUT)
+        )
+        .order_by("id")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+# --- what the debtor does: unsubscribe, STOP/START, bounce, returned mail ---------------------------------
+
+
+def _opted_out(debtor: Debtor, point: ContactPoint, channel: str) -> bool:
+    newest = (
+        ConsentRecord.objects.filter(debtor=debtor, contact_point=point, channel=channel, kind="opt_out")
+        .order_by("-recorded_at", "-id")
+        .first()
+    )
+    return bool(newest and newest.granted)
+
+
+@transaction.atomic
+def email_unsubscribe(*, token: str, at: datetime | None = None) -> OutboundMessage | None:
+    """The signed one-click link was used: record the opt-out from email at that address and queue one
+    confirmation. Using it again changes nothing and sends nothing. Returns the confirmation, if new."""
+    try:
+        payload = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+        message = OutboundMessage.objects.select_related("debtor", "contact_point", "account").get(
+            idempotency_key=payload["k"]
+        )
+    except (signing.BadSignature, KeyError, TypeError, OutboundMessage.DoesNotExist):
+        raise ArrearsError(
+            MessagingError.UNSUBSCRIBE_LINK_INVALID, "this unsubscribe link is not valid"
+        ) from None
+    debtor, point = message.debtor, message.contact_point
+    if point is None:
+        raise ArrearsError(MessagingError.UNSUBSCRIBE_LINK_INVALID, "the address of this message is gone")
+    Debtor.objects.select_for_update().only("pk").get(pk=debtor.pk)  # two clicks at once: one opt-out
+    if _opted_out(debtor, point, "email"):
+        return None
+    actor = _actor(debtor.organization_id)
+    consent_record(
+        debtor=debtor,
+        channel="email",
+        kind="opt_out",
+        granted=True,
+        contact_point=point,
+        source="email:list-unsubscribe",
+        note=f"one-click unsubscribe from message {message.pk}",
+        actor=actor,
+        at=at,
+    )
+    party = party_for(Organization.objects.get(pk=debtor.organization_id))
+    disclosure = " This communication is from a debt collector." if party.third_party else ""
+    return _system_message(
+        debtor=debtor,
+        point=point,
+        account=message.account,
+        channel=TemplateChannel.EMAIL,
+        purpose="optout_confirmation",
+        subject=f"{party.name}: you are unsubscribed",
+        body=(
+            f"You asked us to stop emailing {point.value}. We have recorded it and will not email this "
+            "address "
+            f"again.{disclosure}\n\n{party.name}{' · ' + party.phone if party.phone else ''}"
+        ),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class InboundResult:
+    inbound: InboundMessage
+    duplicate: bool
+    confirmations: tuple[OutboundMessage, ...] = ()
+
+
+def inbound_keyword(body: str) -> str:
+    word = " ".join(body.split()).upper()
+    if word in STOP_WORDS:
+        return InboundKind.STOP
+    if word in START_WORDS:
+        return InboundKind.START
+    return InboundKind.MESSAGE
+
+
+@transaction.atomic
+def sms_inbound_receive(
+    *,
+    organization: Organization,
+    provider_message_id: str,
+    sender: str,
+    recipient: str,
+    body: str,
+    at: datetime | None = None,
+) -> InboundResult:
+    """A text from a debtor. STOP words revoke SMS consent for that number at once and queue one
+    confirmation; START words restore it; anything else lands on the timeline and raises a collector task.
+    A webhook retried with the same provider id does nothing again."""
+    from arrears.compliance.scenario import normalize_number
+
+    if existing := InboundMessage.objects.filter(provider_message_id=provider_message_id).first():
+        return InboundResult(existing, duplicate=True)
+    when = at or utcnow()
+    number = normalize_number(sender)
+    kind = inbound_keyword(body)
+    points = list(
+        ContactPoint.objects.filter(organization_id=organization.pk, kind="phone", value=number)
+        .select_related("debtor")
+        .order_by("id")
+    )
+    inbound = InboundMessage.objects.create(
+        organization=organization,
+        channel=TemplateChannel.SMS,
+        provider_message_id=provider_message_id,
+        sender=number,
+        recipient=recipient,
+        body=body,
+        kind=kind,
+        received_at=when,
+        debtor=points[0].debtor if points else None,
+        contact_point=points[0] if points else None,
+    )
+    actor = _actor(organization.pk)
+    audit_record(
+        actor=actor,
+        event=f"contact.inbound_{kind}",
+        subject_type="inbound_message",
+        subject_id=inbound.pk,
+        data={"from": number, "points": [p.pk for p in points]},
+    )
+    confirmations: list[OutboundMessage] = []
+    for point in points:
+        debtor = point.debtor
+        Debtor.objects.select_for_update().only("pk").get(pk=debtor.pk)
+        account = _latest_account(debtor)
+        if kind == InboundKind.STOP:
+            if _opted_out(debtor, point, "sms"):
+                continue
+            consent_record(
+                debtor=debtor, channel="sms", kind="opt_out", granted=True, contact_point=point,
+                source=f"sms:{body.strip().upper()}", actor=actor, at=when,
+            )  # fmt: skip
+            if account is not None:
+                confirmations.append(_sms_confirmation(debtor, point, account, stop=True))
+        elif kind == InboundKind.START:
+            if not _opted_out(debtor, point, "sms"):
+                continue
+            consent_record(
+                debtor=debtor, channel="sms", kind="opt_out", granted=False, contact_point=point,
+                source=f"sms:{body.strip().upper()}", actor=actor, at=when,
+            )  # fmt: skip
+            consent_record(
+                debtor=debtor, channel="sms", kind="consent", granted=True, contact_point=point,
+                source=f"sms:{body.strip().upper()}", actor=actor, at=when,
+            )  # fmt: skip
+            if account is not None:
+                confirmations.append(_sms_confirmation(debtor, point, account, stop=False))
+    if kind == InboundKind.MESSAGE or not points:
+        _inbound_to_timeline(inbound, points, when)
+    return InboundResult(inbound, duplicate=False, confirmations=tuple(confirmations))
+
+
+def _latest_account(debtor: Debtor) -> Account | None:
+    return Account.objects.filter(account_debtors__debtor=debtor).order_by("-id").first()
+
+
+def _sms_confirmation(
+    debtor: Debtor, point: ContactPoint, account: Account, *, stop: bool
+) -> OutboundMessage:
+    party = party_for(Organization.objects.get(pk=debtor.organization_id))
+    name = party.envelope_name or party.name
+    disclosure = " This is a debt collector." if party.third_party else ""
+    if stop:
+        text = f"{name}: you are unsubscribed and will get no more texts from us. Reply START to resubscribe."
+    else:
+        text = f"{name}: you are resubscribed to our texts. Reply STOP to opt out."
+    return _system_message(
+        debtor=debtor,
+        point=point,
+        account=account,
+        channel=TemplateChannel.SMS,
+        purpose="optout_confirmation" if stop else "collection",
+        subject="",
+        body=text + disclosure,
+    )
+
+
+def _inbound_to_timeline(inbound: InboundMessage, points: list[ContactPoint], when: datetime) -> None:
+    actor = _actor(inbound.organization_id)
+    for point in points:
+        account = _latest_account(point.debtor)
+        attempt = ContactAttempt.objects.create(
+            organization_id=inbound.organization_id,
+            debtor=point.debtor,
+            contact_point=point,
+            channel="sms",
+            direction=Direction.INBOUND,
+            outcome=Outcome.DELIVERED,
+            target=inbound.sender,
+            at=when,
+            notes=inbound.body,
+        )
+        if account is not None:
+            attempt.accounts.set([account])
+        audit_record(
+            actor=actor,
+            event="contact.attempt_recorded",
+            subject_type="debtor",
+            subject_id=point.debtor_id,
+            account_id=account.pk if account else None,
+            data={"attempt": attempt.pk, "channel": "sms", "direction": "inbound", "inbound": inbound.pk},
+        )
+        if inbound.attempt_id is None:
+            inbound.attempt = attempt
+            inbound.save(update_fields=["attempt", "updated_at"])
+    if inbound.kind == InboundKind.MESSAGE:
+        CollectorTask.objects.create(
+            organization_id=inbound.organization_id,
+            kind=CollectorTaskKind.INBOUND_MESSAGE,
+            debtor=points[0].debtor if points else None,
+            inbound=inbound,
+            description=f"Text from {inbound.sender}: {inbound.body[:500]}",
+        )
+
+
+@transaction.atomic
+def message_bounce_record(
+    *, message: OutboundMessage, kind: str = "bounce", reason: str = "", at: datetime | None = None
+) -> OutboundMessage:
+    """A bounce or complaint reported by the provider (webhook or mailbox): the message is ``bounced``
+    and the address invalid; a complaint also records an opt-out from email."""
+    message = (
+        OutboundMessage.objects.select_for_update()
+        .select_related("contact_point", "debtor")
+        .get(pk=message.pk)
+    )
+    actor = _actor(message.organization_id)
+    if kind == "complaint":
+        if message.contact_point is not None and not _opted_out(
+            message.debtor, message.contact_point, "email"
+        ):
+            consent_record(
+                debtor=message.debtor, channel="email", kind="opt_out", granted=True,
+                contact_point=message.contact_point, source="email:complaint", actor=actor, at=at,
+            )  # fmt: skip
+        return message
+    if message.status == MessageStatus.BOUNCED:
+        return message
+    message.status = MessageStatus.BOUNCED
+    message.last_error = reason[:2000]
+    message.save(update_fields=["status", "last_error", "updated_at"])
+    if message.attempt_id:
+        ContactAttempt.objects.filter(pk=message.attempt_id).update(outcome=Outcome.UNDELIVERABLE)
+    status = (
+        ContactStatus.UNDELIVERABLE if message.channel == TemplateChannel.LETTER else ContactStatus.INVALID
+    )
+    _mark_point(message.contact_point, status, actor=actor, reason=reason or kind)
+    _audit(actor, message, "contact.message_bounced", kind=kind, reason=reason[:500])
+    return message
+
+
+@transaction.atomic
+def message_status_update(*, key: str, provider_status: str, error_code: str = "") -> OutboundMessage | None:
+    """A provider's delivery report (Twilio status callback): delivered, or undelivered/failed."""
+    message = OutboundMessage.objects.select_for_update().filter(idempotency_key=key).first()
+    if message is None or message.status not in (MessageStatus.SENT, MessageStatus.SENDING):
+        return message
+    if provider_status in ("delivered", "read"):
+        message.status = MessageStatus.DELIVERED
+        message.delivered_at = utcnow()
+        message.save(update_fields=["status", "delivered_at", "updated_at"])
+        _audit(_actor(message.organization_id), message, "contact.message_delivered")
+        return message
+    if provider_status in ("undelivered", "failed"):
+        return message_bounce_record(
+            message=message, reason=f"provider status {provider_status} {error_code}"
+        )
+    return message
