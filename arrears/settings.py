@@ -216,54 +216,6 @@ TWILIO_STATUS_CALLBACK_URL = os.environ.get("TWILIO_STATUS_CALLBACK_URL", "")
 # The public URL prefix Twilio calls (its signature covers the full URL), when behind a proxy.
 TWILIO_WEBHOOK_BASE_URL = os.environ.get("TWILIO_WEBHOOK_BASE_URL", "")
 
-
-def _email_settings(url: str) -> dict[str, object]:
-    """EMAIL_URL picks the mail backend: smtp://user:pass@host:port (smtp+tls:// for STARTTLS,
-    smtps:// for implicit TLS), console://, locmem://, or anymail://<esp> (an ESP through django-anymail,
-    e.g. anymail://amazon_ses or anymail://postmark; its credentials come from ANYMAIL_* variables)."""
-    from urllib.parse import unquote, urlsplit
-
-    parts = urlsplit(url)
-    scheme = parts.scheme
-    if scheme == "console":
-        return {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}
-    if scheme == "locmem":
-        return {"EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend"}
-    if scheme == "anymail":
-        return {"EMAIL_BACKEND": f"anymail.backends.{parts.netloc}.EmailBackend"}
-    if scheme not in ("smtp", "smtp+tls", "smtps"):
-        raise ImproperlyConfigured(f"EMAIL_URL: unknown scheme {scheme!r}")
-    return {
-        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-        "EMAIL_HOST": parts.hostname or "localhost",
-        "EMAIL_PORT": parts.port or (465 if scheme == "smtps" else 25),
-        "EMAIL_HOST_USER": unquote(parts.username or ""),
-        "EMAIL_HOST_PASSWORD": unquote(parts.password or ""),
-        "EMAIL_USE_TLS": scheme == "smtp+tls",
-        "EMAIL_USE_SSL": scheme == "smtps",
-        "EMAIL_TIMEOUT": 30,
-    }
-
-
-globals().update(_email_settings(EMAIL_URL))
-ANYMAIL = {k.removeprefix("ANYMAIL_"): v for k, v in os.environ.items() if k.startswith("ANYMAIL_")}
-# Contact (templates, outbox, channels): the public base URL for links in messages (unsubscribe, portal).
-ARREARS_BASE_URL = os.environ.get("ARREARS_BASE_URL", "http://localhost:8000")
-EMAIL_MESSAGE_ID_DOMAIN = os.environ.get("EMAIL_MESSAGE_ID_DOMAIN", "arrears.localhost")
-EMAIL_UNSUBSCRIBE_MAILTO = os.environ.get("EMAIL_UNSUBSCRIBE_MAILTO", "")
-EMAIL_WEBHOOK_SECRET = os.environ.get("EMAIL_WEBHOOK_SECRET", "")
-SMS_PROVIDER = os.environ.get("SMS_PROVIDER", "twilio")
-SMS_SEGMENT_LIMIT = int(os.environ.get("SMS_SEGMENT_LIMIT", "2"))
-TWILIO_ACCOUNT_SID = os.environ.get("TWILIO_ACCOUNT_SID", "")
-TWILIO_AUTH_TOKEN = os.environ.get("TWILIO_AUTH_TOKEN", "")
-TWILIO_FROM_NUMBER = os.environ.get("TWILIO_FROM_NUMBER", "")
-TWILIO_MESSAGING_SERVICE_SID = os.environ.get("TWILIO_MESSAGING_SERVICE_SID", "")
-# Only to point the SDK elsewhere (a regional edge or a test stand-in); empty means api.twilio.com.
-TWILIO_API_BASE_URL = os.environ.get("TWILIO_API_BASE_URL", "")
-TWILIO_STATUS_CALLBACK_URL = os.environ.get("TWILIO_STATUS_CALLBACK_URL", "")
-# The public URL prefix Twilio calls (its signature covers the full URL), when behind a proxy.
-TWILIO_WEBHOOK_BASE_URL = os.environ.get("TWILIO_WEBHOOK_BASE_URL", "")
-
 if PRODUCTION:
     SECURE_SSL_REDIRECT = os.environ.get("SECURE_SSL_REDIRECT", "1") == "1"
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
