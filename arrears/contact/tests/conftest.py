@@ -214,7 +214,8 @@ def email_template(org, system):
         channel="email",
         subject="Your account {{ account.reference }}",
         body=(
-            "Dear {{ debtor.first_name }},\n\nYour balance with {{ account.creditor }} is {{ account.balance }}.\n"
+            "Dear {{ debtor.first_name }},\n\n"
+            "Your balance with {{ account.creditor }} is {{ account.balance }}.\n"
             "This communication is from a debt collector.\n\nTo stop these emails: {{ unsubscribe_url }}"
         ),
         actor=system,
