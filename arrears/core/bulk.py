@@ -75,7 +75,8 @@ def insert_rows(model: type[models.Model], rows: Sequence[Mapping[str, Any]]) ->
     json_columns = {f.attname for f in model._meta.concrete_fields if isinstance(f, models.JSONField)}
     encode = [c in json_columns for c in columns]
     quoted = ", ".join(f'"{c}"' for c in ("id", *columns))
-    with connection.cursor() as cursor:
+    # COPY goes through the psycopg cursor itself: map its errors (a unique violation) to Django's.
+    with connection.cursor() as cursor, connection.wrap_database_errors:
         cursor.execute(
             "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, len(rows)]
         )
