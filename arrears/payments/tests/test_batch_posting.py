@@ -3,6 +3,8 @@
 from datetime import UTC, datetime
 from decimal import Decimal
 
+import pytest
+
 from arrears.audit.models import AuditEvent
 from arrears.audit.selectors import audit_chain_verify
 from arrears.core.money import Money
@@ -84,3 +86,28 @@ def test_a_large_batch_goes_through_copy_and_keeps_every_invariant(org, system, 
     assert list(ledger_cache_mismatches(organization_id=org.pk)) == []
     assert audit_chain_verify(organization_id=org.pk).ok
     assert Payment.objects.filter(pk__in=[p.pk for p in payments]).count() == 30
+
+
+def test_a_unique_violation_in_a_bulk_insert_is_djangos_integrity_error(system, make_account):
+    # given: a payment, and 25 rows (the COPY path on PostgreSQL) of which one reuses its key
+    from django.db import IntegrityError, transaction
+
+    from arrears.core.bulk import insert_rows
+    from arrears.payments.services import _PAYMENT_COLUMNS
+
+    account = make_account(principal=D("100.00"))
+    first = payment_post(
+        account=account,
+        amount=Money.of("1.00", "USD"),
+        method="ach",
+        received_at=AT,
+        actor=system,
+        idempotency_key="taken",
+    )
+    row = {c: getattr(first, c) for c in _PAYMENT_COLUMNS}
+    rows = [{**row, "idempotency_key": f"k-{i}"} for i in range(24)] + [row]
+
+    # when / then: payments_post retries on exactly this exception
+    with pytest.raises(IntegrityError), transaction.atomic():
+        insert_rows(Payment, rows)
+    assert Payment.objects.count() == 1
