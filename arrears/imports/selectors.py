@@ -12,7 +12,7 @@ from arrears.tenancy.domain import Principal
 
 from .choices import CandidateStatus
 from .errors import ImportProblem
-from .models import ImportJob, ImportRowError, MergeCandidate
+from .models import DebtorMerge, ImportJob, ImportRowError, MergeCandidate
 
 SUMMARY_KEYS = (
     "rows",
@@ -87,3 +87,11 @@ def merge_candidate_get(*, actor: Principal, candidate_id: int) -> MergeCandidat
         )
     except MergeCandidate.DoesNotExist:
         raise NotFound(ImportProblem.CANDIDATE_NOT_FOUND, f"no merge candidate #{candidate_id}") from None
+
+
+def debtor_merge_list(*, actor: Principal) -> QuerySet[DebtorMerge]:
+    return (
+        DebtorMerge.objects.filter(organization_id=actor.organization_id)
+        .select_related("kept", "merged")
+        .order_by("-merged_at", "-id")
+    )

@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import marshal
 import tempfile
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -398,3 +399,110 @@ def import_job_errors(*, job: ImportJob) -> Iterator[dict[str, Any]]:
         .values("row", "column", "value", "message")
     ):
         yield cast(dict[str, Any], row)
+
+
+# ── web: preview, upload, confirm ────────────────────────────────────────────────────────────────
+@dataclass
+class PreviewRow:
+    row: int
+    cells: list[str]
+    record: Record | None
+    issues: list[Issue]
+
+
+@dataclass
+class Preview:
+    header: list[str]
+    header_row: int
+    fields: dict[str, str]  # canonical field → the header it was read from
+    unknown: tuple[str, ...]
+    rows: list[PreviewRow]
+    problem: str = ""
+
+
+def import_preview(*, job: ImportJob, limit: int = 10) -> Preview:
+    """The first rows of a job's file as the mapping reads them, before anything is validated or written."""
+    try:
+        with _opened(job) as fh:
+            source = _source(job, fh)
+            parser = source.parser
+            rows = []
+            for cells in source.rows:
+                if parser.skip(cells.values):
+                    continue
+                parsed = parser.parse(cells.row, cells.values)
+                record = parsed if isinstance(parsed, Record) else None
+                rows.append(PreviewRow(cells.row, cells.values, record, [] if record else cast(list, parsed)))
+                if len(rows) >= limit:
+                    break
+    except (UnreadableFile, MappingInvalid) as exc:
+        return Preview([], 0, {}, (), [], problem=str(exc))
+    with _opened(job) as fh:
+        mapping = mapping_for(format=job.format, mapping_toml=job.mapping_toml)
+        header: list[str] = next(
+            (c.values for c in _cells(job, mapping, fh) if c.row == source.header_row), []
+        )
+    fields = {name: header[i] for name, i in parser.index.items() if i < len(header)}
+    return Preview(header, source.header_row, fields, parser.layout.unknown, rows)
+
+
+@transaction.atomic
+def import_job_configure(
+    *, job: ImportJob, actor: Principal, format: str, mapping_toml: str, date_order: str, skip_invalid: bool
+) -> ImportJob:
+    """Set a draft job's mapping and options (the mapping step of the upload pages)."""
+    job = ImportJob.objects.select_for_update().get(pk=job.pk, organization_id=actor.organization_id)
+    if job.status != JobStatus.PENDING:
+        raise ArrearsError(
+            ImportProblem.JOB_NOT_CONFIRMABLE, "this import has started; upload the file again"
+        )
+    if format not in FileFormat.values:
+        raise ArrearsError(ImportProblem.MAPPING_INVALID, f"unknown format {format!r}")
+    try:
+        mapping_for(format=format, mapping_toml=mapping_toml)
+    except MappingInvalid as exc:
+        raise ArrearsError(ImportProblem.MAPPING_INVALID, str(exc)) from exc
+    job.format = format
+    job.mapping_toml = mapping_toml
+    job.date_order = date_order
+    job.skip_invalid = skip_invalid
+    job.save(update_fields=["format", "mapping_toml", "date_order", "skip_invalid", "updated_at"])
+    return job
+
+
+def import_job_confirm(*, job: ImportJob, actor: Principal) -> ImportJob:
+    """After a dry run: the real import of the same file with the same options, as a new job."""
+    if not (job.dry_run and job.status == JobStatus.DRY_RUN):
+        raise ArrearsError(ImportProblem.JOB_NOT_CONFIRMABLE, "only a finished dry run can be confirmed")
+    return import_job_create(
+        organization=job.organization,
+        client=job.client,
+        path=Path(job.file_path),
+        actor=actor,
+        file_name=job.file_name,
+        format=job.format,
+        mapping_toml=job.mapping_toml,
+        date_order=job.date_order,
+        skip_invalid=job.skip_invalid,
+        dry_run=False,
+    )
+
+
+def import_upload(*, client: Client, name: str, chunks: Iterator[bytes], actor: Principal) -> ImportJob:
+    """Store an uploaded file under MEDIA_ROOT/imports/ and open a draft dry-run job for it."""
+    if client.organization_id != actor.organization_id:
+        raise ArrearsError(ImportProblem.JOB_NOT_FOUND, "no such client")
+    folder = Path(settings.MEDIA_ROOT) / "imports" / uuid.uuid4().hex
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / (Path(name).name or "upload.csv")
+    with path.open("wb") as out:
+        for chunk in chunks:
+            out.write(chunk)
+    return import_job_create(
+        organization=client.organization,
+        client=client,
+        path=path,
+        actor=actor,
+        file_name=path.name,
+        dry_run=True,
+    )

@@ -1,0 +1,170 @@
+"""Staff pages: upload → mapping with preview → dry-run report → confirm → progress; merge review."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from arrears.core.errors import ArrearsError
+from arrears.tenancy.domain import Principal
+from arrears.tenancy.models import Client
+from arrears.workbench.auth import staff_view
+
+from . import merging, selectors, services
+from .choices import DateOrder, FileFormat, JobStatus
+from .domain.mapping import PRESET_NAMES
+from .tasks import import_job_run_task
+
+RUNNING = (JobStatus.PENDING, JobStatus.VALIDATING, JobStatus.WRITING)
+
+
+def _clients(principal: Principal):
+    clients = Client.objects.filter(organization_id=principal.organization_id, active=True).order_by("name")
+    return clients if principal.client_ids is None else clients.filter(pk__in=principal.client_ids)
+
+
+@staff_view("view")
+def job_list(request: HttpRequest, principal: Principal) -> HttpResponse:
+    jobs = selectors.import_job_list(actor=principal)[:50]
+    return render(
+        request,
+        "imports/job_list.html",
+        {"jobs": jobs, "clients": _clients(principal), "can_manage": principal.can("manage")},
+    )
+
+
+@require_POST
+@staff_view("manage")
+def upload(request: HttpRequest, principal: Principal) -> HttpResponse:
+    file = request.FILES.get("file")
+    client = _clients(principal).filter(pk=request.POST.get("client") or 0).first()
+    if file is None or client is None:
+        messages.error(request, "Choose a client and a file.")
+        return redirect("imports:job_list")
+    try:
+        job = services.import_upload(client=client, name=file.name, chunks=file.chunks(), actor=principal)
+    except ArrearsError as exc:
+        messages.error(request, exc.message)
+        return redirect("imports:job_list")
+    return redirect("imports:mapping", pk=job.pk)
+
+
+@staff_view("manage")
+def mapping(request: HttpRequest, principal: Principal, pk: int) -> HttpResponse:
+    job = selectors.import_job_get(actor=principal, job_id=pk)
+    if request.method == "POST":
+        try:
+            job = services.import_job_configure(
+                job=job,
+                actor=principal,
+                format=request.POST.get("format", FileFormat.AUTO),
+                mapping_toml=request.POST.get("mapping_toml", "").strip(),
+                date_order=request.POST.get("date_order", ""),
+                skip_invalid=request.POST.get("skip_invalid") == "on",
+            )
+        except ArrearsError as exc:
+            messages.error(request, exc.message)
+        else:
+            if "run" in request.POST:
+                import_job_run_task.enqueue(job_id=job.pk)
+                return redirect("imports:job_detail", pk=job.pk)
+    preview = services.import_preview(job=job)
+    return render(
+        request,
+        "imports/mapping.html",
+        {
+            "job": job,
+            "preview": preview,
+            "formats": FileFormat.choices,
+            "date_orders": DateOrder.choices,
+            "presets": PRESET_NAMES,
+            "editable": job.status == JobStatus.PENDING,
+        },
+    )
+
+
+@staff_view("view")
+def job_detail(request: HttpRequest, principal: Principal, pk: int) -> HttpResponse:
+    job = selectors.import_job_get(actor=principal, job_id=pk)
+    summary = selectors.import_job_summary(job=job)
+    return render(
+        request,
+        "imports/job_detail.html",
+        {
+            "job": job,
+            "summary": summary,
+            "errors": summary["errors"][:200],
+            "running": job.status in RUNNING,
+            "can_confirm": principal.can("manage") and job.dry_run and job.status == JobStatus.DRY_RUN,
+        },
+    )
+
+
+@staff_view("view")
+def job_progress(request: HttpRequest, principal: Principal, pk: int) -> HttpResponse:
+    """The progress bar fragment; htmx polls it while the job runs."""
+    job = selectors.import_job_get(actor=principal, job_id=pk)
+    response = render(request, "imports/_progress.html", {"job": job, "running": job.status in RUNNING})
+    if job.status not in RUNNING and request.headers.get("HX-Request"):
+        response["HX-Refresh"] = "true"  # show the finished report
+    return response
+
+
+@require_POST
+@staff_view("manage")
+def confirm(request: HttpRequest, principal: Principal, pk: int) -> HttpResponse:
+    job = selectors.import_job_get(actor=principal, job_id=pk)
+    try:
+        real = services.import_job_confirm(job=job, actor=principal)
+    except ArrearsError as exc:
+        messages.error(request, exc.message)
+        return redirect("imports:job_detail", pk=job.pk)
+    import_job_run_task.enqueue(job_id=real.pk)
+    return redirect("imports:job_detail", pk=real.pk)
+
+
+@staff_view("view")
+def errors_csv(request: HttpRequest, principal: Principal, pk: int) -> StreamingHttpResponse:
+    job = selectors.import_job_get(actor=principal, job_id=pk)
+    response = StreamingHttpResponse(selectors.import_job_errors_csv(job=job), content_type="text/csv")
+    response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-errors.csv"'
+    return response
+
+
+@staff_view("view")
+def merge_review(request: HttpRequest, principal: Principal) -> HttpResponse:
+    candidates = selectors.merge_candidate_list(actor=principal)[:100]
+    merges = selectors.debtor_merge_list(actor=principal)[:20]
+    return render(
+        request,
+        "imports/merge_review.html",
+        {"candidates": candidates, "merges": merges, "can_manage": principal.can("manage")},
+    )
+
+
+@require_POST
+@staff_view("manage")
+def merge_decide(request: HttpRequest, principal: Principal, pk: int) -> HttpResponse:
+    candidate = selectors.merge_candidate_get(actor=principal, candidate_id=pk)
+    try:
+        merging.merge_candidate_decide(
+            candidate=candidate, merge=request.POST.get("decision") == "merge", actor=principal
+        )
+    except ArrearsError as exc:
+        messages.error(request, exc.message)
+    return redirect("imports:merge_review")
+
+
+@require_POST
+@staff_view("manage")
+def merge_undo(request: HttpRequest, principal: Principal, pk: int) -> HttpResponse:
+    record = merging.debtor_merge_get(actor=principal, merge_id=pk)
+    try:
+        merging.debtor_unmerge(merge=record, actor=principal)
+    except ArrearsError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"Merge #{record.pk} undone.")
+    return redirect("imports:merge_review")
