@@ -146,3 +146,30 @@ def test_client_viewer_sees_holds_but_cannot_place_one(logged_in, make_account, 
 
     assert page.status_code == 200 and "Place hold" not in page.content.decode()
     assert post.status_code == 403
+
+
+def test_admin_shows_holds_read_only_and_scoped_to_the_organization(
+    client, make_account, make_user, other_org, system
+):
+    from django.contrib.auth.models import Permission
+
+    account = make_account()
+    hold = hold_place(kind="deceased", account=account, actor=system)
+    compliance_permissions = Permission.objects.filter(content_type__app_label="compliance")
+    own = make_user(account.client.organization, Role.ADMIN, username="own-admin")
+    stranger = make_user(other_org, Role.ADMIN, username="other-admin")
+    for user in (own, stranger):
+        user.is_staff = True
+        user.save(update_fields=["is_staff"])
+        user.user_permissions.set(compliance_permissions)
+
+    client.force_login(own)
+    mine = client.get(reverse("admin:compliance_hold_change", args=[hold.pk]))
+    add = client.get(reverse("admin:compliance_hold_add"))
+    client.force_login(stranger)
+    theirs = client.get(reverse("admin:compliance_hold_change", args=[hold.pk]))
+
+    assert mine.status_code == 200
+    assert "Deceased" in mine.content.decode()
+    assert add.status_code == 403
+    assert theirs.status_code == 404
