@@ -160,3 +160,23 @@ def test_dismissing_a_candidate_merges_nothing(duplicates, system):
 
     assert decided.status == "dismissed"
     assert Debtor.objects.get(pk=merged.pk).merged_into_id is None
+
+
+def test_the_admin_merges_a_candidate_and_undoes_the_merge(duplicates, client, django_user_model):
+    # given a superuser and a candidate pair
+    kept, merged = duplicates
+    candidate = MergeCandidate.objects.create(
+        organization_id=kept.organization_id, debtor_a=kept, debtor_b=merged, score=90, reason="x"
+    )
+    root = django_user_model.objects.create_superuser("root", "root@example.com", "pw-for-tests-1")
+    client.force_login(root)
+
+    # when the admin action merges it, then the undo action undoes it
+    merge = {"action": "merge_pairs", "_selected_action": [candidate.pk]}
+    client.post("/admin/imports/mergecandidate/", merge)
+    candidate.refresh_from_db()
+    assert Debtor.objects.get(pk=merged.pk).merged_into_id == kept.pk
+    client.post("/admin/imports/debtormerge/", {"action": "undo", "_selected_action": [candidate.merge_id]})
+
+    # then the merged debtor stands alone again
+    assert Debtor.objects.get(pk=merged.pk).merged_into_id is None
