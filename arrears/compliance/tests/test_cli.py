@@ -224,3 +224,27 @@ def test_validation_notice_command_writes_the_pdf(make_account, tmp_path):
     assert summary["ends_on"] == "2027-01-28" and summary["recorded"] is False
     assert "Total amount of the debt now: $250.00" in text
     assert "January 28, 2027" in text
+
+
+@pytest.mark.django_db
+def test_validation_notice_provided_today_on_a_day_before_christmas(make_account, tmp_path):
+    import time_machine
+
+    make_account(reference="REF-3", principal=Decimal("99.00"), itemization_date=date(2026, 11, 30))
+    out = io.StringIO()
+
+    with time_machine.travel("2026-12-21T15:00:00Z", tick=False):
+        call_command(
+            "compliance",
+            "validation-notice",
+            "--account",
+            "REF-3",
+            "--out",
+            str(tmp_path / "n.pdf"),
+            stdout=out,
+        )
+
+    summary = json.loads(out.getvalue())
+    assert summary["provided_on"] == "2026-12-21"
+    assert summary["assumed_receipt_on"] == "2026-12-29"
+    assert summary["ends_on"] == "2027-01-28"

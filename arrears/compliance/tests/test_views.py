@@ -173,3 +173,20 @@ def test_admin_shows_holds_read_only_and_scoped_to_the_organization(
     assert "Deceased" in mine.content.decode()
     assert add.status_code == 403
     assert theirs.status_code == 404
+
+
+def test_contact_now_on_the_morning_clocks_spring_forward(logged_in, make_account):
+    import time_machine
+
+    account = make_account()
+    web = logged_in()
+
+    with time_machine.travel("2026-03-08T11:59:59Z", tick=False):  # 07:59:59 EDT, 06:59:59 EST's old clock
+        before = web.get(reverse("compliance:contact_now", args=[account.pk])).content.decode()
+    with time_machine.travel("2026-03-08T12:00:00Z", tick=False):  # 08:00:00 EDT
+        after = web.get(reverse("compliance:contact_now", args=[account.pk])).content.decode()
+
+    assert "INCONVENIENT_TIME" in before
+    assert 'datetime="2026-03-08T12:00:00+00:00"' in before
+    assert "Sun 08 Mar 08:00 New York" in before
+    assert "INCONVENIENT_TIME" not in after
