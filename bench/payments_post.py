@@ -8,6 +8,8 @@ Three figures, on a fresh organization in that database (migrated first):
   batch) into a table shaped like `payments_payment` with its indexes and constraints, and nothing else;
 - service, batched: `payments_post(requests=…)` per batch of --batch payments, each payment allocated,
   on the ledger, on the cached balances and in the hash-chained audit log, one transaction per batch;
+  baseline and service alternate in rounds of --round payments, so that on a shared machine both see
+  the same load (the per-round figures are printed too);
 - service, one call per payment: `payment_post` for --single payments, one transaction each (what an
   API client that posts payments one at a time gets).
 Then it checks the work: one payment per key, cached balances equal to the ledger, an intact audit chain.
@@ -32,6 +34,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--payments", type=int, default=100_000)
     parser.add_argument("--batch", type=int, default=1_000)
+    parser.add_argument("--round", type=int, default=10_000, help="baseline and service alternate per round")
     parser.add_argument("--accounts", type=int, default=1_000)
     parser.add_argument("--single", type=int, default=2_000, help="payments posted one call at a time")
     parser.add_argument("--workers", type=int, default=1, help="processes posting batches side by side")
@@ -100,10 +103,26 @@ def main() -> int:
         for i in range(args.payments)
     ]
 
-    baseline = _bare_insert(connection, org.pk, requests, args.batch)
+    baseline_s = service_s = 0.0
+    rounds = []
+    _baseline_table(connection, create=True)
+    for start in range(0, len(requests), args.round):
+        part = requests[start : start + args.round]
+        b = _bare_insert(connection, org.pk, part, args.batch)
+        p = _post_batches(part, actor, args.batch, args.workers)
+        baseline_s, service_s = baseline_s + b, service_s + p
+        rounds.append(
+            {
+                "baseline_rows_per_s": round(len(part) / b),
+                "service_payments_per_s": round(len(part) / p),
+                "load_average": round(os.getloadavg()[0], 2),
+            }
+        )
+        print(f"round {len(rounds)}: {rounds[-1]}", file=sys.stderr)
+    _baseline_table(connection, create=False)
+    baseline = len(requests) / baseline_s
+    batched = len(requests) / service_s
     print(f"baseline bare INSERT: {baseline:,.0f} rows/s", file=sys.stderr)
-
-    batched = _post_batches(requests, actor, args.batch, args.workers)
     print(
         f"service, batches of {args.batch}, {args.workers} process(es): {batched:,.0f} payments/s",
         file=sys.stderr,
@@ -137,6 +156,8 @@ def main() -> int:
         "accounts": args.accounts,
         "baseline_insert_rows_per_s": round(baseline),
         "service_batched_payments_per_s": round(batched),
+        "service_to_baseline": round(batched / baseline, 3),
+        "rounds": rounds,
         "service_single_payments_per_s": round(single),
         "single_sample": args.single,
         "checks": {"payments": posted, "cache_mismatches": len(mismatches), "audit_chain_ok": chain.ok},
@@ -153,7 +174,8 @@ def main() -> int:
 
 
 def _post_batches(requests, actor, batch: int, workers: int) -> float:
-    """Post every request in batches; with several workers, forked processes take batches in turn."""
+    """Post every request in batches and return the seconds it took; with several workers, forked
+    processes take batches in turn."""
     import multiprocessing
 
     from django.db import connections
@@ -180,11 +202,19 @@ def _post_batches(requests, actor, batch: int, workers: int) -> float:
             p.join()
         if any(p.exitcode for p in processes):
             raise SystemExit("a worker failed")
-    return len(requests) / (time.perf_counter() - started)
+    return time.perf_counter() - started
+
+
+def _baseline_table(connection, *, create: bool) -> None:
+    """The baseline's table: payments_payment's columns, indexes and constraints, and nothing else."""
+    with connection.cursor() as cur:
+        cur.execute("DROP TABLE IF EXISTS bench_payment_baseline")
+        if create:
+            cur.execute("CREATE TABLE bench_payment_baseline (LIKE payments_payment INCLUDING ALL)")
 
 
 def _bare_insert(connection, organization_id: int, requests, batch: int) -> float:
-    """The same rows into a copy of payments_payment (same columns, indexes and constraints), bare."""
+    """The same rows, bare INSERTs in one transaction per batch; returns the seconds it took."""
     now = datetime.now(tz=UTC)
     columns = (
         "created_at",
@@ -233,17 +263,11 @@ def _bare_insert(connection, organization_id: int, requests, batch: int) -> floa
     ]
     from django.db import transaction
 
-    with connection.cursor() as cur:
-        cur.execute("DROP TABLE IF EXISTS bench_payment_baseline")
-        cur.execute("CREATE TABLE bench_payment_baseline (LIKE payments_payment INCLUDING ALL)")
     started = time.perf_counter()
     for i in range(0, len(rows), batch):
         with transaction.atomic(), connection.cursor() as cur:
             cur.executemany(sql, rows[i : i + batch])
-    elapsed = time.perf_counter() - started
-    with connection.cursor() as cur:
-        cur.execute("DROP TABLE bench_payment_baseline")
-    return len(rows) / elapsed
+    return time.perf_counter() - started
 
 
 if __name__ == "__main__":
