@@ -550,3 +550,43 @@ def test_holds_cap_or_stop_interest_and_keep_split_payments_off_disputed_account
     assert InterestAccrual.objects.get(account=scra).forgiven == D("4.00")
     assert balances(bankrupt)["interest"] == D("0"), "interest stops in bankruptcy, 11 U.S.C. 502(b)(2)"
     assert [p.account_id for p in payments] == [other.pk], "12 CFR 1006.30(c)"
+
+
+# --- reports in the home currency --------------------------------------------------------------
+
+
+def test_collections_report_converts_at_the_report_date_and_says_so(org, system, make_account):
+    # given a USD organization with a EUR account and rates on two dates
+    from arrears.payments.selectors import collections_in_home_currency
+
+    eur_account = make_account(principal=D("1000.00"), currency="EUR")
+    usd_account = make_account(principal=D("1000.00"))
+    services.payment_post(
+        account=eur_account,
+        amount=Money.of("100.00", "EUR"),
+        method="bank_transfer",
+        received_at=at(date(2026, 12, 1)),
+        actor=system,
+        idempotency_key="eur",
+    )
+    post(usd_account, "50.00", system, "usd")
+    for on, rate in ((date(2026, 11, 30), D("1.05")), (date(2026, 12, 30), D("1.10"))):
+        services.exchange_rate_set(
+            organization_id=org.pk, base="EUR", quote="USD", rate=rate, on=on, source="ECB", actor=system
+        )
+
+    # when
+    report = collections_in_home_currency(
+        principal=system,
+        received_from=date(2026, 12, 1),
+        received_to=date(2026, 12, 31),
+        report_on=date(2026, 12, 31),
+    )
+
+    # then: 100 EUR at the rate of 12-30 (the latest on or before 12-31) plus 50 USD
+    assert report["by_currency"] == {"EUR": "100.00", "USD": "50.00"}
+    assert report["total_in_home_currency"] == "160.00"
+    assert report["rates"] == [
+        {"from": "EUR", "to": "USD", "rate": "1.1000000000", "on": "2026-12-30", "source": "ECB"}
+    ]
+    assert "at the rates of 2026-12-31" in report["note"]
