@@ -1,20 +1,20 @@
 """The statute-of-limitations table: a versioned data file, one row per state and kind of debt.
 
-``data/statute_of_limitations.json`` holds ``version``, ``as_of`` and ``rows`` of
-``{"state", "kind", "years", "citation"}`` for all 50 states and DC and the four kinds in
-``LimitationKind``. Reading it is I/O, so it lives here; the arithmetic is in ``domain``.
+``data/statute_of_limitations.csv`` starts with ``# version: …`` and comment lines, then the columns
+``state,kind,years,citation`` for all 50 states and DC and the four kinds in ``LimitationKind``. (CSV
+rather than JSON: one row per line diffs well, and no formatter rewrites it.) Reading it is I/O, so it
+lives here; the arithmetic is in ``domain``.
 """
 
 from __future__ import annotations
 
-import json
+import csv
 from functools import cache
 from pathlib import Path
-from typing import Any
 
 from .domain import LIMITATION_KINDS, Limitation
 
-DATA_FILE = Path(__file__).with_name("data") / "statute_of_limitations.json"
+DATA_FILE = Path(__file__).with_name("data") / "statute_of_limitations.csv"
 STATES = (
     "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL", "IN", "IA", "KS",
     "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM", "NY", "NC",
@@ -24,14 +24,21 @@ STATES = (
 
 @cache
 def _table() -> tuple[str, dict[tuple[str, str], Limitation]]:
-    raw: dict[str, Any] = json.loads(DATA_FILE.read_text(encoding="utf-8"))
+    lines = DATA_FILE.read_text(encoding="utf-8").splitlines()
+    version = ""
+    for line in lines:
+        if line.startswith("# version:"):
+            version = line.removeprefix("# version:").strip()
+    if not version:
+        raise ValueError(f"{DATA_FILE.name} has no '# version:' line")
+    reader = csv.DictReader(line for line in lines if line and not line.startswith("#"))
     rows = {
         (r["state"], r["kind"]): Limitation(
             state=r["state"], kind=r["kind"], years=int(r["years"]), citation=r["citation"]
-        )  # fmt: skip
-        for r in raw["rows"]
+        )
+        for r in reader
     }
-    return str(raw["version"]), rows
+    return version, rows
 
 
 def limitation_table_version() -> str:
