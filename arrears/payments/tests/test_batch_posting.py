@@ -4,6 +4,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from arrears.audit.models import AuditEvent
 from arrears.audit.selectors import audit_chain_verify
@@ -111,3 +113,28 @@ def test_a_unique_violation_in_a_bulk_insert_is_djangos_integrity_error(system, 
     with pytest.raises(IntegrityError), transaction.atomic():
         insert_rows(Payment, rows)
     assert Payment.objects.count() == 1
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="the statement count is constant only on PostgreSQL (COPY and UPDATE … FROM VALUES)",
+)
+def test_a_batch_costs_the_same_statements_whatever_its_size(org, system, make_account):
+    # given
+    accounts = [make_account(principal=D("1000.00")) for _ in range(4)]
+
+    def statements(n, tag):
+        requests = [
+            PaymentRequest(accounts[i % 4], Money.of("1.00", "USD"), "ach", AT, f"{tag}-{i}")
+            for i in range(n)
+        ]
+        with CaptureQueriesContext(connection) as ctx:
+            payments_post(requests=requests, actor=system)
+        return len(ctx.captured_queries)
+
+    # when
+    small, large = statements(40, "a"), statements(400, "b")
+
+    # then: no statement per payment, so the benchmark's throughput does not hang on round trips
+    assert small == large
+    assert large <= 16
