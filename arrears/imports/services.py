@@ -281,18 +281,18 @@ class Spill:
 
     def _flush(self) -> None:
         if self.pending:
-            marshal.dump(self.pending, self.file)
+            blob = marshal.dumps(self.pending)
+            self.file.write(len(blob).to_bytes(8, "little"))
+            self.file.write(blob)
             self.pending = []
 
     def records(self) -> Iterator[Record]:
         self._flush()
         self.file.seek(0)
         unpack = Record.unpack
-        while True:
-            try:
-                chunk = marshal.load(self.file)  # noqa: S302 (our own temporary file, written above)
-            except EOFError:
-                return
+        # Length-prefixed blobs: marshal.load() on a file reads in tiny pieces, loads() on bytes does not.
+        while size := int.from_bytes(self.file.read(8), "little"):
+            chunk = marshal.loads(self.file.read(size))  # noqa: S302 (our own temporary file, written above)
             for packed in chunk:
                 yield unpack(packed)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.db import connection
@@ -68,6 +68,32 @@ LOOKUP_COLUMNS = {
 }
 
 
+_D = Debtor._meta.db_table
+SQL_DEBTORS_BY_ID_HASH = f"SELECT id, name_key, national_id_hash, organization_id, merged_into_id FROM {_D}"  # noqa: S608
+SQL_DEBTORS_BY_NAME = f"SELECT id, name_key, date_of_birth, organization_id, merged_into_id FROM {_D}"  # noqa: S608
+SQL_DEBTOR_NAMES = f"SELECT id, name_key, organization_id, merged_into_id FROM {_D}"  # noqa: S608
+SQL_CONTACT_POINTS = f"SELECT debtor_id, kind, value, organization_id FROM {ContactPoint._meta.db_table}"  # noqa: S608
+SQL_ADDRESS_KEYS = f"SELECT debtor_id, key, organization_id FROM {AddressKey._meta.db_table}"  # noqa: S608
+
+
+def select(head: str, column: str, values: Iterable[Any]) -> list[tuple[Any, ...]]:
+    """`head WHERE column IN values`: one array parameter on PostgreSQL (no query text thousands of
+    placeholders long), chunks under SQLite's variable limit."""
+    values = list(values)
+    if not values:
+        return []
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"{head} WHERE {column} = ANY(%s)", [values])
+            return list(cursor.fetchall())
+        rows: list[tuple[Any, ...]] = []
+        for i in range(0, len(values), 900):
+            part = values[i : i + 900]
+            cursor.execute(f"{head} WHERE {column} IN ({', '.join(['%s'] * len(part))})", part)
+            rows.extend(cursor.fetchall())
+        return rows
+
+
 def refresh_statistics() -> None:
     """ANALYZE the columns the lookups search by, so PostgreSQL keeps choosing the right index while a
     big import grows the tables (autovacuum notices much later). A no-op on SQLite."""
@@ -114,43 +140,26 @@ def batch_write(
     def live(rows):
         return [row[:-2] for row in rows if row[-2] == org_id and row[-1] is None]
 
-    tail = ("organization_id", "merged_into_id")
     for debtor_id, name_key, id_h in live(
-        Debtor.objects.filter(national_id_hash__in=set(hashes.values())).values_list(
-            "id", "name_key", "national_id_hash", *tail
-        )
+        select(SQL_DEBTORS_BY_ID_HASH, "national_id_hash", set(hashes.values()))
     ):
         matcher.know(debtor_id, name_key=name_key, identity=[f"id:{id_h}"], contacts=())
-    for debtor_id, name_key, dob in live(
-        Debtor.objects.filter(name_key__in=names_with_dob).values_list(
-            "id", "name_key", "date_of_birth", *tail
-        )
-    ):
+    for debtor_id, name_key, dob in live(select(SQL_DEBTORS_BY_NAME, "name_key", names_with_dob)):
         if dob is not None:
-            matcher.know(
-                debtor_id, name_key=name_key, identity=[f"nd:{name_key}|{dob.isoformat()}"], contacts=()
-            )
+            day = dob if isinstance(dob, str) else dob.isoformat()  # SQLite's raw cursor gives text
+            matcher.know(debtor_id, name_key=name_key, identity=[f"nd:{name_key}|{day}"], contacts=())
     points = [
         (debtor_id, kind, value)
-        for debtor_id, kind, value, org in ContactPoint.objects.filter(value__in=values).values_list(
-            "debtor_id", "kind", "value", "organization_id"
-        )
+        for debtor_id, kind, value, org in select(SQL_CONTACT_POINTS, "value", values)
         if org == org_id and kind in ("phone", "email")
     ]
     keyed = [
         (debtor_id, key)
-        for debtor_id, key, org in AddressKey.objects.filter(key__in=set(addr.values())).values_list(
-            "debtor_id", "key", "organization_id"
-        )
+        for debtor_id, key, org in select(SQL_ADDRESS_KEYS, "key", set(addr.values()))
         if org == org_id
     ]
-    names = dict(
-        live(
-            Debtor.objects.filter(id__in={d for d, *_ in points} | {d for d, _ in keyed}).values_list(
-                "id", "name_key", *tail
-            )
-        )
-    )
+    found_ids = {d for d, *_ in points} | {d for d, _ in keyed}
+    names = dict(live(select(SQL_DEBTOR_NAMES, "id", found_ids)))
     for debtor_id, kind, value in points:
         have_contact.add((debtor_id, kind, value))
         if debtor_id in names:
