@@ -20,6 +20,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.template.loader import render_to_string
 
+from arrears.audit.services import AuditSpec, audit_record_many
 from arrears.core.bulk import update_rows
 from arrears.core.clock import utcnow
 from arrears.core.errors import ArrearsError
@@ -194,12 +195,17 @@ def letter_batch_create(
         at=now,
         actor=actor,
     )
-    batch = LetterBatch.objects.create(organization=organization, created_by_label=actor.label or "system")
+    allowed_ids = [m.pk for m, r in zip(candidates, results, strict=True) if r.allowed]
+    batch = (
+        LetterBatch.objects.create(organization=organization, created_by_label=actor.label or "system")
+        if allowed_ids
+        else None
+    )
     allowed: dict[int, dict[str, Any]] = {}
     held: dict[int, dict[str, Any]] = {}
     newly_blocked = []
     for m, r in zip(candidates, results, strict=True):
-        if r.allowed:
+        if r.allowed and batch is not None:
             allowed[m.pk] = {"letter_batch": batch.pk, "decision": r.decision_id, "held_reasons": []}
             continue
         status = MessageStatus.BLOCKED if m.release_when_allowed else MessageStatus.CANCELLED
@@ -236,6 +242,29 @@ def letter_batch_create(
         {m.pk: {"attempt": a} for (m, _), a in zip(newly_blocked, attempt_ids, strict=True)},
         ["attempt"],
     )
+    audit_record_many(
+        actor=actor,
+        events=[
+            AuditSpec(
+                event="contact.message_held"
+                if h["status"] == MessageStatus.BLOCKED
+                else "contact.message_cancelled",
+                subject_type="outbound_message",
+                subject_id=m.pk,
+                account_id=m.account_id,
+                data={
+                    "channel": m.channel,
+                    "status": h["status"],
+                    "decision": h["decision"],
+                    "codes": [r["code"] for r in h["held_reasons"]],
+                },  # fmt: skip
+            )
+            for m in candidates
+            if (h := held.get(m.pk)) is not None
+        ],
+    )
+    if batch is None:
+        return None
     batch.letter_count = len(allowed)
     batch.save(update_fields=["letter_count", "updated_at"])
     from arrears.audit.services import audit_record
@@ -323,6 +352,19 @@ def _batch_record(
             for m, a in zip(messages, attempt_ids, strict=True)
         },
         ["status", "provider", "provider_message_id", "sent_at", "attempt"],
+    )
+    audit_record_many(
+        actor=actor,
+        events=[
+            AuditSpec(
+                event="contact.message_sent",
+                subject_type="outbound_message",
+                subject_id=m.pk,
+                account_id=m.account_id,
+                data={"channel": m.channel, "status": MessageStatus.SENT, "batch": batch.pk},
+            )
+            for m in messages
+        ],
     )
     from arrears.audit.services import audit_record
 
