@@ -118,7 +118,9 @@ class _Reader(DefusedET.DefusedXMLParser):  # type: ignore[misc]
         super().__init__(target=builder, forbid_dtd=False, forbid_entities=True, forbid_external=True)
         self._build_start = builder.start
         self._build_end = builder.end
-        self.source = data
+        self.source = bytearray(data) if data is not None else bytearray()  # the bytes not yet released
+        self.source_offset = 0  # file offset of source[0]
+        self.in_entry = False
         self.collect = collect
         self.namespace: str | None = None
         self.message: str | None = None
@@ -141,6 +143,7 @@ class _Reader(DefusedET.DefusedXMLParser):  # type: ignore[misc]
         if local == "Ntry":
             self.lines[id(element)] = self.parser.CurrentLineNumber
             self.entry_start = self.parser.CurrentByteIndex
+            self.in_entry = True
         elif local == "TxDtls":
             self.lines[id(element)] = self.parser.CurrentLineNumber
         elif self.depth == 1:
@@ -170,6 +173,23 @@ class _Reader(DefusedET.DefusedXMLParser):  # type: ignore[misc]
             self.group = _group_header(element)
         return element
 
+    def _raw(self, start: int, end: int, element: Element) -> str:
+        """The entry as the bank wrote it, sliced from the input (re-serialised only if unavailable)."""
+        first, last = start - self.source_offset, end - self.source_offset
+        if 0 <= first < last:
+            close = self.source.find(b">", last)
+            if close != -1:
+                return self.source[first : close + 1].decode("utf-8", errors="replace")
+        return tostring(element, encoding="unicode")
+
+    def release(self) -> None:
+        """Forget the streamed bytes no entry can need again (all of them, or those before an open entry)."""
+        keep_from = self.entry_start if self.in_entry else self.source_offset + len(self.source)
+        drop = keep_from - self.source_offset
+        if drop > 0:
+            del self.source[:drop]
+            self.source_offset += drop
+
     @property
     def kind(self) -> str:
         return _kind(self.namespace, self.message or "")
@@ -180,7 +200,8 @@ class _Reader(DefusedET.DefusedXMLParser):  # type: ignore[misc]
         if report.header is None:
             report.header = _header(report, self.kind, self.group, first_entry=element)
         line = self.lines.pop(id(element), None)
-        raw = _raw(self.source, self.entry_start, entry_end, element)
+        self.in_entry = False
+        raw = self._raw(self.entry_start, entry_end, element)
         entry = _entry(element, report.header, report.registry, line, self.lines, raw)
         report.entries += 1
         total = sum((t.amount for t in entry), Decimal(0))
@@ -211,7 +232,11 @@ def _read(source: bytes | BinaryIO, *, collect: bool) -> Iterator[_Item]:
     parser = reader = _Reader(data, collect=collect)
     try:
         while chunk := stream.read(_CHUNK):
+            if data is None:
+                parser.source += chunk
             parser.feed(chunk)
+            if data is None:
+                parser.release()
             if reader.out:
                 done, reader.out = reader.out, []
                 yield from done
@@ -226,15 +251,6 @@ def _read(source: bytes | BinaryIO, *, collect: bool) -> Iterator[_Item]:
     yield from reader.out
     if reader.message is None:
         raise BankFileError(None, None, "no camt message found in the document")
-
-
-def _raw(data: bytes | None, start: int, end: int, element: Element) -> str:
-    """The entry as the bank wrote it (sliced from the input), or re-serialised for a stream."""
-    if data is not None and 0 <= start < end:
-        close = data.find(b">", end)
-        if close != -1:
-            return data[start : close + 1].decode("utf-8", errors="replace")
-    return tostring(element, encoding="unicode")
 
 
 def _kind(namespace: str | None, message: str) -> str:

@@ -1,5 +1,6 @@
 """camt.053 / camt.054 on the real samples, and each quirk the reader claims to handle."""
 
+import io
 import tracemalloc
 from dataclasses import replace
 from datetime import UTC, date, datetime
@@ -298,3 +299,23 @@ def test_entity_declarations_are_refused():
 def test_not_a_camt_document():
     with pytest.raises(BankFileError, match="not an ISO 20022 camt document"):
         camt.parse(b"<html><body/></html>")
+
+
+@pytest.mark.parametrize("name", [FI_053, CH_053])
+def test_file_stream_read_in_small_chunks_keeps_raw_entries(monkeypatch, name):
+    data = sample("camt053", name)
+    monkeypatch.setattr(camt, "_CHUNK", 97)  # entries straddle many chunks
+
+    streamed = [tx for _, tx in camt.iter_transactions(io.BytesIO(data))]
+
+    assert streamed == list(camt.parse(data)[0].transactions)
+    assert all(tx.raw.startswith("<Ntry>") and tx.raw.endswith("</Ntry>") for tx in streamed)
+
+
+def test_pending_and_future_statuses():
+    data = camt053_document(2).replace(b"<Sts>BOOK</Sts>", b"<Sts>PDNG</Sts>", 1)
+
+    first, second = camt.parse(data)[0].transactions
+
+    assert first.status is TransactionStatus.PENDING
+    assert second.status is TransactionStatus.BOOKED
