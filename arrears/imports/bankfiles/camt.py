@@ -118,7 +118,8 @@ class _Reader(DefusedET.DefusedXMLParser):  # type: ignore[misc]
         super().__init__(target=builder, forbid_dtd=False, forbid_entities=True, forbid_external=True)
         self._build_start = builder.start
         self._build_end = builder.end
-        self.source = bytearray(data) if data is not None else bytearray()  # the bytes not yet released
+        # the input itself, or for a stream the bytes read and not yet released
+        self.source: bytes | bytearray = data if data is not None else bytearray()
         self.source_offset = 0  # file offset of source[0]
         self.in_entry = False
         self.collect = collect
@@ -186,7 +187,7 @@ class _Reader(DefusedET.DefusedXMLParser):  # type: ignore[misc]
         """Forget the streamed bytes no entry can need again (all of them, or those before an open entry)."""
         keep_from = self.entry_start if self.in_entry else self.source_offset + len(self.source)
         drop = keep_from - self.source_offset
-        if drop > 0:
+        if drop > 0 and isinstance(self.source, bytearray):
             del self.source[:drop]
             self.source_offset += drop
 
@@ -232,10 +233,10 @@ def _read(source: bytes | BinaryIO, *, collect: bool) -> Iterator[_Item]:
     parser = reader = _Reader(data, collect=collect)
     try:
         while chunk := stream.read(_CHUNK):
-            if data is None:
+            if isinstance(parser.source, bytearray):
                 parser.source += chunk
             parser.feed(chunk)
-            if data is None:
+            if isinstance(parser.source, bytearray):
                 parser.release()
             if reader.out:
                 done, reader.out = reader.out, []

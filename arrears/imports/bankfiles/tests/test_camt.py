@@ -239,9 +239,9 @@ def test_streaming_matches_parse():
 
 def test_streaming_memory_does_not_grow_with_the_file():
     def peak(entries):
-        data = camt053_document(entries)
+        stream = io.BytesIO(camt053_document(entries))  # read in chunks, as from a file
         tracemalloc.start()
-        count = sum(1 for _ in camt.iter_transactions(data))
+        count = sum(1 for _ in camt.iter_transactions(stream))
         _, high = tracemalloc.get_traced_memory()
         tracemalloc.stop()
         assert count == entries
