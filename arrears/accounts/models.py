@@ -73,3 +73,21 @@ class AccountDebtor(OrgScoped):
 
     def __str__(self) -> str:
         return f"{self.account_id}/{self.debtor_id} ({self.role})"
+
+
+class AccountNote(OrgScoped):
+    """A collector's note on an account. Append-only: a correction is a new note."""
+
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="notes_log")
+    body = models.TextField()
+    author = models.ForeignKey(
+        "tenancy.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    author_label = models.CharField(max_length=200)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["account", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"note on {self.account_id} by {self.author_label}"

@@ -20,7 +20,7 @@ from arrears.tenancy.models import Client
 from .choices import DebtorRole
 from .domain import IllegalTransition, check_transition
 from .errors import AccountError
-from .models import Account, AccountDebtor
+from .models import Account, AccountDebtor, AccountNote
 
 
 @transaction.atomic
@@ -120,3 +120,27 @@ def account_transition(*, account: Account, to: str, actor: Principal, reason: s
         data={"from": previous, "to": to, "reason": reason},
     )
     return locked
+
+
+@transaction.atomic
+def account_note_add(*, account: Account, body: str, actor: Principal) -> AccountNote:
+    text = body.strip()
+    if not text:
+        raise ArrearsError(AccountError.NOTE_EMPTY, "a note needs some text")
+    note = AccountNote.objects.create(
+        organization_id=account.organization_id,
+        account=account,
+        body=text[:10000],
+        author_id=actor.user_id,
+        author_label=actor.label or "system",
+        created_at=utcnow(),
+    )
+    audit_record(
+        actor=actor,
+        event="account.note_added",
+        subject_type="account",
+        subject_id=account.pk,
+        account_id=account.pk,
+        data={"note": note.pk},
+    )
+    return note

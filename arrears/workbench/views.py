@@ -1,14 +1,19 @@
 from __future__ import annotations
 
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
 
 from arrears.accounts.choices import AccountStatus, AgingBucket
 from arrears.accounts.domain import aging_bucket, days_past_due
 from arrears.accounts.selectors import account_get
 from arrears.accounts.selectors import account_list as select_accounts
+from arrears.accounts.services import account_note_add
 from arrears.audit.selectors import audit_list_for_account
 from arrears.core.clock import utcnow
+from arrears.core.errors import ArrearsError
+from arrears.core.timeline import GROUPS, account_timeline
 from arrears.debtors.selectors import debtors_for_account
 from arrears.ledger.selectors import ledger_balances, ledger_entries
 from arrears.tenancy.domain import Principal
@@ -86,8 +91,34 @@ def account_detail(request: HttpRequest, principal: Principal, pk: int) -> HttpR
         "balances": balances,
         "balance_total": sum(v for k, v in balances.items() if k != "credit"),
         "entries": ledger_entries(account=account)[:200],
-        "timeline": audit_list_for_account(principal=principal, account_id=account.pk)[:200],
+        "audit_trail": audit_list_for_account(principal=principal, account_id=account.pk)[:200],
         "aging": aging_bucket(account.delinquent_since, today),
         "dpd": days_past_due(account.delinquent_since, today),
     }
     return render(request, "workbench/account_detail.html", context)
+
+
+@require_GET
+@staff_view()
+def timeline(request: HttpRequest, principal: Principal, pk: int) -> HttpResponse:
+    account = account_get(principal=principal, pk=pk)
+    groups = [g for g in request.GET.getlist("group") if g in GROUPS]
+    context = {
+        "account": account,
+        "items": account_timeline(principal=principal, account=account, groups=groups),
+        "groups": list(GROUPS),
+        "selected": groups,
+        "can_work": principal.can("work"),
+    }
+    return render(request, "workbench/_timeline.html", context)
+
+
+@require_POST
+@staff_view("work")
+def note_add(request: HttpRequest, principal: Principal, pk: int) -> HttpResponse:
+    account = account_get(principal=principal, pk=pk)
+    try:
+        account_note_add(account=account, body=request.POST.get("body", ""), actor=principal)
+    except ArrearsError as exc:
+        messages.error(request, exc.message)
+    return redirect("workbench:account_detail", pk=account.pk)

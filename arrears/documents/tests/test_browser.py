@@ -24,15 +24,12 @@ def test_a_recording_is_uploaded_stored_and_played_back(
     page.set_input_files("#documents input[type=file]", str(recording))
     page.click("#documents form[enctype] button[type=submit]")
     page.wait_for_selector("audio")
+    page.evaluate("() => { const a = document.querySelector('audio'); a.muted = true; return a.play(); }")
+    # Playing means the media clock moves; wait for it rather than for a fixed time.
+    page.wait_for_function("document.querySelector('audio').currentTime > 0.2")
     duration = page.evaluate(
-        """async () => {
-            const audio = document.querySelector('audio');
-            audio.muted = true;
-            await audio.play();
-            await new Promise(r => setTimeout(r, 400));
-            const error = audio.error && audio.error.code;
-            return {duration: audio.duration, time: audio.currentTime, error};
-        }"""
+        "() => { const a = document.querySelector('audio');"
+        " return {duration: a.duration, time: a.currentTime, error: a.error && a.error.code}; }"
     )
     screenshot(page, "recording")
 
