@@ -5,9 +5,10 @@ and any later version read alike; the version only decides where an element live
 transaction amount is ``TxDtls/Amt`` from .04 on and ``TxDtls/AmtDtls/TxAmt/Amt`` before; a party's name
 is ``Dbtr/Pty/Nm`` from .08 on and ``Dbtr/Nm`` before). camt.052 account reports read the same way.
 
-The file is read with defusedxml's pull parser, so a DTD cannot declare entities or reach outside the
-file. Each ``Ntry`` is turned into transactions as soon as its end tag is read and is then removed from
-the tree, so memory stays flat however many entries a statement holds (``iter_transactions``).
+The file is fed in 64 KiB chunks to defusedxml's parser, so a DTD cannot declare entities or reach
+outside the file. Each ``Ntry`` is turned into transactions as soon as its end tag is read and is then
+removed from the tree, so no XML is kept however many entries a statement holds (``iter_transactions``);
+what grows is one short id per transaction, kept to tell repeated bank references apart.
 
 A batch booking (one ``Ntry`` with several ``TxDtls``) becomes one transaction per ``TxDtls`` when every
 detail carries an amount in the entry's currency and those amounts add up to the entry; the reference that
@@ -51,7 +52,7 @@ _STATUS = {
     "FUTR": TransactionStatus.PENDING,
     "INFO": TransactionStatus.INFO,
 }
-_OPENING = ("OPBD", "PRCD", "OPAV", "ITBD")
+_OPENING = ("OPBD", "PRCD", "OPAV")
 _CLOSING = ("CLBD", "CLAV", "ITBD", "ITAV")
 _NOT_PROVIDED = {"NOTPROVIDED", "NOT PROVIDED"}
 _CHUNK = 64 * 1024
