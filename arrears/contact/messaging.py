@@ -452,7 +452,7 @@ def _recover(
 @transaction.atomic
 def _claim(*, message_id: int, now: datetime) -> tuple[OutboundMessage, bool] | None:
     message = (
-        OutboundMessage.objects.select_for_update()
+        OutboundMessage.objects.select_for_update(of=("self",))
         .select_related("account", "contact_point")
         .get(pk=message_id)
     )
@@ -612,7 +612,11 @@ def _record_sent(
 
 @transaction.atomic
 def _record_failure(*, message_id: int, error: DeliveryError, now: datetime) -> OutboundMessage:
-    message = OutboundMessage.objects.select_for_update().select_related("contact_point").get(pk=message_id)
+    message = (
+        OutboundMessage.objects.select_for_update(of=("self",))
+        .select_related("contact_point")
+        .get(pk=message_id)
+    )
     if message.status != MessageStatus.SENDING:
         return message
     actor = _actor(message.organization_id)
@@ -887,7 +891,7 @@ def message_bounce_record(
     """A bounce or complaint reported by the provider (webhook or mailbox): the message is ``bounced``
     and the address invalid; a complaint also records an opt-out from email."""
     message = (
-        OutboundMessage.objects.select_for_update()
+        OutboundMessage.objects.select_for_update(of=("self",))
         .select_related("contact_point", "debtor")
         .get(pk=message.pk)
     )
