@@ -6,7 +6,7 @@ The workbench includes them with ``hx-get``; each also works as a plain page fra
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from functools import wraps
 from typing import Any
 
@@ -59,7 +59,7 @@ def with_account(permission: str = "view") -> Callable[[View], View]:
     return decorator
 
 
-def _local(value, zones: tuple[str, ...]) -> str:  # type: ignore[no-untyped-def]
+def _local(value: datetime | None, zones: tuple[str, ...]) -> str:
     if value is None or not zones:
         return ""
     return ", ".join(

@@ -10,12 +10,16 @@ from __future__ import annotations
 import json
 import sys
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from arrears.compliance.domain import evaluate, validation_period
 from arrears.compliance.scenario import InvalidScenario, decision_to_json, facts_from_json, format_instant
+
+if TYPE_CHECKING:
+    from arrears.accounts.models import Account
+    from arrears.tenancy.domain import Principal
 
 USAGE_ERROR = 2
 
@@ -98,7 +102,7 @@ class Command(BaseCommand):
 
     # --- stored data ---
 
-    def _account(self, options: dict[str, Any]):  # type: ignore[no-untyped-def]
+    def _account(self, options: dict[str, Any]) -> tuple[Principal, Account]:
         from arrears.accounts.selectors import account_get_by_reference
         from arrears.core.errors import ArrearsError
         from arrears.tenancy.domain import system_principal
