@@ -119,16 +119,16 @@ def facts_bases(*, requests: Sequence[GateRequest], at: datetime) -> list[FactsB
     ):
         notices.setdefault(n.account_id, n)
     through = ContactAttempt.accounts.through
-    first_comm = dict(
-        through.objects.filter(
+    first_comm: dict[int, datetime] = {
+        row["account_id"]: row["first"]
+        for row in through.objects.filter(
             account_id__in=account_ids,
             contactattempt__direction=Direction.OUTBOUND,
             contactattempt__outcome__in=COMMUNICATED,
         )
         .values("account_id")
         .annotate(first=Min("contactattempt__at"))
-        .values_list("account_id", "first")
-    )
+    }
     history = _histories(debtor_ids=debtor_ids, at=at)
 
     window_cache: dict[str, tuple[Window, ...]] = {}

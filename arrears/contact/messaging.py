@@ -16,7 +16,7 @@ from django.conf import settings
 from django.core import signing
 from django.db import transaction
 from django.db.models import Max
-from django.template.defaultfilters import linebreaks, urlize
+from django.utils.html import linebreaks, urlize
 
 from arrears.accounts.models import Account
 from arrears.audit.services import audit_record
@@ -62,8 +62,16 @@ BACKOFF_SECONDS = (60, 300, 1800, 7200, 21600)
 SENDING_TIMEOUT = timedelta(minutes=5)
 UNSUBSCRIBE_SALT = "arrears.contact.unsubscribe"
 # The channel the compliance gate decides for each template channel.
-GATE_CHANNEL = {TemplateChannel.EMAIL: "email", TemplateChannel.SMS: "sms", TemplateChannel.LETTER: "letter"}
-POINT_KIND = {TemplateChannel.EMAIL: "email", TemplateChannel.SMS: "phone", TemplateChannel.LETTER: "address"}
+GATE_CHANNEL: dict[str, str] = {
+    TemplateChannel.EMAIL: "email",
+    TemplateChannel.SMS: "sms",
+    TemplateChannel.LETTER: "letter",
+}
+POINT_KIND: dict[str, str] = {
+    TemplateChannel.EMAIL: "email",
+    TemplateChannel.SMS: "phone",
+    TemplateChannel.LETTER: "address",
+}
 UNUSABLE = (ContactStatus.INVALID, ContactStatus.UNDELIVERABLE, ContactStatus.WRONG_PARTY)
 STOP_WORDS = frozenset({"STOP", "QUIT", "END", "REVOKE", "OPT OUT", "CANCEL", "UNSUBSCRIBE", "STOPALL"})
 START_WORDS = frozenset({"START", "UNSTOP"})
