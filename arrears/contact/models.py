@@ -33,6 +33,8 @@ class ContactAttempt(OrgScoped, TimeStamped):
     # What was dialled or written to (E.164, email, address line), kept even if the contact point changes.
     target = models.CharField(max_length=320, blank=True)
     at = models.DateTimeField()
+    # A call's end (its start is `at`); empty for messages and for calls logged without one.
+    ended_at = models.DateTimeField(null=True, blank=True)
     user = models.ForeignKey(
         "tenancy.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
