@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import calendar
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_DOWN, Decimal
 
 from arrears.core.clock import is_business_day
-from arrears.core.money import Money, bankers, minor_units, quantize
+from arrears.core.money import Money, bankers, quantize
 from arrears.ledger.choices import Bucket
 from arrears.ledger.domain import Allocation
 
@@ -25,11 +25,6 @@ HUNDRED = Decimal(100)
 
 class RuleError(ValueError):
     """Input that a money-in rule cannot accept; services turn it into an ArrearsError."""
-
-
-def unit(currency: str) -> Decimal:
-    """The currency's smallest unit (0.01 for USD, 1 for JPY)."""
-    return Decimal(1).scaleb(-minor_units(currency))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -496,14 +491,6 @@ def settlement_may_approve(
 # ---------------------------------------------------------------------------------------------
 # Currencies
 # ---------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Converted:
-    money: Money
-    rate: Decimal
-    rate_on: date
-    source: str = field(default="")
 
 
 def convert(amount: Money, *, to: str, rate: Decimal) -> Money:
