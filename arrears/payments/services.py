@@ -805,9 +805,10 @@ def plans_evaluate(*, account: Account, today: date, actor: Principal) -> int:
     plan to delinquent, broken or completed. Returns how many plans changed status."""
     plans = list(PaymentPlan.objects.select_for_update().filter(account=account, status__in=OPEN_PLAN))
     changed = 0
+    payments = _posted_payments(account) if plans else []
     for plan in plans:
         installments = list(plan.installments.order_by("seq"))
-        paid = sum((amount for day, amount in _posted_payments(account) if day >= plan.made_on), ZERO)
+        paid = sum((amount for day, amount in payments if day >= plan.made_on), ZERO)
         standing = domain.plan_standing(
             installments=[domain.ScheduledInstallment(i.seq, i.due_on, i.amount) for i in installments],
             paid_total=paid,
@@ -996,8 +997,9 @@ def settlements_evaluate(*, account: Account, today: date, actor: Principal) -> 
         Settlement.objects.select_for_update().filter(account=account, status__in=OPEN_SETTLEMENT)
     )
     changed = 0
+    payments = _posted_payments(account) if settlements else []
     for s in settlements:
-        paid = sum((amount for day, amount in _posted_payments(account) if day >= s.made_on), ZERO)
+        paid = sum((amount for day, amount in payments if day >= s.made_on), ZERO)
         if s.status == SettlementStatus.APPROVED and paid >= s.amount:
             _settlement_complete(s, account=account, actor=actor, on=today)
             changed += 1
