@@ -238,18 +238,26 @@ class Address(tuple[str, str, str, str, str, str]):
         return " ".join(_ABBREVIATIONS.get(w, w) for w in words.split())
 
 
+_COMMA_FORM = re.compile(
+    r"^(?P<street>[^,]+),\s*(?P<city>[^,]+),\s*(?P<state>[A-Za-z][A-Za-z .]*?)\s+(?P<zip>\d{5}(?:-\d{4})?)$"
+)
+
+
 def split_us_address(text: str) -> tuple[str, str, str, str, str]:
-    """One-line US address → (line1, line2, city, state, zip) with usaddress."""
+    """One-line US address → (line1, line2, city, state, zip) with usaddress; the plain comma form
+    "street, city, ST 12345" is split by its commas when usaddress cannot label it (odd street names)."""
     try:
         tagged, kind = usaddress.tag(text)
     except usaddress.RepeatedLabelError:
-        raise BadValue("cannot split the address into street, city, state and ZIP") from None
-    if kind != "Street Address":
-        raise BadValue("cannot split the address into street, city, state and ZIP")
+        tagged, kind = {}, "Ambiguous"
+    if kind != "Street Address" or "ZipCode" not in tagged and "StateName" not in tagged:
+        match = _COMMA_FORM.match(text.strip())
+        if match is None:
+            raise BadValue("cannot split the address into street, city, state and ZIP")
+        return match["street"].strip(), "", match["city"].strip(), match["state"].strip(), match["zip"]
     line2_labels = ("OccupancyType", "OccupancyIdentifier", "SubaddressType", "SubaddressIdentifier")
-    street = " ".join(
-        v for k, v in tagged.items() if k not in ("PlaceName", "StateName", "ZipCode", *line2_labels)
-    )
+    place = ("PlaceName", "StateName", "ZipCode", *line2_labels)
+    street = " ".join(v for k, v in tagged.items() if k not in place)
     line2 = " ".join(v for k, v in tagged.items() if k in line2_labels)
     return (
         street.strip(" ,"),

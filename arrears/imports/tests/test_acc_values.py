@@ -320,3 +320,15 @@ def test_fast_name_key_is_the_debtors_name_key(first, middle, last):
 )
 def test_full_names_split(full, order, expected):
     assert split_full_name(full, order=order) == expected
+
+
+def test_the_comma_form_is_split_when_usaddress_cannot_label_the_street():
+    # given a street name usaddress reads as a landmark ("Church Center")
+
+    # when the one-line address is parsed
+    address = parse_address(
+        line1="3930 Church Center, Fairview, FL 33470", line2="", city="", state="", postal_code="", country="US"
+    )
+
+    # then its commas split it, and the ZIP is still checked against the state
+    assert tuple(address) == ("3930 Church Center", "", "Fairview", "FL", "33470", "US")
