@@ -43,6 +43,7 @@ from .model import (
     IdSource,
     TransactionStatus,
     derive_transaction_id,
+    first_balance,
 )
 
 _CODES = ("01", "02", "03", "16", "49", "88", "98", "99")
@@ -401,19 +402,11 @@ def _close_account(record: _Record, account: _Account, group: _Group, file_id: s
         bank_id=group.originator or None,
         statement_id=file_id or None,
         message_id=file_id or None,
-        opening_balance=_pick(account.balances, _OPENING),
-        closing_balance=_pick(account.balances, _CLOSING),
+        opening_balance=first_balance(account.balances, _OPENING),
+        closing_balance=first_balance(account.balances, _CLOSING),
         balances=tuple(account.balances),
         warnings=tuple(warnings),
     )
-
-
-def _pick(balances: list[Balance], kinds: tuple[str, ...]) -> Balance | None:
-    for kind in kinds:
-        for balance in balances:
-            if balance.kind == kind:
-                return balance
-    return None
 
 
 def _close_group(record: _Record, group: _Group, statements: list[BankStatement]) -> int:

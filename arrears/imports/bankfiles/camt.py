@@ -41,6 +41,7 @@ from .model import (
     IdSource,
     TransactionStatus,
     derive_transaction_id,
+    first_balance,
     to_utc,
 )
 
@@ -316,21 +317,13 @@ def _header(
         created_at=to_utc(parse_iso_datetime(created, line=line, field="CreDtTm")) if created else None,
         period_start=to_utc(parse_iso_datetime(start, line=line, field="FrToDt/FrDtTm")) if start else None,
         period_end=to_utc(parse_iso_datetime(end, line=line, field="FrToDt/ToDtTm")) if end else None,
-        opening_balance=_pick(balances, _OPENING),
-        closing_balance=_pick(balances, _CLOSING),
+        opening_balance=first_balance(balances, _OPENING),
+        closing_balance=first_balance(balances, _CLOSING),
         balances=balances,
         page_number=int(page) if page and page.isdigit() else None,
         last_page=(last.lower() == "true") if last else None,
         owner_name=clean(_text(stmt, "Acct/Ownr/Nm") or _text(stmt, "Acct/Ownr/Pty/Nm")),
     )
-
-
-def _pick(balances: tuple[Balance, ...], kinds: tuple[str, ...]) -> Balance | None:
-    for kind in kinds:
-        for balance in balances:
-            if balance.kind == kind:
-                return balance
-    return None
 
 
 def _balance(element: Element, line: int) -> Balance:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -155,6 +156,15 @@ class IdRegistry:
         count = self._seen.get(candidate, 0) + 1
         self._seen[candidate] = count
         return candidate if count == 1 else f"{candidate}#{count}"
+
+
+def first_balance(balances: Sequence[Balance], kinds: Sequence[str]) -> Balance | None:
+    """The first balance of the first kind present, in order of preference (e.g. OPBD, then OPAV)."""
+    for kind in kinds:
+        for balance in balances:
+            if balance.kind == kind:
+                return balance
+    return None
 
 
 def to_utc(value: datetime) -> datetime:

@@ -32,6 +32,7 @@ from .model import (
     IdRegistry,
     IdSource,
     derive_transaction_id,
+    first_balance,
 )
 
 _TOKEN = re.compile(r"<!\[CDATA\[(.*?)\]\]>|<!--.*?-->|<\?.*?\?>|<(/?)([A-Za-z0-9_.]+)\s*/?>", re.S)
@@ -261,7 +262,7 @@ def _statement(node: Node, text: str, created: datetime | None, *, credit_card: 
         created_at=created,
         period_start=parse_datetime(start, line=line, name="DTSTART")[1] if start else None,
         period_end=parse_datetime(end, line=line, name="DTEND")[1] if end else None,
-        closing_balance=balances[0] if balances and balances[0].kind == "LEDGERBAL" else None,
+        closing_balance=first_balance(balances, ("LEDGERBAL",)),
         balances=tuple(balances),
     )
 
