@@ -53,6 +53,7 @@ class ContentProblem:
 SMS_OPT_OUT = re.compile(r"\b(reply|text|send|respond)\b[^.\n]{0,30}\bSTOP\b", re.IGNORECASE)
 EMAIL_OPT_OUT = re.compile(r"\{\{\s*unsubscribe_url\s*(\|[^}]*)?\}\}")
 DISCLOSURE = re.compile(r"\bdebt\s+collector\b", re.IGNORECASE)
+DISCLOSURE_VARIABLE = re.compile(r"\{\{\s*debt_collector_disclosure\s*\}\}")
 VARIABLE = re.compile(r"\{\{\s*([a-zA-Z_][\w.]*)")
 TAG = re.compile(r"\{%\s*(\w+)")
 
@@ -88,12 +89,18 @@ def opt_out_problem(*, channel: str, body: str) -> ContentProblem | None:
     return None
 
 
-def disclosure_problem(*, channel: str, body: str, third_party: bool) -> ContentProblem | None:
+def disclosure_problem(
+    *, channel: str, body: str, third_party: bool, rendered: str | None = None
+) -> ContentProblem | None:
     """1006.18(e): a debt collector discloses in every communication that it is a debt collector.
 
+    The words, or ``{{ debt_collector_disclosure }}``, must be in the template and in what it renders.
     A voicemail is a limited-content message instead (1006.2(j)), so it is exempt here.
     """
-    if not third_party or channel == "voicemail" or DISCLOSURE.search(body):
+    if not third_party or channel == "voicemail":
+        return None
+    in_source = DISCLOSURE.search(body) or DISCLOSURE_VARIABLE.search(body)
+    if in_source and DISCLOSURE.search(body if rendered is None else rendered):
         return None
     return ContentProblem(
         MessagingError.TEMPLATE_NO_DISCLOSURE,
@@ -157,7 +164,9 @@ def template_problems(
     else:
         problems.append(opt_out_problem(channel=channel, body=body))
         problems.append(
-            disclosure_problem(channel=channel, body=f"{subject}\n{body}", third_party=third_party)
+            disclosure_problem(
+                channel=channel, body=f"{subject}\n{body}", third_party=third_party, rendered=rendered
+            )
         )
     if channel == "sms":
         problems.append(segment_problem(rendered=rendered, limit=segment_limit))

@@ -170,7 +170,7 @@ def letter_batch_create(
     """Gather pending letters (and held ones whose hold may have cleared), pass each through the gate,
     hold the blocked ones with their reasons, and assign the allowed ones to a new open batch."""
     now = at or utcnow()
-    from django.db.models import Q
+    from django.db.models import Case, Q, When
 
     candidates = list(
         OutboundMessage.objects.select_for_update(skip_locked=True, of=("self",))
@@ -181,7 +181,8 @@ def letter_batch_create(
             & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
         )
         .select_related("account", "contact_point")
-        .order_by("id")[:limit]
+        # New letters first, so that letters still held cannot crowd them out of a batch.
+        .order_by(Case(When(status=MessageStatus.PENDING, then=0), default=1), "id")[:limit]
     )
     if not candidates:
         return None

@@ -183,3 +183,19 @@ def test_the_sandbox_sees_only_the_prepared_context_and_escapes_html():
 )
 def test_envelope_words(text, reveals):
     assert reveals_debt_collection(text) is reveals
+
+
+def test_the_disclosure_variable_counts_but_a_disclosure_that_never_renders_does_not(org, system):
+    saved = template_save(
+        organization=org, key="v", channel="sms", actor=system,
+        body="{{ organization.name }}. {{ debt_collector_disclosure }} Reply STOP to opt out.",
+    )  # fmt: skip
+
+    with pytest.raises(ArrearsError) as caught:
+        template_save(
+            organization=org, key="h", channel="sms", actor=system,
+            body="Hi. {% if nothing %}From a debt collector.{% endif %} Reply STOP to opt out.",
+        )  # fmt: skip
+
+    assert saved.version == 1
+    assert caught.value.code == "contact.template_no_debt_collector_disclosure"
