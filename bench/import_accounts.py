@@ -180,9 +180,15 @@ def main(argv: list[str] | None = None) -> None:
     )
     summary = json.loads(out)
     summary.pop("errors")
+    print(
+        f"ours: {ours:.1f} s, {args.rows / ours:,.0f} rows/s, peak {peak / 2**20:.0f} MB; {summary}",
+        file=sys.stderr,
+    )
     check = json.loads(django(env, CHECK))
+    print(f"check: {check}", file=sys.stderr)
     print("COPY baseline …", file=sys.stderr)
     copy_seconds = copy_baseline(url, path)
+    print(f"COPY: {copy_seconds:.2f} s, ours/COPY = {ours / copy_seconds:.1f}", file=sys.stderr)
     print(f"naive ORM, {args.naive_rows:,} rows …", file=sys.stderr)
     naive_seconds = float(django(env, NAIVE, str(args.naive_rows), str(path)).splitlines()[-1])
     naive_scaled = naive_seconds * args.rows / args.naive_rows
