@@ -11,9 +11,17 @@ from arrears.imports.bankfiles import FORMATS, BankFile, BankFileError, detect_f
 
 from ._samples import SAMPLES
 
+KINDS = ("camt053", "camt054", "bai2", "ofx", "nacha")
 SAMPLE_FILES = sorted(
-    path for kind in ("camt053", "camt054", "bai2", "ofx", "nacha") for path in (SAMPLES / kind).iterdir()
+    path for kind in KINDS if (SAMPLES / kind).is_dir() for path in (SAMPLES / kind).iterdir()
 )
+
+
+def test_the_shared_samples_are_beside_the_repository():
+    missing = [kind for kind in KINDS if not (SAMPLES / kind).is_dir()]
+
+    assert not missing, f"{SAMPLES} lacks {missing}: these tests read the real files in ../shared/samples/"
+    assert len(SAMPLE_FILES) == 22
 
 
 @pytest.mark.parametrize("path", SAMPLE_FILES, ids=lambda p: p.name)
