@@ -154,3 +154,19 @@ def test_validation_period_receipt_is_a_business_day_5_to_13_days_later(provided
     )
     assert 5 <= (period.assumed_receipt_on - provided).days <= 13
     assert (period.ends_on - period.assumed_receipt_on).days == 30
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(facts=facts_strategy, now=instants)
+def test_nothing_before_next_allowed_at_is_allowed(facts, now):
+    decision = evaluate(facts, now=now)
+    # Every boundary of the generated scenarios falls on a half hour in UTC (US zones, whole-hour windows),
+    # so scanning half hours from now finds any allowed stretch the search might have skipped.
+    end = decision.next_allowed_at or now + timedelta(days=3)
+    step = now.replace(minute=now.minute // 30 * 30, second=0, microsecond=0) + timedelta(minutes=30)
+    checked = 0
+
+    while step < end and checked < 240:
+        assert not evaluate(facts, now=step).allowed, f"allowed at {step}, before {decision.next_allowed_at}"
+        step += timedelta(minutes=30)
+        checked += 1
