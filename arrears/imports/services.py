@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, cast
+from typing import Any, BinaryIO, cast
 
 from django.conf import settings
 from django.db import transaction
@@ -131,7 +131,7 @@ class Source:
 
 
 @contextmanager
-def _opened(job: ImportJob) -> Iterator[IO[bytes]]:
+def _opened(job: ImportJob) -> Iterator[BinaryIO]:
     try:
         fh = Path(job.file_path).open("rb")  # noqa: SIM115 (closed by the with below; open errors reported)
     except OSError as exc:
@@ -140,14 +140,14 @@ def _opened(job: ImportJob) -> Iterator[IO[bytes]]:
         yield fh
 
 
-def _cells(job: ImportJob, mapping: Mapping, fh: IO[bytes]) -> Iterator[Cells]:
+def _cells(job: ImportJob, mapping: Mapping, fh: BinaryIO) -> Iterator[Cells]:
     kind = job.format if job.format in (FileFormat.CSV, FileFormat.XLSX) else mapping.format
     if kind == "xlsx" or (kind == "auto" and looks_like_xlsx(fh)):
         return xlsx_rows(fh)
     return csv_rows(fh)
 
 
-def _source(job: ImportJob, fh: IO[bytes]) -> Source:
+def _source(job: ImportJob, fh: BinaryIO) -> Source:
     mapping = mapping_for(format=job.format, mapping_toml=job.mapping_toml)
     rows = _cells(job, mapping, fh)
     first_missing: list[str] | None = None
@@ -432,7 +432,9 @@ def import_preview(*, job: ImportJob, limit: int = 10) -> Preview:
                     continue
                 parsed = parser.parse(cells.row, cells.values)
                 record = parsed if isinstance(parsed, Record) else None
-                rows.append(PreviewRow(cells.row, cells.values, record, [] if record else cast(list, parsed)))
+                rows.append(
+                    PreviewRow(cells.row, cells.values, record, [] if record else cast(list[Issue], parsed))
+                )
                 if len(rows) >= limit:
                     break
     except (UnreadableFile, MappingInvalid) as exc:

@@ -196,17 +196,17 @@ def resolve_layout(header: list[str], row: int, mapping: Mapping) -> tuple[Layou
     used: set[int] = set()
     for name in CANONICAL_FIELDS:
         for candidate in (*mapping.columns.get(name, ()), name):
-            i = position.get(header_key(candidate))
-            if i is not None:
-                index[name] = i
-                used.add(i)
+            found = position.get(header_key(candidate))
+            if found is not None:
+                index[name] = found
+                used.add(found)
                 break
     filters = []
     for column, values in mapping.only_when.items():
-        i = position.get(header_key(column))
-        if i is not None:
-            used.add(i)
-            filters.append((i, frozenset(header_key(v) for v in values)))
+        at = position.get(header_key(column))
+        if at is not None:
+            used.add(at)
+            filters.append((at, frozenset(header_key(v) for v in values)))
     ignored = {header_key(h) for h in mapping.ignore}
     unknown = tuple(h for i, h in enumerate(header) if i not in used and h.strip() and keys[i] not in ignored)
     present = set(index) | {k for k, v in mapping.defaults.items() if v}

@@ -203,8 +203,8 @@ class RowParser:
             if " ".join(cell.split()).casefold() not in accepted:
                 return True
         for name in self.mapping.skip_when_blank:
-            i = self.index.get(name)
-            if i is not None and not (values[i].strip() if i < len(values) else ""):
+            at = self.index.get(name)
+            if at is not None and not (values[at].strip() if at < len(values) else ""):
                 return True
         return False
 
@@ -275,13 +275,13 @@ class RowParser:
         if balance is None and not get("balance", ""):
             bad("balance", "required")
         principal, interest, fees = amount("principal"), amount("interest"), amount("fees")
-        for name, value in (
+        for name, part in (
             ("balance", balance),
             ("principal", principal),
             ("interest", interest),
             ("fees", fees),
         ):
-            if value is not None and value < 0:
+            if part is not None and part < 0:
                 bad(name, "must not be negative (an opening balance cannot be a credit)")
         if balance is not None and balance >= 0:
             given = [v for v in (principal, interest, fees) if v is not None]

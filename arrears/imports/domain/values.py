@@ -185,7 +185,7 @@ def normalize_national_id(raw: str, *, country: str) -> str:
         if country == "CA":
             return str(ca_sin.validate(compact))
     except stdnum_exceptions.ValidationError as exc:
-        raise BadValue(f"not a valid national id ({exc.message.lower().rstrip('.')})") from None
+        raise BadValue(f"not a valid national id ({str(exc).lower().rstrip('.')})") from None
     if not 4 <= len(compact) <= 20:
         raise BadValue("not a valid national id")
     return compact
