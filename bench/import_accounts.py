@@ -180,6 +180,8 @@ def main(argv: list[str] | None = None) -> None:
     )
     summary = json.loads(out)
     summary.pop("errors")
+    if summary["rows"] != args.rows or summary["rejected"]:
+        raise SystemExit(f"the file did not import whole ({summary}): regenerate it")
     print(
         f"ours: {ours:.1f} s, {args.rows / ours:,.0f} rows/s, peak {peak / 2**20:.0f} MB; {summary}",
         file=sys.stderr,
