@@ -197,15 +197,18 @@ def ledger_post_many(*, postings: Sequence[Posting], actor: Principal) -> list[l
     if not postings or any(not p.entries for p in postings):
         raise ArrearsError(LedgerError.INVALID_ENTRY, "nothing to post")
     ids = sorted({p.account_id for p in postings})
-    accounts = {
-        a.pk: a
-        for a in Account.objects.select_for_update()
+    currencies = dict(
+        Account.objects.select_for_update()
         .filter(pk__in=ids, organization_id=actor.organization_id)
-        .only("pk", "organization_id", "currency")
         .order_by("pk")
-    }
-    if len(accounts) != len(ids):
+        .values_list("pk", "currency")
+    )
+    if len(currencies) != len(ids):
         raise ArrearsError(LedgerError.INVALID_ENTRY, "an account to post to is not in this organization")
+    # What `_rows` reads of an account, without loading the rows again.
+    accounts = {
+        pk: Account(pk=pk, organization_id=actor.organization_id, currency=c) for pk, c in currencies.items()
+    }
     batches: list[list[dict[str, Any]]] = []
     moved = {pk: dict.fromkeys(CACHE_FIELD.values(), Decimal(0)) for pk in ids}
     for p in postings:
@@ -237,7 +240,7 @@ def ledger_post_many(*, postings: Sequence[Posting], actor: Principal) -> list[l
                         {"id": e["id"], "kind": e["kind"], "bucket": e["bucket"], "amount": str(e["amount"])}
                         for e in rows
                     ],
-                    "currency": accounts[p.account_id].currency,
+                    "currency": currencies[p.account_id],
                     "effective_on": p.effective_on.isoformat(),
                     "source": list(p.source),
                 },
