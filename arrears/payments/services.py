@@ -234,10 +234,10 @@ def _payments_post(requests: Sequence[PaymentRequest], actor: Principal) -> list
     for r in requests:
         _validate_request(r)
     ids = sorted({r.account.pk for r in requests})
+    organization = Organization.objects.get(pk=actor.organization_id)
     accounts = {
         a.pk: a
-        for a in Account.objects.select_for_update(of=("self",))
-        .select_related("organization")
+        for a in Account.objects.select_for_update()
         .filter(organization_id=actor.organization_id, pk__in=ids)
         .order_by("pk")
     }
@@ -256,7 +256,7 @@ def _payments_post(requests: Sequence[PaymentRequest], actor: Principal) -> list
             _check_replay(first, r)
             results.append(first)
             continue
-        payment = _new_payment(r, accounts[r.account.pk], actor=actor, now=now)
+        payment = _new_payment(r, accounts[r.account.pk], organization, actor=actor, now=now)
         known[r.idempotency_key] = payment
         new.append(payment)
         results.append(payment)
@@ -320,8 +320,10 @@ def _check_replay(first: Payment, r: PaymentRequest) -> None:
         )
 
 
-def _new_payment(r: PaymentRequest, account: Account, *, actor: Principal, now: datetime) -> Payment:
-    received_on = local_date(r.received_at, account.organization)
+def _new_payment(
+    r: PaymentRequest, account: Account, organization: Organization, *, actor: Principal, now: datetime
+) -> Payment:
+    received_on = local_date(r.received_at, organization)
     amount, original = r.amount, None
     fx_rate: Decimal | None = None
     fx_on: date | None = None
