@@ -184,6 +184,10 @@ class _DryRunRollback(Exception):
     pass
 
 
+class Superseded(Exception):
+    """Another process is writing this job."""
+
+
 # Called after each committed batch with the job; tests inject a crash here.
 after_batch_hooks: list[Callable[[ImportJob], None]] = []
 
@@ -229,7 +233,10 @@ def _validate_and_write(job: ImportJob, actor: Principal, spill: Spill) -> Impor
         for name, value in counts.items():
             setattr(job, name, value)
         return _finish(job, JobStatus.DRY_RUN, written=False)
-    _write(job, spill, actor, commit_each_batch=True)
+    try:
+        _write(job, spill, actor, commit_each_batch=True)
+    except Superseded:
+        return ImportJob.objects.get(pk=job.pk)
     written = any(
         getattr(job, c)
         for c in (
@@ -368,6 +375,13 @@ def _write(job: ImportJob, spill: Spill, actor: Principal, *, commit_each_batch:
         if not batch:
             return
         with transaction.atomic():
+            # The job row is the claim: a second worker running the same job (a task delivered twice)
+            # finds the cursor moved under it and stops instead of writing the batch again.
+            committed = (
+                ImportJob.objects.select_for_update().values_list("rows_done", flat=True).get(pk=job.pk)
+            )
+            if committed != job.rows_done:
+                raise Superseded(job.pk)
             counts = writing.batch_write(job=job, records=batch, actor=actor, id_hash=id_hash)
             for name, value in counts.items():
                 setattr(job, name, getattr(job, name) + value)

@@ -105,3 +105,23 @@ def test_a_failure_inside_a_batch_leaves_no_half_written_rows(
     job = import_job_run(job=start(org, client_, path))
     assert (job.status, job.accounts_created) == ("completed", 8)
     assert counts()["Account"] == 8
+
+
+def test_a_second_worker_on_the_same_job_stops_instead_of_writing(org, client_, tmp_path, small_batches):
+    # given a job whose cursor another worker moves after our first batch
+    path = tmp_path / "placement.csv"
+    path.write_text(placement(8))
+
+    def other_worker_advances(job):
+        ImportJob.objects.filter(pk=job.pk).update(rows_done=job.rows_done + 3)
+
+    services.after_batch_hooks.append(other_worker_advances)
+    try:
+        # when this worker goes on
+        import_job_run(job=start(org, client_, path))
+    finally:
+        services.after_batch_hooks.remove(other_worker_advances)
+
+    # then it stopped after its own batch: nothing was written twice, and no error escaped
+    assert Account.objects.count() == 3
+    assert list(ledger_cache_mismatches()) == []
