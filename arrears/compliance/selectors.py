@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from django.db.models import Q, QuerySet
 
 from arrears.accounts.models import Account, AccountDebtor
-from arrears.contact.choices import Direction, Outcome
+from arrears.contact.choices import HISTORY_OUTCOME, Direction, Outcome
 from arrears.contact.models import ContactAttempt
 from arrears.core.errors import ArrearsError, NotFound
 from arrears.debtors.models import ConsentRecord, ContactPoint, Debtor
@@ -286,7 +286,7 @@ def _history(*, debtor: Debtor, at: datetime) -> list[Attempt]:
             at=a.at,
             channel=a.channel,
             direction=a.direction,
-            outcome=a.outcome,
+            outcome=HISTORY_OUTCOME.get(a.outcome, a.outcome),
             debt_ids=tuple(str(acc.pk) for acc in a.accounts.all()),
             target=a.target or (a.contact_point.value if a.contact_point else None),
         )
