@@ -25,7 +25,7 @@ def update_rows(
     add: bool = False,
 ) -> None:
     """For each primary key, set `fields` to the given values, or add them to the current ones."""
-    if not values:
+    if not values or not fields:
         return
     if connection.vendor != "postgresql":
         for pk, row in values.items():

@@ -226,7 +226,8 @@ def ledger_post_many(*, postings: Sequence[Posting], actor: Principal) -> list[l
     for rows in batches:
         for row in rows:
             row["id"] = next(entry_ids)
-    update_rows(Account, moved, list(CACHE_FIELD.values()), add=True)
+    changed = [f for f in CACHE_FIELD.values() if any(m[f] for m in moved.values())]
+    update_rows(Account, moved, changed, add=True)
     audit_record_many(
         actor=actor,
         events=[
