@@ -47,6 +47,7 @@ def _points_by_debtor(debtor_ids: set[int], kind: str) -> dict[int, ContactPoint
     points = (
         ContactPoint.objects.filter(debtor_id__in=debtor_ids, kind=kind)
         .exclude(status__in=UNUSABLE)
+        .select_related("debtor")
         .order_by("debtor_id", "-is_primary", "id")
     )
     for p in points:
@@ -72,7 +73,12 @@ def messages_queue_many(
     Allowed messages are ``pending``; blocked ones are held with their reasons (or cancelled) and shown
     on the timeline. Accounts without a usable contact point are counted in ``skipped``."""
     now = at or utcnow()
-    accounts = [a for a in accounts if a.organization_id == actor.organization_id]
+    # Read again in one query: current balances, and the client each context names.
+    accounts = list(
+        Account.objects.filter(pk__in=[a.pk for a in accounts], organization_id=actor.organization_id)
+        .select_related("client")
+        .order_by("id")
+    )
     if not accounts:
         return QueueSummary([], 0, 0, 0, {})
     from arrears.accounts.models import AccountDebtor
