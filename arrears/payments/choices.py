@@ -74,3 +74,41 @@ class SettlementStatus(models.TextChoices):
 class FeeKind(models.TextChoices):
     FLAT = "flat", "Flat amount"
     PERCENT = "percent", "Percentage"
+
+
+
+class BankLineState(models.TextChoices):
+    """What reconciliation did with one line of a bank statement."""
+
+    POSTED = "posted", "Matched and posted"
+    REVIEW = "review", "Waiting for review"
+    RESOLVED = "resolved", "Posted after review"
+    DISMISSED = "dismissed", "Dismissed after review"
+    IGNORED = "ignored", "Not money in (debit, pending or information only)"
+
+
+class MatchKind(models.TextChoices):
+    INSTALLMENT = "installment", "Plan installment"
+    PROMISE = "promise", "Promise to pay"
+    ACCOUNT = "account", "Account (no expected payment)"
+
+
+class AchAccountType(models.TextChoices):
+    CHECKING = "checking", "Checking"
+    SAVINGS = "savings", "Savings"
+
+
+class AchEntryStatus(models.TextChoices):
+    SENT = "sent", "Sent"
+    RETURNED = "returned", "Returned"
+
+
+class RemitMode(models.TextChoices):
+    NET = "net", "Net (fee withheld)"
+    GROSS = "gross", "Gross (fee invoiced)"
+
+
+class CheckoutStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    PAID = "paid", "Paid"
+    EXPIRED = "expired", "Expired"

@@ -3,6 +3,10 @@ from django.db import models
 from arrears.core.models import AppendOnly, OrgScoped, TimeStamped, money_field
 
 from .choices import (
+    AchAccountType,
+    AchEntryStatus,
+    BankLineState,
+    CheckoutStatus,
     FeeKind,
     Frequency,
     InstallmentStatus,
@@ -10,6 +14,7 @@ from .choices import (
     PaymentStatus,
     PlanStatus,
     PromiseStatus,
+    RemitMode,
     SettlementKind,
     SettlementStatus,
 )
@@ -234,3 +239,227 @@ class NightlyRun(OrgScoped, TimeStamped):
 
     def __str__(self) -> str:
         return f"nightly {self.run_on} ({self.status})"
+
+
+# ---------------------------------------------------------------------------------------------
+# Money in, part 2: reconciliation, ACH debits, card checkout, remittance
+# ---------------------------------------------------------------------------------------------
+
+
+class BankStatementImport(OrgScoped, TimeStamped):
+    """One bank file read by `arrears reconcile import`, with what became of its lines."""
+
+    file_name = models.CharField(max_length=300)
+    file_sha256 = models.CharField(max_length=64)
+    format = models.CharField(max_length=10)
+    counts = models.JSONField(default=dict)
+    warnings = models.JSONField(default=list)
+    actor_label = models.CharField(max_length=200, blank=True)
+
+    def __str__(self) -> str:
+        return f"bank file {self.file_name} ({self.format})"
+
+
+class BankLine(OrgScoped):
+    """One transaction of a bank statement, once per organization and bank account.
+
+    `key` is the bank file layer's idempotency key (account + bank transaction id) hashed again with
+    the reporting bank's id, so two banks reusing an account number never collide.
+    """
+
+    statement_import = models.ForeignKey(BankStatementImport, on_delete=models.PROTECT, related_name="lines")
+    key = models.CharField(max_length=64)
+    bank_account = models.CharField(max_length=80)
+    bank_id = models.CharField(max_length=40, blank=True)
+    transaction_id = models.CharField(max_length=200)
+    booking_date = models.DateField(null=True, blank=True)
+    value_date = models.DateField(null=True, blank=True)
+    amount = money_field()
+    currency = models.CharField(max_length=3)
+    direction = models.CharField(max_length=6)
+    status = models.CharField(max_length=8)
+    references = models.JSONField(default=list)
+    counterparty_name = models.CharField(max_length=200, blank=True)
+    raw = models.TextField(blank=True)
+    state = models.CharField(max_length=10, choices=BankLineState.choices)
+    confidence = models.DecimalField(max_digits=4, decimal_places=3, default=0)
+    reasons = models.JSONField(default=list)
+    # The best candidate (suggested for review, or the one posted against).
+    match_kind = models.CharField(max_length=12, blank=True)
+    match_id = models.IntegerField(null=True, blank=True)
+    account = models.ForeignKey(
+        "accounts.Account", null=True, blank=True, on_delete=models.PROTECT, related_name="bank_lines"
+    )
+    payment = models.ForeignKey(
+        Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="bank_lines"
+    )
+    created_at = models.DateTimeField()
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organization", "key"], name="bank_line_key_unique")]
+        indexes = [models.Index(fields=["organization", "state"])]
+
+    def __str__(self) -> str:
+        return f"bank line {self.transaction_id} {self.amount} {self.currency} ({self.state})"
+
+
+class AchOriginator(OrgScoped, TimeStamped):
+    """The organization's ODFI and company details, written on every ACH file it sends."""
+
+    odfi_routing = models.CharField(max_length=9)
+    company_name = models.CharField(max_length=16)
+    company_id = models.CharField(max_length=10)
+    destination_name = models.CharField(max_length=23)
+    origin_name = models.CharField(max_length=23)
+    entry_description = models.CharField(max_length=10, default="INSTALLMNT")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organization"], name="ach_originator_unique")]
+
+    def __str__(self) -> str:
+        return f"ACH originator {self.company_name} via {self.odfi_routing}"
+
+
+class AchAuthorization(OrgScoped, TimeStamped):
+    """A debtor's authorisation to debit a bank account for a plan's installments (NACHA PPD)."""
+
+    account = models.ForeignKey("accounts.Account", on_delete=models.PROTECT, related_name="ach_authorizations")
+    plan = models.ForeignKey(PaymentPlan, on_delete=models.PROTECT, related_name="ach_authorizations")
+    holder_name = models.CharField(max_length=100)
+    routing_number = models.CharField(max_length=9)
+    # Encrypted at rest (arrears.core.crypto); only the last four digits are ever shown.
+    account_number_encrypted = models.TextField()
+    account_last4 = models.CharField(max_length=4)
+    account_type = models.CharField(max_length=8, choices=AchAccountType.choices)
+    authorized_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["organization", "revoked_at"])]
+
+    def __str__(self) -> str:
+        return f"ACH authorization {self.pk} ****{self.account_last4}"
+
+
+class AchFile(OrgScoped):
+    """An ACH file written for one effective date; its bytes are kept to send again unchanged."""
+
+    effective_date = models.DateField()
+    created_at = models.DateTimeField()
+    content = models.TextField()
+    entry_count = models.IntegerField()
+    total_cents = models.BigIntegerField()
+    entry_hash = models.BigIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["organization", "effective_date"])]
+
+    def __str__(self) -> str:
+        return f"ACH file {self.pk} for {self.effective_date}"
+
+
+class AchEntry(OrgScoped):
+    """One debit in an ACH file: an installment, its trace number, its payment and any return."""
+
+    ach_file = models.ForeignKey(AchFile, on_delete=models.PROTECT, related_name="entries")
+    authorization = models.ForeignKey(AchAuthorization, on_delete=models.PROTECT, related_name="entries")
+    installment = models.OneToOneField(Installment, on_delete=models.PROTECT, related_name="ach_entry")
+    trace_number = models.CharField(max_length=15)
+    amount_cents = models.BigIntegerField()
+    payment = models.ForeignKey(Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=10, choices=AchEntryStatus.choices, default=AchEntryStatus.SENT)
+    return_code = models.CharField(max_length=3, blank=True)
+    returned_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["organization", "trace_number"])]
+
+    def __str__(self) -> str:
+        return f"ACH entry {self.trace_number} ({self.status})"
+
+
+class CheckoutSession(OrgScoped, TimeStamped):
+    """A hosted card checkout opened with a payment provider for one account."""
+
+    account = models.ForeignKey("accounts.Account", on_delete=models.PROTECT, related_name="checkouts")
+    provider = models.CharField(max_length=20)
+    session_id = models.CharField(max_length=255)
+    url = models.URLField(max_length=2000)
+    amount = money_field()
+    currency = models.CharField(max_length=3)
+    status = models.CharField(max_length=8, choices=CheckoutStatus.choices, default=CheckoutStatus.OPEN)
+    payment = models.ForeignKey(Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "session_id"], name="checkout_session_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider} checkout {self.session_id} ({self.status})"
+
+
+class ClientTerms(OrgScoped, TimeStamped):
+    """How the agency is paid by one creditor client: a contingency rate and how it remits.
+
+    Kept here rather than on `tenancy.Client`: the terms are money-in rules, and rates that vary by
+    placement age or by account need rows of their own anyway (`ContingencyRate`).
+    """
+
+    client = models.OneToOneField("tenancy.Client", on_delete=models.PROTECT, related_name="terms")
+    rate = models.DecimalField("default contingency rate, %", max_digits=6, decimal_places=3)
+    remit_mode = models.CharField(max_length=5, choices=RemitMode.choices, default=RemitMode.NET)
+
+    def __str__(self) -> str:
+        return f"{self.client_id}: {self.rate}% {self.remit_mode}"
+
+
+class ContingencyRate(OrgScoped):
+    """A rate that overrides the client's default: for one account, or from a placement age on."""
+
+    client = models.ForeignKey("tenancy.Client", on_delete=models.PROTECT, related_name="contingency_rates")
+    account = models.ForeignKey(
+        "accounts.Account", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    min_age_days = models.PositiveIntegerField("placement age from which it applies, days", default=0)
+    rate = models.DecimalField("contingency rate, %", max_digits=6, decimal_places=3)
+
+    def __str__(self) -> str:
+        return f"{self.rate}% from day {self.min_age_days}"
+
+
+class CommissionRule(OrgScoped):
+    """A collector's share of the agency's fee on the payments they took (blank collector: everyone)."""
+
+    collector = models.CharField(max_length=200, blank=True)
+    rate = models.DecimalField("share of the fee, %", max_digits=6, decimal_places=3)
+
+    def __str__(self) -> str:
+        return f"{self.collector or 'every collector'}: {self.rate}% of the fee"
+
+
+class RemittanceStatement(OrgScoped, TimeStamped):
+    """What was remitted to a client for a month; regenerating the month replaces the figures."""
+
+    client = models.ForeignKey("tenancy.Client", on_delete=models.PROTECT, related_name="remittances")
+    period_start = models.DateField()
+    period_end = models.DateField()
+    currency = models.CharField(max_length=3)
+    remit_mode = models.CharField(max_length=5, choices=RemitMode.choices)
+    collections = money_field()
+    fees = money_field()
+    due_to_client = money_field()
+    invoiced = money_field()
+    lines = models.IntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["client", "period_start", "currency"], name="remittance_statement_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"remittance {self.client_id} {self.period_start:%Y-%m} {self.currency}"
