@@ -61,7 +61,9 @@ class EmailProvider:
         # An ESP through anymail reports its own id; plain SMTP has only our Message-ID.
         status = getattr(email, "anymail_status", None)
         esp_id = getattr(status, "message_id", None) if status is not None else None
-        return Receipt(provider=self._backend_name(), message_id=str(esp_id or headers["Message-ID"]))
+        return Receipt(
+            provider=self._backend_name(), message_id=str(headers["Message-ID"] if esp_id is None else esp_id)
+        )
 
     def lookup(self, message: Outgoing, *, since_text: str = "") -> Receipt | None:
         raise LookupUnsupported("SMTP cannot tell whether an earlier send went out")

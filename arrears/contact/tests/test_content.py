@@ -199,3 +199,22 @@ def test_the_disclosure_variable_counts_but_a_disclosure_that_never_renders_does
 
     assert saved.version == 1
     assert caught.value.code == "contact.template_no_debt_collector_disclosure"
+
+
+@pytest.mark.parametrize(
+    ("visibility", "allowed"), [("private", True), ("contacts", False), ("public", False)]
+)
+def test_a_messaging_channel_may_only_send_private_messages(visibility, allowed):
+    from arrears.contact.channels.messaging import check_visibility
+
+    class Channel:
+        name = "social"
+
+    Channel.visibility = visibility
+
+    if allowed:
+        check_visibility(Channel())  # type: ignore[arg-type]
+    else:
+        with pytest.raises(ArrearsError) as caught:
+            check_visibility(Channel())  # type: ignore[arg-type]
+        assert caught.value.code == "contact.public_post_forbidden"

@@ -190,3 +190,31 @@ def test_a_bounce_webhook_marks_the_message_and_address(
     assert sent.status == "bounced"
     assert ContactPoint.objects.get(pk=sent.contact_point_id).status == "invalid"
     assert ContactAttempt.objects.get(pk=sent.attempt_id).outcome == "undeliverable"
+
+
+def test_an_esp_plugs_in_through_anymail(settings, at_now, make_account, email_template, system):
+    from django.core import mail
+
+    settings.MAILERS = {"default": {"BACKEND": "anymail.backends.test.EmailBackend"}}
+    settings.ANYMAIL = {}
+    message = message_queue(template=email_template, account=make_account(), actor=system)
+
+    sent = message_deliver(message_id=message.pk)
+
+    [outgoing] = mail.outbox
+    assert sent.status == "sent" and sent.provider == "anymail"
+    assert sent.provider_message_id == str(outgoing.anymail_status.message_id)
+    assert outgoing.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+
+
+def test_email_url_picks_the_mailer():
+    from arrears.settings import _mailer
+
+    smtp = _mailer("smtp+tls://user%40x:p%2Fw@mail.example.com:587")
+    esp = _mailer("anymail://postmark")
+
+    assert smtp["OPTIONS"] == {
+        "host": "mail.example.com", "port": 587, "username": "user@x", "password": "p/w",
+        "use_tls": True, "use_ssl": False, "timeout": 30,
+    }  # fmt: skip
+    assert esp == {"BACKEND": "anymail.backends.postmark.EmailBackend"}
