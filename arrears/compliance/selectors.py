@@ -30,7 +30,7 @@ from .statutes import limitation_for
 HISTORY_DAYS = 40
 # Outcomes that convey information about the debt: the first one starts the 5 days for the validation
 # notice. A voicemail is left as a limited-content message (1006.2(j)), which is not a communication.
-COMMUNICATED = frozenset({Outcome.CONVERSATION, Outcome.DELIVERED})
+COMMUNICATED = frozenset({Outcome.CONVERSATION, Outcome.RIGHT_PARTY_CONTACT, Outcome.DELIVERED})
 # Do-not-contact reasons on the debtor record and the flag each raises.
 DNC_FLAGS = {"deceased": "deceased"}
 PHONE_KIND = {"mobile": "mobile", "home": "home", "work": "work", "personal": "personal"}

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -11,6 +13,7 @@ from arrears.accounts.selectors import account_get
 from arrears.accounts.selectors import account_list as select_accounts
 from arrears.accounts.services import account_note_add
 from arrears.audit.selectors import audit_list_for_account
+from arrears.contact.calls import CALL_OUTCOMES, call_log, call_preview
 from arrears.core.clock import utcnow
 from arrears.core.errors import ArrearsError
 from arrears.core.timeline import GROUPS, account_timeline
@@ -121,4 +124,79 @@ def note_add(request: HttpRequest, principal: Principal, pk: int) -> HttpRespons
         account_note_add(account=account, body=request.POST.get("body", ""), actor=principal)
     except ArrearsError as exc:
         messages.error(request, exc.message)
+    return redirect("workbench:account_detail", pk=account.pk)
+
+
+def _phones(principal: Principal, account) -> list[tuple[str, str]]:
+    rows = debtors_for_account(principal=principal, account=account)
+    return [
+        (cp.value, f"{cp.value} ({cp.get_label_display().lower()}, {d.display_name})")
+        for _, d in rows
+        for cp in d.contact_points.all()
+        if cp.kind == "phone"
+    ]
+
+
+@require_GET
+@staff_view("work")
+def call_form(request: HttpRequest, principal: Principal, pk: int) -> HttpResponse:
+    account = account_get(principal=principal, pk=pk)
+    phones = _phones(principal, account)
+    number = request.GET.get("number") or (phones[0][0] if phones else "")
+    context = {
+        "account": account,
+        "phones": phones,
+        "number": number,
+        "outcomes": [(o.value, o.label) for o in CALL_OUTCOMES],
+        "preview": call_preview(account=account, number=number, at=utcnow()) if number else None,
+        "can_override": principal.can("override_compliance"),
+    }
+    template = "workbench/_call_check.html" if request.GET.get("check") else "workbench/_call_form.html"
+    return render(request, template, context)
+
+
+@require_POST
+@staff_view("work")
+def call_log_view(request: HttpRequest, principal: Principal, pk: int) -> HttpResponse:
+    """Log a call from the workbench; a blocked call needs a manager's override reason."""
+    from django.core.files.uploadedfile import UploadedFile
+
+    account = account_get(principal=principal, pk=pk)
+    recording = request.FILES.get("recording")
+    try:
+        ended = utcnow()
+        minutes = int(request.POST.get("minutes") or 0)
+        started = ended - timedelta(minutes=max(minutes, 0))
+        call = call_log(
+            accounts=[account],
+            number=request.POST.get("number", ""),
+            direction=request.POST.get("direction", ""),
+            outcome=request.POST.get("outcome", ""),
+            started_at=started,
+            ended_at=ended,
+            notes=request.POST.get("notes", ""),
+            override_reason=request.POST.get("override_reason", ""),
+            actor=principal,
+        )
+        if recording is not None and isinstance(recording, UploadedFile) and not call.blocked:
+            from arrears.documents.services import document_store
+
+            document_store(
+                actor=principal,
+                kind="call_recording",
+                stream=recording,
+                account=account,
+                original_name=recording.name or "recording",
+                contact_attempt_id=call.attempt.pk,
+            )
+    except ArrearsError as exc:
+        messages.error(request, f"Not logged: {exc.message}")
+        return redirect("workbench:account_detail", pk=account.pk)
+    if call.blocked:
+        codes = ", ".join(r["code"] for r in call.attempt.decision.reasons)
+        messages.error(
+            request, f"Blocked by the compliance gate ({codes}). A manager can override with a reason."
+        )
+    else:
+        messages.success(request, "Call logged.")
     return redirect("workbench:account_detail", pk=account.pk)
