@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('contact', '0002_messaging'),
+        ("contact", "0002_messaging"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='contactattempt',
-            name='ended_at',
+            model_name="contactattempt",
+            name="ended_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
     ]

@@ -4,15 +4,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('contact', '0003_call_end'),
+        ("contact", "0003_call_end"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='contactattempt',
-            name='outcome',
-            field=models.CharField(choices=[('no_answer', 'No answer'), ('voicemail', 'Voicemail left'), ('conversation', 'Conversation'), ('busy', 'Busy'), ('not_in_service', 'Not in service'), ('delivered', 'Delivered'), ('undeliverable', 'Undeliverable'), ('wrong_number', 'Wrong number'), ('right_party_contact', 'Right-party contact'), ('third_party', 'Third party reached'), ('blocked', 'Blocked by compliance')], max_length=20),
+            model_name="contactattempt",
+            name="outcome",
+            field=models.CharField(
+                choices=[
+                    ("no_answer", "No answer"),
+                    ("voicemail", "Voicemail left"),
+                    ("conversation", "Conversation"),
+                    ("busy", "Busy"),
+                    ("not_in_service", "Not in service"),
+                    ("delivered", "Delivered"),
+                    ("undeliverable", "Undeliverable"),
+                    ("wrong_number", "Wrong number"),
+                    ("right_party_contact", "Right-party contact"),
+                    ("third_party", "Third party reached"),
+                    ("blocked", "Blocked by compliance"),
+                ],
+                max_length=20,
+            ),
         ),
     ]
