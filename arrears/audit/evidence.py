@@ -105,7 +105,8 @@ def evidence_content(
             "provided_on", "pk"
         )
     ]
-    contacts, others = [], []
+    contacts: list[dict[str, Any]] = []
+    others: list[dict[str, Any]] = []
     for entry in sorted(timeline, key=lambda i: (i.at, i.ref)):  # oldest first reads best in court
         row = {
             "at": entry.at,
