@@ -325,3 +325,28 @@ def test_the_job_is_recorded_with_its_counts(client_, csv_file, capsys):
         4,
         100,
     )
+
+
+@pytest.mark.parametrize("args", [[], ["--format", "xlsx"]], ids=["auto-detected", "named"])
+def test_xlsx_workbooks_import_like_csv(client_, tmp_path, capsys, args):
+    # given the clean rows as an Excel workbook, with typed numbers and dates
+    from datetime import datetime
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["account_ref", "full_name", "balance", "opened_on", "phone"])
+    sheet.append(["X1", "Jane Doe", 1200.5, datetime(2024, 3, 4), "(212) 555-0142"])
+    sheet.append(["X2", "Doe, Jane", 99, datetime(2024, 3, 5), "212-555-0142"])
+    path = tmp_path / "accounts.xlsx"
+    book.save(path)
+
+    # when it is imported
+    code, summary, _ = run(capsys, path, "--json", *args)
+
+    # then both rows are accounts of one debtor, with exact amounts and dates
+    assert code == 0
+    assert (summary["accounts_created"], summary["debtors_created"], summary["debtors_matched"]) == (2, 1, 1)
+    x1 = Account.objects.get(reference="X1")
+    assert (x1.balance_principal, x1.opened_on.isoformat()) == (Decimal("1200.50"), "2024-03-04")
