@@ -175,13 +175,16 @@ def main(argv: list[str] | None = None) -> None:
     django(env, SETUP)
 
     print(f"ours: importing {args.rows:,} rows …", file=sys.stderr)
-    ours, peak, out = timed_child(
-        [ARREARS, "import", "accounts", str(path), "--client", "bench", "--json"], env
-    )
+    # --skip-invalid: a generated row the checks refuse (it happens: usaddress on an odd street) is
+    # reported below instead of voiding the run.
+    argv = [ARREARS, "import", "accounts", str(path), "--client", "bench", "--json", "--skip-invalid"]
+    ours, peak, out = timed_child(argv, env)
     summary = json.loads(out)
-    summary.pop("errors")
-    if summary["rows"] != args.rows or summary["rejected"]:
-        raise SystemExit(f"the file did not import whole ({summary}): regenerate it")
+    errors = summary.pop("errors")
+    if summary["rows"] != args.rows or summary["rejected"] > args.rows // 1000:
+        raise SystemExit(f"the file did not import whole ({summary}, {errors[:5]}): regenerate it")
+    if errors:
+        print(f"rejected rows: {errors[:10]}", file=sys.stderr)
     print(
         f"ours: {ours:.1f} s, {args.rows / ours:,.0f} rows/s, peak {peak / 2**20:.0f} MB; {summary}",
         file=sys.stderr,
