@@ -55,6 +55,7 @@ def update_rows(
         cursor.execute(sql, params)
 
 
+_SEQUENCES: dict[str, str] = {}
 # Below this many rows one INSERT … RETURNING is one round trip, where COPY needs two.
 COPY_MIN_ROWS = 20
 
@@ -77,8 +78,12 @@ def insert_rows(model: type[models.Model], rows: Sequence[Mapping[str, Any]]) ->
     quoted = ", ".join(f'"{c}"' for c in ("id", *columns))
     # COPY goes through the psycopg cursor itself: map its errors (a unique violation) to Django's.
     with connection.cursor() as cursor, connection.wrap_database_errors:
+        if table not in _SEQUENCES:
+            cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
+            _SEQUENCES[table] = cursor.fetchone()[0]
+        # The sequence is named once: resolving it per row costs several times the nextval itself.
         cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, len(rows)]
+            "SELECT nextval(%s::regclass) FROM generate_series(1, %s)", [_SEQUENCES[table], len(rows)]
         )
         ids = [r[0] for r in cursor.fetchall()]
         # Identifiers come from the model's own metadata; the values travel as COPY data.
