@@ -137,23 +137,21 @@ def cell_text(value: object) -> str:
 
 def xlsx_rows(stream: BinaryIO) -> Iterator[Cells]:
     """Rows of the first worksheet, read with openpyxl in read-only mode (streaming)."""
-    import zipfile
-
     from openpyxl import load_workbook
 
     stream.seek(0)
     try:
         book = load_workbook(stream, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
-        raise UnreadableFile(f"not a readable XLSX workbook: {exc}") from exc
+    except Exception as exc:  # a corrupt workbook fails in zipfile, XML or openpyxl code, in many ways
+        raise UnreadableFile(f"not a readable XLSX workbook: {type(exc).__name__}") from exc
     try:
         sheet = book.worksheets[0]
         for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
             values = [cell_text(v) for v in row]
             if any(v.strip() for v in values):
                 yield Cells(number, values)
-    except (KeyError, ValueError, TypeError) as exc:
-        raise UnreadableFile(f"unreadable worksheet: {exc}") from exc
+    except Exception as exc:  # the same, for a sheet that is corrupt past its first rows
+        raise UnreadableFile(f"unreadable worksheet: {type(exc).__name__}") from exc
     finally:
         book.close()
 

@@ -94,3 +94,15 @@ def test_malformed_rows_end_in_a_report(org, client_, tmp_path, columns, rows, d
     # then there is a report, and whatever was written keeps the ledger invariant
     assert_reported(job)
     assert list(ledger_cache_mismatches()) == []
+
+
+@pytest.mark.django_db
+@FUZZ
+@given(tail=st.binary(max_size=300))
+def test_corrupt_workbooks_end_in_a_report(org, client_, tmp_path, tail):
+    # given bytes that start like an XLSX (a zip) and are not one
+    job = import_bytes(org, client_, tmp_path, b"PK\x03\x04" + tail)
+
+    # then the file is reported unusable, never a traceback
+    assert job.status == "failed"
+    assert_reported(job)
