@@ -350,3 +350,41 @@ def test_xlsx_workbooks_import_like_csv(client_, tmp_path, capsys, args):
     assert (summary["accounts_created"], summary["debtors_created"], summary["debtors_matched"]) == (2, 1, 1)
     x1 = Account.objects.get(reference="X1")
     assert (x1.balance_principal, x1.opened_on.isoformat()) == (Decimal("1200.50"), "2024-03-04")
+
+
+SEED = (
+    "account_ref,first_name,last_name,date_of_birth,ssn,email,phone,address_line1,city,state,postal_code,balance\n"
+    "S1,John,Smith,1970-05-06,123-45-6789,john@example.com,(312) 555-0100,1 Lake St,Chicago,IL,60601,10\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("row", "matched"),
+    [
+        pytest.param("N1,Johnny,Smythe,,123456789,,,,,,,5", True, id="national-id-any-name"),
+        pytest.param("N1,JOHN,smith,05/06/1970,,,,,,,,5", True, id="name-and-birth-date"),
+        pytest.param("N1,John,Smith,,,,312.555.0100,,,,,5", True, id="name-and-phone"),
+        pytest.param("N1,John,Smith,,,JOHN@EXAMPLE.COM,,,,,,5", True, id="name-and-email"),
+        pytest.param("N1,John,Smith,,,,,1 LAKE STREET,CHICAGO,il,60601,5", True, id="name-and-address"),
+        pytest.param("N1,John,Smith,,,,,,,,,5", False, id="name-alone"),
+        pytest.param("N1,John,Smith,1970-05-07,,,,,,,,5", False, id="other-birth-date"),
+        pytest.param("N1,Mary,Smith,,,,(312) 555-0100,,,,,5", False, id="other-name-same-phone"),
+        pytest.param("N1,Jon,Smith,,,,,1 Lake St,Chicago,IL,60601,5", False, id="near-miss-goes-to-review"),
+    ],
+)
+def test_each_matching_rule_against_debtors_in_the_database(client_, csv_file, capsys, row, matched):
+    # given John Smith imported earlier with every identifier
+    run(capsys, csv_file(SEED, name="seed.csv"), "--json")
+    john = Debtor.objects.get()
+
+    # when a later file has one row that shares one identifier with him
+    code, summary, _ = run(
+        capsys, csv_file(SEED.splitlines()[0] + "\n" + row + "\n", name="later.csv"), "--json"
+    )
+
+    # then the row joins him exactly when a rule holds; the near miss is kept apart and listed for review
+    assert code == 0, summary
+    assert (Account.objects.get(reference="N1").debtors.get() == john) is matched
+    assert summary["debtors_matched"] == int(matched)
+    near_miss = row.startswith("N1,Jon,")
+    assert summary["merge_candidates"] == int(near_miss)
