@@ -27,6 +27,9 @@ EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
 class Command(BaseCommand):
     help = "Import files: `arrears import accounts PATH --client CODE [--org SLUG] [--dry-run] [--json]`"
 
+    def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
+        return super().create_parser("arrears", "import", **kwargs)  # usage reads `arrears import …`
+
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="what", required=True, parser_class=type(parser))
         accounts = sub.add_parser(
