@@ -59,3 +59,14 @@ def messages_for_debtor(*, principal: Principal, debtor_id: int) -> QuerySet[Out
     return OutboundMessage.objects.filter(
         organization_id=principal.organization_id, debtor_id=debtor_id
     ).order_by("-created_at", "-id")
+
+
+def message_for_provider_report(*, organization_id: int, message_id: str) -> OutboundMessage | None:
+    """The message a bounce or complaint names: by our Message-ID (``<key@domain>``) or the ESP's id."""
+    key = message_id.strip().strip("<>").split("@", 1)[0]
+    found = OutboundMessage.objects.filter(organization_id=organization_id, idempotency_key=key).first()
+    return found or (
+        OutboundMessage.objects.filter(
+            organization_id=organization_id, provider_message_id=message_id
+        ).first()
+    )

@@ -20,7 +20,7 @@ from arrears.tenancy.models import Organization
 
 from .messaging import message_bounce_record, message_status_update, sms_inbound_receive
 from .messaging_errors import MessagingError
-from .models import OutboundMessage
+from .selectors import message_for_provider_report
 
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 
@@ -92,12 +92,9 @@ def email_bounce(request: HttpRequest, org_slug: str) -> HttpResponse:
         return JsonResponse(
             {"code": "contact.bad_payload", "message": "expected message_id and type"}, status=400
         )
-    key = message_id.split("@", 1)[0]
-    message = OutboundMessage.objects.filter(organization=organization, idempotency_key=key).first()
+    message = message_for_provider_report(organization_id=organization.pk, message_id=message_id)
     if message is None:
-        message = get_object_or_404(
-            OutboundMessage, organization=organization, provider_message_id=message_id
-        )
+        return JsonResponse({"code": "contact.message_not_found", "message": "no such message"}, status=404)
     try:
         message_bounce_record(message=message, kind=kind, reason=str(payload.get("reason", ""))[:2000])
     except ArrearsError as exc:
