@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.db import transaction
@@ -12,7 +12,9 @@ from faker import Faker
 
 from arrears.accounts.choices import AccountStatus as S
 from arrears.accounts.choices import DebtType
-from arrears.accounts.services import account_create, account_transition
+from arrears.accounts.domain import WORKABLE
+from arrears.accounts.models import Account
+from arrears.accounts.services import account_create, account_note_add, account_transition
 from arrears.audit.services import audit_record
 from arrears.debtors.models import Debtor
 from arrears.ledger.choices import Bucket, EntryKind
@@ -154,10 +156,97 @@ def seed_demo(*, accounts: int = 2000, today: date, seed: int = 2026) -> Organiz
         if not reversal_done and target == S.ACTIVE and n > 10:
             _payment_then_reversal(account, actor, today)
             reversal_done = True
+        _work(rng, account, debtor, target, actor, today, calls=n % 6 == 0)
         for step in PATHS.get(target, [target]):
             if step != S.NEW:
                 account_transition(account=account, to=step, actor=actor, reason="demo data")
     return org
+
+
+CALL_OUTCOMES = ["no_answer", "no_answer", "voicemail", "busy", "right_party_contact", "wrong_number"]
+
+
+def _work(
+    rng: random.Random,
+    account: Account,
+    debtor: Debtor,
+    target: str,
+    actor: Principal,
+    today: date,
+    *,
+    calls: bool,
+) -> None:
+    """What collectors did: calls (through the compliance gate), promises, plans, holds and notes."""
+    from arrears.compliance.services import hold_place
+    from arrears.contact.services import contact_attempt_record
+    from arrears.core.money import Money
+    from arrears.payments.services import PlanTerms, plan_create, promise_create
+
+    if calls and target in WORKABLE:
+        phone = debtor.contact_points.filter(kind="phone").first()
+        for days_ago in sorted(rng.sample(range(2, 40), rng.randint(1, 3)), reverse=True):
+            # 19:00 UTC is early afternoon in every zone the demo uses.
+            at = datetime.combine(today - timedelta(days=days_ago), time(19, rng.randrange(60)), tzinfo=UTC)
+            contact_attempt_record(
+                debtor=debtor,
+                channel="call",
+                direction="outbound",
+                accounts=[account],
+                outcome=rng.choice(CALL_OUTCOMES),
+                actor=actor,
+                at=at,
+                contact_point=phone,
+            )
+    owed = account.balance_total
+    if target == S.PROMISED and owed > 0:
+        amount = Money.of(max(owed * Decimal("0.1"), Decimal("1")), account.currency)
+        promise_create(
+            account=account,
+            amount=amount,
+            due_on=today + timedelta(days=rng.randrange(3, 20)),
+            actor=actor,
+            channel="call",
+            note="promised on the phone",
+            today=today,
+        )
+    elif target == S.ON_PLAN and owed > 0:
+        plan_create(
+            account=account,
+            actor=actor,
+            today=today,
+            terms=PlanTerms(
+                frequency="monthly",
+                installments=rng.choice([3, 6, 12]),
+                first_due=today + timedelta(days=rng.randrange(5, 25)),
+            ),
+        )
+    elif target == S.DISPUTED:
+        hold_place(
+            kind="dispute",
+            actor=actor,
+            account=account,
+            reason="consumer disputes the amount in writing",
+            details={"written": True},
+            effective_on=today - timedelta(days=rng.randrange(1, 20)),
+        )
+    elif target == S.ON_HOLD:
+        hold_place(
+            kind="bankruptcy",
+            actor=actor,
+            account=account,
+            reason="chapter 7 notice received",
+            effective_on=today - timedelta(days=rng.randrange(1, 60)),
+        )
+    if calls and rng.random() < 0.5:
+        account_note_add(account=account, body=rng.choice(NOTES), actor=actor)
+
+
+NOTES = [
+    "Debtor says the balance is higher than expected; sent itemization.",
+    "Asked to be called after 5pm on weekdays.",
+    "Wife answered; did not discuss the debt. Will try the mobile.",
+    "Lost job last month; may qualify for a hardship plan.",
+]
 
 
 def _create_logins(org: Organization, viewer_client, actor: Principal) -> None:

@@ -32,6 +32,19 @@ def test_the_demo_portfolio_is_realistic_and_consistent():
     assert LedgerEntry.objects.filter(organization=org, kind="reversal").exists()
     assert LedgerEntry.objects.filter(organization=org, kind="interest", memo="monthly interest").exists()
     assert not list(ledger_cache_mismatches(organization_id=org.pk))
+    # Collectors' work is there too: calls decided by the gate, promises, plans, holds and notes.
+    from arrears.accounts.models import AccountNote
+    from arrears.compliance.models import Hold
+    from arrears.contact.models import ContactAttempt
+    from arrears.payments.models import PaymentPlan, Promise
+
+    calls = ContactAttempt.objects.filter(organization=org, channel="call")
+    assert calls.exists() and not calls.filter(decision__isnull=True).exists()
+    assert Promise.objects.filter(organization=org).exists()
+    assert PaymentPlan.objects.filter(organization=org).exists()
+    hold_kinds = set(Hold.objects.filter(organization=org).values_list("kind", flat=True))
+    assert hold_kinds == {"dispute", "bankruptcy"}
+    assert AccountNote.objects.filter(organization=org).exists()
     assert audit_chain_verify(organization_id=org.pk).ok
 
 
