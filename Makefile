@@ -41,7 +41,7 @@ fmt: install
 	$(UV) run --frozen ruff format .
 
 bench: install
-	$(UV) run --frozen python -m bench
+	$(UV) run --frozen python -m bench $(BENCH)
 
 clean:
 	rm -rf .venv .tools var .pytest_cache .mypy_cache .ruff_cache
