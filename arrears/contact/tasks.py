@@ -35,3 +35,26 @@ def outbox_sweep_task() -> int:
     for message_id in due:
         message_deliver(message_id=message_id)
     return len(due)
+
+
+@task()
+def letters_print_task(*, organization_id: int) -> list[int]:
+    """Print what is waiting: batches left open by an interrupted run first, then new batches until no
+    letter is left. Returns the completed batch ids."""
+    from arrears.tenancy.domain import system_principal
+    from arrears.tenancy.models import Organization
+
+    from .letters import letter_batch_complete, letter_batch_create
+    from .messaging_choices import LetterBatchStatus
+    from .models import LetterBatch
+
+    actor = system_principal(organization_id, "contact")
+    organization = Organization.objects.get(pk=organization_id)
+    done = []
+    for batch_id in LetterBatch.objects.filter(
+        organization_id=organization_id, status=LetterBatchStatus.OPEN
+    ).values_list("pk", flat=True):
+        done.append(letter_batch_complete(batch_id=batch_id, actor=actor).pk)
+    while (batch := letter_batch_create(organization=organization, actor=actor)) is not None:
+        done.append(letter_batch_complete(batch_id=batch.pk, actor=actor).pk)
+    return done

@@ -171,3 +171,21 @@ def test_returned_mail_marks_the_address_undeliverable(
     with pytest.raises(ArrearsError):  # no usable address is left for the next letter
         message_queue(template=letter_template, account=account, actor=system)
     assert OutboundMessage.objects.count() == 1
+
+
+def test_the_print_task_finishes_open_batches_then_prints_the_rest(
+    branded, at_now, make_account, letter_template, system
+):
+    from arrears.contact.models import LetterBatch
+    from arrears.contact.tasks import letters_print_task
+
+    message_queue(template=letter_template, account=make_account(reference="T-1"), actor=system)
+    left_open = letter_batch_create(organization=branded, actor=system)
+    message_queue(template=letter_template, account=make_account(reference="T-2"), actor=system)
+
+    done = letters_print_task.call(organization_id=branded.pk)
+    again = letters_print_task.call(organization_id=branded.pk)
+
+    assert done[0] == left_open.pk and len(done) == 2 and again == []
+    assert set(LetterBatch.objects.values_list("status", "letter_count")) == {("complete", 1)}
+    assert OutboundMessage.objects.filter(status="sent").count() == 2
