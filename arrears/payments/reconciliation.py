@@ -11,6 +11,7 @@ counts them as duplicates and carries on.
 from __future__ import annotations
 
 import hashlib
+import multiprocessing as mp
 import zoneinfo
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass
@@ -47,6 +48,8 @@ from .reconcile_domain import Decision, Expected, ExpectedIndex, Line, decide, l
 from .services import PaymentRequest, payment_post, payments_post
 
 CHUNK = 2_000
+# From this size a camt file is parsed in a child process while this one matches and posts.
+PARSE_IN_CHILD_FROM = 4 * 2**20
 OPEN_PLANS = (PlanStatus.ACTIVE, PlanStatus.DELINQUENT)
 
 
@@ -70,15 +73,17 @@ def line_key(statement: BankStatement, tx: BankTransaction) -> str:
 
 
 def _pairs(
-    data: bytes, format: str, mapping: Mapping[str, Any] | None
+    data: bytes, format: str, mapping: Mapping[str, Any] | None, *, chunk: int, parse_in_child: bool | None
 ) -> Iterator[tuple[BankStatement, BankTransaction]]:  # noqa: A002
     if mapping is not None or format == "csv":
         if mapping is None:
             raise ArrearsError(ReconcileError.MAPPING_INVALID, "a bank CSV needs --mapping FILE.toml")
         statements: Iterable[BankStatement] = bank_csv.parse(data, mapping)
     elif format in ("camt053", "camt054", "camt052"):
-        # Stream: the parse of a large statement overlaps the matching and the database work.
-        yield from camt.iter_transactions(data)
+        if parse_in_child is None:
+            parse_in_child = len(data) >= PARSE_IN_CHILD_FROM and "fork" in mp.get_all_start_methods()
+        # Stream; a large statement is parsed in a child process, overlapping the database work here.
+        yield from (_camt_in_child(data, chunk) if parse_in_child else camt.iter_transactions(data))
         return
     else:
         bank_file = parse_statement(data, format)
@@ -88,6 +93,37 @@ def _pairs(
     for s in statements:
         for tx in s.transactions:
             yield s, tx
+
+
+def _camt_produce(data: bytes, chunk: int, queue: Any) -> None:
+    """In the child: stream the file and hand over chunks of (statement, transaction) pairs."""
+    try:
+        batch: list[tuple[BankStatement, BankTransaction]] = []
+        for pair in camt.iter_transactions(data):
+            batch.append(pair)
+            if len(batch) >= chunk:
+                queue.put(batch)
+                batch = []
+        queue.put(batch)
+        queue.put(None)
+    except Exception as exc:  # noqa: BLE001 - any failure is reported to the parent, which raises it
+        queue.put(f"{type(exc).__name__}: {exc}")
+
+
+def _camt_in_child(data: bytes, chunk: int) -> Iterator[tuple[BankStatement, BankTransaction]]:
+    context = mp.get_context("fork")
+    queue = context.Queue(maxsize=4)  # bounded: the parser runs at most 4 chunks ahead
+    child = context.Process(target=_camt_produce, args=(data, chunk, queue), daemon=True)
+    child.start()
+    try:
+        while (item := queue.get()) is not None:
+            if isinstance(item, str):
+                raise ArrearsError(ReconcileError.UNREADABLE, item)
+            yield from item
+    finally:
+        if child.is_alive():
+            child.terminate()
+        child.join()
 
 
 def expected_index(*, organization_id: int) -> ExpectedIndex:
@@ -161,6 +197,7 @@ def bank_file_import(
     format: str = "auto",  # noqa: A002 - the CLI's --format
     mapping: Mapping[str, Any] | None = None,
     chunk: int = CHUNK,
+    parse_in_child: bool | None = None,
 ) -> ImportSummary:
     """Import a bank statement: store each line once, post clear matches, queue the rest for review."""
     summary = ImportSummary()
@@ -173,7 +210,7 @@ def bank_file_import(
     )
     index = expected_index(organization_id=organization.pk)
     tz = zoneinfo.ZoneInfo(organization.timezone)
-    pairs = _pairs(data, format, mapping)
+    pairs = _pairs(data, format, mapping, chunk=chunk, parse_in_child=parse_in_child)
     warnings: list[str] = []
     formats: set[str] = set()
     try:

@@ -10,11 +10,13 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from arrears.core.errors import ArrearsError
 from arrears.core.money import Money
 from arrears.imports.bankfiles import parse_statement
 from arrears.ledger.selectors import ledger_cache_mismatches
 from arrears.payments.choices import BankLineState, PaymentStatus
 from arrears.payments.models import BankLine, Payment
+from arrears.payments.reconciliation import bank_file_import
 from arrears.payments.services import PlanTerms, plan_create, promise_create
 
 D = Decimal
@@ -225,3 +227,38 @@ def test_an_ach_file_is_refused_with_usage_exit(org):
 
     # then
     assert caught.value.returncode == 2 and "RECONCILE_UNREADABLE" in str(caught.value)
+
+
+@pytest.mark.parametrize("parse_in_child", [True, False], ids=["parsed-in-a-child-process", "parsed-here"])
+def test_a_camt_file_parsed_in_a_child_process_reconciles_the_same(
+    org, system, make_account, promise, parse_in_child
+):
+    # given
+    promise(
+        make_account(reference="US20291092", principal=D("5000.00"), currency="EUR"),
+        "2120.00",
+        date(2009, 10, 28),
+    )
+    data = sample("camt053/FI_camt_053_sample.xml").read_bytes()
+
+    # when
+    summary = bank_file_import(
+        organization=org, data=data, file_name="fi.xml", actor=system, format="camt053", chunk=4,
+        parse_in_child=parse_in_child,
+    )  # fmt: skip
+
+    # then
+    assert summary.as_dict() == {"transactions": 13, "matched": 1, "posted": 1, "review": 5, "duplicates": 0}
+
+
+def test_a_broken_camt_file_parsed_in_a_child_process_is_unreadable(org, system):
+    # given: the sample cut off in the middle of its entries
+    data = sample("camt053/FI_camt_053_sample.xml").read_bytes()[:3000]
+
+    # when
+    with pytest.raises(ArrearsError) as caught:
+        bank_file_import(organization=org, data=data, file_name="cut.xml", actor=system, format="camt053",
+                         parse_in_child=True)  # fmt: skip
+
+    # then
+    assert caught.value.code == "RECONCILE_UNREADABLE"
