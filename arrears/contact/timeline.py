@@ -27,6 +27,20 @@ def decision_summary(decision) -> dict | None:
     }
 
 
+def _message_content(attempt_ids: list[int]) -> dict[int, str]:
+    """What was said: the subject and body of the message sent or received with each attempt."""
+    from .models import InboundMessage, OutboundMessage
+
+    found: dict[int, str] = {}
+    for row in OutboundMessage.objects.filter(attempt_id__in=attempt_ids).values(
+        "attempt_id", "subject", "body"
+    ):
+        found[row["attempt_id"]] = " — ".join(p for p in (row["subject"], row["body"]) if p)
+    for row in InboundMessage.objects.filter(attempt_id__in=attempt_ids).values("attempt_id", "body"):
+        found[row["attempt_id"]] = row["body"]
+    return found
+
+
 def items(*, principal: Principal, account: Account) -> Iterator[TimelineItem]:
     from arrears.documents.models import Document
 
@@ -37,11 +51,13 @@ def items(*, principal: Principal, account: Account) -> Iterator[TimelineItem]:
         .prefetch_related(Prefetch("documents", queryset=recordings))
         .order_by("-at", "-id")
     )
-    for a in attempts:
+    attempts_list = list(attempts)
+    content = _message_content([a.pk for a in attempts_list])
+    for a in attempts_list:
         files = [
             {"document_id": d.pk, "name": d.original_name, "sha256": d.sha256} for d in a.documents.all()
         ]
-        detail = " · ".join(p for p in (a.target, a.notes) if p)
+        detail = " · ".join(p for p in (a.target, a.notes, content.get(a.pk, "")) if p)
         yield TimelineItem(
             at=a.at,
             kind=a.channel,
@@ -53,6 +69,7 @@ def items(*, principal: Principal, account: Account) -> Iterator[TimelineItem]:
             ref=f"attempt:{a.pk}",
             extra={
                 "attempt_id": a.pk,
+                "content": content.get(a.pk, ""),
                 "direction": a.direction,
                 "outcome": a.outcome,
                 "target": a.target,

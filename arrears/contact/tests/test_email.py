@@ -218,3 +218,20 @@ def test_email_url_picks_the_mailer():
         "use_tls": True, "use_ssl": False, "timeout": 30,
     }  # fmt: skip
     assert esp == {"BACKEND": "anymail.backends.postmark.EmailBackend"}
+
+
+def test_what_was_sent_shows_on_the_timeline_and_in_the_evidence(
+    smtp_server, at_now, make_account, email_template, system
+):
+    from arrears.audit.evidence import evidence_content
+    from arrears.core.timeline import account_timeline
+
+    account = make_account(reference="ACC-78")
+    message_deliver(message_id=message_queue(template=email_template, account=account, actor=system).pk)
+
+    [item] = account_timeline(principal=system, account=account, groups=["messages"])
+    [contact] = evidence_content(principal=system, account=account)["contacts"]
+
+    assert item.kind == "email" and item.decision["allowed"]
+    assert "Your account ACC-78" in item.extra["content"]
+    assert "Your balance with First Bank is $1,000.00." in contact["detail"]
