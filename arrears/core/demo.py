@@ -84,12 +84,14 @@ def _phone(rng: random.Random, state: str) -> str:
 
 
 @transaction.atomic
-def seed_demo(*, accounts: int = 2000, today: date, seed: int = 2026) -> Organization:
+def seed_demo(
+    *, accounts: int = 2000, today: date, seed: int = 2026, slug: str = DEMO_SLUG, logins: bool = True
+) -> Organization:
     rng = random.Random(seed)  # noqa: S311 - deterministic demo data, not security
     fake = Faker("en_US")
     fake.seed_instance(seed)
     org = organization_create(
-        slug=DEMO_SLUG,
+        slug=slug,
         name="Summit Recovery Partners",
         kind="agency",
         currency="USD",
@@ -108,7 +110,8 @@ def seed_demo(*, accounts: int = 2000, today: date, seed: int = 2026) -> Organiz
         client_create(organization=org, code="harbor-health", name="Harbor Health System", actor=actor),
         client_create(organization=org, code="metro-utilities", name="Metro Utilities Co.", actor=actor),
     ]
-    _create_logins(org, clients[0], actor)
+    if logins:
+        _create_logins(org, clients[0], actor)
 
     debtors = _make_debtors(rng, fake, org, actor, count=int(accounts * 0.85))  # some owe several accounts
 
