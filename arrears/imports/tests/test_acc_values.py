@@ -327,7 +327,12 @@ def test_the_comma_form_is_split_when_usaddress_cannot_label_the_street():
 
     # when the one-line address is parsed
     address = parse_address(
-        line1="3930 Church Center, Fairview, FL 33470", line2="", city="", state="", postal_code="", country="US"
+        line1="3930 Church Center, Fairview, FL 33470",
+        line2="",
+        city="",
+        state="",
+        postal_code="",
+        country="US",
     )
 
     # then its commas split it, and the ZIP is still checked against the state
