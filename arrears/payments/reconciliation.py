@@ -260,7 +260,8 @@ def _import_chunk(
         if tx.direction is not Direction.CREDIT or tx.status is not TransactionStatus.BOOKED or tx.reversal:
             pending.append(_Pending(s, tx, key, BankLineState.IGNORED))
             continue
-        decision = decide(_line(tx), index.candidates(_line(tx)))
+        line = _line(tx)
+        decision = decide(line, index.candidates(line))
         if decision.auto and decision.best is not None:
             index.remove(decision.best.expected)
             pending.append(_Pending(s, tx, key, BankLineState.POSTED, decision))
