@@ -219,8 +219,12 @@ def bank_file_import(
                 formats.add(s.format)
                 warnings.extend(w for w in s.warnings if w not in warnings)
             _import_chunk(batch, record=record, index=index, tz=tz, actor=actor, summary=summary)
-    except BankFileError as exc:
-        raise ArrearsError(ReconcileError.UNREADABLE, str(exc)) from exc
+    except (BankFileError, ArrearsError) as exc:
+        # What was imported before the fault stays (whole chunks); the import row says where it stopped.
+        error = exc if isinstance(exc, ArrearsError) else ArrearsError(ReconcileError.UNREADABLE, str(exc))
+        record.counts, record.warnings = summary.as_dict(), [*warnings, f"{error.code}: {error.message}"]
+        record.save(update_fields=["counts", "warnings", "updated_at"])
+        raise error from exc
     record.format = ",".join(sorted(formats)) or format
     record.counts, record.warnings = summary.as_dict(), warnings
     record.save(update_fields=["format", "counts", "warnings", "updated_at"])

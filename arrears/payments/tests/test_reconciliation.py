@@ -15,7 +15,7 @@ from arrears.core.money import Money
 from arrears.imports.bankfiles import parse_statement
 from arrears.ledger.selectors import ledger_cache_mismatches
 from arrears.payments.choices import BankLineState, PaymentStatus
-from arrears.payments.models import BankLine, Payment
+from arrears.payments.models import BankLine, BankStatementImport, Payment
 from arrears.payments.reconciliation import bank_file_import
 from arrears.payments.services import PlanTerms, plan_create, promise_create
 
@@ -262,3 +262,30 @@ def test_a_broken_camt_file_parsed_in_a_child_process_is_unreadable(org, system)
 
     # then
     assert caught.value.code == "RECONCILE_UNREADABLE"
+
+
+def test_a_line_dismissed_from_review_is_not_offered_again(run, org):
+    # given
+    run("reconcile", "import", str(sample("camt053/FI_camt_053_sample.xml")), "--json")
+    waiting = run("reconcile", "review", "--json")["review"]
+
+    # when
+    dismissed = run("reconcile", "dismiss", str(waiting[0]["id"]), "--reason", "own transfer", "--json")
+
+    # then
+    assert dismissed["state"] == "dismissed" and dismissed["payment"] is None
+    assert len(run("reconcile", "review", "--json")["review"]) == len(waiting) - 1
+
+
+def test_an_unreadable_file_leaves_its_error_on_the_import_row(org, system):
+    # given
+    data = b"01,SENDER,RECEIVER,261120,0600,77,,,2/\n02,RECEIVER,026009593,1,261119,,USD,2/\n16,165,12x45,/\n"
+
+    # when
+    with pytest.raises(ArrearsError) as caught:
+        bank_file_import(organization=org, data=data, file_name="bad.bai", actor=system)
+
+    # then
+    record = BankStatementImport.objects.get()
+    assert caught.value.code == "RECONCILE_UNREADABLE"
+    assert record.warnings[-1].startswith("RECONCILE_UNREADABLE: ") and not BankLine.objects.exists()
