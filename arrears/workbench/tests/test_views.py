@@ -177,3 +177,15 @@ def test_htmx_search_returns_only_the_rows(logged_in, make_account):
     body = response.content.decode()
     assert "ACC-00001" in body
     assert "<html" not in body
+
+
+def test_navigation_shows_what_the_role_may_use(client, org, make_user, make_account):
+    account = make_account()
+    client.force_login(make_user(org, Role.MANAGER, username="mgr"))
+    staff_nav = client.get(reverse("imports:job_list")).content.decode()
+    client.force_login(make_user(org, Role.CLIENT_VIEWER, username="cv", clients=[account.client]))
+
+    viewer_nav = client.get(reverse("workbench:account_list")).content.decode()
+
+    assert "Merge review" in staff_nav and "mgr · manager" in staff_nav
+    assert "Merge review" not in viewer_nav and "cv · client_viewer" in viewer_nav
