@@ -36,8 +36,8 @@ def _message_content(attempt_ids: list[int]) -> dict[int, str]:
         "attempt_id", "subject", "body"
     ):
         found[row["attempt_id"]] = " — ".join(p for p in (row["subject"], row["body"]) if p)
-    for row in InboundMessage.objects.filter(attempt_id__in=attempt_ids).values("attempt_id", "body"):
-        found[row["attempt_id"]] = row["body"]
+    for inbound in InboundMessage.objects.filter(attempt_id__in=attempt_ids).values("attempt_id", "body"):
+        found[inbound["attempt_id"]] = inbound["body"]
     return found
 
 

@@ -77,7 +77,7 @@ class BulkWriter:
             self._copy(model, columns, fixed, rows)
         else:
             objs = [model(**{c: row[c] if c in row else fixed[c] for c in columns}) for row in rows]
-            model.objects.bulk_create(objs, batch_size=500)
+            model._default_manager.bulk_create(objs, batch_size=500)
         return len(rows)
 
     def _copy(

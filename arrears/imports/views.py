@@ -44,7 +44,9 @@ def upload(request: HttpRequest, principal: Principal) -> HttpResponse:
         messages.error(request, "Choose a client and a file.")
         return redirect("imports:job_list")
     try:
-        job = services.import_upload(client=client, name=file.name, chunks=file.chunks(), actor=principal)
+        job = services.import_upload(
+            client=client, name=file.name or "upload", chunks=file.chunks(), actor=principal
+        )
     except ArrearsError as exc:
         messages.error(request, exc.message)
         return redirect("imports:job_list")

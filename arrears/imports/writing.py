@@ -250,9 +250,9 @@ def batch_write(
         return ref if isinstance(ref, int) else debtor_ids[ref]
 
     debtor_rows = []
-    for ref, r in new_debtors.items():
+    for new_ref, r in new_debtors.items():
         row: dict[str, Any] = {
-            "id": debtor_ids[ref],
+            "id": debtor_ids[new_ref],
             "organization_id": org_id,
             "kind": r.kind,
             "ref": r.debtor_ref,

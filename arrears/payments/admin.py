@@ -3,6 +3,16 @@ from django.contrib import admin
 from arrears.core.admin import OrgScopedAdmin, ReadOnlyAdmin
 
 from .models import (
+    AchAuthorization,
+    AchEntry,
+    AchFile,
+    AchOriginator,
+    BankLine,
+    BankStatementImport,
+    CheckoutSession,
+    ClientTerms,
+    CommissionRule,
+    ContingencyRate,
     ExchangeRate,
     Installment,
     InterestAccrual,
@@ -11,6 +21,7 @@ from .models import (
     Payment,
     PaymentPlan,
     Promise,
+    RemittanceStatement,
     Settlement,
 )
 
@@ -80,3 +91,79 @@ class InterestCapAdmin(OrgScopedAdmin):
     """State caps are configuration, kept by an administrator with their citation."""
 
     list_display = ("state", "max_rate", "citation")
+
+
+# Reconciliation, ACH, card checkout and remittance: records of what happened, read-only; the terms a
+# client is collected on (rates, commission) are edited here.
+@admin.register(BankStatementImport)
+class BankStatementImportAdmin(ReadOnlyAdmin):
+    list_display = ("file_name", "format", "created_at", "actor_label")
+
+
+@admin.register(BankLine)
+class BankLineAdmin(ReadOnlyAdmin):
+    list_display = (
+        "booking_date",
+        "amount",
+        "currency",
+        "bank_account",
+        "transaction_id",
+        "statement_import",
+    )
+    search_fields = ("transaction_id", "bank_id", "key")
+
+
+@admin.register(AchOriginator)
+class AchOriginatorAdmin(OrgScopedAdmin):
+    list_display = ("company_name", "company_id", "odfi_routing")
+
+
+@admin.register(AchAuthorization)
+class AchAuthorizationAdmin(ReadOnlyAdmin):
+    list_display = ("account", "holder_name", "account_last4", "account_type", "authorized_at", "revoked_at")
+    # The account number is shown as its last four digits only.
+    exclude = ("account_number_encrypted",)
+
+
+@admin.register(AchFile)
+class AchFileAdmin(ReadOnlyAdmin):
+    list_display = ("effective_date", "created_at", "entry_count", "total_cents", "entry_hash")
+    exclude = ("content",)
+
+
+@admin.register(AchEntry)
+class AchEntryAdmin(ReadOnlyAdmin):
+    list_display = ("trace_number", "amount_cents", "status", "return_code", "returned_at", "ach_file")
+
+
+@admin.register(CheckoutSession)
+class CheckoutSessionAdmin(ReadOnlyAdmin):
+    list_display = ("session_id", "account", "amount", "currency", "status", "payment")
+
+
+@admin.register(ClientTerms)
+class ClientTermsAdmin(OrgScopedAdmin):
+    list_display = ("client", "rate", "remit_mode")
+
+
+@admin.register(ContingencyRate)
+class ContingencyRateAdmin(OrgScopedAdmin):
+    list_display = ("client", "account", "min_age_days", "rate")
+
+
+@admin.register(CommissionRule)
+class CommissionRuleAdmin(OrgScopedAdmin):
+    list_display = ("collector", "rate")
+
+
+@admin.register(RemittanceStatement)
+class RemittanceStatementAdmin(ReadOnlyAdmin):
+    list_display = (
+        "client",
+        "period_start",
+        "period_end",
+        "collections",
+        "fees",
+        "due_to_client",
+        "remit_mode",
+    )

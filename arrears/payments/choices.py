@@ -76,7 +76,6 @@ class FeeKind(models.TextChoices):
     PERCENT = "percent", "Percentage"
 
 
-
 class BankLineState(models.TextChoices):
     """What reconciliation did with one line of a bank statement."""
 

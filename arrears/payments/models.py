@@ -325,7 +325,9 @@ class AchOriginator(OrgScoped, TimeStamped):
 class AchAuthorization(OrgScoped, TimeStamped):
     """A debtor's authorisation to debit a bank account for a plan's installments (NACHA PPD)."""
 
-    account = models.ForeignKey("accounts.Account", on_delete=models.PROTECT, related_name="ach_authorizations")
+    account = models.ForeignKey(
+        "accounts.Account", on_delete=models.PROTECT, related_name="ach_authorizations"
+    )
     plan = models.ForeignKey(PaymentPlan, on_delete=models.PROTECT, related_name="ach_authorizations")
     holder_name = models.CharField(max_length=100)
     routing_number = models.CharField(max_length=9)

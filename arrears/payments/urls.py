@@ -1,5 +1,9 @@
-from django.urls import path  # noqa: F401  (routes are added as pages are built)
+from django.urls import path
+
+from .providers.views import stripe_webhook
 
 app_name = "payments"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("stripe/webhook/", stripe_webhook, name="stripe_webhook"),
+]

@@ -30,6 +30,7 @@ def test_deploy_check_passes_with_production_settings(tmp_path):
         SECRET_KEY="x" * 20 + "-production-secret-key-of-enough-length-and-variety-123",
         ARREARS_FIELD_KEYS=Fernet.generate_key().decode(),
         ALLOWED_HOSTS="arrears.example.com",
+        EMAIL_URL="smtp+tls://arrears:secret@mail.example.com:587",
         ARREARS_VAR_DIR=str(tmp_path),
         STATIC_ROOT=str(tmp_path / "static"),
     )

@@ -5,232 +5,542 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0003_accountnote'),
-        ('payments', '0001_initial'),
-        ('tenancy', '0001_initial'),
+        ("accounts", "0003_accountnote"),
+        ("payments", "0001_initial"),
+        ("tenancy", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AchAuthorization',
+            name="AchAuthorization",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('holder_name', models.CharField(max_length=100)),
-                ('routing_number', models.CharField(max_length=9)),
-                ('account_number_encrypted', models.TextField()),
-                ('account_last4', models.CharField(max_length=4)),
-                ('account_type', models.CharField(choices=[('checking', 'Checking'), ('savings', 'Savings')], max_length=8)),
-                ('authorized_at', models.DateTimeField()),
-                ('revoked_at', models.DateTimeField(blank=True, null=True)),
-                ('account', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='ach_authorizations', to='accounts.account')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenancy.organization')),
-                ('plan', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='ach_authorizations', to='payments.paymentplan')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("holder_name", models.CharField(max_length=100)),
+                ("routing_number", models.CharField(max_length=9)),
+                ("account_number_encrypted", models.TextField()),
+                ("account_last4", models.CharField(max_length=4)),
+                (
+                    "account_type",
+                    models.CharField(
+                        choices=[("checking", "Checking"), ("savings", "Savings")], max_length=8
+                    ),
+                ),
+                ("authorized_at", models.DateTimeField()),
+                ("revoked_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="ach_authorizations",
+                        to="accounts.account",
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="tenancy.organization",
+                    ),
+                ),
+                (
+                    "plan",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="ach_authorizations",
+                        to="payments.paymentplan",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='AchFile',
+            name="AchFile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('effective_date', models.DateField()),
-                ('created_at', models.DateTimeField()),
-                ('content', models.TextField()),
-                ('entry_count', models.IntegerField()),
-                ('total_cents', models.BigIntegerField()),
-                ('entry_hash', models.BigIntegerField()),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenancy.organization')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("effective_date", models.DateField()),
+                ("created_at", models.DateTimeField()),
+                ("content", models.TextField()),
+                ("entry_count", models.IntegerField()),
+                ("total_cents", models.BigIntegerField()),
+                ("entry_hash", models.BigIntegerField()),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="tenancy.organization",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='AchEntry',
+            name="AchEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('trace_number', models.CharField(max_length=15)),
-                ('amount_cents', models.BigIntegerField()),
-                ('status', models.CharField(choices=[('sent', 'Sent'), ('returned', 'Returned')], default='sent', max_length=10)),
-                ('return_code', models.CharField(blank=True, max_length=3)),
-                ('returned_at', models.DateTimeField(blank=True, null=True)),
-                ('authorization', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='entries', to='payments.achauthorization')),
-                ('installment', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='ach_entry', to='payments.installment')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenancy.organization')),
-                ('payment', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='payments.payment')),
-                ('ach_file', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='entries', to='payments.achfile')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("trace_number", models.CharField(max_length=15)),
+                ("amount_cents", models.BigIntegerField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("sent", "Sent"), ("returned", "Returned")], default="sent", max_length=10
+                    ),
+                ),
+                ("return_code", models.CharField(blank=True, max_length=3)),
+                ("returned_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "authorization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="entries",
+                        to="payments.achauthorization",
+                    ),
+                ),
+                (
+                    "installment",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="ach_entry",
+                        to="payments.installment",
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="tenancy.organization",
+                    ),
+                ),
+                (
+                    "payment",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="payments.payment",
+                    ),
+                ),
+                (
+                    "ach_file",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="entries",
+                        to="payments.achfile",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='AchOriginator',
+            name="AchOriginator",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('odfi_routing', models.CharField(max_length=9)),
-                ('company_name', models.CharField(max_length=16)),
-                ('company_id', models.CharField(max_length=10)),
-                ('destination_name', models.CharField(max_length=23)),
-                ('origin_name', models.CharField(max_length=23)),
-                ('entry_description', models.CharField(default='INSTALLMNT', max_length=10)),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenancy.organization')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("odfi_routing", models.CharField(max_length=9)),
+                ("company_name", models.CharField(max_length=16)),
+                ("company_id", models.CharField(max_length=10)),
+                ("destination_name", models.CharField(max_length=23)),
+                ("origin_name", models.CharField(max_length=23)),
+                ("entry_description", models.CharField(default="INSTALLMNT", max_length=10)),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="tenancy.organization",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='BankStatementImport',
+            name="BankStatementImport",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('file_name', models.CharField(max_length=300)),
-                ('file_sha256', models.CharField(max_length=64)),
-                ('format', models.CharField(max_length=10)),
-                ('counts', models.JSONField(default=dict)),
-                ('warnings', models.JSONField(default=list)),
-                ('actor_label', models.CharField(blank=True, max_length=200)),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenancy.organization')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("file_name", models.CharField(max_length=300)),
+                ("file_sha256", models.CharField(max_length=64)),
+                ("format", models.CharField(max_length=10)),
+                ("counts", models.JSONField(default=dict)),
+                ("warnings", models.JSONField(default=list)),
+                ("actor_label", models.CharField(blank=True, max_length=200)),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="tenancy.organization",
+                    ),
+                ),
             ],
             options={
-                'abstract': False,
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='BankLine',
+            name="BankLine",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=64)),
-                ('bank_account', models.CharField(max_length=80)),
-                ('bank_id', models.CharField(blank=True, max_length=40)),
-                ('transaction_id', models.CharField(max_length=200)),
-                ('booking_date', models.DateField(blank=True, null=True)),
-                ('value_date', models.DateField(blank=True, null=True)),
-                ('amount', models.DecimalField(decimal_places=4, max_digits=19)),
-                ('currency', models.CharField(max_length=3)),
-                ('direction', models.CharField(max_length=6)),
-                ('status', models.CharField(max_length=8)),
-                ('references', models.JSONField(default=list)),
-                ('counterparty_name', models.CharField(blank=True, max_length=200)),
-                ('raw', models.TextField(blank=True)),
-                ('state', models.CharField(choices=[('posted', 'Matched and posted'), ('review', 'Waiting for review'), ('resolved', 'Posted after review'), ('dismissed', 'Dismissed after review'), ('ignored', 'Not money in (debit, pending or information only)')], max_length=10)),
-                ('confidence', models.DecimalField(decimal_places=3, default=0, max_digits=4)),
-                ('reasons', models.JSONField(default=list)),
-                ('match_kind', models.CharField(blank=True, max_length=12)),
-                ('match_id', models.IntegerField(blank=True, null=True)),
-                ('created_at', models.DateTimeField()),
-                ('resolved_at', models.DateTimeField(blank=True, null=True)),
-                ('resolved_by', models.CharField(blank=True, max_length=200)),
-                ('account', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='bank_lines', to='accounts.account')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenancy.organization')),
-                ('payment', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='bank_lines', to='payments.payment')),
-                ('statement_import', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='lines', to='payments.bankstatementimport')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.CharField(max_length=64)),
+                ("bank_account", models.CharField(max_length=80)),
+                ("bank_id", models.CharField(blank=True, max_length=40)),
+                ("transaction_id", models.CharField(max_length=200)),
+                ("booking_date", models.DateField(blank=True, null=True)),
+                ("value_date", models.DateField(blank=True, null=True)),
+                ("amount", models.DecimalField(decimal_places=4, max_digits=19)),
+                ("currency", models.CharField(max_length=3)),
+                ("direction", models.CharField(max_length=6)),
+                ("status", models.CharField(max_length=8)),
+                ("references", models.JSONField(default=list)),
+                ("counterparty_name", models.CharField(blank=True, max_length=200)),
+                ("raw", models.TextField(blank=True)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("posted", "Matched and posted"),
+                            ("review", "Waiting for review"),
+                            ("resolved", "Posted after review"),
+                            ("dismissed", "Dismissed after review"),
+                            ("ignored", "Not money in (debit, pending or information only)"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("confidence", models.DecimalField(decimal_places=3, default=0, max_digits=4)),
+                ("reasons", models.JSONField(default=list)),
+                ("match_kind", models.CharField(blank=True, max_length=12)),
+                ("match_id", models.IntegerField(blank=True, null=True)),
+                ("created_at", models.DateTimeField()),
+                ("resolved_at", models.DateTimeField(blank=True, null=True)),
+                ("resolved_by", models.CharField(blank=True, max_length=200)),
+                (
+                    "account",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="bank_lines",
+                        to="accounts.account",
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="tenancy.organization",
+                    ),
+                ),
+                (
+                    "payment",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="bank_lines",
+                        to="payments.payment",
+                    ),
+                ),
+                (
+                    "statement_import",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="lines",
+                        to="payments.bankstatementimport",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='CheckoutSession',
+            name="CheckoutSession",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('provider', models.CharField(max_length=20)),
-                ('session_id', models.CharField(max_length=255)),
-                ('url', models.URLField(max_length=2000)),
-                ('amount', models.DecimalField(decimal_places=4, max_digits=19)),
-                ('currency', models.CharField(max_length=3)),
-                ('status', models.CharField(choices=[('open', 'Open'), ('paid', 'Paid'), ('expired', 'Expired')], default='open', max_length=8)),
-                ('account', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='checkouts', to='accounts.account')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenancy.organization')),
-                ('payment', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='payments.payment')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("provider", models.CharField(max_length=20)),
+                ("session_id", models.CharField(max_length=255)),
+                ("url", models.URLField(max_length=2000)),
+                ("amount", models.DecimalField(decimal_places=4, max_digits=19)),
+                ("currency", models.CharField(max_length=3)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("open", "Open"), ("paid", "Paid"), ("expired", "Expired")],
+                        default="open",
+                        max_length=8,
+                    ),
+                ),
+                (
+                    "account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="checkouts",
+                        to="accounts.account",
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="tenancy.organization",
+                    ),
+                ),
+                (
+                    "payment",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="payments.payment",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='ClientTerms',
+            name="ClientTerms",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('rate', models.DecimalField(decimal_places=3, max_digits=6, verbose_name='default contingency rate, %')),
-                ('remit_mode', models.CharField(choices=[('net', 'Net (fee withheld)'), ('gross', 'Gross (fee invoiced)')], default='net', max_length=5)),
-                ('client', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='terms', to='tenancy.client')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenancy.organization')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "rate",
+                    models.DecimalField(
+                        decimal_places=3, max_digits=6, verbose_name="default contingency rate, %"
+                    ),
+                ),
+                (
+                    "remit_mode",
+                    models.CharField(
+                        choices=[("net", "Net (fee withheld)"), ("gross", "Gross (fee invoiced)")],
+                        default="net",
+                        max_length=5,
+                    ),
+                ),
+                (
+                    "client",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="terms", to="tenancy.client"
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="tenancy.organization",
+                    ),
+                ),
             ],
             options={
-                'abstract': False,
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='CommissionRule',
+            name="CommissionRule",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('collector', models.CharField(blank=True, max_length=200)),
-                ('rate', models.DecimalField(decimal_places=3, max_digits=6, verbose_name='share of the fee, %')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenancy.organization')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("collector", models.CharField(blank=True, max_length=200)),
+                (
+                    "rate",
+                    models.DecimalField(decimal_places=3, max_digits=6, verbose_name="share of the fee, %"),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="tenancy.organization",
+                    ),
+                ),
             ],
             options={
-                'abstract': False,
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='ContingencyRate',
+            name="ContingencyRate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('min_age_days', models.PositiveIntegerField(default=0, verbose_name='placement age from which it applies, days')),
-                ('rate', models.DecimalField(decimal_places=3, max_digits=6, verbose_name='contingency rate, %')),
-                ('account', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.account')),
-                ('client', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='contingency_rates', to='tenancy.client')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenancy.organization')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "min_age_days",
+                    models.PositiveIntegerField(
+                        default=0, verbose_name="placement age from which it applies, days"
+                    ),
+                ),
+                (
+                    "rate",
+                    models.DecimalField(decimal_places=3, max_digits=6, verbose_name="contingency rate, %"),
+                ),
+                (
+                    "account",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="accounts.account",
+                    ),
+                ),
+                (
+                    "client",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="contingency_rates",
+                        to="tenancy.client",
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="tenancy.organization",
+                    ),
+                ),
             ],
             options={
-                'abstract': False,
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='RemittanceStatement',
+            name="RemittanceStatement",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('period_start', models.DateField()),
-                ('period_end', models.DateField()),
-                ('currency', models.CharField(max_length=3)),
-                ('remit_mode', models.CharField(choices=[('net', 'Net (fee withheld)'), ('gross', 'Gross (fee invoiced)')], max_length=5)),
-                ('collections', models.DecimalField(decimal_places=4, max_digits=19)),
-                ('fees', models.DecimalField(decimal_places=4, max_digits=19)),
-                ('due_to_client', models.DecimalField(decimal_places=4, max_digits=19)),
-                ('invoiced', models.DecimalField(decimal_places=4, max_digits=19)),
-                ('lines', models.IntegerField()),
-                ('client', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='remittances', to='tenancy.client')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenancy.organization')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("period_start", models.DateField()),
+                ("period_end", models.DateField()),
+                ("currency", models.CharField(max_length=3)),
+                (
+                    "remit_mode",
+                    models.CharField(
+                        choices=[("net", "Net (fee withheld)"), ("gross", "Gross (fee invoiced)")],
+                        max_length=5,
+                    ),
+                ),
+                ("collections", models.DecimalField(decimal_places=4, max_digits=19)),
+                ("fees", models.DecimalField(decimal_places=4, max_digits=19)),
+                ("due_to_client", models.DecimalField(decimal_places=4, max_digits=19)),
+                ("invoiced", models.DecimalField(decimal_places=4, max_digits=19)),
+                ("lines", models.IntegerField()),
+                (
+                    "client",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="remittances",
+                        to="tenancy.client",
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="tenancy.organization",
+                    ),
+                ),
             ],
         ),
         migrations.AddIndex(
-            model_name='achauthorization',
-            index=models.Index(fields=['organization', 'revoked_at'], name='payments_ac_organiz_83153a_idx'),
+            model_name="achauthorization",
+            index=models.Index(fields=["organization", "revoked_at"], name="payments_ac_organiz_83153a_idx"),
         ),
         migrations.AddIndex(
-            model_name='achfile',
-            index=models.Index(fields=['organization', 'effective_date'], name='payments_ac_organiz_7e24d7_idx'),
+            model_name="achfile",
+            index=models.Index(
+                fields=["organization", "effective_date"], name="payments_ac_organiz_7e24d7_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='achentry',
-            index=models.Index(fields=['organization', 'trace_number'], name='payments_ac_organiz_447fef_idx'),
+            model_name="achentry",
+            index=models.Index(
+                fields=["organization", "trace_number"], name="payments_ac_organiz_447fef_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='achoriginator',
-            constraint=models.UniqueConstraint(fields=('organization',), name='ach_originator_unique'),
+            model_name="achoriginator",
+            constraint=models.UniqueConstraint(fields=("organization",), name="ach_originator_unique"),
         ),
         migrations.AddIndex(
-            model_name='bankline',
-            index=models.Index(fields=['organization', 'state'], name='payments_ba_organiz_5df336_idx'),
+            model_name="bankline",
+            index=models.Index(fields=["organization", "state"], name="payments_ba_organiz_5df336_idx"),
         ),
         migrations.AddConstraint(
-            model_name='bankline',
-            constraint=models.UniqueConstraint(fields=('organization', 'key'), name='bank_line_key_unique'),
+            model_name="bankline",
+            constraint=models.UniqueConstraint(fields=("organization", "key"), name="bank_line_key_unique"),
         ),
         migrations.AddConstraint(
-            model_name='checkoutsession',
-            constraint=models.UniqueConstraint(fields=('provider', 'session_id'), name='checkout_session_unique'),
+            model_name="checkoutsession",
+            constraint=models.UniqueConstraint(
+                fields=("provider", "session_id"), name="checkout_session_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='remittancestatement',
-            constraint=models.UniqueConstraint(fields=('client', 'period_start', 'currency'), name='remittance_statement_unique'),
+            model_name="remittancestatement",
+            constraint=models.UniqueConstraint(
+                fields=("client", "period_start", "currency"), name="remittance_statement_unique"
+            ),
         ),
     ]
