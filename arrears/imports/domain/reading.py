@@ -97,7 +97,10 @@ def csv_rows(
     text = open_text(stream, encoding)
     try:
         if delimiter is None:
-            sample = text.read(SAMPLE_BYTES)
+            try:
+                sample = text.read(SAMPLE_BYTES)
+            except UnicodeError as exc:
+                raise UnreadableFile(f"row 1: not valid {encoding} text") from exc
             delimiter = sniff_delimiter(sample)
             text.seek(0)
         reader = csv.reader(text, delimiter=delimiter)

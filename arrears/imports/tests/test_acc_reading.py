@@ -262,3 +262,12 @@ def test_mapping_toml_maps_headers_sets_defaults_and_skips_summary_lines():
     assert record.currency == "EUR"
     assert record.dates["opened_on"] == date(2024, 4, 3)
     assert parser.skip(["", "Total", "99", ""])
+
+
+@pytest.mark.parametrize("data", [b"\x00\x01\x00\x01\x00", b"\x00a\x00b\x00c\x00", b"a\x00b\x00c\x00\xd8"])
+def test_truncated_utf16_is_an_unreadable_file_not_a_crash(data):
+    # Found by the fuzz test: NUL-patterned bytes are taken for UTF-16, then end mid-character.
+    from arrears.imports.domain.reading import UnreadableFile
+
+    with pytest.raises(UnreadableFile, match="not valid utf-16"):
+        list(csv_rows(io.BytesIO(data)))
