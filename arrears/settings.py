@@ -155,6 +155,10 @@ if not PRODUCTION:
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 MEDIA_URL = "media/"  # never routed: stored files are served only by permission-checked views
+# The account import's validation pass: worker processes (0: one per core) for files of at least
+# IMPORT_PARALLEL_MIN_BYTES; smaller files are parsed in the importing process.
+IMPORT_WORKERS = int(os.environ.get("ARREARS_IMPORT_WORKERS", "0"))
+IMPORT_PARALLEL_MIN_BYTES = int(os.environ.get("ARREARS_IMPORT_PARALLEL_MIN_BYTES", 8 * 1024 * 1024))
 DOCUMENT_MAX_BYTES = int(os.environ.get("DOCUMENT_MAX_BYTES", 25 * 1024 * 1024))
 RECORDING_MAX_BYTES = int(os.environ.get("RECORDING_MAX_BYTES", 200 * 1024 * 1024))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

@@ -8,7 +8,13 @@ from .choices import AccountStatus, AllocationOrder, DebtorRole, DebtType, Inter
 class Account(OrgScoped, TimeStamped):
     """One debt, owed by one or more debtors to a creditor, collected for a client."""
 
-    client = models.ForeignKey("tenancy.Client", on_delete=models.PROTECT, related_name="accounts")
+    # Both served by the indexes below, which lead with them.
+    client = models.ForeignKey(
+        "tenancy.Client", on_delete=models.PROTECT, related_name="accounts", db_index=False
+    )
+    organization = models.ForeignKey(
+        "tenancy.Organization", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     reference = models.CharField("client's account reference", max_length=100)
     debtors = models.ManyToManyField("debtors.Debtor", through="AccountDebtor", related_name="accounts")
     original_creditor = models.CharField(max_length=200, blank=True)
@@ -29,9 +35,7 @@ class Account(OrgScoped, TimeStamped):
     )
     jurisdiction_country = models.CharField(max_length=2, default="US")
     jurisdiction_state = models.CharField(max_length=3, blank=True)
-    status = models.CharField(
-        max_length=12, choices=AccountStatus.choices, default=AccountStatus.NEW, db_index=True
-    )
+    status = models.CharField(max_length=12, choices=AccountStatus.choices, default=AccountStatus.NEW)
     status_changed_at = models.DateTimeField(null=True, blank=True)
     allocation_order = models.CharField(
         max_length=20, choices=AllocationOrder.choices, default=AllocationOrder.FEES_FIRST
@@ -64,7 +68,13 @@ class Account(OrgScoped, TimeStamped):
 
 
 class AccountDebtor(OrgScoped):
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="account_debtors")
+    # The unique constraint's index leads with the account; nothing looks links up by organization.
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="account_debtors", db_index=False
+    )
+    organization = models.ForeignKey(
+        "tenancy.Organization", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     debtor = models.ForeignKey("debtors.Debtor", on_delete=models.PROTECT, related_name="account_links")
     role = models.CharField(max_length=10, choices=DebtorRole.choices, default=DebtorRole.PRIMARY)
 

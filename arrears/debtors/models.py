@@ -1,4 +1,5 @@
 from django.db import models
+from django.db.models import Q
 
 from arrears.core import crypto
 from arrears.core.models import OrgScoped, TimeStamped
@@ -16,17 +17,17 @@ from .choices import (
 
 class Debtor(OrgScoped, TimeStamped):
     kind = models.CharField(max_length=10, choices=DebtorKind.choices, default=DebtorKind.PERSON)
-    ref = models.CharField("debtor reference", max_length=100, blank=True, db_index=True)
+    ref = models.CharField("debtor reference", max_length=100, blank=True)
     first_name = models.CharField(max_length=100, blank=True)
     middle_name = models.CharField(max_length=100, blank=True)
     last_name = models.CharField(max_length=100, blank=True)
     company_name = models.CharField(max_length=200, blank=True)
     # Lower-cased, whitespace-folded full name: what dedupe and search match on. Stored as given above.
-    name_key = models.CharField(max_length=300, db_index=True, editable=False)
+    name_key = models.CharField(max_length=300, editable=False)
     date_of_birth = models.DateField(null=True, blank=True)
     # National id (SSN, …): ciphertext, a keyed hash for matching, and the last 4 for display.
     national_id_encrypted = models.TextField(blank=True, editable=False)
-    national_id_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    national_id_hash = models.CharField(max_length=64, blank=True, editable=False)
     national_id_last4 = models.CharField(max_length=4, blank=True, editable=False)
     # An IANA zone the debtor told us; it overrides every zone inferred from addresses and phones.
     timezone = models.CharField(max_length=64, blank=True)
@@ -35,10 +36,28 @@ class Debtor(OrgScoped, TimeStamped):
     inconvenient_times = models.JSONField(default=list, blank=True)
     do_not_contact = models.BooleanField(default=False)
     do_not_contact_reason = models.CharField(max_length=20, choices=DoNotContactReason.choices, blank=True)
-    merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    # The organization is the leading column of the name index, which serves it alone too.
+    organization = models.ForeignKey(
+        "tenancy.Organization", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
 
     class Meta:
-        indexes = [models.Index(fields=["organization", "name_key", "date_of_birth"])]
+        # Every index here is paid for on each insert (an import writes hundreds of thousands of
+        # debtors), so each is one that a query uses: no second `_like` copy of a key only ever
+        # compared for equality, and partial indexes where most rows have nothing to find.
+        indexes = [
+            models.Index(fields=["organization", "name_key", "date_of_birth"]),
+            models.Index(
+                fields=["national_id_hash"], name="debtor_national_id_hash", condition=~Q(national_id_hash="")
+            ),
+            models.Index(fields=["organization", "ref"], name="debtor_org_ref", condition=~Q(ref="")),
+            models.Index(
+                fields=["merged_into"], name="debtor_merged_into", condition=Q(merged_into__isnull=False)
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.display_name
@@ -61,24 +80,41 @@ class Debtor(OrgScoped, TimeStamped):
 
 
 class ContactPoint(OrgScoped, TimeStamped):
-    debtor = models.ForeignKey(Debtor, on_delete=models.CASCADE, related_name="contact_points")
+    # The unique constraint's index leads with the debtor and serves it alone too.
+    debtor = models.ForeignKey(
+        Debtor, on_delete=models.CASCADE, related_name="contact_points", db_index=False
+    )
     kind = models.CharField(max_length=10, choices=ContactKind.choices)
     label = models.CharField(max_length=10, choices=ContactLabel.choices, default=ContactLabel.OTHER)
     # Phone in E.164, email lower-cased, or a one-line address. Search and dedupe use it.
-    value = models.CharField(max_length=320, db_index=True)
+    value = models.CharField(max_length=320)
     line1 = models.CharField(max_length=200, blank=True)
     line2 = models.CharField(max_length=200, blank=True)
     city = models.CharField(max_length=100, blank=True)
     state = models.CharField(max_length=50, blank=True)
-    postal_code = models.CharField(max_length=20, blank=True, db_index=True)
+    postal_code = models.CharField(max_length=20, blank=True)
     country = models.CharField(max_length=2, blank=True)
     status = models.CharField(max_length=20, choices=ContactStatus.choices, default=ContactStatus.UNVERIFIED)
     is_primary = models.BooleanField(default=False)
     source = models.CharField(max_length=60, blank=True)
+    # Looked up by value (dedupe, search), never by organization alone.
+    organization = models.ForeignKey(
+        "tenancy.Organization", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["debtor", "kind", "value"], name="contact_point_unique"),
+        ]
+        indexes = [
+            models.Index(fields=["value"], name="contact_point_value"),
+            # Search by ZIP prefix (`LIKE '100%'`) in any collation; only addresses have one.
+            models.Index(
+                fields=["postal_code"],
+                name="contact_point_postal_code",
+                opclasses=["varchar_pattern_ops"],
+                condition=Q(kind="address"),
+            ),
         ]
 
     def __str__(self) -> str:

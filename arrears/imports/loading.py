@@ -14,6 +14,7 @@ from functools import cache
 from typing import Any
 
 from django.db import connection, models
+from psycopg.copy import QueuedLibpqWriter
 
 
 @cache
@@ -91,7 +92,9 @@ class BulkWriter:
         sql = f'COPY "{model._meta.db_table}" ({quoted}) FROM STDIN'
         with connection.cursor() as cursor:
             raw = cursor.cursor  # the psycopg 3 cursor under Django's wrapper
-            with raw.copy(sql) as copy:
+            # A thread sends the rows while this one formats the next ones, so PostgreSQL inserts
+            # (and maintains its indexes) while Python is still building rows.
+            with raw.copy(sql, writer=QueuedLibpqWriter(raw)) as copy:
                 write = copy.write_row
                 for row in rows:
                     write([row[c] if c in row else fixed[c] for c in columns])

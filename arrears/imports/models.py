@@ -93,6 +93,10 @@ class AddressKey(OrgScoped):
     debtor = models.ForeignKey("debtors.Debtor", on_delete=models.CASCADE, related_name="+")
     contact_point = models.ForeignKey("debtors.ContactPoint", on_delete=models.CASCADE, related_name="+")
     key = models.BigIntegerField()
+    # Served by the (key, organization) index; nothing looks keys up by organization alone.
+    organization = models.ForeignKey(
+        "tenancy.Organization", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
 
     class Meta:
         indexes = [models.Index(fields=["key", "organization"])]

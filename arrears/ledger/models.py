@@ -10,8 +10,14 @@ from .choices import Bucket, EntryKind
 class LedgerEntry(AppendOnly):
     """One movement on one bucket of one account. Never edited: a mistake gets a reversal entry."""
 
-    organization = models.ForeignKey("tenancy.Organization", on_delete=models.PROTECT, related_name="+")
-    account = models.ForeignKey("accounts.Account", on_delete=models.PROTECT, related_name="ledger_entries")
+    # Entries are read by account (the index below leads with it), never by organization alone; every
+    # index here is paid on each entry written.
+    organization = models.ForeignKey(
+        "tenancy.Organization", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    account = models.ForeignKey(
+        "accounts.Account", on_delete=models.PROTECT, related_name="ledger_entries", db_index=False
+    )
     kind = models.CharField(max_length=12, choices=EntryKind.choices)
     bucket = models.CharField(max_length=10, choices=Bucket.choices)
     # Signed effect on the bucket balance: charges are positive, payments negative.
@@ -19,8 +25,10 @@ class LedgerEntry(AppendOnly):
     currency = models.CharField(max_length=3)
     effective_on = models.DateField()
     posted_at = models.DateTimeField()
+    # No index: nothing lists entries by user. Deleting a user (rare, and refused for one who posted)
+    # costs one scan of the ledger instead of an index write per entry.
     actor_user = models.ForeignKey(
-        "tenancy.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "tenancy.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     actor_label = models.CharField(max_length=200, blank=True)
     # Entries written together (the parts of one payment) share a batch id.
