@@ -11,15 +11,17 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import Callable, Iterable, Sequence
+from decimal import Decimal
 from typing import Any
 
 from django.db import connection
-from django.db.models import F
+from django.db.models import F, Sum
 
 from arrears.accounts.models import Account, AccountDebtor
 from arrears.audit.services import audit_record
 from arrears.core import crypto
 from arrears.core.clock import utcnow
+from arrears.core.money import from_storage
 from arrears.debtors.domain import address_line
 from arrears.debtors.models import ContactPoint, Debtor
 from arrears.ledger.choices import Bucket, EntryKind
@@ -31,6 +33,7 @@ from .domain.records import Record
 from .loading import BulkWriter
 from .models import AddressKey, ImportJob, MergeCandidate
 
+ZERO = Decimal(0)
 OPENING = (
     (EntryKind.CHARGE, Bucket.PRINCIPAL, "principal"),
     (EntryKind.INTEREST, Bucket.INTEREST, "interest"),
@@ -151,6 +154,22 @@ def _existing_accounts(client_id: int, references: list[str]) -> dict[str, dict[
             *ACCOUNT_COLUMNS
         )
     }
+
+
+def _client_figures(account_ids: list[int]) -> dict[int, dict[str, Decimal]]:
+    """Per account and bucket, what the client's files have said so far: the sum of import entries."""
+    figures: dict[int, dict[str, Decimal]] = {}
+    if not account_ids:
+        return figures
+    rows = (
+        LedgerEntry.objects.filter(account_id__in=account_ids, source_type="import")
+        .values_list("account_id", "bucket")
+        .annotate(total=Sum("amount"))
+        .order_by()
+    )
+    for account_id, bucket, total in rows:
+        figures.setdefault(account_id, {})[bucket] = from_storage(total)
+    return figures
 
 
 def batch_write(
@@ -409,6 +428,7 @@ def batch_write(
     writer.insert(Account, account_rows)
     counts["accounts_created"] = len(account_rows)
 
+    told = _client_figures([a["id"] for a in existing.values()])
     seen_links: set[tuple[int, int]] = set()
     for r, ref in zip(records, debtor_of, strict=True):
         account = existing.get(r.account_ref)
@@ -426,7 +446,9 @@ def batch_write(
                     "role": "co_debtor" if linked else "primary",
                 }
             )
-        if _account_update(account=account, record=r, job=job, actor=actor, now=now, today=today):
+        if _account_update(
+            account=account, client_figures=told, record=r, job=job, actor=actor, now=now, today=today
+        ):
             counts["accounts_updated"] += 1
     writer.insert(AccountDebtor, link_rows)
     writer.insert(LedgerEntry, entry_rows)
@@ -461,20 +483,33 @@ def batch_write(
 
 
 def _account_update(
-    *, account: dict[str, Any], record: Record, job: ImportJob, actor: Principal, now: Any, today: Any
+    *,
+    account: dict[str, Any],
+    client_figures: dict[int, dict[str, Decimal]],
+    record: Record,
+    job: ImportJob,
+    actor: Principal,
+    now: Any,
+    today: Any,
 ) -> bool:
-    """Apply a re-import's changes to one account: fields, and balances through adjustment entries."""
+    """Apply a re-import's changes to one account: fields, and balances through adjustment entries.
+
+    A balance moves by what changed in the client's figures, not to the file's figure: the baseline is
+    what the client's files said before (the sum of this account's import entries: opening balances and
+    earlier import adjustments), so payments, interest and fees recorded here since are kept. An account
+    no import has touched yet takes its current balances as the baseline."""
     values = _account_values(record)
     changed = {k: v for k, v in values.items() if account[k] != v}
-    deltas = {
-        bucket: getattr(record, name) - account[BALANCE_FIELDS[name]]
-        for name, bucket in (
-            ("principal", Bucket.PRINCIPAL),
-            ("interest", Bucket.INTEREST),
-            ("fees", Bucket.FEES),
-        )
-        if getattr(record, name) != account[BALANCE_FIELDS[name]]
-    }
+    told = client_figures.get(account["id"])
+    deltas = {}
+    for name, bucket in (
+        ("principal", Bucket.PRINCIPAL),
+        ("interest", Bucket.INTEREST),
+        ("fees", Bucket.FEES),
+    ):
+        before = account[BALANCE_FIELDS[name]] if told is None else told.get(bucket, ZERO)
+        if getattr(record, name) != before:
+            deltas[bucket] = getattr(record, name) - before
     if not changed and not deltas:
         return False
     if record.currency != account["currency"] and deltas:

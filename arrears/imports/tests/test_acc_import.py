@@ -1,6 +1,7 @@
 """The account import end to end through `arrears import accounts`: the CLI contract of issue 4."""
 
 import json
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -10,8 +11,10 @@ from arrears.audit.models import AuditEvent
 from arrears.cli import main
 from arrears.debtors.models import ContactPoint, Debtor
 from arrears.imports.models import ImportJob, MergeCandidate
+from arrears.ledger.choices import Bucket, EntryKind
 from arrears.ledger.models import LedgerEntry
 from arrears.ledger.selectors import ledger_cache_mismatches
+from arrears.ledger.services import EntrySpec, ledger_post
 
 CONTRACT_KEYS = [
     "rows",
@@ -202,6 +205,43 @@ def test_a_reimport_updates_changed_fields_through_the_ledger_and_the_audit_log(
     event = AuditEvent.objects.get(event="account.updated_by_import")
     assert event.account_id == a4.pk
     assert event.data["fields"] == {"notes": ["", "moved"]}
+    assert list(ledger_cache_mismatches()) == []
+
+
+def test_a_reimport_keeps_payments_recorded_since_and_moves_only_the_clients_change(
+    client_, system, csv_file, capsys
+):
+    # given an imported file, and a payment of 20 on A4 (balance 60) recorded in Arrears since
+    run(capsys, csv_file(GOOD), "--json")
+    a4 = Account.objects.get(reference="A4")
+    ledger_post(
+        account=a4,
+        effective_on=date(2026, 11, 2),
+        actor=system,
+        entries=[EntrySpec(EntryKind.PAYMENT, Bucket.PRINCIPAL, Decimal("-20.00"))],
+        source=("payment", "test"),
+    )
+
+    # when the client sends the same file again
+    code, summary, _ = run(capsys, csv_file(GOOD, name="same.csv"), "--json")
+
+    # then nothing changes: the file's 60 is what the client said before, not a reason to undo the payment
+    assert code == 0 and summary["accounts_updated"] == 0
+    a4.refresh_from_db()
+    assert a4.balance_principal == Decimal(40)
+
+    # when the client's next file says 50 (they were paid 10 directly)
+    lower = GOOD.replace(
+        "A4,John,Smith,,,,5 Oak Avenue,Springfield,IL,62704,60,,,",
+        "A4,John,Smith,,,,5 Oak Avenue,Springfield,IL,62704,50,,,",
+    )
+    code, summary, _ = run(capsys, csv_file(lower, name="lower.csv"), "--json")
+
+    # then the balance moves by the client's change only: -10, on top of the payment
+    assert summary["accounts_updated"] == 1
+    a4.refresh_from_db()
+    assert a4.balance_principal == Decimal(30)
+    assert LedgerEntry.objects.filter(account=a4, kind="adjustment").get().amount == Decimal(-10)
     assert list(ledger_cache_mismatches()) == []
 
 
