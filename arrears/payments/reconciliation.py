@@ -14,10 +14,11 @@ import hashlib
 import multiprocessing as mp
 import zoneinfo
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from datetime import date, datetime, time
 from decimal import Decimal
 from itertools import islice
+from multiprocessing.reduction import ForkingPickler
 from typing import Any
 
 from django.db import transaction
@@ -45,7 +46,7 @@ from .choices import BankLineState, InstallmentStatus, MatchKind, PaymentMethod,
 from .errors import ReconcileError
 from .models import BankLine, BankStatementImport, Installment, Payment, Promise
 from .reconcile_domain import Decision, Expected, ExpectedIndex, Line, decide, line_tokens
-from .services import PaymentRequest, payment_post, payments_post
+from .services import PaymentRequest, in_array, payment_post, payments_post
 
 CHUNK = 2_000
 # From this size a camt file is parsed in a child process while this one matches and posts.
@@ -72,9 +73,19 @@ def line_key(statement: BankStatement, tx: BankTransaction) -> str:
     return hashlib.sha256(f"{statement.bank_id or ''}\x1f{tx.idempotency_key}".encode()).hexdigest()
 
 
+# A line as the import needs it: its statement, the transaction, its key, and for a booked credit its
+# matching facts (`_prepare`, done by the parse child when there is one).
+_Read = tuple[BankStatement, BankTransaction, str, Line | None]
+
+
+def _prepare(statement: BankStatement, tx: BankTransaction) -> _Read:
+    credit = tx.direction is Direction.CREDIT and tx.status is TransactionStatus.BOOKED and not tx.reversal
+    return statement, tx, line_key(statement, tx), _line(tx) if credit else None
+
+
 def _pairs(
     data: bytes, format: str, mapping: Mapping[str, Any] | None, *, chunk: int, parse_in_child: bool | None
-) -> Iterator[tuple[BankStatement, BankTransaction]]:  # noqa: A002
+) -> Iterator[_Read]:  # noqa: A002
     if mapping is not None or format == "csv":
         if mapping is None:
             raise ArrearsError(ReconcileError.MAPPING_INVALID, "a bank CSV needs --mapping FILE.toml")
@@ -83,7 +94,10 @@ def _pairs(
         if parse_in_child is None:
             parse_in_child = len(data) >= PARSE_IN_CHILD_FROM and "fork" in mp.get_all_start_methods()
         # Stream; a large statement is parsed in a child process, overlapping the database work here.
-        yield from (_camt_in_child(data, chunk) if parse_in_child else camt.iter_transactions(data))
+        if parse_in_child:
+            yield from _camt_in_child(data, chunk)
+        else:
+            yield from (_prepare(s, tx) for s, tx in camt.iter_transactions(data))
         return
     else:
         bank_file = parse_statement(data, format)
@@ -92,15 +106,24 @@ def _pairs(
         statements = bank_file.statements
     for s in statements:
         for tx in s.transactions:
-            yield s, tx
+            yield _prepare(s, tx)
+
+
+def _positional(obj: Any) -> tuple[Any, tuple[Any, ...]]:
+    """Pickle a slotted dataclass as its class and field values: the default path looks its fields
+    up again for every object, and the parent unpickles 100,000 transactions of a large file."""
+    return type(obj), tuple(getattr(obj, f.name) for f in fields(obj))
 
 
 def _camt_produce(data: bytes, chunk: int, queue: Any) -> None:
-    """In the child: stream the file and hand over chunks of (statement, transaction) pairs."""
+    """In the child: stream the file, key each transaction and read its matching facts (work taken
+    off the parent, which posts), and hand over chunks."""
+    for cls in (BankTransaction, Line):
+        ForkingPickler.register(cls, _positional)
     try:
-        batch: list[tuple[BankStatement, BankTransaction]] = []
-        for pair in camt.iter_transactions(data):
-            batch.append(pair)
+        batch: list[_Read] = []
+        for s, tx in camt.iter_transactions(data):
+            batch.append(_prepare(s, tx))
             if len(batch) >= chunk:
                 queue.put(batch)
                 batch = []
@@ -110,7 +133,7 @@ def _camt_produce(data: bytes, chunk: int, queue: Any) -> None:
         queue.put(f"{type(exc).__name__}: {exc}")
 
 
-def _camt_in_child(data: bytes, chunk: int) -> Iterator[tuple[BankStatement, BankTransaction]]:
+def _camt_in_child(data: bytes, chunk: int) -> Iterator[_Read]:
     context = mp.get_context("fork")
     queue = context.Queue(maxsize=4)  # bounded: the parser runs at most 4 chunks ahead
     child = context.Process(target=_camt_produce, args=(data, chunk, queue), daemon=True)
@@ -215,7 +238,7 @@ def bank_file_import(
     formats: set[str] = set()
     try:
         while batch := list(islice(pairs, chunk)):
-            for s, _ in batch:
+            for s, *_ in batch:
                 formats.add(s.format)
                 warnings.extend(w for w in s.warnings if w not in warnings)
             _import_chunk(batch, record=record, index=index, tz=tz, actor=actor, summary=summary)
@@ -240,7 +263,7 @@ def bank_file_import(
 
 @transaction.atomic
 def _import_chunk(
-    batch: list[tuple[BankStatement, BankTransaction]],
+    batch: list[_Read],
     *,
     record: BankStatementImport,
     index: ExpectedIndex,
@@ -249,22 +272,20 @@ def _import_chunk(
     summary: ImportSummary,
 ) -> None:
     summary.transactions += len(batch)
-    keyed = [(s, tx, line_key(s, tx)) for s, tx in batch]
     known = set(
         BankLine.objects.filter(
-            organization_id=actor.organization_id, key__in=[k for _, _, k in keyed]
+            organization_id=actor.organization_id, key__in=in_array([k for _, _, k, _ in batch], "text")
         ).values_list("key", flat=True)
     )
     pending: list[_Pending] = []
-    for s, tx, key in keyed:
+    for s, tx, key, line in batch:
         if key in known:
             summary.duplicates += 1
             continue
         known.add(key)
-        if tx.direction is not Direction.CREDIT or tx.status is not TransactionStatus.BOOKED or tx.reversal:
+        if line is None:
             pending.append(_Pending(s, tx, key, BankLineState.IGNORED))
             continue
-        line = _line(tx)
         decision = decide(line, index.candidates(line))
         if decision.auto and decision.best is not None:
             index.remove(decision.best.expected)
@@ -283,21 +304,18 @@ def _post_matched(
 ) -> None:
     if not pending:
         return
-    accounts = Account.objects.only("id", "currency").in_bulk(
-        {p.decision.best.expected.account_id for p in pending if p.decision and p.decision.best}
-    )
     keys = [f"bank:{p.key}" for p in pending]
     existing = set(
-        Payment.objects.filter(organization_id=actor.organization_id, idempotency_key__in=keys).values_list(
-            "idempotency_key", flat=True
-        )
+        Payment.objects.filter(
+            organization_id=actor.organization_id, idempotency_key__in=in_array(keys, "text")
+        ).values_list("idempotency_key", flat=True)
     )
     requests = []
     for p in pending:
         assert p.decision is not None and p.decision.best is not None  # noqa: S101 - set by _import_chunk
         requests.append(
             PaymentRequest(
-                accounts[p.decision.best.expected.account_id],
+                p.decision.best.expected.account_id,
                 Money(p.tx.amount, p.tx.currency),
                 PaymentMethod.BANK_TRANSFER,
                 _received_at(p.tx.booking_date or p.tx.value_date, tz),
