@@ -62,7 +62,7 @@ def decode_text(data: bytes, declared: str | None = None) -> str:
     if declared:
         try:
             return data.decode(declared)
-        except (LookupError, UnicodeDecodeError):
+        except (LookupError, ValueError):  # an unknown charset name, or one holding a NUL
             pass
     try:
         return data.decode("cp1252")
