@@ -17,11 +17,36 @@ from arrears.tenancy.domain import Principal
 from .domain import event_hash
 from .models import AuditChainHead, AuditEvent
 
+_PLAIN = frozenset({str, int, bool, type(None)})
+
+
+def _plain_copy(value: Any) -> Any:
+    """A copy of ``value`` if it is made of JSON's own types only (what the column gives back as is),
+    else ``_NOT_PLAIN``. Most events carry ids, codes and flags: this is cheaper than a round trip."""
+    if type(value) in _PLAIN:  # exactly: an enum member or a subclass takes the round trip
+        return value
+    if type(value) is list:
+        items = [_plain_copy(v) for v in value]
+        return _NOT_PLAIN if any(v is _NOT_PLAIN for v in items) else items
+    if type(value) is dict:
+        copied = {}
+        for k, v in value.items():
+            if type(k) is not str or (v := _plain_copy(v)) is _NOT_PLAIN:
+                return _NOT_PLAIN
+            copied[k] = v
+        return copied
+    return _NOT_PLAIN
+
+
+_NOT_PLAIN = object()
+
 
 def _jsonable(data: Mapping[str, Any]) -> dict[str, Any]:
     """Normalise values (Decimal, dates) to what the JSON column will give back, so hashes verify."""
     import json
 
+    if (plain := _plain_copy(data)) is not _NOT_PLAIN:
+        return plain
     result: dict[str, Any] = json.loads(json.dumps(data, cls=DjangoJSONEncoder))
     return result
 

@@ -151,17 +151,29 @@ def country_zones(country: str) -> tuple[str, ...]:
     return tuple(zones)
 
 
+_NOT_A_LOCATION = frozenset(
+    {PhoneNumberType.TOLL_FREE, PhoneNumberType.PREMIUM_RATE, PhoneNumberType.SHARED_COST,
+     PhoneNumberType.UAN, PhoneNumberType.VOIP, PhoneNumberType.PERSONAL_NUMBER}
+)  # fmt: skip
+
+
 @cache
 def phone_zones(number: str) -> tuple[str, ...]:
     try:
         parsed = phonenumbers.parse(number, "US")
     except phonenumbers.NumberParseException:
         return ()
+    # The number's type is the costly part (a regex per kind, per region sharing the calling code), and
+    # ``time_zones_for_number`` would work it out again: reuse it, and go straight to the prefix table
+    # for the geographical kinds (fixed line and mobile) that almost every number is.
     kind = phonenumbers.number_type(parsed)
-    if kind in (PhoneNumberType.TOLL_FREE, PhoneNumberType.PREMIUM_RATE, PhoneNumberType.SHARED_COST,
-                PhoneNumberType.UAN, PhoneNumberType.VOIP, PhoneNumberType.PERSONAL_NUMBER):  # fmt: skip
+    if kind in _NOT_A_LOCATION or kind == PhoneNumberType.UNKNOWN:
         return ()
-    zones = tuple(z for z in phone_timezone.time_zones_for_number(parsed) if z != "Etc/Unknown")
+    if phonenumbers.is_number_type_geographical(kind, parsed.country_code or 0):
+        found = phone_timezone.time_zones_for_geographical_number(parsed)
+    else:
+        found = phone_timezone.time_zones_for_number(parsed)
+    zones = tuple(z for z in found if z != "Etc/Unknown")
     return zones if len(zones) <= _MAX_PHONE_ZONES else ()
 
 

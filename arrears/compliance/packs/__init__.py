@@ -1,7 +1,8 @@
 """Rule packs, one module each, found by discovery: adding a state is adding a module.
 
-Each module defines ``PACK``. Which packs govern a scenario is up to each pack's ``applies``: the
-collector type (third party or first party), the debt type and the consumer's jurisdictions.
+Each module defines ``PACK``. Which packs govern a scenario is up to each pack's ``state`` (the
+consumer's and the debt's jurisdictions) and ``applies``: the collector type (third party or first
+party) and the debt type.
 """
 
 from __future__ import annotations
@@ -28,4 +29,5 @@ def all_packs() -> tuple[Pack, ...]:
 
 
 def packs_for(facts: Facts) -> tuple[Pack, ...]:
-    return tuple(p for p in all_packs() if p.applies(facts))
+    states = facts.states  # worked out once: every state pack asks
+    return tuple(p for p in all_packs() if (not p.state or p.state in states) and p.applies(facts))

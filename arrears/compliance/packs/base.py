@@ -48,19 +48,13 @@ class Pack:
     applies: Applies
     rules: tuple[Rule, ...] = ()
     requirements: tuple[RequirementRule, ...] = ()
+    # A state's pack governs only where that state's law may apply: a consumer who lives there or a debt
+    # governed by its law (``Facts.states``), and then where ``applies`` also says so.
+    state: str = ""
 
 
 def always(_facts: Facts) -> bool:
     return True
-
-
-def for_state(state: str) -> Applies:
-    """A state's pack governs a consumer who lives there or a debt governed by its law."""
-
-    def applies(facts: Facts) -> bool:
-        return state in facts.states
-
-    return applies
 
 
 def zones_of(facts: Facts) -> tuple[str, ...]:

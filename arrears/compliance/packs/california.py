@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from .base import Pack, for_state, time_barred_disclosure
+from .base import Pack, always, time_barred_disclosure
 
 PACK = Pack(
     name="California (Rosenthal Fair Debt Collection Practices Act)",
-    applies=for_state("CA"),
+    applies=always,
+    state="CA",
     requirements=(time_barred_disclosure("CA", "Cal. Civ. Code 1788.14(d)"),),
 )

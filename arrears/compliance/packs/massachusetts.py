@@ -10,7 +10,6 @@ from .base import (
     Rule,
     action_target_kinds,
     busiest_window,
-    for_state,
     phone_kind,
     time_barred_disclosure,
     zones_of,
@@ -56,7 +55,8 @@ def call_frequency(facts: Facts, now: datetime) -> str | None:
 
 PACK = Pack(
     name="Massachusetts (940 CMR 7.04, 209 CMR 18)",
-    applies=lambda facts: for_state("MA")(facts) and consumer_debt(facts),
+    state="MA",
+    applies=consumer_debt,
     rules=(Rule("MA_CALL_FREQUENCY", Effect.BLOCK, "940 CMR 7.04(1)(f)", call_frequency, time_based=True),),
     requirements=(time_barred_disclosure("MA", "940 CMR 7.07(24)"),),
 )

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from .base import Pack, for_state, time_barred_disclosure
+from .base import Pack, always, time_barred_disclosure
 
 PACK = Pack(
     name="New York (23 NYCRR 1, DFS debt collection rule)",
-    applies=for_state("NY"),
+    applies=always,
+    state="NY",
     requirements=(time_barred_disclosure("NY", "23 NYCRR 1.3"),),
 )

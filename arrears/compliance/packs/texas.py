@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from .base import Pack, for_state, time_barred_disclosure
+from .base import Pack, always, time_barred_disclosure
 
 PACK = Pack(
     name="Texas (Finance Code chapter 392)",
-    applies=for_state("TX"),
+    applies=always,
+    state="TX",
     requirements=(time_barred_disclosure("TX", "Tex. Fin. Code 392.307"),),
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, time
 
 from ..facts import CALL_CHANNELS, Direction, Effect, Facts, Outcome
-from .base import Pack, Rule, action_target_kinds, busiest_window, for_state, local, phone_kind, zones_of
+from .base import Pack, Rule, action_target_kinds, busiest_window, local, phone_kind, zones_of
 from .reg_f import consumer_debt
 
 WEEKLY_LIMIT = 3
@@ -58,7 +58,8 @@ def contact_frequency(facts: Facts, now: datetime) -> str | None:
 
 PACK = Pack(
     name="Washington (RCW 19.16.250)",
-    applies=lambda facts: for_state("WA")(facts) and facts.third_party and consumer_debt(facts),
+    state="WA",
+    applies=lambda facts: facts.third_party and consumer_debt(facts),
     rules=(
         Rule(
             "WA_CONTACT_FREQUENCY",

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from .base import Pack, for_state, time_barred_disclosure
+from .base import Pack, always, time_barred_disclosure
 
 PACK = Pack(
     name="West Virginia (Consumer Credit and Protection Act)",
-    applies=for_state("WV"),
+    applies=always,
+    state="WV",
     requirements=(time_barred_disclosure("WV", "W. Va. Code 46A-2-128(f)"),),
 )

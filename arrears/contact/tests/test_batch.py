@@ -3,11 +3,14 @@ number of queries; and batch queueing."""
 
 from __future__ import annotations
 
+import random
 from datetime import timedelta
 
 import pytest
 
+from arrears.accounts.models import AccountDebtor
 from arrears.audit.models import AuditEvent
+from arrears.compliance.gather import facts_bases
 from arrears.compliance.models import Decision
 from arrears.compliance.scenario import facts_to_json
 from arrears.compliance.selectors import decision_facts, primary_debtor
@@ -76,6 +79,106 @@ def test_batch_facts_and_decisions_equal_one_at_a_time(varied, system, channel):
     assert {r.allowed for r in batch} == {True, False}
     audited = AuditEvent.objects.filter(event="compliance.decided").count() - audited_before
     assert audited == 2 * len(requests)  # the batch's and the single decisions
+
+
+@pytest.fixture
+def mixed(varied, make_account, system):
+    """The varied accounts plus the harder cases: a debtor on two accounts (a right-party contact on the
+    second in the history), and an account with a co-debtor under a debtor-wide hold."""
+    shared = primary_debtor(varied[0])
+    second = make_account(reference="V-shared", debtor=shared)
+    contact_attempt_record(
+        debtor=shared, channel="call", direction="outbound", outcome="right_party_contact",
+        accounts=[second], target=ContactPoint.objects.get(debtor=shared, kind="phone").value,
+        actor=system, at=NOW - timedelta(hours=2),
+    )  # fmt: skip
+    co_account = make_account(reference="V-co")
+    co_debtor = primary_debtor(make_account(reference="V-co-own"))
+    AccountDebtor.objects.create(
+        organization_id=co_account.organization_id, account=co_account, debtor=co_debtor, role="co_debtor"
+    )
+    hold_place(kind="bankruptcy", debtor=co_debtor, actor=system)
+    return [*varied, second, co_account]
+
+
+def _requests(accounts, rng):
+    """Every way a caller names whom to contact: a contact point, its text, a debtor, or nobody."""
+    requests = []
+    for account in accounts:
+        for debtor in [link.debtor for link in AccountDebtor.objects.filter(account=account)]:
+            for point in ContactPoint.objects.filter(debtor=debtor):
+                channel = {"phone": rng.choice(["call", "sms", "voicemail"]), "email": "email"}.get(
+                    point.kind, "letter"
+                )
+                target = rng.choice([point, point.value if point.kind != "address" else point.line1])
+                requests.append(GateRequest(account=account, channel=channel, target=target))
+            requests.append(GateRequest(account=account, channel="letter", debtor=debtor))
+        requests.append(GateRequest(account=account, channel=rng.choice(["letter", "email", "sms"])))
+    rng.shuffle(requests)
+    return requests
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_mixed_batch_decides_each_contact_as_decide_does(mixed, system, seed):
+    requests = _requests(mixed, random.Random(seed))
+
+    batch = decide_many(requests=requests, at=NOW, actor=system)
+
+    for request, result in zip(requests, batch, strict=True):
+        single = decide(
+            account=request.account, channel=request.channel, target=request.target, at=NOW, actor=system,
+            debtor=request.debtor,
+        )  # fmt: skip
+        stored = Decision.objects.get(pk=result.decision_id)
+        assert (stored.debtor_id, stored.target, stored.facts) == (
+            single.debtor_id,
+            single.target,
+            single.facts,
+        )
+        assert (stored.allowed, stored.reasons, stored.requirements, stored.next_allowed_at) == (
+            single.allowed, single.reasons, single.requirements, single.next_allowed_at,
+        )  # fmt: skip
+    assert {r.allowed for r in batch} == {True, False}
+
+
+def test_facts_in_a_batch_are_the_facts_read_alone(mixed):
+    requests = _requests(mixed, random.Random(7))
+
+    together = facts_bases(requests=requests, at=NOW)
+
+    for request, base in zip(requests, together, strict=True):
+        alone = facts_bases(requests=[request], at=NOW)[0]
+        assert (base.facts, base.debtor.pk, base.point_opt_outs) == (
+            alone.facts, alone.debtor.pk, alone.point_opt_outs,
+        )  # fmt: skip
+
+
+def test_the_history_counts_a_right_party_contact_as_a_conversation(mixed, system):
+    shared_account = mixed[-2]
+
+    [result] = decide_many(
+        requests=[GateRequest(account=shared_account, channel="call")], at=NOW, actor=system
+    )
+
+    history = Decision.objects.get(pk=result.decision_id).facts["history"]
+    assert [h["outcome"] for h in history] == ["conversation"]
+
+
+def test_a_debtor_wide_hold_on_a_co_debtor_blocks_contact_with_that_co_debtor_only(mixed, system):
+    co_account = mixed[-1]
+    primary, co = [link.debtor for link in AccountDebtor.objects.filter(account=co_account).order_by("id")]
+
+    to_co, to_primary = decide_many(
+        requests=[
+            GateRequest(account=co_account, channel="letter", debtor=co),
+            GateRequest(account=co_account, channel="letter", debtor=primary),
+        ],
+        at=NOW,
+        actor=system,
+    )
+
+    assert [r["code"] for r in to_co.reasons] == ["BANKRUPTCY"]
+    assert to_primary.allowed
 
 
 def test_the_batch_gate_reads_in_a_fixed_number_of_queries(

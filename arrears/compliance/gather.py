@@ -1,0 +1,501 @@
+"""Reading the facts of proposed contacts: one builder for one contact and for a batch of thousands.
+
+``facts_bases`` gathers, for every request (an account, and the debtor or contact point the contact
+goes to), everything the rules may look at, in a fixed number of set-based queries whatever the batch
+size: ``compliance.selectors.facts_base`` (what ``compliance.services.decide`` reads) is this builder
+with a batch of one, so a decision in a batch and a decision on its own are made from the same facts.
+
+Rows are read as tuples, not model instances: a batch of 2,000 accounts reads some 6,000 contact points,
+and building a model instance for each costs more than the query. ``FactsBase.points`` builds them on
+first use (the "Contact now?" panel); a batch that names its targets never asks.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any, Protocol
+
+from django.db import connection
+from django.db.models import F, Lookup, Min, Q
+
+from arrears.accounts.models import Account, AccountDebtor
+from arrears.contact.choices import HISTORY_OUTCOME, Direction, Outcome
+from arrears.contact.models import ContactAttempt
+from arrears.core.errors import ArrearsError
+from arrears.debtors.models import ConsentRecord, ContactPoint, Debtor
+from arrears.tenancy.choices import CollectionMode
+from arrears.tenancy.models import Organization
+
+from .choices import HOLD_FLAGS, HoldKind, LimitationKind
+from .domain import accrual_date, limitation_expires_on
+from .errors import ComplianceError
+from .facts import Action, Address, Attempt, Consumer, Debt, Email, Facts, Phone, Window
+from .models import Hold, ValidationNotice
+from .scenario import InvalidScenario, normalize_number, windows_from_json
+from .statutes import limitation_for
+
+# History older than this cannot affect any rule (the longest window is Massachusetts' 30 days).
+HISTORY_DAYS = 40
+# Outcomes that convey information about the debt: the first one starts the 5 days for the validation
+# notice. A voicemail is left as a limited-content message (1006.2(j)), which is not a communication.
+COMMUNICATED = frozenset({Outcome.CONVERSATION, Outcome.RIGHT_PARTY_CONTACT, Outcome.DELIVERED})
+# Do-not-contact reasons on the debtor record and the flag each raises.
+DNC_FLAGS = {"deceased": "deceased"}
+PHONE_KIND = {"mobile": "mobile", "home": "home", "work": "work", "personal": "personal"}
+EMAIL_KIND = {"work": "work", "personal": "personal", "home": "personal", "mobile": "personal"}
+ADDRESS_KIND = {"home": "home", "work": "work"}
+UNUSABLE_POINTS = ("wrong_party", "invalid")
+
+
+class FactsRequest(Protocol):
+    """What the builder needs to know of a proposed contact (``contact.gate.GateRequest`` is one)."""
+
+    @property
+    def account(self) -> Account: ...
+    @property
+    def target(self) -> ContactPoint | str | None: ...
+    @property
+    def debtor(self) -> Debtor | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    account: Account
+    target: ContactPoint | str | None = None
+    debtor: Debtor | None = None
+
+
+class _AnyOf(Lookup[Any]):
+    """``column = ANY(%s)`` with the ids as one array parameter. A 2,000-item ``IN (%s, …)`` costs more
+    to build and to bind (in Python, for every query) than PostgreSQL takes to run it."""
+
+    lookup_name = "any_of"
+    prepare_rhs = False
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, tuple[Any, ...]]:
+        lhs, params = self.process_lhs(compiler, connection)
+        # An array literal, '{1,2,3}': the ids are ints, and a string is cheaper to send than a list.
+        literal = "{" + ",".join(str(int(i)) for i in self.rhs) + "}"
+        return f"{lhs} = ANY(%s::bigint[])", (*params, literal)
+
+
+def _among(name: str, ids: Iterable[int]) -> Q | _AnyOf:
+    if connection.vendor == "postgresql":
+        return _AnyOf(F(name), ids)
+    return Q(**{f"{name}__in": list(ids)})
+
+
+def collector_type(organization: Organization) -> str:
+    return "first_party" if organization.collection_mode == CollectionMode.FIRST_PARTY else "third_party"
+
+
+def limitation_expiry(
+    *, account: Account, debtor_state: str = "", kind: str = LimitationKind.OPEN_ACCOUNT
+) -> date | None:
+    """When suit on the account becomes time-barred, from the statute table (None when unknown).
+
+    The account's jurisdiction decides; without one, the debtor's state. The kind of debt defaults to
+    open account / credit card, the usual consumer collection debt.
+    """
+    state = account.jurisdiction_state or debtor_state
+    if (account.jurisdiction_country or "US") != "US" or not state:
+        return None
+    limitation = limitation_for(state=state, kind=kind)
+    accrued = accrual_date(
+        delinquent_since=account.delinquent_since,
+        last_payment_on=account.last_payment_on,
+        charged_off_on=account.charged_off_on,
+        due_on=account.due_on,
+    )
+    if limitation is None or accrued is None:
+        return None
+    return limitation_expires_on(accrued_on=accrued, limitation=limitation)
+
+
+def debtor_windows(debtor: Debtor) -> tuple[Window, ...]:
+    try:
+        return windows_from_json(debtor.inconvenient_times or [], "inconvenient_times")
+    except InvalidScenario as exc:
+        raise ArrearsError(
+            ComplianceError.INVALID_FACTS, f"debtor {debtor.pk} has invalid inconvenient times: {exc}"
+        ) from exc
+
+
+# The contact point columns a decision reads; a full instance is read only when one is asked for.
+_POINT_FIELDS = ("id", "debtor_id", "kind", "label", "value", "line1", "country", "state", "postal_code")
+_ID, _DEBTOR, _KIND, _LABEL, _VALUE, _LINE1, _COUNTRY, _STATE, _POSTAL = range(len(_POINT_FIELDS))
+# The debtor columns a decision reads (the rest are deferred).
+_DEBTOR_FIELDS = ("id", "organization_id", "timezone", "inconvenient_times", "do_not_contact",
+                  "do_not_contact_reason")  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class FactsBase:
+    """Everything about a debtor and an account except the action, so one read serves every channel."""
+
+    facts: Facts
+    debtor: Debtor
+    point_rows: tuple[tuple[Any, ...], ...]
+    point_opt_outs: dict[int, frozenset[str]]
+    _points: list[tuple[ContactPoint, ...]] = field(default_factory=list, compare=False, repr=False)
+
+    @property
+    def points(self) -> tuple[ContactPoint, ...]:
+        """The debtor's usable contact points, primary first, as model instances (read once)."""
+        if not self._points:
+            found = ContactPoint.objects.in_bulk([row[_ID] for row in self.point_rows])
+            self._points.append(tuple(found[row[_ID]] for row in self.point_rows if row[_ID] in found))
+        return self._points[0]
+
+    def for_action(
+        self, *, channel: str, target: str | ContactPoint | None, purpose: str
+    ) -> tuple[Facts, ContactPoint | None]:
+        if isinstance(target, ContactPoint):
+            point: ContactPoint | None = target
+        else:
+            row = _match_row(self.point_rows, target)
+            point = next((p for p in self.points if p.pk == row[_ID]), None) if row is not None else None
+        text = point.value if point is not None else (target if isinstance(target, str) else None)
+        facts = self.facts
+        consumer = facts.consumer
+        if point is not None and (extra := self.point_opt_outs.get(point.pk)):
+            relevant = {c for c in extra if c == channel or (channel == "voicemail" and c == "call")}
+            if relevant:
+                consumer = Consumer(
+                    timezone=consumer.timezone,
+                    addresses=consumer.addresses,
+                    phones=consumer.phones,
+                    emails=consumer.emails,
+                    inconvenient_times=consumer.inconvenient_times,
+                    flags=consumer.flags,
+                    opt_outs=consumer.opt_outs | frozenset(relevant),
+                )
+        action = Action(channel=channel, target=text or None, purpose=purpose)
+        return Facts(action, facts.debt, facts.collector_type, consumer, facts.history), point
+
+
+def _match_row(rows: Iterable[tuple[Any, ...]], target: str | None) -> tuple[Any, ...] | None:
+    if not target:
+        return None
+    wanted = {target.strip().lower(), normalize_number(target)}
+    line = target.strip().lower()
+    for row in rows:
+        if row[_VALUE].lower() in wanted or row[_LINE1].strip().lower() == line:
+            return row
+    return None
+
+
+def match_point(points: Iterable[ContactPoint], target: str | None) -> ContactPoint | None:
+    if not target:
+        return None
+    wanted = {target.strip().lower(), normalize_number(target)}
+    for point in points:
+        if point.value.lower() in wanted or point.line1.strip().lower() == target.strip().lower():
+            return point
+    return None
+
+
+def _owners(requests: Sequence[FactsRequest]) -> dict[int, int]:
+    """For requests naming only a target by its text: the account's debtor who owns that contact point
+    (by position in ``requests``). One query, for the accounts that need it."""
+    wanted = {
+        i: r for i, r in enumerate(requests) if r.debtor is None and isinstance(r.target, str) and r.target
+    }
+    if not wanted:
+        return {}
+    points: dict[int, list[tuple[int, int, str]]] = defaultdict(list)
+    for account_id, point_id, debtor_id, value in (
+        ContactPoint.objects.filter(
+            _among("debtor__account_links__account_id", {r.account.pk for r in wanted.values()})
+        )
+        .order_by("pk")
+        .values_list("debtor__account_links__account_id", "pk", "debtor_id", "value")
+    ):
+        points[account_id].append((point_id, debtor_id, value))
+    found = {}
+    for i, r in wanted.items():
+        target = str(r.target)
+        text, number = target.strip().lower(), normalize_number(target)
+        owner = next(
+            (d for _, d, v in points[r.account.pk] if v.lower() == text or v == number),
+            None,
+        )
+        if owner is not None:
+            found[i] = owner
+    return found
+
+
+def facts_bases(*, requests: Sequence[FactsRequest], at: datetime) -> list[FactsBase]:
+    """One ``FactsBase`` per request, read in a fixed number of queries.
+
+    The debtor is the request's, else the target contact point's owner (a text target is looked up
+    among the account's debtors), else the account's primary debtor.
+    """
+    if not requests:
+        return []
+    account_ids = {r.account.pk for r in requests}
+    links: dict[int, list[int]] = defaultdict(list)
+    for account_id, debtor_id in (
+        AccountDebtor.objects.filter(_among("account_id", account_ids))
+        .order_by("account_id", "role", "id")
+        .values_list("account_id", "debtor_id")
+    ):
+        links[account_id].append(debtor_id)
+    owners = _owners(requests)
+    chosen: list[int] = []
+    given: dict[int, Debtor] = {}
+    for i, r in enumerate(requests):
+        if r.debtor is not None:
+            given[r.debtor.pk] = r.debtor
+            chosen.append(r.debtor.pk)
+        elif isinstance(r.target, ContactPoint):
+            chosen.append(r.target.debtor_id)
+        elif i in owners:
+            chosen.append(owners[i])
+        elif links[r.account.pk]:
+            chosen.append(links[r.account.pk][0])
+        else:
+            raise ArrearsError(ComplianceError.NO_DEBTOR, f"account {r.account.reference} has no debtor")
+    debtor_ids = set(chosen)
+    debtors = dict(given)
+    missing = debtor_ids - given.keys()
+    if missing:
+        debtors.update((d.pk, d) for d in Debtor.objects.filter(_among("id", missing)).only(*_DEBTOR_FIELDS))
+    modes = {
+        o.pk: collector_type(o)
+        for o in Organization.objects.filter(
+            _among("id", {r.account.organization_id for r in requests})
+        ).only("collection_mode")
+    }
+
+    points: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+    for row in (
+        ContactPoint.objects.filter(_among("debtor_id", debtor_ids))
+        .exclude(status__in=UNUSABLE_POINTS)
+        .order_by("-is_primary", "id")
+        .values_list(*_POINT_FIELDS)
+    ):
+        points[row[_DEBTOR]].append(row)
+    consents: dict[int, dict[tuple[int | None, str, str], bool]] = defaultdict(dict)
+    for debtor_id, point_id, channel, kind, granted in (
+        ConsentRecord.objects.filter(_among("debtor_id", debtor_ids), recorded_at__lte=at)
+        .order_by("recorded_at", "id")
+        .values_list("debtor_id", "contact_point_id", "channel", "kind", "granted")
+    ):
+        consents[debtor_id][(point_id, channel, kind)] = granted  # the newest record wins
+    used: set[int] = set(
+        ContactAttempt.objects.filter(
+            _among("debtor_id", debtor_ids), channel="email", direction=Direction.INBOUND, at__lte=at
+        )
+        .exclude(contact_point__isnull=True)
+        .values_list("contact_point_id", flat=True)
+    )
+    holds = _holds(account_ids, debtor_ids)
+    notices: dict[int, tuple[date, date]] = {}
+    for account_id, provided_on, ends_on in (
+        ValidationNotice.objects.filter(_among("account_id", account_ids))
+        .order_by("account_id", "-provided_on", "-id")
+        .values_list("account_id", "provided_on", "ends_on")
+    ):
+        notices.setdefault(account_id, (provided_on, ends_on))
+    first_comm: dict[int, datetime] = {
+        row["account_id"]: row["first"]
+        for row in ContactAttempt.accounts.through.objects.filter(
+            _among("account_id", account_ids),
+            contactattempt__direction=Direction.OUTBOUND,
+            contactattempt__outcome__in=COMMUNICATED,
+        )
+        .values("account_id")
+        .annotate(first=Min("contactattempt__at"))
+    }
+    history = _histories(debtor_ids=debtor_ids, at=at, points=points)
+
+    consumers: dict[tuple[int, int, bool], tuple[Consumer, dict[int, frozenset[str]]]] = {}
+    windows: dict[str, tuple[Window, ...]] = {}
+    results = []
+    for r, debtor_id in zip(requests, chosen, strict=True):
+        account = r.account
+        # A debtor-wide hold counts for the account's own debtors, within the account's organization.
+        linked = debtor_id in links[account.pk]
+        debtor_holds = [
+            h for h in holds.by_debtor[debtor_id] if linked and h.organization_id == account.organization_id
+        ]
+        key = (debtor_id, account.organization_id, linked)
+        if key not in consumers:
+            consumers[key] = _consumer(
+                debtors[debtor_id], points[debtor_id], consents[debtor_id], used, debtor_holds, windows
+            )
+        consumer, point_opt_outs = consumers[key]
+        debtor = debtors[debtor_id]
+        facts = Facts(
+            action=Action(channel="letter"),
+            debt=_debt(account, holds.by_account[account.pk], debtor_holds, consumer, notices, first_comm),
+            collector_type=modes[account.organization_id],
+            consumer=consumer,
+            history=history.get(debtor_id, ()),
+        )
+        results.append(FactsBase(facts, debtor, tuple(points[debtor_id]), point_opt_outs))
+    return results
+
+
+@dataclass(frozen=True, slots=True)
+class _Hold:
+    organization_id: int
+    kind: str
+    effective_on: date
+    written: bool
+
+
+@dataclass(slots=True)
+class _Holds:
+    by_account: dict[int, list[_Hold]]
+    by_debtor: dict[int, list[_Hold]]
+
+
+def _holds(account_ids: set[int], debtor_ids: set[int]) -> _Holds:
+    """Active holds on the accounts, and debtor-wide ones (no account) on the debtors."""
+    found = _Holds(defaultdict(list), defaultdict(list))
+    for account_id, debtor_id, organization_id, kind, effective_on, details in (
+        Hold.objects.filter(lifted_at__isnull=True)
+        .filter(_among("account_id", account_ids) | Q(_among("debtor_id", debtor_ids), account__isnull=True))
+        .order_by("id")
+        .values_list("account_id", "debtor_id", "organization_id", "kind", "effective_on", "details")
+    ):
+        hold = _Hold(organization_id, kind, effective_on, bool((details or {}).get("written", True)))
+        if account_id is not None:
+            found.by_account[account_id].append(hold)
+        else:
+            found.by_debtor[debtor_id].append(hold)
+    return found
+
+
+def _debt(
+    account: Account,
+    account_holds: list[_Hold],
+    debtor_holds: list[_Hold],
+    consumer: Consumer,
+    notices: dict[int, tuple[date, date]],
+    first_comm: dict[int, datetime],
+) -> Debt:
+    org = account.organization_id
+    mine = [h for h in account_holds if h.organization_id == org]
+    disputes = [h for h in (*mine, *debtor_holds) if h.kind == HoldKind.DISPUTE]
+    dispute = min(disputes, key=lambda h: h.effective_on) if disputes else None
+    notice = notices.get(account.pk)
+    debtor_state = next((a.state for a in consumer.addresses if a.state), "")
+    return Debt(
+        id=str(account.pk),
+        type=account.debt_type,
+        jurisdiction=(
+            f"{account.jurisdiction_country}-{account.jurisdiction_state}"
+            if account.jurisdiction_state
+            else ""
+        ),
+        flags=frozenset(HOLD_FLAGS[h.kind] for h in mine if h.kind in HOLD_FLAGS),
+        first_communication_at=first_comm.get(account.pk),
+        validation_notice_sent_on=notice[0] if notice else None,
+        validation_period_ends_on=notice[1] if notice else None,
+        disputed_on=dispute.effective_on if dispute else None,
+        dispute_written=dispute.written if dispute else True,
+        limitation_expires_on=limitation_expiry(account=account, debtor_state=debtor_state),
+    )
+
+
+def _consumer(
+    debtor: Debtor,
+    points: list[tuple[Any, ...]],
+    consents: dict[tuple[int | None, str, str], bool],
+    used: set[int],
+    holds: list[_Hold],
+    windows: dict[str, tuple[Window, ...]],
+) -> tuple[Consumer, dict[int, frozenset[str]]]:
+    phones, emails, addresses = [], [], []
+    for p in points:
+        kind = p[_KIND]
+        if kind == "phone":  # TCPA consent is per number
+            consent = consents.get((p[_ID], "sms", "consent"), False)
+            phones.append(Phone(p[_VALUE], PHONE_KIND.get(p[_LABEL], "other"), consent))
+        elif kind == "email":
+            consent = consents.get((p[_ID], "email", "consent"), False)
+            emails.append(Email(p[_VALUE], EMAIL_KIND.get(p[_LABEL], "other"), consent, p[_ID] in used))
+        elif kind == "address":
+            addresses.append(
+                Address(
+                    p[_COUNTRY] or "US",
+                    p[_STATE],
+                    p[_POSTAL],
+                    ADDRESS_KIND.get(p[_LABEL], "other"),
+                    p[_LINE1],
+                )
+            )
+    opt_outs = set()
+    point_opt_outs: dict[int, set[str]] = {}
+    for (pid, ch, kind), on in consents.items():
+        if kind == "opt_out" and on:
+            if pid is None:
+                opt_outs.add(ch)
+            else:
+                point_opt_outs.setdefault(pid, set()).add(ch)
+    flags = {HOLD_FLAGS[h.kind] for h in holds if h.kind in HOLD_FLAGS}
+    if debtor.do_not_contact:
+        flags.add(DNC_FLAGS.get(debtor.do_not_contact_reason, "cease_communication"))
+    inconvenient: tuple[Window, ...] = ()
+    if debtor.inconvenient_times:
+        key = repr(debtor.inconvenient_times)
+        if key not in windows:
+            windows[key] = debtor_windows(debtor)
+        inconvenient = windows[key]
+    consumer = Consumer(
+        timezone=debtor.timezone or None,
+        addresses=tuple(addresses),
+        phones=tuple(phones),
+        emails=tuple(emails),
+        inconvenient_times=inconvenient,
+        flags=frozenset(flags),
+        opt_outs=frozenset(opt_outs),
+    )
+    return consumer, {k: frozenset(v) for k, v in point_opt_outs.items()}
+
+
+def _histories(
+    *, debtor_ids: set[int], at: datetime, points: dict[int, list[tuple[Any, ...]]]
+) -> dict[int, tuple[Attempt, ...]]:
+    rows = list(
+        ContactAttempt.objects.filter(
+            _among("debtor_id", debtor_ids), at__gte=at - timedelta(days=HISTORY_DAYS)
+        )
+        .exclude(outcome=Outcome.BLOCKED)
+        .order_by("at", "id")
+        .values_list("pk", "debtor_id", "at", "channel", "direction", "outcome", "target", "contact_point_id")
+    )
+    if not rows:
+        return {}
+    debt_ids: dict[int, list[str]] = defaultdict(list)
+    for attempt_id, account_id in (
+        ContactAttempt.accounts.through.objects.filter(_among("contactattempt_id", [r[0] for r in rows]))
+        .order_by("contactattempt_id", "account_id")
+        .values_list("contactattempt_id", "account_id")
+    ):
+        debt_ids[attempt_id].append(str(account_id))
+    # An attempt without a target text names its contact point: usually one of the debtor's usable points,
+    # already read; any other (since marked invalid, say) is read here.
+    values = {row[_ID]: row[_VALUE] for debtor_id in debtor_ids for row in points.get(debtor_id, ())}
+    unknown = {r[7] for r in rows if not r[6] and r[7] is not None and r[7] not in values}
+    if unknown:
+        values.update(ContactPoint.objects.filter(_among("id", unknown)).values_list("id", "value"))
+    found: dict[int, list[Attempt]] = defaultdict(list)
+    for pk, debtor_id, when, channel, direction, outcome, target, point_id in rows:
+        found[debtor_id].append(
+            Attempt(
+                at=when,
+                channel=channel,
+                direction=direction,
+                outcome=HISTORY_OUTCOME.get(outcome, outcome),
+                debt_ids=tuple(debt_ids.get(pk, ())),
+                target=target or (values.get(point_id) if point_id is not None else None),
+            )
+        )
+    return {k: tuple(v) for k, v in found.items()}
