@@ -71,6 +71,13 @@ class Expected:
     references: tuple[str, ...]
     amount: Decimal | None = None
     due_on: date | None = None
+    # The references as line tokens, normalised once: a large import scores each expected payment
+    # against several lines.
+    tokens: frozenset[str] = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        tokens = frozenset(t for t in map(normalise, self.references) if len(t) >= MIN_REFERENCE)
+        object.__setattr__(self, "tokens", tokens)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +120,7 @@ def score(line: Line, expected: Expected) -> Match:
         return Match(expected, Decimal(0), ("currency differs",))
     confidence = Decimal(0)
     reasons: list[str] = []
-    if any(normalise(r) in line.tokens for r in expected.references if len(normalise(r)) >= MIN_REFERENCE):
+    if not expected.tokens.isdisjoint(line.tokens):
         confidence += REFERENCE
         reasons.append("reference")
     if expected.amount is not None and line.amount == expected.amount:
@@ -166,14 +173,13 @@ class ExpectedIndex:
         return index
 
     def add(self, e: Expected) -> None:
-        for ref in {normalise(r) for r in e.references}:
-            if len(ref) >= MIN_REFERENCE:
-                self.by_token.setdefault(ref, []).append(e)
+        for ref in e.tokens:
+            self.by_token.setdefault(ref, []).append(e)
         if e.amount is not None:
             self.by_amount.setdefault((e.currency, e.amount), []).append(e)
 
     def remove(self, e: Expected) -> None:
-        for ref in {normalise(r) for r in e.references}:
+        for ref in e.tokens:
             bucket = self.by_token.get(ref)
             if bucket and e in bucket:
                 bucket.remove(e)
