@@ -15,7 +15,7 @@ from django.db.models.expressions import RawSQL
 
 from arrears.accounts.models import Account
 from arrears.audit.services import AuditSpec, audit_record, audit_record_many
-from arrears.core.bulk import insert_rows, update_rows
+from arrears.core.bulk import insert_rows
 from arrears.core.clock import utcnow
 from arrears.core.errors import ArrearsError, Conflict
 from arrears.core.money import quantize
@@ -193,18 +193,27 @@ def _one_array(ids: Sequence[int]) -> Any:
     return ids
 
 
-def _accounts_set(values: Mapping[int, Mapping[str, Any]], fields: Sequence[str]) -> None:
-    """Set columns of many accounts. On PostgreSQL each column travels as one array (`unnest`), so the
-    statement stays short however many accounts it sets: `update_rows` sends a placeholder per value,
-    and splitting that statement client-side cost more than running it."""
-    if connection.vendor != "postgresql" or not values:
-        update_rows(Account, values, fields)
+def _accounts_update(
+    values: Mapping[int, Mapping[str, Any]], fields: Sequence[str], *, add: frozenset[str]
+) -> None:
+    """Update columns of many accounts: those in `add` by adding to the current value (the cached
+    balances), the others by setting. On PostgreSQL each column travels as one array (`unnest`), so
+    the statement stays short however many accounts it updates: `core.bulk.update_rows` sends one
+    placeholder per value, and psycopg splitting that statement cost more than running it."""
+    if not values or not fields:
+        return
+    if connection.vendor != "postgresql":
+        for pk, row in values.items():
+            Account.objects.filter(pk=pk).update(**{f: F(f) + row[f] if f in add else row[f] for f in fields})
         return
     meta = Account._meta
-    columns = [meta.get_field(f) for f in fields]
-    names = ", ".join(f'"{c.column}"' for c in columns)  # type: ignore[union-attr]
-    arrays = ", ".join(["%s::bigint[]", *(f"%s::{c.db_type(connection)}[]" for c in columns)])
-    assignments = ", ".join(f'"{c.column}" = v."{c.column}"' for c in columns)  # type: ignore[union-attr]
+    columns = [(f, meta.get_field(f)) for f in fields]
+    names = ", ".join(f'"{c.column}"' for _, c in columns)  # type: ignore[union-attr]
+    arrays = ", ".join(["%s::bigint[]", *(f"%s::{c.db_type(connection)}[]" for _, c in columns)])
+    assignments = ", ".join(
+        f'"{c.column}" = t."{c.column}" + v."{c.column}"' if f in add else f'"{c.column}" = v."{c.column}"'  # type: ignore[union-attr]
+        for f, c in columns
+    )
     # Identifiers come from the model's own metadata; every value is in a bound array.
     sql = (
         f'UPDATE "{meta.db_table}" AS t SET {assignments} '  # noqa: S608
@@ -245,14 +254,13 @@ def ledger_post_many(
         raise ArrearsError(LedgerError.INVALID_ENTRY, "nothing to post")
     ids = sorted({p.account_id for p in postings} | set(account_fields or ()))
     cache_fields = list(CACHE_FIELD.values())
-    locked = {
-        pk: (currency, balances)
-        for pk, currency, *balances in Account.objects.select_for_update()
+    currencies = dict(
+        Account.objects.select_for_update()
         .filter(pk__in=_one_array(ids), organization_id=actor.organization_id)
         .order_by("pk")
-        .values_list("pk", "currency", *cache_fields)
-    }
-    if len(locked) != len(ids):
+        .values_list("pk", "currency")
+    )
+    if len(currencies) != len(ids):
         raise ArrearsError(LedgerError.INVALID_ENTRY, "an account to post to is not in this organization")
     batches: list[list[dict[str, Any]]] = []
     moved = {pk: dict.fromkeys(cache_fields, Decimal(0)) for pk in ids}
@@ -260,7 +268,7 @@ def ledger_post_many(
         rows, deltas = _rows(
             organization_id=actor.organization_id,
             account_id=p.account_id,
-            currency=locked[p.account_id][0],
+            currency=currencies[p.account_id],
             specs=p.entries,
             effective_on=p.effective_on,
             actor=actor,
@@ -274,15 +282,14 @@ def ledger_post_many(
         for row in rows:
             row["id"] = next(entry_ids)
     changed = [f for f in cache_fields if any(m[f] for m in moved.values())]
-    # The rows are locked, so the new balance is the one read plus what moved: one UPDATE sets both
-    # the balances and the caller's columns (one per set of columns, as update_rows needs).
+    # One UPDATE moves the balances and sets the caller's columns (one per set of columns: accounts
+    # the caller gives nothing for are not in the same statement).
     groups: dict[tuple[str, ...], dict[int, dict[str, Any]]] = {}
     for pk in ids:
-        extra = dict((account_fields or {}).get(pk, {}))
-        extra.update((f, locked[pk][1][cache_fields.index(f)] + moved[pk][f]) for f in changed)
-        groups.setdefault(tuple(sorted(extra)), {})[pk] = extra
+        row = {**(account_fields or {}).get(pk, {}), **{f: moved[pk][f] for f in changed}}
+        groups.setdefault(tuple(sorted(row)), {})[pk] = row
     for fields, values in groups.items():
-        _accounts_set(values, fields)
+        _accounts_update(values, fields, add=frozenset(changed))
     audit_record_many(
         actor=actor,
         events=[
@@ -296,7 +303,7 @@ def ledger_post_many(
                         {"id": e["id"], "kind": e["kind"], "bucket": e["bucket"], "amount": str(e["amount"])}
                         for e in rows
                     ],
-                    "currency": locked[p.account_id][0],
+                    "currency": currencies[p.account_id],
                     "effective_on": p.effective_on.isoformat(),
                     "source": list(p.source),
                 },
