@@ -303,6 +303,8 @@ def main() -> int:
     from arrears.contact.letters import letter_batch_complete, letter_batch_create, render_letters
     from arrears.contact.models import OutboundMessage
 
+    started_at = datetime.now(tz=UTC).isoformat(timespec="seconds")
+    load_start = [round(x, 2) for x in os.getloadavg()]
     started = time.perf_counter()
     org, actor, accounts = setup(max(args.accounts, args.letters), args.seed)
     email, sms, letter = templates(org, actor)
@@ -325,9 +327,9 @@ def main() -> int:
         }  # fmt: skip
         print(f"{name}: {results[name]}", file=sys.stderr)
 
-    before = gate.seconds
+    before, before_cpu = gate.seconds, gate.cpu
     seconds, _, queued, held = queue(letter, accounts[: args.letters], actor, args.chunk, gate)
-    queue_gate = gate.seconds - before
+    queue_gate, queue_gate_cpu = gate.seconds - before, gate.cpu - before_cpu
     print_started, print_cpu = time.perf_counter(), time.process_time()
     printed = pages = batches = 0
     render_seconds = 0.0
@@ -347,7 +349,8 @@ def main() -> int:
     render_seconds = render_watch.seconds
     results["letter"] = {
         "letters": args.letters, "queued": queued, "held": held, "queue_seconds": round(seconds, 2),
-        "queue_decisions_per_s": round(args.letters / queue_gate), "printed": printed, "pages": pages,
+        "queue_decisions_per_s": round(args.letters / queue_gate),
+        "queue_decisions_per_cpu_s": round(args.letters / queue_gate_cpu), "printed": printed, "pages": pages,
         "print_files": batches, "print_seconds": round(print_seconds, 2),
         "letters_per_s": round(printed / print_seconds, 1),
         "letters_per_cpu_s": round(printed / print_cpu, 1),
@@ -357,10 +360,10 @@ def main() -> int:
 
     # Baselines: the gate one call at a time, and one WeasyPrint document per letter.
     sample = accounts[: args.single]
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     for account in sample:
         decide(account=account, channel="email", at=NOW, actor=actor)
-    single_seconds = time.perf_counter() - t0
+    single_seconds, single_cpu = time.perf_counter() - t0, time.process_time() - c0
     sent = list(
         OutboundMessage.objects.filter(organization=org, channel="letter", status="sent")
         .select_related("account", "contact_point", "debtor")
@@ -373,7 +376,8 @@ def main() -> int:
         render_letters([view])
     one_by_one = time.perf_counter() - t0
     from arrears.compliance.domain import evaluate
-    from arrears.contact.gate import GateRequest, facts_bases
+    from arrears.compliance.gather import facts_bases
+    from arrears.contact.gate import GateRequest
 
     bases = facts_bases(
         requests=[GateRequest(account=a, channel="email") for a in accounts[: args.chunk]], at=NOW
@@ -387,6 +391,7 @@ def main() -> int:
         "engine_only_per_s": round(len(facts) / engine_seconds),
         "engine_only_per_cpu_s": round(len(facts) / engine_cpu),
         "decide_one_at_a_time_per_s": round(len(sample) / single_seconds),
+        "decide_one_at_a_time_per_cpu_s": round(len(sample) / single_cpu),
         "letters_one_document_each_per_s": round(len(views) / one_by_one, 1),
     }
     figures = {
@@ -395,6 +400,9 @@ def main() -> int:
             "python": platform.python_version(),
             "postgres": connection.pg_version,
         },
+        "started": started_at,
+        "finished": datetime.now(tz=UTC).isoformat(timespec="seconds"),
+        "load_average": {"start": load_start, "end": [round(x, 2) for x in os.getloadavg()]},
         "setup_seconds": round(setup_seconds),
         **results,
         "baseline": baseline,

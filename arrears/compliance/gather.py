@@ -16,7 +16,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from django.db import connection
 from django.db.models import F, Lookup, Min, Q
@@ -115,7 +115,7 @@ def limitation_expiry(
     return limitation_expires_on(accrued_on=accrued, limitation=limitation)
 
 
-def debtor_windows(debtor: Debtor) -> tuple[Window, ...]:
+def debtor_windows(debtor: Debtor | _DebtorRow) -> tuple[Window, ...]:
     try:
         return windows_from_json(debtor.inconvenient_times or [], "inconvenient_times")
     except InvalidScenario as exc:
@@ -127,9 +127,24 @@ def debtor_windows(debtor: Debtor) -> tuple[Window, ...]:
 # The contact point columns a decision reads; a full instance is read only when one is asked for.
 _POINT_FIELDS = ("id", "debtor_id", "kind", "label", "value", "line1", "country", "state", "postal_code")
 _ID, _DEBTOR, _KIND, _LABEL, _VALUE, _LINE1, _COUNTRY, _STATE, _POSTAL = range(len(_POINT_FIELDS))
-# The debtor columns a decision reads (the rest are deferred).
-_DEBTOR_FIELDS = ("id", "organization_id", "timezone", "inconvenient_times", "do_not_contact",
-                  "do_not_contact_reason")  # fmt: skip
+
+
+class _DebtorRow(NamedTuple):
+    """The debtor columns a decision reads: a model instance is built only when one is asked for."""
+
+    id: int
+    organization_id: int
+    timezone: str
+    inconvenient_times: Any
+    do_not_contact: bool
+    do_not_contact_reason: str
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+
+_DEBTOR_FIELDS = _DebtorRow._fields
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,18 +152,30 @@ class FactsBase:
     """Everything about a debtor and an account except the action, so one read serves every channel."""
 
     facts: Facts
-    debtor: Debtor
+    debtor_id: int
     point_rows: tuple[tuple[Any, ...], ...]
     point_opt_outs: dict[int, frozenset[str]]
-    _points: list[tuple[ContactPoint, ...]] = field(default_factory=list, compare=False, repr=False)
+    debtor_row: Debtor | _DebtorRow = field(repr=False)
+    _built: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def debtor(self) -> Debtor:
+        """The debtor as a model instance (its other columns deferred when it was read for a batch)."""
+        if isinstance(self.debtor_row, Debtor):
+            return self.debtor_row
+        if "debtor" not in self._built:
+            self._built["debtor"] = Debtor.from_db(connection.alias, list(_DEBTOR_FIELDS), self.debtor_row)
+        debtor: Debtor = self._built["debtor"]
+        return debtor
 
     @property
     def points(self) -> tuple[ContactPoint, ...]:
         """The debtor's usable contact points, primary first, as model instances (read once)."""
-        if not self._points:
+        if "points" not in self._built:
             found = ContactPoint.objects.in_bulk([row[_ID] for row in self.point_rows])
-            self._points.append(tuple(found[row[_ID]] for row in self.point_rows if row[_ID] in found))
-        return self._points[0]
+            self._built["points"] = tuple(found[row[_ID]] for row in self.point_rows if row[_ID] in found)
+        points: tuple[ContactPoint, ...] = self._built["points"]
+        return points
 
     def for_action(
         self, *, channel: str, target: str | ContactPoint | None, purpose: str
@@ -260,10 +287,11 @@ def facts_bases(*, requests: Sequence[FactsRequest], at: datetime) -> list[Facts
         else:
             raise ArrearsError(ComplianceError.NO_DEBTOR, f"account {r.account.reference} has no debtor")
     debtor_ids = set(chosen)
-    debtors = dict(given)
+    debtors: dict[int, Debtor | _DebtorRow] = dict(given)
     missing = debtor_ids - given.keys()
     if missing:
-        debtors.update((d.pk, d) for d in Debtor.objects.filter(_among("id", missing)).only(*_DEBTOR_FIELDS))
+        for row in Debtor.objects.filter(_among("id", missing)).values_list(*_DEBTOR_FIELDS):
+            debtors[row[0]] = _DebtorRow(*row)
     modes = {
         o.pk: collector_type(o)
         for o in Organization.objects.filter(
@@ -329,7 +357,6 @@ def facts_bases(*, requests: Sequence[FactsRequest], at: datetime) -> list[Facts
                 debtors[debtor_id], points[debtor_id], consents[debtor_id], used, debtor_holds, windows
             )
         consumer, point_opt_outs = consumers[key]
-        debtor = debtors[debtor_id]
         facts = Facts(
             action=Action(channel="letter"),
             debt=_debt(account, holds.by_account[account.pk], debtor_holds, consumer, notices, first_comm),
@@ -337,7 +364,9 @@ def facts_bases(*, requests: Sequence[FactsRequest], at: datetime) -> list[Facts
             consumer=consumer,
             history=history.get(debtor_id, ()),
         )
-        results.append(FactsBase(facts, debtor, tuple(points[debtor_id]), point_opt_outs))
+        results.append(
+            FactsBase(facts, debtor_id, tuple(points[debtor_id]), point_opt_outs, debtors[debtor_id])
+        )
     return results
 
 
@@ -405,7 +434,7 @@ def _debt(
 
 
 def _consumer(
-    debtor: Debtor,
+    debtor: Debtor | _DebtorRow,
     points: list[tuple[Any, ...]],
     consents: dict[tuple[int | None, str, str], bool],
     used: set[int],

@@ -52,9 +52,16 @@ class InvalidScenario(ValueError):
         self.message = message
 
 
-@lru_cache(maxsize=4096)
+# A North American number already in E.164 (what contact points store) comes out of the parser as it
+# went in: say so without parsing it (about 14 us each, several times per decision).
+_NANP_E164 = re.compile(r"\+1[2-9][0-9]{9}")
+
+
+@lru_cache(maxsize=65536)
 def normalize_number(raw: str) -> str:
     """E.164 when it parses, else the digits as given (so an odd target still compares consistently)."""
+    if _NANP_E164.fullmatch(raw):
+        return raw
     try:
         return phonenumbers.format_number(phonenumbers.parse(raw, "US"), phonenumbers.PhoneNumberFormat.E164)
     except phonenumbers.NumberParseException:

@@ -67,7 +67,7 @@ def decide_many(*, requests: Sequence[GateRequest], at: datetime, actor: Princip
             {
                 "organization_id": r.account.organization_id,
                 "account_id": r.account.pk,
-                "debtor_id": base.debtor.pk,
+                "debtor_id": base.debtor_id,
                 "channel": r.channel,
                 "target": facts.action.target or "",
                 "purpose": r.purpose,
@@ -84,7 +84,7 @@ def decide_many(*, requests: Sequence[GateRequest], at: datetime, actor: Princip
                 "override_reason": "",
             }
         )
-        results.append((result, outcome.next_allowed_at, base.debtor.pk, point, facts.action.target or ""))
+        results.append((result, outcome.next_allowed_at, base.debtor_id, point, facts.action.target or ""))
     ids = insert_rows(Decision, rows)
     audit_record_many(
         actor=actor,

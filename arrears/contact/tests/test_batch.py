@@ -148,8 +148,8 @@ def test_facts_in_a_batch_are_the_facts_read_alone(mixed):
 
     for request, base in zip(requests, together, strict=True):
         alone = facts_bases(requests=[request], at=NOW)[0]
-        assert (base.facts, base.debtor.pk, base.point_opt_outs) == (
-            alone.facts, alone.debtor.pk, alone.point_opt_outs,
+        assert (base.facts, base.debtor_id, base.point_opt_outs) == (
+            alone.facts, alone.debtor_id, alone.point_opt_outs,
         )  # fmt: skip
 
 
