@@ -135,8 +135,26 @@ def copy_baseline(url: str, path: Path) -> float:
     return elapsed
 
 
-def timed_child(argv: list[str], env: dict[str, str]) -> tuple[float, int, str]:
-    """Wall seconds, peak RSS in bytes (wait4 rusage) and stdout of a child process."""
+def postgres_cpu_seconds() -> float:
+    """CPU seconds used so far by every PostgreSQL server process on this machine (backends, WAL writer,
+    checkpointer, autovacuum): the database's share of an import, read from /proc before and after.
+    Includes other clients' work, so it is exact only on an otherwise idle server."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue  # the process ended meanwhile
+        name, rest = text[text.index("(") + 1 :].split(")", 1)
+        if name.startswith("postgres"):
+            fields = rest.split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime in clock ticks
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def timed_child(argv: list[str], env: dict[str, str]) -> tuple[float, int, str, float]:
+    """Wall seconds, peak RSS in bytes, stdout and CPU seconds (the child and its workers, from wait4's
+    rusage) of a child process."""
     start = time.perf_counter()
     proc = subprocess.Popen(argv, env=env, cwd=ROOT, stdout=subprocess.PIPE)  # noqa: S603 (argv built here)
     out = proc.stdout.read().decode() if proc.stdout else ""
@@ -145,7 +163,7 @@ def timed_child(argv: list[str], env: dict[str, str]) -> tuple[float, int, str]:
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode not in (0, 1):
         raise SystemExit(f"{argv[0]} exited {proc.returncode}")
-    return elapsed, usage.ru_maxrss * 1024, out
+    return elapsed, usage.ru_maxrss * 1024, out, usage.ru_utime + usage.ru_stime
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -178,7 +196,11 @@ def main(argv: list[str] | None = None) -> None:
     # --skip-invalid: a generated row the checks refuse (it happens: usaddress on an odd street) is
     # reported below instead of voiding the run.
     argv = [ARREARS, "import", "accounts", str(path), "--client", "bench", "--json", "--skip-invalid"]
-    ours, peak, out = timed_child(argv, env)
+    load_before = os.getloadavg()[0]
+    pg_before = postgres_cpu_seconds()
+    ours, peak, out, ours_cpu = timed_child(argv, env)
+    pg_cpu = postgres_cpu_seconds() - pg_before
+    load_after = os.getloadavg()[0]
     summary = json.loads(out)
     errors = summary.pop("errors")
     if summary["rows"] != args.rows or summary["rejected"] > args.rows // 1000:
@@ -186,7 +208,10 @@ def main(argv: list[str] | None = None) -> None:
     if errors:
         print(f"rejected rows: {errors[:10]}", file=sys.stderr)
     print(
-        f"ours: {ours:.1f} s, {args.rows / ours:,.0f} rows/s, peak {peak / 2**20:.0f} MB; {summary}",
+        f"ours: {ours:.1f} s, {args.rows / ours:,.0f} rows/s, peak {peak / 2**20:.0f} MB; CPU per row: "
+        f"{ours_cpu / args.rows * 1e6:.0f} µs in Python (importer and parse workers), "
+        f"{pg_cpu / args.rows * 1e6:.0f} µs in PostgreSQL; load {load_before:.1f} → {load_after:.1f}; "
+        f"{summary}",
         file=sys.stderr,
     )
     check = json.loads(django(env, CHECK))
@@ -204,6 +229,9 @@ def main(argv: list[str] | None = None) -> None:
         "ours_seconds": round(ours, 1),
         "ours_rows_per_second": round(args.rows / ours),
         "ours_peak_rss_mb": round(peak / 2**20),
+        "ours_python_cpu_us_per_row": round(ours_cpu / args.rows * 1e6),
+        "postgres_cpu_us_per_row": round(pg_cpu / args.rows * 1e6),
+        "load_average": [round(load_before, 1), round(load_after, 1)],
         "copy_seconds": round(copy_seconds, 2),
         "ours_over_copy": round(ours / copy_seconds, 1),
         "naive_rows": args.naive_rows,
