@@ -138,7 +138,8 @@ def copy_baseline(url: str, path: Path) -> float:
 def postgres_cpu_seconds() -> float:
     """CPU seconds used so far by every PostgreSQL server process on this machine (backends, WAL writer,
     checkpointer, autovacuum): the database's share of an import, read from /proc before and after.
-    Includes other clients' work, so it is exact only on an otherwise idle server."""
+    Includes other clients' work, so it is exact only on an otherwise idle server. A backend that has
+    ended counts through the postmaster's cutime/cstime (it reaped it), so those are summed too."""
     total = 0
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
@@ -148,7 +149,7 @@ def postgres_cpu_seconds() -> float:
         name, rest = text[text.index("(") + 1 :].split(")", 1)
         if name.startswith("postgres"):
             fields = rest.split()
-            total += int(fields[11]) + int(fields[12])  # utime, stime in clock ticks
+            total += sum(int(f) for f in fields[11:15])  # utime, stime, cutime, cstime in clock ticks
     return total / os.sysconf("SC_CLK_TCK")
 
 
