@@ -15,6 +15,15 @@ from typing import Any
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models
 from django.db.models import F
+from django.db.models.expressions import RawSQL
+
+
+def in_array(values: Sequence[Any], sql_type: str = "bigint") -> Any:
+    """`field__in=in_array(values)`: the values as one array parameter on PostgreSQL. An IN list of
+    thousands costs more to build and parse than to run. Elsewhere, the values as they are."""
+    if connection.vendor == "postgresql":
+        return RawSQL(f"SELECT unnest(%s::{sql_type}[])", [list(values)])  # noqa: S611 - a fixed type name
+    return values
 
 
 def update_rows(

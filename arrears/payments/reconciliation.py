@@ -25,7 +25,7 @@ from django.db import connection, transaction
 
 from arrears.accounts.models import Account
 from arrears.audit.services import AuditSpec, audit_record, audit_record_many
-from arrears.core.bulk import insert_rows
+from arrears.core.bulk import in_array, insert_rows
 from arrears.core.clock import utcnow
 from arrears.core.errors import ArrearsError, Conflict, NotFound
 from arrears.core.money import Money
@@ -46,7 +46,7 @@ from .choices import BankLineState, InstallmentStatus, MatchKind, PaymentMethod,
 from .errors import ReconcileError
 from .models import BankLine, BankStatementImport, Installment, Payment, Promise
 from .reconcile_domain import Decision, Expected, ExpectedIndex, Line, decide, line_tokens
-from .services import PaymentRequest, in_array, payment_post, payments_post
+from .services import PaymentRequest, payment_post, payments_post
 
 CHUNK = 2_000
 # From this size a camt file is parsed in a child process while this one matches and posts.

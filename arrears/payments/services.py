@@ -14,8 +14,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db import IntegrityError, connection, transaction
-from django.db.models.expressions import RawSQL
+from django.db import IntegrityError, transaction
 
 from arrears.accounts.choices import AccountStatus
 from arrears.accounts.domain import TRANSITIONS
@@ -24,7 +23,7 @@ from arrears.accounts.services import account_transition
 from arrears.audit.services import audit_record
 from arrears.compliance.choices import HoldKind
 from arrears.compliance.selectors import holds_for_account
-from arrears.core.bulk import insert_rows
+from arrears.core.bulk import in_array, insert_rows
 from arrears.core.clock import ensure_aware, utcnow
 from arrears.core.errors import ArrearsError, Conflict, NotFound, PermissionDenied
 from arrears.core.money import Money, quantize
@@ -240,14 +239,6 @@ def _lock_many(ids: Sequence[int], actor: Principal) -> dict[int, _Locked]:
         )
         for pk, currency, order, last, *balances in rows
     }
-
-
-def in_array(values: Sequence[Any], sql_type: str = "bigint") -> Any:
-    """`field__in=in_array(values)`: the values as one array parameter on PostgreSQL. An IN list of
-    thousands costs more to build and parse than to run."""
-    if connection.vendor == "postgresql":
-        return RawSQL(f"SELECT unnest(%s::{sql_type}[])", [list(values)])  # noqa: S611 - a fixed type name
-    return values
 
 
 def payment_post(
