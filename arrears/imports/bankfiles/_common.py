@@ -13,6 +13,12 @@ from .errors import BankFileError
 _DECIMAL = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
 
 
+def is_digits(text: str) -> bool:
+    """ASCII 0-9 only. `str.isdigit()` also takes '¹' and other Unicode digits, which `int()` refuses
+    or reads as numbers no bank file means (found by the fuzz test)."""
+    return text.isascii() and text.isdigit()
+
+
 def parse_decimal(text: str | None, *, line: int | None, field: str) -> Decimal:
     """A decimal written with a point and no exponent, as every bank format writes money."""
     value = (text or "").strip()

@@ -32,7 +32,7 @@ from decimal import Decimal
 
 from arrears.core.money import minor_units
 
-from ._common import clean, decode_text, parse_currency
+from ._common import clean, decode_text, is_digits, parse_currency
 from .errors import BankFileError
 from .model import (
     Balance,
@@ -130,7 +130,7 @@ def _amount(value: str, currency: str, line: int, name: str) -> Decimal | None:
 
 def direction_of(type_code: str) -> Direction | None:
     """Credit or debit by the BAI type-code ranges; None for status and loan codes."""
-    if not (len(type_code) == 3 and type_code.isdigit()):
+    if not (len(type_code) == 3 and is_digits(type_code)):
         return None
     number = int(type_code)
     if 100 <= number <= 399 or 920 <= number <= 959:
@@ -163,7 +163,7 @@ def _funds(values: list[str], index: int, line: int) -> _Funds:
         return _Funds(kind, _date(day, line, "funds value date") if day else None, index + 3)
     if kind == "D":
         count = at(index + 1)
-        if not count.isdigit():
+        if not is_digits(count):
             raise BankFileError(line, "funds distribution count", f"must be a number, not {count!r}")
         return _Funds(kind, None, index + 2 + 2 * int(count))
     raise BankFileError(line, "funds type", f"unknown funds type {kind!r} (expected 0, 1, 2, S, V, D or Z)")
@@ -301,7 +301,7 @@ def _account(record: _Record, group: _Group) -> _Account:
         if amount is None:
             continue
         raw_total += int(written)
-        if type_code.isdigit() and (int(type_code) < 100 or 900 <= int(type_code) <= 919):
+        if is_digits(type_code) and (int(type_code) < 100 or 900 <= int(type_code) <= 919):
             balances.append(Balance(kind=type_code, amount=amount, currency=currency, date=group.as_of))
     return _Account(
         number=number,
@@ -379,7 +379,7 @@ def _raw_amount(record: _Record, position: int) -> int:
 def _count(record: _Record, position: int) -> int | None:
     values = record.fields()
     value = values[position] if len(values) > position else ""
-    return int(value) if value.isdigit() else None
+    return int(value) if is_digits(value) else None
 
 
 def _close_account(record: _Record, account: _Account, group: _Group, file_id: str) -> BankStatement:

@@ -30,7 +30,7 @@ from xml.etree.ElementTree import Element, ParseError, TreeBuilder, tostring
 import defusedxml.ElementTree as DefusedET
 from defusedxml import DefusedXmlException
 
-from ._common import clean, parse_currency, parse_decimal, parse_iso_date, parse_iso_datetime
+from ._common import clean, is_digits, parse_currency, parse_decimal, parse_iso_date, parse_iso_datetime
 from .errors import BankFileError
 from .model import (
     Balance,
@@ -320,7 +320,7 @@ def _header(
         opening_balance=first_balance(balances, _OPENING),
         closing_balance=first_balance(balances, _CLOSING),
         balances=balances,
-        page_number=int(page) if page and page.isdigit() else None,
+        page_number=int(page) if page and is_digits(page) else None,
         last_page=(last.lower() == "true") if last else None,
         owner_name=clean(_text(stmt, "Acct/Ownr/Nm") or _text(stmt, "Acct/Ownr/Pty/Nm")),
     )

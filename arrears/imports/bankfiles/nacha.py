@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
+from ._common import is_digits
 from .errors import BankFileError
 
 RECORD_LENGTH = 94
@@ -245,7 +246,7 @@ def read(data: bytes, *, strict: bool = False) -> AchFile:
 def _digits(record: str, start: int, end: int, line: int, name: str) -> int:
     """Positions are 1-based and inclusive, as the NACHA tables print them."""
     value = record[start - 1 : end]
-    if not value.isdigit():
+    if not is_digits(value):
         if not value.strip():
             return 0
         raise BankFileError(line, f"{name} (positions {start}-{end})", f"must be digits, not {value!r}")
@@ -395,7 +396,7 @@ class _Reader:
         if code not in _CREDIT_CODES and code not in _DEBIT_CODES:
             self.problem(line, "transaction code (positions 2-3)", f"unknown transaction code {code!r}")
         rdfi = r[3:11]
-        if not rdfi.isdigit():
+        if not is_digits(rdfi):
             raise BankFileError(line, "RDFI routing (positions 4-11)", f"must be 8 digits, not {rdfi!r}")
         check = r[11]
         if check != routing_check_digit(rdfi):
@@ -561,7 +562,7 @@ def routing_check_digit(first_eight: str) -> str:
 
 
 def routing_number_valid(routing: str) -> bool:
-    return len(routing) == 9 and routing.isdigit() and routing_check_digit(routing[:8]) == routing[8]
+    return len(routing) == 9 and is_digits(routing) and routing_check_digit(routing[:8]) == routing[8]
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 
-from ._common import clean, decode_text, parse_currency
+from ._common import clean, decode_text, is_digits, parse_currency
 from .errors import BankFileError
 from .model import (
     Balance,
@@ -208,7 +208,7 @@ def parse(data: bytes) -> tuple[BankStatement, ...]:
     sniff = data[:4096].decode("latin-1")
     headers, _ = _header(sniff) if "<" in sniff else ({}, 0)
     charset = headers.get("CHARSET", "")
-    declared = f"cp{charset}" if charset.isdigit() else (charset or None)
+    declared = f"cp{charset}" if is_digits(charset) else (charset or None)
     if declared and declared.upper() in ("NONE", "USASCII"):
         declared = None
     text = decode_text(data, declared).replace("\r\n", "\n").replace("\r", "\n")

@@ -295,3 +295,11 @@ def test_property_any_valid_entries_round_trip(entries):
     traces = [e.trace_number for e in ach.entries]
     assert len(set(traces)) == len(traces)
     assert all(t.startswith("23138010") for t in traces)
+
+
+@pytest.mark.parametrize("digit", ["¹", "٣", "２"])
+def test_a_unicode_digit_in_a_numeric_field_is_a_bank_file_error(digit):
+    # '¹' passes str.isdigit() but int() refuses it; '٣' and '２' int() would read as numbers
+    record = "6" + "22" + digit + "00000012" + " " * 80
+    with pytest.raises(BankFileError, match="must be digits"):
+        nacha._digits(record, 4, 12, 3, "receiving DFI")
