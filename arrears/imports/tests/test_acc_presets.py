@@ -9,14 +9,14 @@ shared/samples/, so those files are written here in the vendors' documented layo
 import json
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
 from arrears.accounts.models import Account
 from arrears.cli import main
+from arrears.core.samples import samples_dir
 
-SAMPLES = Path(__file__).resolve().parents[4] / "shared" / "samples" / "quickbooks_iif"
+SAMPLES = samples_dir() / "quickbooks_iif"
 needs_samples = pytest.mark.skipif(
     not SAMPLES.is_dir(), reason="shared/samples is not next to the repository"
 )

@@ -4,12 +4,12 @@ import json
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from io import StringIO
-from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from arrears.core.samples import samples_dir
 from arrears.imports.bankfiles import nacha
 from arrears.ledger.selectors import ledger_cache_mismatches
 from arrears.payments.ach import ach_authorization_create, ach_originator_set
@@ -19,7 +19,7 @@ from arrears.payments.services import PlanTerms, plan_create
 
 D = Decimal
 DUE = date(2026, 12, 1)
-RETURNS = Path(__file__).resolve().parents[3].parent / "shared" / "samples" / "nacha" / "moov_return-WEB.ach"
+RETURNS = samples_dir() / "nacha" / "moov_return-WEB.ach"
 # (reference, amount, routing, account number): traces follow this order, 0000001 to 0000003.
 DEBTORS = [
     ("A-1", "123.54", "091400606", "123456789"),

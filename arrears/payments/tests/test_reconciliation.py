@@ -12,6 +12,7 @@ from django.core.management.base import CommandError
 
 from arrears.core.errors import ArrearsError
 from arrears.core.money import Money
+from arrears.core.samples import samples_dir
 from arrears.imports.bankfiles import parse_statement
 from arrears.ledger.selectors import ledger_cache_mismatches
 from arrears.payments.choices import BankLineState, PaymentStatus
@@ -20,7 +21,7 @@ from arrears.payments.reconciliation import bank_file_import
 from arrears.payments.services import PlanTerms, plan_create, promise_create
 
 D = Decimal
-SAMPLES = Path(__file__).resolve().parents[3].parent / "shared" / "samples"
+SAMPLES = samples_dir()
 STATEMENTS = sorted(
     p for folder in ("camt053", "camt054", "bai2", "ofx") for p in (SAMPLES / folder).glob("*") if p.is_file()
 )

@@ -1,10 +1,10 @@
 """The shared sample files (real files made by others, see samples/SOURCES.md) live beside the repo."""
 
-from pathlib import Path
-
 import pytest
 
-SAMPLES = Path(__file__).resolve().parents[4].parent / "shared" / "samples"
+from arrears.core.samples import samples_dir
+
+SAMPLES = samples_dir()
 
 
 def sample(kind: str, name: str) -> bytes:
