@@ -17,6 +17,11 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("ARREARS_VAR_DIR", BASE_DIR / "var"))
 
 PRODUCTION = os.environ.get("ARREARS_ENV", "development") == "production"
+
+# Reproducible PDFs: where the system lacks HarfBuzz's subsetter, WeasyPrint subsets fonts with
+# fontTools, which stamps each embedded font with the current time unless this is set. The same
+# evidence packet must give the same bytes (docs/evidence.md), whatever second it is rendered in.
+os.environ.setdefault("SOURCE_DATE_EPOCH", "0")
 DEBUG = os.environ.get("DEBUG", "0" if PRODUCTION else "1") == "1"
 
 
