@@ -112,6 +112,9 @@ class Phone:
     number: str  # E.164
     kind: str = "mobile"
     sms_consent: bool = False
+    # The time zones the number places the consumer in, as stored with the contact point when it was
+    # written; None: work them out from the number.
+    zones: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +143,20 @@ class Consumer:
     inconvenient_times: tuple[Window, ...] = ()
     flags: frozenset[str] = frozenset()
     opt_outs: frozenset[str] = frozenset()
+    # The hash, worked out once: the rules look up the consumer's zones by it several times a decision,
+    # and a dataclass hashes every field, nested, at every call.
+    _hash: int = field(init=False, repr=False, compare=False, default=0)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(
+            self,
+            "_hash",
+            hash((self.timezone, self.addresses, self.phones, self.emails, self.inconvenient_times,
+                  self.flags, self.opt_outs)),
+        )  # fmt: skip
+
+    def __hash__(self) -> int:
+        return self._hash
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,6 +25,7 @@ from arrears.accounts.models import Account, AccountDebtor
 from arrears.contact.choices import HISTORY_OUTCOME, Direction, Outcome
 from arrears.contact.models import ContactAttempt
 from arrears.core.errors import ArrearsError
+from arrears.debtors.domain import zones_from_text
 from arrears.debtors.models import ConsentRecord, ContactPoint, Debtor
 from arrears.tenancy.choices import CollectionMode
 from arrears.tenancy.models import Organization
@@ -125,8 +126,10 @@ def debtor_windows(debtor: Debtor | _DebtorRow) -> tuple[Window, ...]:
 
 
 # The contact point columns a decision reads; a full instance is read only when one is asked for.
-_POINT_FIELDS = ("id", "debtor_id", "kind", "label", "value", "line1", "country", "state", "postal_code")
-_ID, _DEBTOR, _KIND, _LABEL, _VALUE, _LINE1, _COUNTRY, _STATE, _POSTAL = range(len(_POINT_FIELDS))
+_POINT_FIELDS = (
+    "id", "debtor_id", "kind", "label", "value", "line1", "country", "state", "postal_code", "time_zones"
+)  # fmt: skip
+_ID, _DEBTOR, _KIND, _LABEL, _VALUE, _LINE1, _COUNTRY, _STATE, _POSTAL, _ZONES = range(len(_POINT_FIELDS))
 
 
 class _DebtorRow(NamedTuple):
@@ -446,7 +449,8 @@ def _consumer(
         kind = p[_KIND]
         if kind == "phone":  # TCPA consent is per number
             consent = consents.get((p[_ID], "sms", "consent"), False)
-            phones.append(Phone(p[_VALUE], PHONE_KIND.get(p[_LABEL], "other"), consent))
+            zones = zones_from_text(p[_ZONES]) if p[_ZONES] is not None else None
+            phones.append(Phone(p[_VALUE], PHONE_KIND.get(p[_LABEL], "other"), consent, zones))
         elif kind == "email":
             consent = consents.get((p[_ID], "email", "consent"), False)
             emails.append(Email(p[_VALUE], EMAIL_KIND.get(p[_LABEL], "other"), consent, p[_ID] in used))

@@ -218,11 +218,20 @@ def _consumer(raw: Mapping[str, Any]) -> Consumer:
             raise InvalidScenario(f"{f}.number", f"not a phone number: {number!r}") from None
         if not phonenumbers.is_possible_number(parsed):
             raise InvalidScenario(f"{f}.number", f"not a possible phone number: {number!r}")
+        zones = None
+        if p.get("zones") is not None:
+            zones = tuple(
+                _str(z, f"{f}.zones[{k}]") or "" for k, z in enumerate(_list(p["zones"], f"{f}.zones"))
+            )
+            for k, name in enumerate(zones):
+                if not valid_zone(name):
+                    raise InvalidScenario(f"{f}.zones[{k}]", f"not an IANA time zone: {name!r}")
         phones.append(
             Phone(
                 number=phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164),
                 kind=_str(p.get("kind"), f"{f}.kind", choices=PHONE_KINDS) or "mobile",
                 sms_consent=_bool(p.get("sms_consent"), f"{f}.sms_consent", False),
+                zones=zones,
             )
         )
     emails = []
@@ -378,7 +387,11 @@ def facts_to_json(facts: Facts, *, now: datetime) -> dict[str, Any]:
                 }
                 for a in c.addresses
             ],
-            "phones": [{"number": p.number, "kind": p.kind, "sms_consent": p.sms_consent} for p in c.phones],
+            "phones": [
+                {"number": p.number, "kind": p.kind, "sms_consent": p.sms_consent}
+                | ({"zones": list(p.zones)} if p.zones is not None else {})
+                for p in c.phones
+            ],
             "emails": [
                 {"address": e.address, "kind": e.kind, "consented": e.consented, "used": e.used}
                 for e in c.emails

@@ -11,9 +11,7 @@ from __future__ import annotations
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import phonenumbers
-from phonenumbers import PhoneNumberType
-from phonenumbers import timezone as phone_timezone
+from arrears.debtors.domain import phone_zones
 
 from .facts import Consumer
 
@@ -102,9 +100,6 @@ ZIP5_ZONES: dict[str, tuple[str, ...]] = {
     "89883": (MOUNTAIN,),  # West Wendover, NV
 }
 
-# A phone number whose zones span more than this is not a location (toll-free and the like).
-_MAX_PHONE_ZONES = 4
-
 
 def valid_zone(name: str) -> bool:
     try:
@@ -151,32 +146,6 @@ def country_zones(country: str) -> tuple[str, ...]:
     return tuple(zones)
 
 
-_NOT_A_LOCATION = frozenset(
-    {PhoneNumberType.TOLL_FREE, PhoneNumberType.PREMIUM_RATE, PhoneNumberType.SHARED_COST,
-     PhoneNumberType.UAN, PhoneNumberType.VOIP, PhoneNumberType.PERSONAL_NUMBER}
-)  # fmt: skip
-
-
-@cache
-def phone_zones(number: str) -> tuple[str, ...]:
-    try:
-        parsed = phonenumbers.parse(number, "US")
-    except phonenumbers.NumberParseException:
-        return ()
-    # The number's type is the costly part (a regex per kind, per region sharing the calling code), and
-    # ``time_zones_for_number`` would work it out again: reuse it, and go straight to the prefix table
-    # for the geographical kinds (fixed line and mobile) that almost every number is.
-    kind = phonenumbers.number_type(parsed)
-    if kind in _NOT_A_LOCATION or kind == PhoneNumberType.UNKNOWN:
-        return ()
-    if phonenumbers.is_number_type_geographical(kind, parsed.country_code or 0):
-        found = phone_timezone.time_zones_for_geographical_number(parsed)
-    else:
-        found = phone_timezone.time_zones_for_number(parsed)
-    zones = tuple(z for z in found if z != "Etc/Unknown")
-    return zones if len(zones) <= _MAX_PHONE_ZONES else ()
-
-
 @cache
 def candidate_zones(consumer: Consumer) -> tuple[tuple[str, ...], bool]:
     """(zones, location_known). Sorted for stable output."""
@@ -188,7 +157,7 @@ def candidate_zones(consumer: Consumer) -> tuple[tuple[str, ...], bool]:
             address_zones(country=address.country, state=address.state, postal_code=address.postal_code)
         )
     for phone in consumer.phones:
-        found.update(phone_zones(phone.number))
+        found.update(phone.zones if phone.zones is not None else phone_zones(phone.number))
     found = {z for z in found if valid_zone(z)}
     if not found:
         return CONTIGUOUS_US, False

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 import phonenumbers
+from phonenumbers import PhoneNumberType
+from phonenumbers import timezone as phone_timezone
 
 _SPACES = re.compile(r"\s+")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -47,6 +50,49 @@ def phone_search_key(raw: str, *, region: str = "US") -> str | None:
         return normalize_phone(raw, region=region)
     except InvalidContact:
         return None
+
+
+# A phone number whose zones span more than this is not a location (toll-free and the like).
+_MAX_PHONE_ZONES = 4
+_NOT_A_LOCATION = frozenset(
+    {PhoneNumberType.TOLL_FREE, PhoneNumberType.PREMIUM_RATE, PhoneNumberType.SHARED_COST,
+     PhoneNumberType.UAN, PhoneNumberType.VOIP, PhoneNumberType.PERSONAL_NUMBER}
+)  # fmt: skip
+
+
+@lru_cache(maxsize=65536)
+def phone_zones(number: str) -> tuple[str, ...]:
+    """The IANA time zones a phone number places its owner in: its area code's (``phonenumbers``
+    time-zone data), or none for a number that is not a place (toll-free, premium, VoIP, unknown).
+
+    Costly the first time a process sees a number (its type is a regular expression per kind, per
+    region sharing the calling code: 200 µs and more), so a contact point stores the answer when it is
+    written (``ContactPoint.time_zones``) and the compliance gate reads it from there.
+    """
+    try:
+        parsed = phonenumbers.parse(number, "US")
+    except phonenumbers.NumberParseException:
+        return ()
+    # ``time_zones_for_number`` would work the type out again: reuse it, and go straight to the prefix
+    # table for the geographical kinds (fixed line and mobile) that almost every number is.
+    kind = phonenumbers.number_type(parsed)
+    if kind in _NOT_A_LOCATION or kind == PhoneNumberType.UNKNOWN:
+        return ()
+    if phonenumbers.is_number_type_geographical(kind, parsed.country_code or 0):
+        found = phone_timezone.time_zones_for_geographical_number(parsed)
+    else:
+        found = phone_timezone.time_zones_for_number(parsed)
+    zones = tuple(z for z in found if z != "Etc/Unknown")
+    return zones if len(zones) <= _MAX_PHONE_ZONES else ()
+
+
+def zones_text(zones: tuple[str, ...]) -> str:
+    """How ``ContactPoint.time_zones`` stores zones: space-separated ('' for none)."""
+    return " ".join(zones)
+
+
+def zones_from_text(text: str) -> tuple[str, ...]:
+    return tuple(text.split())
 
 
 def normalize_email(raw: str) -> str:

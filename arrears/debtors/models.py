@@ -97,6 +97,12 @@ class ContactPoint(OrgScoped, TimeStamped):
     status = models.CharField(max_length=20, choices=ContactStatus.choices, default=ContactStatus.UNVERIFIED)
     is_primary = models.BooleanField(default=False)
     source = models.CharField(max_length=60, blank=True)
+    # A phone's time zones (``debtors.domain.phone_zones``, space-separated; '' when the number is not a
+    # place), worked out once when written: the compliance gate reads them for every decision, and
+    # working them out costs more than the rest of a decision. NULL: not worked out yet (rows written
+    # by an import until ``contact_points_locate`` runs, and every address and email, whose zones are
+    # cheap to work out when read).
+    time_zones = models.CharField(max_length=200, null=True, blank=True, default=None)
     # Looked up by value (dedupe, search), never by organization alone.
     organization = models.ForeignKey(
         "tenancy.Organization", on_delete=models.PROTECT, related_name="+", db_index=False
@@ -114,6 +120,12 @@ class ContactPoint(OrgScoped, TimeStamped):
                 name="contact_point_postal_code",
                 opclasses=["varchar_pattern_ops"],
                 condition=Q(kind="address"),
+            ),
+            # Phones whose zones are not worked out yet: empty once ``contact_points_locate`` has run.
+            models.Index(
+                fields=["id"],
+                name="contact_point_unlocated",
+                condition=Q(kind="phone", time_zones__isnull=True),
             ),
         ]
 

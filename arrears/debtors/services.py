@@ -18,6 +18,8 @@ from .domain import (
     national_id_digits,
     normalize_email,
     normalize_phone,
+    phone_zones,
+    zones_text,
 )
 from .errors import DebtorError
 from .models import ConsentRecord, ContactPoint, Debtor
@@ -125,6 +127,7 @@ def contact_point_add(
                 status=ContactStatus.UNVERIFIED,
                 source=source,
                 is_primary=is_primary,
+                time_zones=zones_text(phone_zones(value)) if kind == ContactKind.PHONE else None,
             )
     except IntegrityError:
         return ContactPoint.objects.get(debtor=debtor, kind=kind, value=value)
@@ -136,6 +139,39 @@ def contact_point_add(
         data={"contact_point": point.pk, "kind": kind, "label": label},
     )
     return point
+
+
+LOCATE_BATCH = 2_000
+
+
+def contact_points_locate(*, organization_id: int | None = None, limit: int | None = None) -> int:
+    """Store the time zones of phones written without them (by an import, or before the column
+    existed), a batch per transaction; returns how many were located. Safe to run twice and beside
+    other writers: a row is only ever set from NULL to what its own number gives.
+
+    Not audited: the zones are derived from the stored number, as an index is, and change nothing a
+    person decided."""
+    from arrears.core.bulk import update_rows
+
+    located = 0
+    while limit is None or located < limit:
+        size = LOCATE_BATCH if limit is None else min(LOCATE_BATCH, limit - located)
+        with transaction.atomic():
+            pending = ContactPoint.objects.filter(kind=ContactKind.PHONE, time_zones__isnull=True)
+            if organization_id is not None:
+                pending = pending.filter(organization_id=organization_id)
+            # Rows another worker holds are left to it; ids in order, so two workers never deadlock.
+            rows = list(
+                pending.order_by("id").select_for_update(skip_locked=True).values_list("id", "value")[:size]
+            )
+            if not rows:
+                break
+            update_rows(
+                ContactPoint, {pk: {"time_zones": zones_text(phone_zones(value))} for pk, value in rows},
+                ["time_zones"],
+            )  # fmt: skip
+        located += len(rows)
+    return located
 
 
 @transaction.atomic

@@ -271,7 +271,17 @@ def _validate_and_write(job: ImportJob, actor: Principal, spill: Spill) -> Impor
             **{c: getattr(job, c) for c in COUNTERS},
         },
     )
+    if job.contact_points_created:
+        _locate_on_commit(job.client.organization_id)
     return _finish(job, JobStatus.COMPLETED, written=written)
+
+
+def _locate_on_commit(organization_id: int) -> None:
+    """The import writes phones without their time zones (working them out costs more than the rest
+    of the row): a task stores them once the rows are committed."""
+    from arrears.debtors.tasks import contact_points_locate_task
+
+    transaction.on_commit(lambda: contact_points_locate_task.enqueue(organization_id=organization_id))
 
 
 def _finish(job: ImportJob, status: str, *, message: str = "", written: bool = False) -> ImportJob:

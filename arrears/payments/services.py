@@ -1264,7 +1264,11 @@ def nightly_run(
     run, _ = NightlyRun.objects.get_or_create(organization=organization, run_on=run_on)
     run.status, run.errors = "running", []
     run.save(update_fields=["status", "errors", "updated_at"])
+    from arrears.debtors.services import contact_points_locate
+
     totals = {
+        # Phones an import wrote without their time zones, before anything decides on a contact.
+        "phones_located": contact_points_locate(organization_id=organization.pk),
         "deposited": payments_deposit_due(organization_id=organization.pk, through=run_on, actor=actor),
         "notices": payment_notices_record(organization_id=organization.pk, on=run_on, actor=actor),
     }

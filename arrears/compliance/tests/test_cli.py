@@ -104,6 +104,18 @@ def test_evaluate_from_a_file_with_only_the_required_fields(tmp_path):
         pytest.param(
             scenario(history=[{"at": "yesterday", "channel": "call"}]), "history[0].at", id="bad-history"
         ),
+        pytest.param(
+            scenario(
+                consumer={"phones": [{"number": "+12125550142", "zones": ["America/New_York", "Mars/X"]}]}
+            ),
+            "consumer.phones[0].zones[1]",
+            id="bad-phone-zone",
+        ),
+        pytest.param(
+            scenario(consumer={"phones": [{"number": "+12125550142", "zones": "America/New_York"}]}),
+            "consumer.phones[0].zones",
+            id="phone-zones-not-a-list",
+        ),
         pytest.param(scenario(consumer={"flags": ["sad"]}), "consumer.flags[0]", id="unknown-flag"),
         pytest.param(scenario(consumer={"timezone": "Mars/Olympus"}), "consumer.timezone", id="bad-zone"),
         pytest.param(

@@ -11,7 +11,7 @@ from phonenumbers import PhoneNumberType
 from phonenumbers import timezone as phone_timezone
 
 from arrears.compliance.scenario import normalize_number
-from arrears.compliance.zones import phone_zones
+from arrears.debtors.domain import phone_zones
 
 NOT_A_LOCATION = (
     PhoneNumberType.TOLL_FREE, PhoneNumberType.PREMIUM_RATE, PhoneNumberType.SHARED_COST,

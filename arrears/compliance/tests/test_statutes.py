@@ -14,7 +14,8 @@ from arrears.compliance.domain import (
     limitation_expires_on,
 )
 from arrears.compliance.statutes import STATES, limitation_for, limitation_rows, limitation_table_version
-from arrears.compliance.zones import address_zones, phone_zones
+from arrears.compliance.zones import address_zones
+from arrears.debtors.domain import phone_zones
 
 
 def test_table_covers_every_state_and_dc_for_every_kind_with_a_citation():
