@@ -12,6 +12,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import orjson
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models
 from django.db.models import F
@@ -64,6 +65,21 @@ def update_rows(
         cursor.execute(sql, params)
 
 
+_DJANGO_JSON = DjangoJSONEncoder()
+# Dates, times and dataclasses go to Django's encoder, so a row written here holds exactly what the
+# ORM writes (Django's `JSONField` encodes with `DjangoJSONEncoder`); the rest orjson writes itself.
+_ORJSON = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_NON_STR_KEYS
+
+
+def json_text(value: Any) -> str:
+    """`value` as JSON text, as a Django `JSONField` would store it, several times faster than
+    `json.dumps`: batch writers store a JSON document or three per row."""
+    try:
+        return orjson.dumps(value, default=_DJANGO_JSON.default, option=_ORJSON).decode()
+    except orjson.JSONEncodeError:  # an integer wider than 64 bits, say: the standard library takes it
+        return json.dumps(value, cls=DjangoJSONEncoder)
+
+
 _SEQUENCES: dict[str, str] = {}
 # Below this many rows one INSERT … RETURNING is one round trip, where COPY needs two.
 COPY_MIN_ROWS = 20
@@ -102,10 +118,7 @@ def insert_rows(model: type[models.Model], rows: Sequence[Mapping[str, Any]]) ->
                 copy.write_row(
                     [
                         pk,
-                        *(
-                            json.dumps(v, cls=DjangoJSONEncoder) if e else v
-                            for v, e in zip(values, encode, strict=True)
-                        ),
+                        *(json_text(v) if e else v for v, e in zip(values, encode, strict=True)),
                     ]
                 )
     return ids
