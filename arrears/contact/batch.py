@@ -106,7 +106,10 @@ def messages_queue_many(
         )
         for a, p in wanted
     ]
-    results = decide_many(requests=requests, at=now, actor=actor)
+    # Every audit event of the batch is recorded last, so the organization's chain stays locked only
+    # for the final inserts and the commit, and other workers' batches run alongside.
+    events: list[AuditSpec] = []
+    results = decide_many(requests=requests, at=now, actor=actor, audit=events)
     organization = Organization.objects.get(pk=actor.organization_id)
     party = party_for(organization)
     plans = _plans([a.pk for a, _ in wanted])
@@ -173,15 +176,15 @@ def messages_queue_many(
     attempt_ids = attempts_create_many(
         actor=actor,
         messages=[{**row, "id": pk, "outcome": Outcome.BLOCKED, "at": now} for pk, row in blocked],
+        audit=events,
     )
     update_rows(
         OutboundMessage,
         {pk: {"attempt": aid} for (pk, _), aid in zip(blocked, attempt_ids, strict=True)},
         ["attempt"],
     )
-    audit_record_many(
-        actor=actor,
-        events=[
+    events.extend(
+        [
             AuditSpec(
                 event="contact.message_queued"
                 if row["status"] == MessageStatus.PENDING
@@ -203,8 +206,9 @@ def messages_queue_many(
                 },
             )
             for pk, row in zip(ids, rows, strict=True)
-        ],
+        ]
     )
+    audit_record_many(actor=actor, events=events)
     pending = [pk for pk, row in zip(ids, rows, strict=True) if row["status"] == MessageStatus.PENDING]
     if enqueue and template.channel != TemplateChannel.LETTER:
         from .tasks import messages_deliver_task
@@ -231,9 +235,12 @@ def _plans(account_ids: list[int]) -> dict[int, PaymentPlan]:
     return found
 
 
-def attempts_create_many(*, actor: Principal, messages: Sequence[dict[str, Any]]) -> list[int]:
+def attempts_create_many(
+    *, actor: Principal, messages: Sequence[dict[str, Any]], audit: list[AuditSpec] | None = None
+) -> list[int]:
     """Timeline rows for many outbox messages (``id``, ``outcome``, ``at`` and the message's columns),
-    with their accounts and audit events, in three statements."""
+    with their accounts and audit events, in three statements (the events appended to ``audit``
+    instead, when given, as ``decide_many`` does)."""
     if not messages:
         return []
     rows = [
@@ -262,26 +269,27 @@ def attempts_create_many(*, actor: Principal, messages: Sequence[dict[str, Any]]
             for pk, m in zip(ids, messages, strict=True)
         ]
     )
-    audit_record_many(
-        actor=actor,
-        events=[
-            AuditSpec(
-                event="contact.attempt_blocked"
-                if m["outcome"] == Outcome.BLOCKED
-                else "contact.attempt_recorded",
-                subject_type="debtor",
-                subject_id=m["debtor_id"],
-                account_id=m["account_id"],
-                data={
-                    "attempt": pk,
-                    "channel": row["channel"],
-                    "direction": Direction.OUTBOUND,
-                    "outcome": m["outcome"],
-                    "decision": m["decision_id"],
-                    "message": m["id"],
-                },
-            )
-            for pk, m, row in zip(ids, messages, rows, strict=True)
-        ],
-    )
+    events = [
+        AuditSpec(
+            event="contact.attempt_blocked"
+            if m["outcome"] == Outcome.BLOCKED
+            else "contact.attempt_recorded",
+            subject_type="debtor",
+            subject_id=m["debtor_id"],
+            account_id=m["account_id"],
+            data={
+                "attempt": pk,
+                "channel": row["channel"],
+                "direction": Direction.OUTBOUND,
+                "outcome": m["outcome"],
+                "decision": m["decision_id"],
+                "message": m["id"],
+            },
+        )
+        for pk, m, row in zip(ids, messages, rows, strict=True)
+    ]
+    if audit is None:
+        audit_record_many(actor=actor, events=events)
+    else:
+        audit.extend(events)
     return ids
