@@ -7,9 +7,16 @@ on PostgreSQL; then print the letters.
 On a fresh organization (the database is migrated first) it writes --accounts consumer accounts, each
 with a debtor in New York, a mobile with SMS consent, an email, an address and a ledger charge. The gate
 gets real work: 1% of debtors have a cease-communication hold, 2% opted out of email, 5% gave
-inconvenient times, and 10% have one to three calls in the last week. Setup is not timed.
+inconvenient times, and 10% have one to three calls in the last week. Setup is not timed; it ends
+with the phones' time zones stored (``contact_points_locate``, what an import's follow-up task does),
+timed on its own.
 
-Timed, each in transactions of --chunk accounts, one process (one core):
+Timed first, the gate alone: ``contact.gate.decide_many`` over every account in chunks of --chunk
+(the targets looked up, facts prefetched, decisions and their audit events stored), for emails, texts
+and letters, in this process and then in --workers processes at once (what several ``db_worker``s
+running a nightly batch do). Decisions/s is per wall second of the whole phase.
+
+Then, each in transactions of --chunk accounts, one process (one core):
 - emails and texts: ``contact.batch.messages_queue_many``: the batch gate (facts prefetched for the
   chunk, ``compliance.domain.evaluate`` per message, decisions and their audit events stored with one
   insert each), rendering in the sandbox, outbox rows and audit events. The time inside the gate is
@@ -36,6 +43,9 @@ from decimal import Decimal
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "arrears.settings")
 NOW = datetime(2026, 3, 10, 14, 30, tzinfo=UTC)  # a Tuesday, 10:30 in New York
+
+
+LOCATE: dict[str, float] = {}
 
 
 class Stopwatch:
@@ -118,6 +128,12 @@ def setup(n: int, seed: int):
                          state="NY", postal_code="10001", country="US", status="valid", is_primary=True),
         ]  # fmt: skip
     ContactPoint.objects.bulk_create(points, batch_size=5000)
+    # What the import's follow-up task does: store each phone's time zones (not timed with the rest).
+    from arrears.debtors.services import contact_points_locate
+
+    started = time.perf_counter()
+    located = contact_points_locate(organization_id=org.pk)
+    LOCATE["phones"], LOCATE["seconds"] = located, round(time.perf_counter() - started, 2)
     consents = [
         ConsentRecord(
             organization=org,
@@ -250,6 +266,66 @@ def templates(org, actor):
     return email, sms, letter
 
 
+def _worker_setup() -> None:
+    import django
+
+    django.setup()
+
+
+def gate_chunk(task: tuple[str, int, list[int]]) -> tuple[float, float, int]:
+    """Decide one chunk as a batch writer would: the accounts' targets looked up (as
+    ``messages_queue_many`` does), then ``decide_many`` in a transaction. Returns the wall and CPU
+    seconds inside ``decide_many``, and how many were allowed. Runs in a worker process or in this one."""
+    from django.db import transaction
+
+    from arrears.accounts.models import Account, AccountDebtor
+    from arrears.contact.batch import _points_by_debtor
+    from arrears.contact.gate import GateRequest, decide_many
+    from arrears.tenancy.domain import system_principal
+
+    channel, organization_id, ids = task
+    actor = system_principal(organization_id, "bench")
+    accounts = list(Account.objects.filter(pk__in=ids).order_by("id"))
+    primary: dict[int, int] = {}
+    for account_id, debtor_id in (
+        AccountDebtor.objects.filter(account_id__in=ids).order_by("account_id", "role", "id")
+        .values_list("account_id", "debtor_id")
+    ):  # fmt: skip
+        primary.setdefault(account_id, debtor_id)
+    kind = {"email": "email", "sms": "phone", "letter": "address"}[channel]
+    points = _points_by_debtor(set(primary.values()), kind)
+    requests = [GateRequest(account=a, channel=channel, target=points[primary[a.pk]]) for a in accounts]
+    started, cpu = time.perf_counter(), time.process_time()
+    with transaction.atomic():
+        results = decide_many(requests=requests, at=NOW, actor=actor)
+    return time.perf_counter() - started, time.process_time() - cpu, sum(r.allowed for r in results)
+
+
+def gate_phase(channel: str, organization_id: int, ids: list[int], chunk: int, workers: int) -> dict:
+    """Compliance decisions alone, for every account, in chunks over ``workers`` processes (one: this
+    process). Decisions/s is per wall second of the whole phase, target look-ups included."""
+    tasks = [(channel, organization_id, ids[i : i + chunk]) for i in range(0, len(ids), chunk)]
+    started = time.perf_counter()
+    if workers == 1:
+        done = [gate_chunk(t) for t in tasks]
+    else:
+        import multiprocessing
+
+        from django.db import connections
+
+        connections.close_all()  # each worker opens its own
+        with multiprocessing.get_context("spawn").Pool(workers, initializer=_worker_setup) as pool:
+            done = pool.map(gate_chunk, tasks, chunksize=1)
+    seconds = time.perf_counter() - started
+    inside = sum(d[0] for d in done)
+    cpu = sum(d[1] for d in done)
+    return {
+        "decisions": len(ids), "allowed": sum(d[2] for d in done), "workers": workers,
+        "seconds": round(seconds, 2), "decisions_per_s": round(len(ids) / seconds),
+        "inside_decide_many_seconds": round(inside, 2), "decisions_per_cpu_s": round(len(ids) / cpu),
+    }  # fmt: skip
+
+
 def queue(template, accounts, actor, chunk, gate_watch):
     from django.db import transaction
 
@@ -280,6 +356,10 @@ def main() -> int:
     )
     parser.add_argument("--single-letters", type=int, default=40, help="letters rendered one document each")
     parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument(
+        "--workers", type=int, default=0,
+        help="processes for the gate-only phase (default: one per core; 1 runs it in this process)",
+    )  # fmt: skip
     args = parser.parse_args()
 
     import logging
@@ -310,6 +390,16 @@ def main() -> int:
     email, sms, letter = templates(org, actor)
     setup_seconds = time.perf_counter() - started
     print(f"setup: {len(accounts)} accounts in {setup_seconds:.0f} s", file=sys.stderr)
+
+    print(f"located {LOCATE['phones']:.0f} phones in {LOCATE['seconds']} s", file=sys.stderr)
+    workers = args.workers or os.cpu_count() or 1
+    ids = [a.pk for a in accounts]
+    gate_only: dict[str, dict] = {}
+    for channel, count in (("email", args.accounts), ("sms", args.accounts), ("letter", args.letters)):
+        gate_only[channel] = {
+            str(w): gate_phase(channel, org.pk, ids[:count], args.chunk, w) for w in sorted({1, workers})
+        }
+        print(f"gate only, {channel}: {gate_only[channel]}", file=sys.stderr)
 
     gate = Stopwatch()
     batch_module.decide_many = gate.wrap(batch_module.decide_many)
@@ -404,6 +494,8 @@ def main() -> int:
         "finished": datetime.now(tz=UTC).isoformat(timespec="seconds"),
         "load_average": {"start": load_start, "end": [round(x, 2) for x in os.getloadavg()]},
         "setup_seconds": round(setup_seconds),
+        "phones_located": {**LOCATE, "per_s": round(LOCATE["phones"] / LOCATE["seconds"])},
+        "gate_only": gate_only,
         **results,
         "baseline": baseline,
     }
