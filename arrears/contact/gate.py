@@ -9,7 +9,7 @@ contact's facts with), decided by the pure engine (``compliance.domain.evaluate`
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -68,13 +68,20 @@ def decide_many(
     decided_at = utcnow()
     bases = facts_bases(requests=requests, at=at)
     label = actor.label or (f"user:{actor.user_id}" if actor.user_id else "system")
-    rows, results = [], []
-    for r, base in zip(requests, bases, strict=True):
-        facts, point = base.for_action(channel=r.channel, target=r.target, purpose=r.purpose)
-        outcome = evaluate(facts, now=at)
-        result = decision_to_json(outcome)
-        rows.append(
-            {
+    # Everything that may read the database first (a text target's contact point): the decisions are
+    # then made as their rows stream to PostgreSQL, which stores one while the next is decided.
+    actions = [
+        base.for_action(channel=r.channel, target=r.target, purpose=r.purpose)
+        for r, base in zip(requests, bases, strict=True)
+    ]
+    rows: list[dict[str, Any]] = []
+    results: list[tuple[dict[str, Any], datetime | None, int, ContactPoint | None, str]] = []
+
+    def decided() -> Iterator[dict[str, Any]]:
+        for r, base, (facts, point) in zip(requests, bases, actions, strict=True):
+            outcome = evaluate(facts, now=at)
+            result = decision_to_json(outcome)
+            row = {
                 "organization_id": r.account.organization_id,
                 "account_id": r.account.pk,
                 "debtor_id": base.debtor_id,
@@ -93,9 +100,13 @@ def decide_many(
                 "overridden": False,
                 "override_reason": "",
             }
-        )
-        results.append((result, outcome.next_allowed_at, base.debtor_id, point, facts.action.target or ""))
-    ids = insert_rows(Decision, rows)
+            rows.append(row)
+            results.append(
+                (result, outcome.next_allowed_at, base.debtor_id, point, facts.action.target or "")
+            )
+            yield row
+
+    ids = insert_rows(Decision, decided(), count=len(requests))
     events = [
         AuditSpec(
             event="compliance.decided",

@@ -9,7 +9,8 @@ they fall back to the ORM.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from itertools import chain
 from typing import Any
 
 import orjson
@@ -17,6 +18,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models
 from django.db.models import F
 from django.db.models.expressions import RawSQL
+from psycopg.copy import QueuedLibpqWriter
 
 
 def in_array(values: Sequence[Any], sql_type: str = "bigint") -> Any:
@@ -85,19 +87,33 @@ _SEQUENCES: dict[str, str] = {}
 COPY_MIN_ROWS = 20
 
 
-def insert_rows(model: type[models.Model], rows: Sequence[Mapping[str, Any]]) -> list[int]:
+def insert_rows(
+    model: type[models.Model], rows: Iterable[Mapping[str, Any]], *, count: int | None = None
+) -> list[int]:
     """Insert rows given as {attname: value} with every column but `id`; returns their new ids in order.
 
     On PostgreSQL the ids come from the table's sequence and the rows go in by `COPY`, which runs no
-    Django defaults: the caller names every column.
+    Django defaults: the caller names every column. A thread sends the data while the next rows are
+    made, so with ``count`` given, ``rows`` may be a generator that does its work as it is consumed
+    (the compliance gate decides as its decisions stream in): PostgreSQL stores one row while Python
+    makes the next. Such a generator must not use the database connection, which the `COPY` holds.
     """
-    if not rows:
+    if count is None:
+        assert isinstance(rows, Sequence), "count is needed when rows is an iterator"
+        count = len(rows)
+    if not count:
         return []
-    if connection.vendor != "postgresql" or len(rows) < COPY_MIN_ROWS:
+    if connection.vendor != "postgresql" or count < COPY_MIN_ROWS:
         created = model._default_manager.bulk_create([model(**row) for row in rows])
+        if len(created) != count:
+            raise ValueError(f"{len(created)} rows given where {count} were announced")
         return [obj.pk for obj in created]
     table = model._meta.db_table
-    columns = list(rows[0])
+    stream = iter(rows)
+    first = next(stream, None)
+    if first is None:
+        raise ValueError(f"no rows given where {count} were announced")
+    columns = list(first)
     json_columns = {f.attname for f in model._meta.concrete_fields if isinstance(f, models.JSONField)}
     encode = [c in json_columns for c in columns]
     quoted = ", ".join(f'"{c}"' for c in ("id", *columns))
@@ -107,13 +123,12 @@ def insert_rows(model: type[models.Model], rows: Sequence[Mapping[str, Any]]) ->
             cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
             _SEQUENCES[table] = cursor.fetchone()[0]
         # The sequence is named once: resolving it per row costs several times the nextval itself.
-        cursor.execute(
-            "SELECT nextval(%s::regclass) FROM generate_series(1, %s)", [_SEQUENCES[table], len(rows)]
-        )
+        cursor.execute("SELECT nextval(%s::regclass) FROM generate_series(1, %s)", [_SEQUENCES[table], count])
         ids = [r[0] for r in cursor.fetchall()]
+        raw = cursor.cursor
         # Identifiers come from the model's own metadata; the values travel as COPY data.
-        with cursor.cursor.copy(f'COPY "{table}" ({quoted}) FROM STDIN') as copy:
-            for pk, row in zip(ids, rows, strict=True):
+        with raw.copy(f'COPY "{table}" ({quoted}) FROM STDIN', writer=QueuedLibpqWriter(raw)) as copy:
+            for pk, row in zip(ids, chain((first,), stream), strict=True):
                 values = [row[c] for c in columns]
                 copy.write_row(
                     [
