@@ -1,6 +1,7 @@
 """Holds, stored decisions and validation notices."""
 
 from django.db import models
+from django.db.models import Q
 
 from arrears.core.models import AppendOnly, OrgScoped, TimeStamped, money_field
 
@@ -62,8 +63,14 @@ class Decision(OrgScoped, AppendOnly):
     """One answer of the compliance gate, kept with the facts it was made from so it can be replayed
     (``arrears compliance evaluate`` accepts ``facts`` as is)."""
 
+    # A batch writes thousands of decisions a second, so every index here costs: the account's index
+    # leads with the account and serves it alone too, and decisions are read by account, never by
+    # organization alone. Batch decisions have no user: the user's index holds only the rows with one.
+    organization = models.ForeignKey(
+        "tenancy.Organization", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     account = models.ForeignKey(
-        "accounts.Account", on_delete=models.PROTECT, related_name="compliance_decisions"
+        "accounts.Account", on_delete=models.PROTECT, related_name="compliance_decisions", db_index=False
     )
     debtor = models.ForeignKey("debtors.Debtor", null=True, on_delete=models.PROTECT, related_name="+")
     channel = models.CharField(max_length=10)
@@ -78,7 +85,7 @@ class Decision(OrgScoped, AppendOnly):
     next_allowed_at = models.DateTimeField(null=True, blank=True)
     facts = models.JSONField(default=dict)
     actor_user = models.ForeignKey(
-        "tenancy.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "tenancy.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     actor_label = models.CharField(max_length=200)
     # A blocked decision a permitted user chose to override, with the reason they gave.
@@ -86,7 +93,12 @@ class Decision(OrgScoped, AppendOnly):
     override_reason = models.TextField(blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["account", "-at"])]
+        indexes = [
+            models.Index(fields=["account", "-at"]),
+            models.Index(
+                fields=["actor_user"], name="decision_actor_user", condition=Q(actor_user__isnull=False)
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.channel} {'allowed' if self.allowed else 'blocked'} at {self.at:%Y-%m-%d %H:%M}"
