@@ -1138,6 +1138,17 @@ def _state_caps(organization_id: int) -> dict[str, Decimal]:
 
 
 @transaction.atomic
+def accrual_start(account: Account) -> date:
+    """Where interest starts on an account that has none accrued here yet: the later of the
+    itemization date and the placement. A placed balance (an import, a creditor's file) already holds
+    the interest charged up to the placement, so accruing from the itemization date would charge that
+    stretch twice (12 CFR 1006.22(b), FDCPA 808(1): no amount not expressly authorized)."""
+    known = [d for d in (account.itemization_date, account.placed_on) if d is not None]
+    if known:
+        return max(known)
+    return account.opened_on or local_date(account.created_at, account.organization)
+
+
 def interest_accrue(
     *,
     account: Account | int,
@@ -1148,7 +1159,7 @@ def interest_accrue(
 ) -> InterestAccrual | None:
     """Accrue daily simple interest on principal up to `through` and leave a run marker.
 
-    Starts where the last marker ended (or at the itemization date). Nothing happens if `through`
+    Starts where the last marker ended (or at ``accrual_start``). Nothing happens if `through`
     is already covered, so running twice for a date posts nothing the second time. While interest
     is suspended (a hold where the law stops it) the marker moves on with zero: it does not catch up.
     """
@@ -1159,12 +1170,7 @@ def interest_accrue(
         .values_list("through", flat=True)
         .first()
     )
-    start = (
-        last
-        or locked.itemization_date
-        or locked.opened_on
-        or local_date(locked.created_at, locked.organization)
-    )
+    start = last or accrual_start(locked)
     if start >= through or locked.interest_rate <= 0:
         return None
     facts = facts or account_money_facts(accounts=[locked], on=through, actor=actor)[locked.pk]

@@ -12,6 +12,7 @@ from arrears.audit.models import AuditEvent
 from arrears.core.errors import ArrearsError, Conflict, NotFound, PermissionDenied
 from arrears.core.money import Money
 from arrears.ledger.choices import Bucket
+from arrears.ledger.models import LedgerEntry
 from arrears.ledger.selectors import ledger_balances, ledger_cache_mismatches
 from arrears.payments import services
 from arrears.payments.choices import (
@@ -486,6 +487,31 @@ def test_interest_split_over_runs_equals_one_run_and_follows_payments(
 
     # then: 5 days on 3650 and 15 days on 1825 (the payment went to principal)
     assert balances(interest_account)["interest"] == balances(twin)["interest"] == D("5.00") + D("7.50")
+
+
+def test_a_placed_balance_accrues_from_the_placement_not_the_itemization_date(org, system, make_account):
+    """The creditor's file already charged interest up to the placement: accruing from the itemization
+    date would charge January and February twice."""
+    placed = make_account(
+        principal=D("3650.00"),
+        interest_rate=D("10"),
+        itemization_date=date(2026, 1, 1),
+        placed_on=date(2026, 3, 1),
+    )
+    placed_before = make_account(
+        principal=D("3650.00"),
+        interest_rate=D("10"),
+        itemization_date=date(2026, 3, 1),
+        placed_on=date(2026, 1, 1),
+    )
+
+    services.nightly_run(organization=org, run_on=date(2026, 3, 11), actor=system)
+
+    # 10 days from 1 March on both: the later of the two dates
+    assert balances(placed)["interest"] == balances(placed_before)["interest"] == D("10.00")
+    marker = InterestAccrual.objects.get(account=placed)
+    assert "2026-03-01..2026-03-11" in LedgerEntry.objects.get(account=placed, kind="interest").memo
+    assert marker.through == date(2026, 3, 11)
 
 
 def test_scra_caps_interest_at_6pct_and_forgives_the_excess(system, interest_account):
