@@ -8,7 +8,7 @@ are used and the caller adds a ``LOCATION_UNKNOWN`` warning.
 
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from arrears.debtors.domain import phone_zones
@@ -146,7 +146,9 @@ def country_zones(country: str) -> tuple[str, ...]:
     return tuple(zones)
 
 
-@cache
+# Bounded: a worker deciding for a million consumers must not keep every one of them (the rules ask
+# for one consumer's zones several times a decision; that is what the cache is for).
+@lru_cache(maxsize=4096)
 def candidate_zones(consumer: Consumer) -> tuple[tuple[str, ...], bool]:
     """(zones, location_known). Sorted for stable output."""
     if consumer.timezone:

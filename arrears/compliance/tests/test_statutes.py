@@ -86,3 +86,11 @@ def test_phone_zones_from_area_code_and_not_from_toll_free():
     assert phone_zones("+12125550142") == ("America/New_York",)
     assert phone_zones("+13105550142") == ("America/Los_Angeles",)
     assert phone_zones("+18005550142") == ()
+
+
+def test_the_zones_cache_is_bounded():
+    """A long-running worker decides for millions of consumers: no cache keyed by one may grow without
+    end (an unbounded one held every consumer of the benchmark's 220,000 decisions)."""
+    from arrears.compliance.zones import candidate_zones
+
+    assert candidate_zones.cache_info().maxsize is not None
