@@ -283,9 +283,8 @@ def gate_chunk(task: tuple[str, int, list[int]]) -> tuple[float, float, int]:
     from django.db import transaction
 
     from arrears.accounts.models import Account, AccountDebtor
+    from arrears.contact.batch import _points_by_debtor
     from arrears.contact.gate import GateRequest, decide_many
-    from arrears.contact.messaging import UNUSABLE
-    from arrears.debtors.models import ContactPoint
     from arrears.tenancy.domain import system_principal
 
     channel, organization_id, ids = task
@@ -298,17 +297,9 @@ def gate_chunk(task: tuple[str, int, list[int]]) -> tuple[float, float, int]:
     ):  # fmt: skip
         primary.setdefault(account_id, debtor_id)
     kind = {"email": "email", "sms": "phone", "letter": "address"}[channel]
-    # The target each account's message would go to, as ``messages_queue_many`` picks it (a mobile
-    # first for texts), read with only the columns the gate uses: the gate is what is measured.
-    points: dict[int, ContactPoint] = {}
-    for point in (
-        ContactPoint.objects.filter(debtor_id__in=set(primary.values()), kind=kind)
-        .exclude(status__in=UNUSABLE).order_by("debtor_id", "-is_primary", "id")
-        .only("id", "debtor_id", "kind", "label", "value")
-    ):  # fmt: skip
-        current = points.get(point.debtor_id)
-        if current is None or (kind == "phone" and point.label == "mobile" and current.label != "mobile"):
-            points[point.debtor_id] = point
+    # The target each account's message would go to, as ``messages_queue_many`` picks it, read with
+    # only the columns the gate uses: the gate is what is measured.
+    points = _points_by_debtor(set(primary.values()), kind, for_rendering=False)
     requests = [GateRequest(account=a, channel=channel, target=points[primary[a.pk]]) for a in accounts]
     started, cpu = time.perf_counter(), time.process_time()
     with transaction.atomic():
