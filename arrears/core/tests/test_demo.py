@@ -32,6 +32,11 @@ def test_the_demo_portfolio_is_realistic_and_consistent():
     assert LedgerEntry.objects.filter(organization=org, kind="reversal").exists()
     assert LedgerEntry.objects.filter(organization=org, kind="interest", memo="monthly interest").exists()
     assert not list(ledger_cache_mismatches(organization_id=org.pk))
+    # Phones carry their time zones, as after an import's follow-up task.
+    from arrears.debtors.models import ContactPoint
+
+    zones = ContactPoint.objects.filter(organization=org, kind="phone").values_list("time_zones", flat=True)
+    assert zones and None not in set(zones)
     # Collectors' work is there too: calls decided by the gate, promises, plans, holds and notes.
     from arrears.accounts.models import AccountNote
     from arrears.compliance.models import Hold
