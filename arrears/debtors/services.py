@@ -6,6 +6,7 @@ from django.db import IntegrityError, transaction
 
 from arrears.audit.services import audit_record
 from arrears.core import crypto
+from arrears.core.bulk import update_rows
 from arrears.core.clock import utcnow
 from arrears.core.errors import ArrearsError
 from arrears.tenancy.domain import Principal
@@ -151,8 +152,6 @@ def contact_points_locate(*, organization_id: int | None = None, limit: int | No
 
     Not audited: the zones are derived from the stored number, as an index is, and change nothing a
     person decided."""
-    from arrears.core.bulk import update_rows
-
     located = 0
     while limit is None or located < limit:
         size = LOCATE_BATCH if limit is None else min(LOCATE_BATCH, limit - located)
