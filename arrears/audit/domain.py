@@ -9,10 +9,35 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import orjson
+
 GENESIS = "0" * 64
 
 
+_PLAIN_SCALARS = frozenset({str, int, bool, type(None)})
+
+
+def _plain(value: Any) -> bool:
+    """Whether ``value`` is made of exactly str, int, bool, None, lists and str-keyed dicts: the values
+    orjson writes byte for byte as the standard library does (it writes floats differently)."""
+    kind = type(value)
+    if kind in _PLAIN_SCALARS:
+        return True
+    if kind is dict:
+        return all(type(k) is str and _plain(v) for k, v in value.items())
+    if kind is list:
+        return all(_plain(v) for v in value)
+    return False
+
+
 def canonical(row: Mapping[str, Any]) -> bytes:
+    """Sorted keys, no spaces, UTF-8, anything else by ``str``. Audit rows are plain (ids, codes and
+    strings): orjson writes those several times faster, with the very same bytes."""
+    if _plain(row):
+        try:
+            return orjson.dumps(row, option=orjson.OPT_SORT_KEYS)
+        except orjson.JSONEncodeError:  # an integer wider than 64 bits, a lone surrogate
+            pass
     return json.dumps(row, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str).encode()
 
 
