@@ -20,14 +20,21 @@ _PLAIN_SCALARS = frozenset({str, int, bool, type(None)})
 def _plain(value: Any) -> bool:
     """Whether ``value`` is made of exactly str, int, bool, None, lists and str-keyed dicts: the values
     orjson writes byte for byte as the standard library does (it writes floats differently)."""
-    kind = type(value)
-    if kind in _PLAIN_SCALARS:
-        return True
-    if kind is dict:
-        return all(type(k) is str and _plain(v) for k, v in value.items())
-    if kind is list:
-        return all(_plain(v) for v in value)
-    return False
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        kind = type(item)
+        if kind is dict:
+            for key, inner in item.items():
+                if type(key) is not str:
+                    return False
+                if type(inner) not in _PLAIN_SCALARS:
+                    pending.append(inner)
+        elif kind is list:
+            pending.extend(item)
+        elif kind not in _PLAIN_SCALARS:
+            return False
+    return True
 
 
 def canonical(row: Mapping[str, Any]) -> bytes:
