@@ -12,6 +12,7 @@ first use (the "Contact now?" panel); a batch that names its targets never asks.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -19,7 +20,8 @@ from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple, Protocol
 
 from django.db import connection
-from django.db.models import F, Lookup, Min, Q
+from django.db.models import F, Lookup, Min, Q, TextField
+from django.db.models.functions import Cast
 
 from arrears.accounts.models import Account, AccountDebtor
 from arrears.contact.choices import HISTORY_OUTCOME, Direction, Outcome
@@ -293,8 +295,15 @@ def facts_bases(*, requests: Sequence[FactsRequest], at: datetime) -> list[Facts
     debtors: dict[int, Debtor | _DebtorRow] = dict(given)
     missing = debtor_ids - given.keys()
     if missing:
-        for row in Debtor.objects.filter(_among("id", missing)).values_list(*_DEBTOR_FIELDS):
-            debtors[row[0]] = _DebtorRow(*row)
+        # The inconvenient times as text, parsed only when there are some: most debtors have none, and
+        # Django would decode every row's JSON in Python.
+        for pk, organization_id, timezone, times, dnc, dnc_reason in (
+            Debtor.objects.filter(_among("id", missing))
+            .annotate(times_text=Cast("inconvenient_times", TextField()))
+            .values_list("id", "organization_id", "timezone", "times_text", *_DEBTOR_FIELDS[4:])
+        ):
+            parsed = json.loads(times) if times and times != "[]" else []
+            debtors[pk] = _DebtorRow(pk, organization_id, timezone, parsed, dnc, dnc_reason)
     modes = {
         o.pk: collector_type(o)
         for o in Organization.objects.filter(

@@ -68,6 +68,8 @@ def normalize_number(raw: str) -> str:
         return re.sub(r"[^\d+]", "", raw)
 
 
+# A batch writes the same few instants (now, the next allowed time) into every decision it stores.
+@lru_cache(maxsize=4096)
 def format_instant(value: datetime) -> str:
     text = value.astimezone(UTC).isoformat(timespec="microseconds" if value.microsecond else "seconds")
     return text.replace("+00:00", "Z")
