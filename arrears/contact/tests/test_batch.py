@@ -224,3 +224,31 @@ def test_queue_many_renders_queues_and_holds_in_one_pass(
     assert sorted(m["To"] for m in smtp_server.messages) == ["jane1@example.com", "jane3@example.com"]
     assert AuditEvent.objects.filter(event="contact.message_queued").count() == 2
     assert AuditEvent.objects.filter(event="contact.message_held").count() == 1
+
+
+def test_accounts_read_with_only_the_gates_columns_decide_alike_without_more_queries(
+    varied, system, django_assert_max_num_queries
+):
+    from arrears.accounts.models import Account
+    from arrears.compliance.gather import ACCOUNT_FIELDS
+
+    ids = [a.pk for a in varied]
+    full = list(Account.objects.filter(pk__in=ids).order_by("id"))
+    lean = list(Account.objects.filter(pk__in=ids).order_by("id").only(*ACCOUNT_FIELDS))
+    decide_many(requests=[GateRequest(account=a, channel="email") for a in full], at=NOW, actor=system)
+
+    with django_assert_max_num_queries(20) as with_full:
+        by_full = decide_many(
+            requests=[GateRequest(account=a, channel="email") for a in full], at=NOW, actor=system
+        )
+    with django_assert_max_num_queries(20) as with_lean:
+        by_lean = decide_many(
+            requests=[GateRequest(account=a, channel="email") for a in lean], at=NOW, actor=system
+        )
+
+    assert len(with_lean.captured_queries) == len(with_full.captured_queries)
+    assert [(r.allowed, r.reasons, r.next_allowed_at) for r in by_lean] == [
+        (r.allowed, r.reasons, r.next_allowed_at) for r in by_full
+    ]
+    stored = Decision.objects.in_bulk([r.decision_id for r in by_full + by_lean])
+    assert [stored[r.decision_id].facts for r in by_lean] == [stored[r.decision_id].facts for r in by_full]
