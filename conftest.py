@@ -147,6 +147,13 @@ def page(live_server, monkeypatch):
         yield tab
         context.close()
         browser.close()
+        # Django keeps a connection per contextvars context (asgiref's Local), and with Playwright
+        # started the test's database work runs in another context than Django's own teardown, which
+        # closes only its own: the test's are closed here, or one outlives the test and holds the test
+        # database open when PostgreSQL is asked to drop it.
+        from django.db import connections
+
+        connections.close_all()
 
 
 @pytest.fixture
