@@ -14,7 +14,8 @@ import orjson
 GENESIS = "0" * 64
 
 
-_PLAIN_SCALARS = frozenset({str, int, bool, type(None)})
+# JSON's own scalar types, exactly (an enum member or another subclass is not one).
+PLAIN_SCALARS = frozenset({str, int, bool, type(None)})
 
 
 def _plain(value: Any) -> bool:
@@ -28,11 +29,11 @@ def _plain(value: Any) -> bool:
             for key, inner in item.items():
                 if type(key) is not str:
                     return False
-                if type(inner) not in _PLAIN_SCALARS:
+                if type(inner) not in PLAIN_SCALARS:
                     pending.append(inner)
         elif kind is list:
             pending.extend(item)
-        elif kind not in _PLAIN_SCALARS:
+        elif kind not in PLAIN_SCALARS:
             return False
     return True
 

@@ -14,16 +14,14 @@ from arrears.core.bulk import insert_rows
 from arrears.core.clock import utcnow
 from arrears.tenancy.domain import Principal
 
-from .domain import event_hash
+from .domain import PLAIN_SCALARS, event_hash
 from .models import AuditChainHead, AuditEvent
-
-_PLAIN = frozenset({str, int, bool, type(None)})
 
 
 def _plain_copy(value: Any) -> Any:
     """A copy of ``value`` if it is made of JSON's own types only (what the column gives back as is),
     else ``_NOT_PLAIN``. Most events carry ids, codes and flags: this is cheaper than a round trip."""
-    if type(value) in _PLAIN:  # exactly: an enum member or a subclass takes the round trip
+    if type(value) in PLAIN_SCALARS:  # exactly: an enum member or a subclass takes the round trip
         return value
     if type(value) is list:
         items = [_plain_copy(v) for v in value]
