@@ -14,7 +14,7 @@ from arrears.core.bulk import insert_rows
 from arrears.core.clock import utcnow
 from arrears.tenancy.domain import Principal
 
-from .domain import PLAIN_SCALARS, event_hash
+from .domain import PLAIN_SCALARS, event_hash, is_plain
 from .models import AuditChainHead, AuditEvent
 
 
@@ -130,10 +130,19 @@ def audit_record_many(*, actor: Principal, events: Sequence[AuditSpec]) -> list[
         head = _locked_head(actor.organization_id)
         label = actor.label or (f"user:{actor.user_id}" if actor.user_id else "system")
         when = utcnow()
+        when_text = when.isoformat(timespec="microseconds")
         seq, prev = head.seq, head.hash
         rows = []
         for spec in events:
             seq += 1
+            data = spec.data or {}
+            # Plain data (ids, codes and flags: most events) is hashed and stored as it is, and at once:
+            # no copy is needed to keep it from changing before it is written.
+            plain = (
+                is_plain(data)
+                and type(spec.subject_type) is str
+                and (spec.account_id is None or type(spec.account_id) is int)
+            )
             fields: dict[str, Any] = {
                 "organization_id": actor.organization_id,
                 "seq": seq,
@@ -143,9 +152,9 @@ def audit_record_many(*, actor: Principal, events: Sequence[AuditSpec]) -> list[
                 "subject_type": spec.subject_type,
                 "subject_id": str(spec.subject_id),
                 "account_id": spec.account_id,
-                "data": _jsonable(spec.data or {}),
+                "data": data if plain else _jsonable(data),
             }
-            digest = event_hash(**fields, prev_hash=prev)
+            digest = event_hash(**fields, prev_hash=prev, at_text=when_text, known_plain=plain)
             rows.append(
                 {
                     "organization_id": actor.organization_id,

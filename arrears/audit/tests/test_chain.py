@@ -20,6 +20,38 @@ def test_a_fresh_chain_verifies(org, system):
     assert report.checked == AuditEvent.objects.filter(organization=org).count()
 
 
+def test_a_batch_of_plain_and_other_data_verifies_and_stores_what_it_hashed(org, system):
+    """``audit_record_many`` hashes plain data as it is and the rest after its JSON round trip (a
+    Decimal, a date, a float, a tuple): each stored row verifies, whichever path it took."""
+    from decimal import Decimal
+
+    from arrears.audit.services import AuditSpec, audit_record_many
+
+    payloads = [
+        {"decision": 7, "codes": ["A", "B"], "allowed": True, "note": None},
+        {"amount": Decimal("12.50"), "on": datetime(2026, 3, 10).date(), "rate": 0.25, "pair": (1, 2)},
+        {"deep": {"list": [1, {"x": "tab\there"}]}, "big": 2**70},
+        {},
+    ]
+    audit_record_many(
+        actor=system,
+        events=[
+            AuditSpec(event="note.added", subject_type="account", subject_id=i, account_id=i, data=data)
+            for i, data in enumerate(payloads)
+        ],
+    )
+
+    report = audit_chain_verify(organization_id=org.pk)
+    assert report.ok
+    rows = list(AuditEvent.objects.filter(organization=org, event="note.added").order_by("seq"))
+    assert [r.data for r in rows] == [
+        payloads[0],
+        {"amount": "12.50", "on": "2026-03-10", "rate": 0.25, "pair": [1, 2]},
+        payloads[2],
+        {},
+    ]
+
+
 def test_editing_a_row_in_the_database_is_detected(org, system):
     for i in range(5):
         audit_record(actor=system, event="note.added", subject_type="account", subject_id=i, data={"n": i})
