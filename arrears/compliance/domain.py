@@ -12,6 +12,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from functools import lru_cache
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from arrears.core.clock import add_business_days
@@ -38,12 +40,32 @@ SEARCH_DAYS = 40
 MAX_SEARCH_DAYS = 400
 
 
-def _order(code: str, order: Sequence[str]) -> tuple[int, str]:
-    return (order.index(code) if code in order else len(order), code)
+_CODE_RANK = {code: i for i, code in enumerate(CODE_ORDER)}
+_REQUIREMENT_RANK = {code: i for i, code in enumerate(REQUIREMENT_ORDER)}
 
 
-@dataclass(frozen=True, slots=True)
-class _Outcome:
+def _finding_key(finding: Finding) -> tuple[int, str]:
+    return (_CODE_RANK.get(finding.code, len(CODE_ORDER)), finding.code)
+
+
+def _requirement_key(requirement: Requirement) -> tuple[int, str]:
+    return (_REQUIREMENT_RANK.get(requirement.code, len(REQUIREMENT_ORDER)), requirement.code)
+
+
+# Findings and requirements are values, and most repeat word for word from one decision to the next
+# (the same notice required of every email): each is made once, not once a decision. Bounded, as
+# messages may name a date or a count.
+@lru_cache(maxsize=4096)
+def _finding(code: str, effect: str, citation: str, message: str) -> Finding:
+    return Finding(code, Effect(effect), citation, message)
+
+
+@lru_cache(maxsize=4096)
+def _requirement(code: str, citation: str, message: str) -> Requirement:
+    return Requirement(code, citation, message)
+
+
+class _Outcome(NamedTuple):
     findings: tuple[Finding, ...]
     requirements: tuple[Requirement, ...]
     time_blocked: bool
@@ -65,7 +87,8 @@ def _assess(facts: Facts, now: datetime, packs: Sequence[Pack]) -> _Outcome:
         message = rule.check(facts, now)
         if message is None:
             continue
-        findings.setdefault(rule.code, Finding(rule.code, Effect(rule.effect), rule.citation, message))
+        if rule.code not in findings:
+            findings[rule.code] = _finding(rule.code, rule.effect, rule.citation, message)
         if rule.effect == Effect.BLOCK:
             if rule.time_based:
                 time_blocked = True
@@ -78,16 +101,16 @@ def _assess(facts: Facts, now: datetime, packs: Sequence[Pack]) -> _Outcome:
             if message is None:
                 continue
             if (seen := merged.get(req.code)) is None:
-                merged[req.code] = Requirement(req.code, req.citation, message)
+                merged[req.code] = _requirement(req.code, req.citation, message)
             elif req.citation not in seen.citation:
-                merged[req.code] = Requirement(
+                merged[req.code] = _requirement(
                     req.code, f"{seen.citation}; {req.citation}", f"{seen.message} {message}"
                 )
     return _Outcome(
-        findings=tuple(sorted(findings.values(), key=lambda f: _order(f.code, CODE_ORDER))),
-        requirements=tuple(sorted(merged.values(), key=lambda r: _order(r.code, REQUIREMENT_ORDER))),
-        time_blocked=time_blocked,
-        fixed_blocked=fixed_blocked,
+        tuple(sorted(findings.values(), key=_finding_key)) if len(findings) > 1 else tuple(findings.values()),
+        tuple(sorted(merged.values(), key=_requirement_key)) if len(merged) > 1 else tuple(merged.values()),
+        time_blocked,
+        fixed_blocked,
     )
 
 

@@ -143,20 +143,31 @@ class Consumer:
     inconvenient_times: tuple[Window, ...] = ()
     flags: frozenset[str] = frozenset()
     opt_outs: frozenset[str] = frozenset()
-    # The hash, worked out once: the rules look up the consumer's zones by it several times a decision,
-    # and a dataclass hashes every field, nested, at every call.
-    _hash: int = field(init=False, repr=False, compare=False, default=0)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(
-            self,
-            "_hash",
-            hash((self.timezone, self.addresses, self.phones, self.emails, self.inconvenient_times,
-                  self.flags, self.opt_outs)),
-        )  # fmt: skip
+    # Worked out on first use and kept, as the rules ask for them several times a decision: the US
+    # states of the addresses, the candidate time zones (``compliance.zones.candidate_zones``) and the
+    # hash (a dataclass hashes every field, nested, at every call). Memos: not compared or shown.
+    _states: frozenset[str] | None = field(init=False, repr=False, compare=False, default=None)
+    _zones: tuple[tuple[str, ...], bool] | None = field(init=False, repr=False, compare=False, default=None)
+    _hash: int | None = field(init=False, repr=False, compare=False, default=None)
 
     def __hash__(self) -> int:
-        return self._hash
+        found = self._hash
+        if found is None:
+            found = hash((self.timezone, self.addresses, self.phones, self.emails, self.inconvenient_times,
+                          self.flags, self.opt_outs))  # fmt: skip
+            object.__setattr__(self, "_hash", found)
+        return found
+
+    @property
+    def states(self) -> frozenset[str]:
+        """The US states of the consumer's addresses."""
+        found = self._states
+        if found is None:
+            found = frozenset(
+                a.state.upper() for a in self.addresses if a.state and a.country.upper() in ("", "US")
+            )
+            object.__setattr__(self, "_states", found)
+        return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,12 +227,9 @@ class Facts:
     @property
     def states(self) -> frozenset[str]:
         """US states whose law may apply: the debt's jurisdiction and every address of the consumer."""
-        found = {
-            a.state.upper() for a in self.consumer.addresses if a.state and a.country.upper() in ("", "US")
-        }
-        if self.debt.state:
-            found.add(self.debt.state)
-        return frozenset(found)
+        found = self.consumer.states
+        state = self.debt.state
+        return found if not state or state in found else found | {state}
 
     @property
     def third_party(self) -> bool:

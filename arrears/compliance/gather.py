@@ -162,12 +162,20 @@ _DEBTOR_FIELDS = _DebtorRow._fields
 class FactsBase:
     """Everything about a debtor and an account except the action, so one read serves every channel."""
 
-    facts: Facts
+    debt: Debt
+    collector_type: str
+    consumer: Consumer
+    history: tuple[Attempt, ...]
     debtor_id: int
     point_rows: tuple[tuple[Any, ...], ...]
     point_opt_outs: dict[int, frozenset[str]]
     debtor_row: Debtor | _DebtorRow = field(repr=False)
     _built: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def facts(self) -> Facts:
+        """The facts with a letter to the debtor as the action (``for_action`` names another)."""
+        return Facts(Action(channel="letter"), self.debt, self.collector_type, self.consumer, self.history)
 
     @property
     def debtor(self) -> Debtor:
@@ -197,8 +205,7 @@ class FactsBase:
             row = _match_row(self.point_rows, target)
             point = next((p for p in self.points if p.pk == row[_ID]), None) if row is not None else None
         text = point.value if point is not None else (target if isinstance(target, str) else None)
-        facts = self.facts
-        consumer = facts.consumer
+        consumer = self.consumer
         if point is not None and (extra := self.point_opt_outs.get(point.pk)):
             relevant = {c for c in extra if c == channel or (channel == "voicemail" and c == "call")}
             if relevant:
@@ -211,8 +218,8 @@ class FactsBase:
                     flags=consumer.flags,
                     opt_outs=consumer.opt_outs | frozenset(relevant),
                 )
-        action = Action(channel=channel, target=text or None, purpose=purpose)
-        return Facts(action, facts.debt, facts.collector_type, consumer, facts.history), point
+        action = Action(channel, text or None, purpose)
+        return Facts(action, self.debt, self.collector_type, consumer, self.history), point
 
 
 def _match_row(rows: Iterable[tuple[Any, ...]], target: str | None) -> tuple[Any, ...] | None:
@@ -375,15 +382,17 @@ def facts_bases(*, requests: Sequence[FactsRequest], at: datetime) -> list[Facts
                 debtors[debtor_id], points[debtor_id], consents[debtor_id], used, debtor_holds, windows
             )
         consumer, point_opt_outs = consumers[key]
-        facts = Facts(
-            action=Action(channel="letter"),
-            debt=_debt(account, holds.by_account[account.pk], debtor_holds, consumer, notices, first_comm),
-            collector_type=modes[account.organization_id],
-            consumer=consumer,
-            history=history.get(debtor_id, ()),
-        )
         results.append(
-            FactsBase(facts, debtor_id, tuple(points[debtor_id]), point_opt_outs, debtors[debtor_id])
+            FactsBase(
+                _debt(account, holds.by_account[account.pk], debtor_holds, consumer, notices, first_comm),
+                modes[account.organization_id],
+                consumer,
+                history.get(debtor_id, ()),
+                debtor_id,
+                tuple(points[debtor_id]),
+                point_opt_outs,
+                debtors[debtor_id],
+            )
         )
     return results
 

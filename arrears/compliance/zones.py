@@ -101,6 +101,7 @@ ZIP5_ZONES: dict[str, tuple[str, ...]] = {
 }
 
 
+@cache  # the tz database's names: a few hundred at most, and asked for at every decision
 def valid_zone(name: str) -> bool:
     try:
         ZoneInfo(name)
@@ -110,6 +111,13 @@ def valid_zone(name: str) -> bool:
 
 
 def address_zones(*, country: str, state: str, postal_code: str) -> tuple[str, ...]:
+    return _address_zones(country, state, postal_code)
+
+
+# Bounded, and keyed by the few columns that decide, not by the consumer: a batch's consumers share
+# their postal codes many times over.
+@lru_cache(maxsize=65536)
+def _address_zones(country: str, state: str, postal_code: str) -> tuple[str, ...]:
     country = (country or "US").upper()
     if country != "US":
         return country_zones(country)
@@ -146,18 +154,25 @@ def country_zones(country: str) -> tuple[str, ...]:
     return tuple(zones)
 
 
-# Bounded: a worker deciding for a million consumers must not keep every one of them (the rules ask
-# for one consumer's zones several times a decision; that is what the cache is for).
-@lru_cache(maxsize=4096)
 def candidate_zones(consumer: Consumer) -> tuple[tuple[str, ...], bool]:
-    """(zones, location_known). Sorted for stable output."""
+    """(zones, location_known). Sorted for stable output.
+
+    Kept on the consumer once worked out: the rules ask for one consumer's zones several times a
+    decision. Not in a cache of this module's: a worker deciding for millions of consumers would keep
+    every one of them."""
+    found = consumer._zones
+    if found is None:
+        found = _candidate_zones(consumer)
+        object.__setattr__(consumer, "_zones", found)  # a memo: not compared, hashed or shown
+    return found
+
+
+def _candidate_zones(consumer: Consumer) -> tuple[tuple[str, ...], bool]:
     if consumer.timezone:
         return (consumer.timezone,), True
     found: set[str] = set()
     for address in consumer.addresses:
-        found.update(
-            address_zones(country=address.country, state=address.state, postal_code=address.postal_code)
-        )
+        found.update(_address_zones(address.country, address.state, address.postal_code))
     for phone in consumer.phones:
         found.update(phone.zones if phone.zones is not None else phone_zones(phone.number))
     found = {z for z in found if valid_zone(z)}

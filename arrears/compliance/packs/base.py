@@ -45,6 +45,8 @@ class Pack:
     """Data plus functions: which scenarios it governs, its rules and the content it requires."""
 
     name: str
+    # Whether the pack governs, from the collector type and the debt type alone: it is shown facts with
+    # only those two set, once for each combination (``packs.packs_for``).
     applies: Applies
     rules: tuple[Rule, ...] = ()
     requirements: tuple[RequirementRule, ...] = ()
@@ -61,7 +63,9 @@ def zones_of(facts: Facts) -> tuple[str, ...]:
     return candidate_zones(facts.consumer)[0]
 
 
+@lru_cache(maxsize=65536)
 def local(at: datetime, zone_name: str) -> datetime:
+    """Cached: a batch decides for one instant, and several rules ask for it in each consumer's zones."""
     return at.astimezone(zone(zone_name))
 
 

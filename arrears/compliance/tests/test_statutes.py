@@ -88,9 +88,18 @@ def test_phone_zones_from_area_code_and_not_from_toll_free():
     assert phone_zones("+18005550142") == ()
 
 
-def test_the_zones_cache_is_bounded():
+def test_a_consumers_zones_are_kept_on_the_consumer_not_in_a_module_cache():
     """A long-running worker decides for millions of consumers: no cache keyed by one may grow without
-    end (an unbounded one held every consumer of the benchmark's 220,000 decisions)."""
+    end (an unbounded one held every consumer of the benchmark's 220,000 decisions). The zones are
+    worked out once per consumer, kept with it, and do not change its equality or hash."""
+    from arrears.compliance.facts import Address, Consumer
     from arrears.compliance.zones import candidate_zones
 
-    assert candidate_zones.cache_info().maxsize is not None
+    assert not hasattr(candidate_zones, "cache_info")
+    consumer = Consumer(addresses=(Address("US", "NY", "10001"),))
+    twin = Consumer(addresses=(Address("US", "NY", "10001"),))
+    first = candidate_zones(consumer)
+    assert first == (("America/New_York",), True)
+    assert candidate_zones(consumer) is first
+    assert consumer == twin and hash(consumer) == hash(twin)
+    assert candidate_zones(twin) == first
