@@ -101,7 +101,8 @@ ZIP5_ZONES: dict[str, tuple[str, ...]] = {
 }
 
 
-@cache  # the tz database's names: a few hundred at most, and asked for at every decision
+# Asked for at every decision. Bounded: the valid names are a few hundred, but a name comes from data.
+@lru_cache(maxsize=1024)
 def valid_zone(name: str) -> bool:
     try:
         ZoneInfo(name)
