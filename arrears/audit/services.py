@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -14,39 +16,23 @@ from arrears.core.bulk import insert_rows
 from arrears.core.clock import utcnow
 from arrears.tenancy.domain import Principal
 
-from .domain import PLAIN_SCALARS, event_hash, is_plain
+from .domain import event_hash, is_plain
 from .models import AuditChainHead, AuditEvent
 
 
-def _plain_copy(value: Any) -> Any:
-    """A copy of ``value`` if it is made of JSON's own types only (what the column gives back as is),
-    else ``_NOT_PLAIN``. Most events carry ids, codes and flags: this is cheaper than a round trip."""
-    if type(value) in PLAIN_SCALARS:  # exactly: an enum member or a subclass takes the round trip
-        return value
-    if type(value) is list:
-        items = [_plain_copy(v) for v in value]
-        return _NOT_PLAIN if any(v is _NOT_PLAIN for v in items) else items
-    if type(value) is dict:
-        copied = {}
-        for k, v in value.items():
-            if type(k) is not str or (v := _plain_copy(v)) is _NOT_PLAIN:
-                return _NOT_PLAIN
-            copied[k] = v
-        return copied
-    return _NOT_PLAIN
-
-
-_NOT_PLAIN = object()
+def _round_trip(data: Mapping[str, Any]) -> dict[str, Any]:
+    """``data`` as the JSON column will give it back (Decimal and dates as strings, tuples as lists), so
+    hashes verify."""
+    result: dict[str, Any] = json.loads(json.dumps(data, cls=DjangoJSONEncoder))
+    return result
 
 
 def _jsonable(data: Mapping[str, Any]) -> dict[str, Any]:
-    """Normalise values (Decimal, dates) to what the JSON column will give back, so hashes verify."""
-    import json
-
-    if (plain := _plain_copy(data)) is not _NOT_PLAIN:
-        return plain
-    result: dict[str, Any] = json.loads(json.dumps(data, cls=DjangoJSONEncoder))
-    return result
+    """A copy of ``data`` as the JSON column will give it back. Most events carry ids, codes and flags
+    (``is_plain``): a copy of those is cheaper than the round trip."""
+    if is_plain(data):
+        return copy.deepcopy(dict(data))
+    return _round_trip(data)
 
 
 def _locked_head(organization_id: int) -> AuditChainHead:
@@ -152,7 +138,7 @@ def audit_record_many(*, actor: Principal, events: Sequence[AuditSpec]) -> list[
                 "subject_type": spec.subject_type,
                 "subject_id": str(spec.subject_id),
                 "account_id": spec.account_id,
-                "data": data if plain else _jsonable(data),
+                "data": data if plain else _round_trip(data),
             }
             digest = event_hash(**fields, prev_hash=prev, at_text=when_text, known_plain=plain)
             rows.append(
