@@ -137,6 +137,28 @@ def test_skip_invalid_writes_the_valid_rows_and_reports_the_rest(client_, csv_fi
     assert not Account.objects.filter(reference="A5").exists()
 
 
+@pytest.mark.parametrize("code", ["XYZ", "XAU"])
+def test_a_currency_not_in_iso_4217_is_a_row_error_naming_row_and_column(client_, csv_file, capsys, code):
+    # given a file with a currency column whose third row names a code that is no currency for money
+    path = csv_file(
+        "account_ref,first_name,last_name,balance,currency\n"
+        "C1,Jane,Doe,100,USD\n"
+        "C2,Rita,Roe,100,jpy\n"
+        f"C3,Edgar,Poe,100,{code}\n"
+    )
+
+    # when it is imported, writing the valid rows
+    code_, summary, _ = run(capsys, path, "--json", "--skip-invalid")
+
+    # then that row is rejected with its spreadsheet row and the column, and never written
+    assert code_ == 1
+    assert summary["errors"] == [
+        {"row": 4, "column": "currency", "value": code, "message": "not an ISO 4217 currency code"}
+    ]
+    assert (summary["accounts_created"], summary["rejected"]) == (2, 1)
+    assert dict(Account.objects.values_list("reference", "currency")) == {"C1": "USD", "C2": "JPY"}
+
+
 def test_dry_run_reports_the_same_counts_and_writes_nothing(client_, csv_file, capsys):
     # given a clean file
     path = csv_file(GOOD)
