@@ -1,4 +1,5 @@
-"""A currency code given on the command line is checked against ISO 4217 before anything is written."""
+"""A currency code from outside (a command-line option, a bank CSV) is checked against ISO 4217 before
+anything is written."""
 
 from decimal import Decimal
 from io import StringIO
@@ -7,7 +8,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from arrears.payments.models import ExchangeRate, Payment
+from arrears.payments.models import BankLine, ExchangeRate, Payment
 
 D = Decimal
 NOT_CURRENCIES = [
@@ -86,3 +87,41 @@ def test_payments_rate_reads_codes_in_any_case_as_before(org):
     )  # fmt: skip
 
     assert list(ExchangeRate.objects.values_list("base", "quote")) == [("EUR", "USD")]
+
+
+@pytest.mark.parametrize("code", NOT_CURRENCIES)
+def test_a_bank_csv_row_in_a_currency_not_in_iso_4217_is_refused_naming_line_and_column(org, tmp_path, code):
+    # given a bank CSV whose second data row is in a code that is no currency for money
+    (tmp_path / "bank.csv").write_text(
+        f"Booked,Amount,Currency\n2026-11-20,10.00,USD\n2026-11-21,12.00,{code}\n", encoding="utf-8"
+    )
+    (tmp_path / "map.toml").write_text(
+        'account = "US-FIRST-000123"\n[columns]\ndate = "Booked"\namount = "Amount"\ncurrency = "Currency"\n',
+        encoding="utf-8",
+    )
+
+    # when it is imported
+    err = usage_error(
+        "reconcile", "import", str(tmp_path / "bank.csv"), "--format", "csv",
+        "--mapping", str(tmp_path / "map.toml"),
+    )  # fmt: skip
+
+    # then the error names the line and the column, and no line of the file is written
+    assert f"line 3, Currency: not a currency: '{code}'" in str(err)
+    assert not BankLine.objects.exists()
+
+
+def test_a_bank_csv_mapping_with_a_currency_not_in_iso_4217_is_refused(org, tmp_path):
+    (tmp_path / "bank.csv").write_text("Booked,Amount\n2026-11-20,10.00\n", encoding="utf-8")
+    (tmp_path / "map.toml").write_text(
+        'account = "US-FIRST-000123"\ncurrency = "XYZ"\n[columns]\ndate = "Booked"\namount = "Amount"\n',
+        encoding="utf-8",
+    )
+
+    err = usage_error(
+        "reconcile", "import", str(tmp_path / "bank.csv"), "--format", "csv",
+        "--mapping", str(tmp_path / "map.toml"),
+    )  # fmt: skip
+
+    assert "mapping.currency: give an ISO 4217 currency or a currency column" in str(err)
+    assert not BankLine.objects.exists()
