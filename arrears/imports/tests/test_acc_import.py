@@ -350,6 +350,22 @@ def test_a_bad_mapping_file_exits_2(client_, csv_file, tmp_path, capsys):
     assert run(capsys, csv_file(GOOD), "--mapping", str(mapping))[0] == 2
 
 
+@pytest.mark.parametrize("code", ["XYZ", "XAU"])
+def test_a_mapping_default_currency_not_in_iso_4217_exits_2(client_, csv_file, tmp_path, capsys, code):
+    # given a mapping whose default currency is no currency for money
+    mapping = tmp_path / "m.toml"
+    mapping.write_text(f'[defaults]\ncurrency = "{code}"\n')
+    before = table_counts()
+
+    # when a file is imported with it
+    exit_code, _, err = run(capsys, csv_file(GOOD), "--mapping", str(mapping))
+
+    # then the mapping is refused as a whole, naming the setting, and nothing is written
+    assert exit_code == 2
+    assert f"[defaults] currency: not an ISO 4217 currency code: '{code}'" in err
+    assert table_counts() == before
+
+
 def test_unknown_columns_are_reported_not_fatal(client_, csv_file, capsys):
     path = csv_file("account_ref,full_name,balance,shoe_size\nA1,Jane Doe,10,42\n")
 
