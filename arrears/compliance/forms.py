@@ -23,7 +23,7 @@ class HoldPlaceForm(forms.Form):
     written = forms.BooleanField(label="dispute in writing", required=False)
     reason = forms.CharField(label="Reason", max_length=REASON_MAX_LENGTH, required=False)
 
-    FIELD_OF_CODE = {
+    FIELD_OF_CODE: dict[str, str] = {
         ComplianceError.HOLD_KIND_INVALID: "kind",
         ComplianceError.HOLD_NEEDS_ACCOUNT: "scope",
         ComplianceError.HOLD_TARGET_REQUIRED: "scope",

@@ -156,7 +156,9 @@ def hold_lift_view(
     if form.is_valid():
         try:
             hold_lift(
-                hold=hold_get(principal=principal, pk=hold_pk), actor=principal, reason=form.cleaned_data["reason"]
+                hold=hold_get(principal=principal, pk=hold_pk),
+                actor=principal,
+                reason=form.cleaned_data["reason"],
             )
         except ArrearsError as exc:
             form.add_error("reason", exc.message)

@@ -6,7 +6,9 @@ from django import forms
 
 
 class TemplatePreviewForm(forms.Form):
-    format = forms.ChoiceField(label="Format", choices=[("", "page"), ("html", "page"), ("pdf", "PDF")], required=False)
+    format = forms.ChoiceField(
+        label="Format", choices=[("", "page"), ("html", "page"), ("pdf", "PDF")], required=False
+    )
 
 
 class TwilioInboundForm(forms.Form):

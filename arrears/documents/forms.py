@@ -15,7 +15,9 @@ NAME_MAX_LENGTH = 255
 
 
 class DocumentFilterForm(forms.Form):
-    kind = forms.ChoiceField(label="Document type", choices=[("", "All types"), *DocumentKind.choices], required=False)
+    kind = forms.ChoiceField(
+        label="Document type", choices=[("", "All types"), *DocumentKind.choices], required=False
+    )
 
 
 class DocumentUploadForm(forms.Form):
@@ -27,7 +29,9 @@ class DocumentUploadForm(forms.Form):
         data = super().clean()
         upload, kind = data.get("file"), data.get("kind")
         if upload is not None and kind and upload.size > max_bytes(kind):
-            self.add_error("file", f"A file of this type may be at most {max_bytes(kind) // (1024 * 1024)} MB.")
+            self.add_error(
+                "file", f"A file of this type may be at most {max_bytes(kind) // (1024 * 1024)} MB."
+            )
         return data
 
     def add_service_error(self, exc: ArrearsError) -> None:

@@ -42,7 +42,9 @@ def account_documents(request: HttpRequest, principal: Principal, account_pk: in
     filters = DocumentFilterForm(request.GET)
     if not filters.is_valid():
         return HttpResponseBadRequest(filters.errors.as_text())
-    return render(request, "documents/_account_documents.html", _panel(principal, account, filters.cleaned_data["kind"]))
+    return render(
+        request, "documents/_account_documents.html", _panel(principal, account, filters.cleaned_data["kind"])
+    )
 
 
 @require_POST

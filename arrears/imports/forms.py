@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django import forms
 
 from .choices import DateOrder, FileFormat
@@ -11,12 +13,14 @@ MAPPING_MAX_LENGTH = 20_000
 
 
 class ImportUploadForm(forms.Form):
-    client = forms.ModelChoiceField(label="Client", queryset=None, empty_label=None)
+    client: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        label="Client", queryset=None, empty_label=None
+    )
     file = forms.FileField(label="File", max_length=FILE_NAME_MAX_LENGTH)
 
     def __init__(self, *args, clients, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["client"].queryset = clients
+        cast("forms.ModelChoiceField[Any]", self.fields["client"]).queryset = clients
 
 
 class ImportMappingForm(forms.Form):

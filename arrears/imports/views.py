@@ -27,7 +27,9 @@ def _clients(principal: Principal):
     return clients if principal.client_ids is None else clients.filter(pk__in=principal.client_ids)
 
 
-def _job_list(request: HttpRequest, principal: Principal, form: ImportUploadForm | None = None) -> HttpResponse:
+def _job_list(
+    request: HttpRequest, principal: Principal, form: ImportUploadForm | None = None
+) -> HttpResponse:
     jobs = selectors.import_job_list(actor=principal)[:50]
     clients = _clients(principal)
     context = {
@@ -53,7 +55,10 @@ def upload(request: HttpRequest, principal: Principal) -> HttpResponse:
     file = form.cleaned_data["file"]
     try:
         job = services.import_upload(
-            client=form.cleaned_data["client"], name=file.name or "upload", chunks=file.chunks(), actor=principal
+            client=form.cleaned_data["client"],
+            name=file.name or "upload",
+            chunks=file.chunks(),
+            actor=principal,
         )
     except ArrearsError as exc:
         form.add_error("file", exc.message)

@@ -26,7 +26,9 @@ class AccountFilterForm(forms.Form):
 
     q = forms.CharField(label="Search", max_length=200, required=False)
     client = forms.IntegerField(label="Client", min_value=1, max_value=DB_INT_MAX, required=False)
-    status = forms.ChoiceField(label="Status", choices=[("", "Any status"), *AccountStatus.choices], required=False)
+    status = forms.ChoiceField(
+        label="Status", choices=[("", "Any status"), *AccountStatus.choices], required=False
+    )
     aging = forms.ChoiceField(label="Aging", choices=[("", "Any age"), *AgingBucket.choices], required=False)
     page = forms.IntegerField(label="Page", min_value=1, max_value=MAX_PAGE, required=False)
 
@@ -74,7 +76,7 @@ class CallLogForm(forms.Form):
         return recording
 
     # Which field a service's error code belongs next to; others are shown above the form.
-    FIELD_OF_CODE = {
+    FIELD_OF_CODE: dict[str, str] = {
         ContactError.INVALID_OUTCOME: "outcome",
         ContactError.INVALID_CHANNEL: "number",
         **{code: "recording" for code in DocumentError},

@@ -85,8 +85,12 @@ def test_a_signed_delivery_report_marks_the_text_delivered(
 @pytest.mark.parametrize(
     "params",
     [
-        pytest.param({"MessageSid": "S" * 201, "From": "+12125550001", "Body": "hi"}, id="sid-longer-than-its-column"),
-        pytest.param({"MessageSid": "SM1", "From": "1" * 321, "Body": "hi"}, id="sender-longer-than-its-column"),
+        pytest.param(
+            {"MessageSid": "S" * 201, "From": "+12125550001", "Body": "hi"}, id="sid-longer-than-its-column"
+        ),
+        pytest.param(
+            {"MessageSid": "SM1", "From": "1" * 321, "Body": "hi"}, id="sender-longer-than-its-column"
+        ),
         pytest.param({"MessageSid": "", "From": "+12125550001", "Body": "hi"}, id="no-sid"),
     ],
 )

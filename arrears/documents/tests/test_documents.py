@@ -253,7 +253,9 @@ def test_a_bad_recording_url_is_refused(make_account, system, dialer, path, code
         pytest.param({"kind": "invoice", "file": ""}, "file", id="no-file"),
     ],
 )
-def test_a_bad_upload_is_a_400_with_the_message_next_to_the_field(client, make_account, org, make_user, form, field):
+def test_a_bad_upload_is_a_400_with_the_message_next_to_the_field(
+    client, make_account, org, make_user, form, field
+):
     account = make_account()
     client.force_login(make_user(org, Role.COLLECTOR))
     data = {"file": SimpleUploadedFile("a.pdf", PDF), **form}

@@ -195,7 +195,9 @@ def test_another_organizations_client_is_refused_at_upload(manager, other_org):
     ("form", "field"),
     [
         pytest.param({"format": "lotus123"}, "format", id="unknown-format"),
-        pytest.param({"format": "auto", "date_order": "unknown_choice"}, "date-order", id="unknown-date-order"),
+        pytest.param(
+            {"format": "auto", "date_order": "unknown_choice"}, "date-order", id="unknown-date-order"
+        ),
         pytest.param({"format": "auto", "mapping_toml": "[columns"}, "mapping-toml", id="broken-toml"),
     ],
 )

@@ -235,7 +235,10 @@ def test_an_unknown_outcome_and_a_bad_number_are_shown_next_to_their_fields(as_r
         )
 
     assert unknown.status_code == 400 and bad_number.status_code == 400
-    assert 'id="outcome-error"' in unknown.content.decode() and 'id="direction-error"' in unknown.content.decode()
+    assert (
+        'id="outcome-error"' in unknown.content.decode()
+        and 'id="direction-error"' in unknown.content.decode()
+    )
     assert 'id="number-error"' in bad_number.content.decode()
     assert not ContactAttempt.objects.exists()
 
@@ -279,7 +282,12 @@ def test_a_refused_recording_logs_no_call(as_role, make_account, settings, tmp_p
     with time_machine.travel(DAY, tick=False):
         response = browser.post(
             reverse("workbench:call_log", args=[account.pk]),
-            {"number": "+12125550001", "direction": "outbound", "outcome": "voicemail", "recording": not_audio},
+            {
+                "number": "+12125550001",
+                "direction": "outbound",
+                "outcome": "voicemail",
+                "recording": not_audio,
+            },
         )
 
     assert response.status_code == 400
