@@ -37,6 +37,12 @@ class ArrearsCommand(BaseCommand):
 
     # Exit code for an ArrearsError raised by a service (a refused request, not a crash).
     error_exit = EXIT_USAGE
+    # Run as `arrears …` (not `call_command`): failures are printed, and the process exits.
+    from_command_line = False
+
+    def run_from_argv(self, argv: list[str]) -> None:
+        self.from_command_line = True
+        super().run_from_argv(argv)
 
     def execute(self, *args: Any, **options: Any) -> str | None:
         self._emitted_json = False
@@ -45,7 +51,7 @@ class ArrearsCommand(BaseCommand):
         except ArrearsError as exc:
             if options.get("json") and not self._emitted_json:
                 self.emit_json({"error": exc.as_dict()})
-            if self._called_from_command_line and not options.get("traceback"):
+            if self.from_command_line and not options.get("traceback"):
                 # Django would print `CommandError: …`; the contract is `error CODE: message`.
                 self.stderr.write(error_line(exc))
                 sys.exit(self.error_exit)

@@ -209,7 +209,8 @@ class Project:
             for node in ast.walk(module.tree):
                 if not isinstance(node, ast.Call) or self.resolve(module, node.func) not in self.errors:
                     continue
-                code = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg == "code"), None)
+                keyword = next((k.value for k in node.keywords if k.arg == "code"), None)
+                code = node.args[0] if node.args else keyword
                 if code is not None and (problem := self._problem(module, code)):
                     found.append(f"{module.name}:{node.lineno}: {problem}: {ast.unparse(code)}")
         return sorted(found)
@@ -220,9 +221,9 @@ class Project:
                 return "a string literal"
             if isinstance(part, ast.JoinedStr):
                 return "an f-string"
-        if isinstance(code, ast.Attribute) and (owner := self.resolve(module, code.value)) is not None:
-            if not _is_errors_module(owner.rpartition(".")[0]):
-                return "a member of an enum outside an errors module"
+        owner = self.resolve(module, code.value) if isinstance(code, ast.Attribute) else None
+        if owner is not None and not _is_errors_module(owner.rpartition(".")[0]):
+            return "a member of an enum outside an errors module"
         return None  # an enum member, or a code passed through (`exc.code`, a parameter)
 
 
@@ -252,19 +253,20 @@ CORE_ERRORS = (PACKAGE / "core" / "errors.py").read_text(encoding="utf-8")
         pytest.param('raise E.NotFound(f"SHOP_{x}", "m")', "an f-string", id="module-alias-f-string"),
         pytest.param('raise ShopError("SHOP_" + x, "m")', "a string literal", id="subclass-concatenated"),
         pytest.param('raise Gone("SHOP_GONE", "m")', "a string literal", id="re-exported-subclass"),
-        pytest.param("raise ArrearsError(Status.OPEN, 'm')", "a member of an enum outside", id="not-an-errors-enum"),
+        pytest.param("raise ArrearsError(Status.OPEN, 'm')", "a member of an enum", id="not-an-errors-enum"),
         pytest.param("raise ArrearsError(ShopProblem.CLOSED, 'm')", None, id="enum-member"),
         pytest.param("raise ShopError(exc.code, 'm')", None, id="passed-through"),
         pytest.param('raise ValueError("SHOP_CLOSED")', None, id="not-an-arrears-error"),
     ],
 )
 def test_the_scan_finds_bare_codes(raise_site, expected):
+    enum = "from enum import StrEnum\nclass {}(StrEnum):\n    {} = {!r}\n"
     sources = {
         "arrears": (True, ""),
         "arrears.core.errors": (False, CORE_ERRORS),
         "arrears.shop": (True, ""),
-        "arrears.shop.errors": (False, "from enum import StrEnum\nclass ShopProblem(StrEnum):\n    CLOSED = 'SHOP_CLOSED'\n"),
-        "arrears.shop.choices": (False, "from enum import StrEnum\nclass Status(StrEnum):\n    OPEN = 'open'\n"),
+        "arrears.shop.errors": (False, enum.format("ShopProblem", "CLOSED", "SHOP_CLOSED")),
+        "arrears.shop.choices": (False, enum.format("Status", "OPEN", "open")),
         "arrears.shop.base": (
             False,
             "from arrears.core.errors import NotFound\nclass ShopError(NotFound):\n    pass\n",
