@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from django.core.serializers.json import DjangoJSONEncoder
 from django.template.loader import render_to_string
 
+from arrears.accounts.errors import AccountError
 from arrears.accounts.models import Account
 from arrears.core.errors import ArrearsError
 from arrears.core.timeline import account_timeline
@@ -74,7 +75,7 @@ def evidence_content(
     from arrears.documents.selectors import document_list
 
     if account.organization_id != principal.organization_id:
-        raise ArrearsError("ACCOUNT_NOT_FOUND", f"no account {account.pk}")
+        raise ArrearsError(AccountError.NOT_FOUND, f"no account {account.pk}")
     org = Organization.objects.get(pk=account.organization_id)
     debtors = debtors_for_account(principal=principal, account=account)
     timeline = account_timeline(principal=principal, account=account)

@@ -5,6 +5,7 @@ from arrears.core.errors import ArrearsError
 from arrears.tenancy.domain import Principal, system_principal
 from arrears.tenancy.selectors import principal_for_user
 
+from .errors import MergeProblem
 from .merging import debtor_unmerge, merge_candidate_decide
 from .models import DebtorMerge, ImportJob, ImportRowError, MergeCandidate
 
@@ -14,7 +15,7 @@ def _actor(request, organization_id: int) -> Principal:
     if principal is None and request.user.is_superuser:
         return system_principal(organization_id, f"admin:{request.user.get_username()}")
     if principal is None or not principal.can("manage"):
-        raise ArrearsError("ADMIN_FORBIDDEN", "you may not merge debtors in this organization")
+        raise ArrearsError(MergeProblem.FORBIDDEN, "you may not merge debtors in this organization")
     return principal
 
 

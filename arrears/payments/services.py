@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 
 from arrears.accounts.choices import AccountStatus
 from arrears.accounts.domain import TRANSITIONS
+from arrears.accounts.errors import AccountError
 from arrears.accounts.models import Account
 from arrears.accounts.services import account_transition
 from arrears.audit.services import audit_record
@@ -102,7 +103,7 @@ def _lock(account: Account | int, actor: Principal) -> Account:
             .get(pk=pk, organization_id=actor.organization_id)
         )
     except Account.DoesNotExist:
-        raise NotFound("ACCOUNT_NOT_FOUND", f"no account {pk}") from None
+        raise NotFound(AccountError.NOT_FOUND, f"no account {pk}") from None
 
 
 def _follow(account: Account, to: str, *, actor: Principal, reason: str) -> None:
@@ -286,7 +287,7 @@ def _payments_post(requests: Sequence[PaymentRequest], actor: Principal) -> list
     organization = Organization.objects.get(pk=actor.organization_id)
     accounts = _lock_many(ids, actor)
     if missing := [pk for pk in ids if pk not in accounts]:
-        raise NotFound("ACCOUNT_NOT_FOUND", f"no account {missing[0]}")
+        raise NotFound(AccountError.NOT_FOUND, f"no account {missing[0]}")
     keys = [r.idempotency_key for r in requests]
     known = {
         p.idempotency_key: p

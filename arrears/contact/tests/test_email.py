@@ -95,7 +95,7 @@ def test_a_get_does_not_unsubscribe_and_a_forged_link_is_refused(
     assert not ConsentRecord.objects.filter(kind="opt_out").exists()
     with pytest.raises(ArrearsError) as caught:
         email_unsubscribe(token="not-a-token")
-    assert caught.value.code == "contact.unsubscribe_link_invalid"
+    assert caught.value.code == "CONTACT_UNSUBSCRIBE_LINK_INVALID"
 
 
 def test_a_crash_between_send_and_record_never_sends_twice(

@@ -9,15 +9,15 @@ import json
 import sys
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandParser
 
-from arrears.core.errors import ArrearsError
+from arrears.core.management.base import ArrearsCommand
 from arrears.imports.merging import debtor_get, debtor_merge, debtor_merge_get, debtor_unmerge
 from arrears.tenancy.domain import system_principal
 from arrears.tenancy.selectors import organization_resolve
 
 
-class Command(BaseCommand):
+class Command(ArrearsCommand):
     help = "Merge duplicate debtors, or undo a merge"
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -34,21 +34,18 @@ class Command(BaseCommand):
             p.add_argument("--json", action="store_true")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        try:
-            org = organization_resolve(slug=options["org"])
-            actor = system_principal(org.pk, "cli")
-            if options["action"] == "merge":
-                record = debtor_merge(
-                    kept=debtor_get(actor=actor, debtor_id=options["keep_id"]),
-                    merged=debtor_get(actor=actor, debtor_id=options["merged_id"]),
-                    actor=actor,
-                )
-            else:
-                record = debtor_unmerge(
-                    merge=debtor_merge_get(actor=actor, merge_id=options["merge_id"]), actor=actor
-                )
-        except ArrearsError as exc:
-            raise CommandError(f"{exc.code}: {exc.message}", returncode=2) from exc
+        org = organization_resolve(slug=options["org"])
+        actor = system_principal(org.pk, "cli")
+        if options["action"] == "merge":
+            record = debtor_merge(
+                kept=debtor_get(actor=actor, debtor_id=options["keep_id"]),
+                merged=debtor_get(actor=actor, debtor_id=options["merged_id"]),
+                actor=actor,
+            )
+        else:
+            record = debtor_unmerge(
+                merge=debtor_merge_get(actor=actor, merge_id=options["merge_id"]), actor=actor
+            )
         result = {
             "merge": record.pk,
             "kept": record.kept_id,
