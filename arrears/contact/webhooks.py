@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from arrears.core.errors import ArrearsError
 from arrears.tenancy.models import Organization
 
+from .errors import ContactError
 from .forms import TwilioInboundForm, TwilioStatusForm
 from .messaging import message_bounce_record, message_status_update, sms_inbound_receive
 from .messaging_errors import MessagingError
@@ -45,7 +46,7 @@ def twilio_signature_valid(request: HttpRequest) -> bool:
 
 def _bad_payload(form: TwilioInboundForm | TwilioStatusForm) -> JsonResponse:
     return JsonResponse(
-        {"code": "contact.bad_payload", "message": "the parameters are not valid", "errors": form.errors},
+        {"code": ContactError.BAD_PAYLOAD, "message": "the parameters are not valid", "errors": form.errors},
         status=400,
     )
 
@@ -104,7 +105,7 @@ def email_bounce(request: HttpRequest, org_slug: str) -> HttpResponse:
         kind = str(payload.get("type", "bounce"))
     except (ValueError, KeyError, TypeError):
         return JsonResponse(
-            {"code": "contact.bad_payload", "message": "expected message_id and type"}, status=400
+            {"code": ContactError.BAD_PAYLOAD, "message": "expected message_id and type"}, status=400
         )
     message = message_for_provider_report(organization_id=organization.pk, message_id=message_id)
     if message is None:

@@ -103,7 +103,7 @@ def test_a_signed_inbound_text_with_bad_parameters_is_a_400(client, org, setting
 
     response = client.post(url, params, headers={"X-Twilio-Signature": signature})
 
-    assert response.status_code == 400 and response.json()["code"] == "contact.bad_payload"
+    assert response.status_code == 400 and response.json()["code"] == "CONTACT_BAD_PAYLOAD"
     assert not InboundMessage.objects.exists()
 
 
