@@ -9,7 +9,7 @@ from django.views.decorators.csrf import csrf_exempt
 from arrears.core.errors import ArrearsError
 from arrears.tenancy.domain import Principal
 from arrears.tenancy.models import Organization
-from arrears.workbench.auth import staff_view
+from arrears.tenancy.auth import staff_view
 
 from .messaging import email_unsubscribe
 from .messaging_choices import TemplateChannel

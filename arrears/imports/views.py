@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 from arrears.core.errors import ArrearsError
 from arrears.tenancy.domain import Principal
 from arrears.tenancy.models import Client
-from arrears.workbench.auth import staff_view
+from arrears.tenancy.auth import staff_view
 
 from . import merging, selectors, services
 from .choices import DateOrder, FileFormat, JobStatus

@@ -19,10 +19,9 @@ from arrears.core.errors import ArrearsError
 from arrears.core.timeline import GROUPS, account_timeline
 from arrears.debtors.selectors import debtors_for_account
 from arrears.ledger.selectors import ledger_balances, ledger_entries
+from arrears.tenancy.auth import staff_view
 from arrears.tenancy.domain import Principal
 from arrears.tenancy.models import Client
-
-from .auth import staff_view
 
 PAGE_SIZE = 50
 
