@@ -16,9 +16,9 @@ from arrears.audit.selectors import audit_list_for_account
 from arrears.contact.calls import CALL_OUTCOMES, call_log, call_preview
 from arrears.core.clock import utcnow
 from arrears.core.errors import ArrearsError
-from arrears.core.timeline import GROUPS, account_timeline
 from arrears.debtors.selectors import debtors_for_account
 from arrears.ledger.selectors import ledger_balances, ledger_entries
+from arrears.reports.timeline import GROUPS, account_timeline
 from arrears.tenancy.auth import staff_view
 from arrears.tenancy.domain import Principal
 from arrears.tenancy.models import Client
