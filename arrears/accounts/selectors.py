@@ -6,7 +6,7 @@ from django.db.models import Prefetch, Q, QuerySet
 
 from arrears.core.errors import NotFound
 from arrears.debtors.domain import name_key, normalize_email, phone_search_key
-from arrears.debtors.models import ContactPoint
+from arrears.debtors.models import ContactPoint, Debtor
 from arrears.tenancy.domain import Principal
 
 from .domain import aging_delinquent_range
@@ -101,3 +101,15 @@ def _search_q(principal: Principal, term: str) -> Q:
     if key and not term.isdigit():
         q |= Q(account_debtors__debtor__name_key__contains=key)
     return q
+
+
+def debtors_for_account(*, principal: Principal, account: Account) -> list[tuple[str, Debtor]]:
+    """The account's debtors (primary first) with their contact points, as (role, debtor)."""
+    points = ContactPoint.objects.order_by("kind", "-is_primary", "id")
+    links = (
+        AccountDebtor.objects.filter(account=account, organization_id=principal.organization_id)
+        .select_related("debtor")
+        .prefetch_related(Prefetch("debtor__contact_points", queryset=points))
+        .order_by("role", "id")
+    )
+    return [(link.role, link.debtor) for link in links]

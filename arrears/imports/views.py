@@ -8,11 +8,13 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from arrears.core.errors import ArrearsError
+from arrears.debtors import merging
+from arrears.debtors import selectors as debtor_selectors
+from arrears.tenancy.auth import staff_view
 from arrears.tenancy.domain import Principal
 from arrears.tenancy.models import Client
-from arrears.tenancy.auth import staff_view
 
-from . import merging, selectors, services
+from . import selectors, services
 from .choices import DateOrder, FileFormat, JobStatus
 from .domain.mapping import PRESET_NAMES
 from .tasks import import_job_run_task
@@ -137,8 +139,8 @@ def errors_csv(request: HttpRequest, principal: Principal, pk: int) -> Streaming
 
 @staff_view("view")
 def merge_review(request: HttpRequest, principal: Principal) -> HttpResponse:
-    candidates = selectors.merge_candidate_list(actor=principal)[:100]
-    merges = selectors.debtor_merge_list(actor=principal)[:20]
+    candidates = debtor_selectors.merge_candidate_list(actor=principal)[:100]
+    merges = debtor_selectors.debtor_merge_list(actor=principal)[:20]
     return render(
         request,
         "imports/merge_review.html",
@@ -149,7 +151,7 @@ def merge_review(request: HttpRequest, principal: Principal) -> HttpResponse:
 @require_POST
 @staff_view("manage")
 def merge_decide(request: HttpRequest, principal: Principal, pk: int) -> HttpResponse:
-    candidate = selectors.merge_candidate_get(actor=principal, candidate_id=pk)
+    candidate = debtor_selectors.merge_candidate_get(actor=principal, candidate_id=pk)
     try:
         merging.merge_candidate_decide(
             candidate=candidate, merge=request.POST.get("decision") == "merge", actor=principal

@@ -23,7 +23,7 @@ from arrears.core import crypto
 from arrears.core.clock import utcnow
 from arrears.core.money import from_storage
 from arrears.debtors.domain import address_line
-from arrears.debtors.models import ContactPoint, Debtor
+from arrears.debtors.models import ContactPoint, Debtor, MergeCandidate
 from arrears.ledger.choices import Bucket, EntryKind
 from arrears.ledger.models import LedgerEntry
 from arrears.tenancy.domain import Principal
@@ -31,7 +31,7 @@ from arrears.tenancy.domain import Principal
 from .domain.matching import DebtorMatcher, DebtorRef, NewDebtor, contact_keys, identity_keys
 from .domain.records import Record
 from .loading import BulkWriter
-from .models import AddressKey, ImportJob, MergeCandidate
+from .models import AddressKey, ImportJob
 
 ZERO = Decimal(0)
 OPENING = (

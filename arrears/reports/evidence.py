@@ -17,10 +17,10 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.template.loader import render_to_string
 
 from arrears.accounts.models import Account
+from arrears.accounts.selectors import debtors_for_account
 from arrears.audit.selectors import ChainReport, audit_chain_verify
 from arrears.audit.services import audit_record
 from arrears.core.errors import ArrearsError
-from arrears.debtors.selectors import debtors_for_account
 from arrears.ledger.selectors import ledger_balances
 from arrears.tenancy.domain import Principal
 from arrears.tenancy.models import Organization
