@@ -1,8 +1,8 @@
 from django.contrib import admin, messages
 
-from arrears.core.admin import OrgScopedAdmin, ReadOnlyAdmin
 from arrears.core.errors import ArrearsError
 from arrears.tenancy.domain import Principal, system_principal
+from arrears.tenancy.scoped_admin import OrgScopedAdmin, ReadOnlyAdmin
 from arrears.tenancy.selectors import principal_for_user
 
 from .merging import debtor_unmerge, merge_candidate_decide

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from arrears.core.admin import OrgScopedAdmin, ReadOnlyAdmin
+from arrears.tenancy.scoped_admin import OrgScopedAdmin, ReadOnlyAdmin
 
 from .models import (
     AchAuthorization,
