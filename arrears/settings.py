@@ -76,7 +76,9 @@ INSTALLED_APPS = [
     "arrears.payments",
     "arrears.imports",
     "arrears.documents",
+    "arrears.reports",
     "arrears.workbench",
+    "arrears.demo",
 ]
 
 MIDDLEWARE = [

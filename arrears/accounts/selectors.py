@@ -183,3 +183,15 @@ def accounts_by_reference(
 def account_debtor_rows(*, account_ids: Iterable[int]) -> list[tuple[Any, ...]]:
     """(link id, account_id, debtor_id) of these accounts' debtors."""
     return select_in(_SQL_LINKS, "account_id", account_ids)
+
+
+def debtors_for_account(*, principal: Principal, account: Account) -> list[tuple[str, Debtor]]:
+    """The account's debtors (primary first) with their contact points, as (role, debtor)."""
+    points = ContactPoint.objects.order_by("kind", "-is_primary", "id")
+    links = (
+        AccountDebtor.objects.filter(account=account, organization_id=principal.organization_id)
+        .select_related("debtor")
+        .prefetch_related(Prefetch("debtor__contact_points", queryset=points))
+        .order_by(*debtor_link_order())
+    )
+    return [(link.role, link.debtor) for link in links]

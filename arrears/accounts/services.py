@@ -320,3 +320,27 @@ def account_note_add(*, account: Account, body: str, actor: Principal) -> Accoun
         data={"note": note.pk},
     )
     return note
+
+
+@transaction.atomic
+def account_debtors_reassign(*, organization_id: int, from_debtor_id: int, to_debtor_id: int) -> list[int]:
+    """A debtor merge moves one debtor's account links to another; returns the ids of the links moved.
+
+    A link to an account the other debtor is on already stays where it is (an account names a person
+    once), so nothing is lost. The merge that calls this locks both debtors and audits the whole merge.
+    """
+    taken = AccountDebtor.objects.filter(debtor_id=to_debtor_id).values("account_id")
+    links = (
+        AccountDebtor.objects.select_for_update()
+        .filter(organization_id=organization_id, debtor_id=from_debtor_id)
+        .exclude(account_id__in=taken)
+    )
+    ids = list(links.order_by("pk").values_list("pk", flat=True))
+    AccountDebtor.objects.filter(pk__in=ids).update(debtor_id=to_debtor_id)
+    return ids
+
+
+@transaction.atomic
+def account_debtors_restore(*, ids: Sequence[int], from_debtor_id: int, to_debtor_id: int) -> None:
+    """Undo `account_debtors_reassign` (an unmerge): the links `ids` still on `from_debtor_id` go back."""
+    AccountDebtor.objects.filter(pk__in=ids, debtor_id=from_debtor_id).update(debtor_id=to_debtor_id)

@@ -7,9 +7,9 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.csrf import csrf_exempt
 
 from arrears.core.errors import ArrearsError
+from arrears.tenancy.auth import staff_view
 from arrears.tenancy.domain import Principal
 from arrears.tenancy.models import Organization
-from arrears.workbench.auth import staff_view
 
 from .forms import TemplatePreviewForm
 from .messaging import email_unsubscribe

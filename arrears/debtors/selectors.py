@@ -3,26 +3,40 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Model, Prefetch
+from django.db.models import Model, QuerySet
 
-from arrears.accounts.models import Account, AccountDebtor
-from arrears.accounts.selectors import debtor_link_order
 from arrears.core.bulk import select_in
+from arrears.core.errors import NotFound
 from arrears.tenancy.domain import Principal
 
-from .models import ContactPoint, Debtor
+from .choices import CandidateStatus
+from .errors import MergeProblem
+from .models import ContactPoint, Debtor, DebtorMerge, MergeCandidate
 
 
-def debtors_for_account(*, principal: Principal, account: Account) -> list[tuple[str, Debtor]]:
-    """The account's debtors (primary first) with their contact points, as (role, debtor)."""
-    points = ContactPoint.objects.order_by("kind", "-is_primary", "id")
-    links = (
-        AccountDebtor.objects.filter(account=account, organization_id=principal.organization_id)
-        .select_related("debtor")
-        .prefetch_related(Prefetch("debtor__contact_points", queryset=points))
-        .order_by(*debtor_link_order())
+def merge_candidate_list(*, actor: Principal, status: str = CandidateStatus.OPEN) -> QuerySet[MergeCandidate]:
+    return (
+        MergeCandidate.objects.filter(organization_id=actor.organization_id, status=status)
+        .select_related("debtor_a", "debtor_b")
+        .order_by("-score", "id")
     )
-    return [(link.role, link.debtor) for link in links]
+
+
+def merge_candidate_get(*, actor: Principal, candidate_id: int) -> MergeCandidate:
+    try:
+        return MergeCandidate.objects.select_related("debtor_a", "debtor_b").get(
+            pk=candidate_id, organization_id=actor.organization_id
+        )
+    except MergeCandidate.DoesNotExist:
+        raise NotFound(MergeProblem.CANDIDATE_NOT_FOUND, f"no merge candidate #{candidate_id}") from None
+
+
+def debtor_merge_list(*, actor: Principal) -> QuerySet[DebtorMerge]:
+    return (
+        DebtorMerge.objects.filter(organization_id=actor.organization_id)
+        .select_related("kept", "merged")
+        .order_by("-merged_at", "-id")
+    )
 
 
 # ── look-ups for batch writers (an import's debtor matching) ──────────────────────────────────────

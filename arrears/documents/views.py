@@ -14,8 +14,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from arrears.accounts.selectors import account_get
 from arrears.core.errors import ArrearsError
+from arrears.tenancy.auth import staff_view
 from arrears.tenancy.domain import Principal
-from arrears.workbench.auth import staff_view
 
 from .choices import DocumentKind
 from .domain import parse_range

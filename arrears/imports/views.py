@@ -8,11 +8,13 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from arrears.core.errors import ArrearsError
+from arrears.debtors import merging
+from arrears.debtors import selectors as debtor_selectors
+from arrears.tenancy.auth import staff_view
 from arrears.tenancy.domain import Principal
 from arrears.tenancy.models import Client
-from arrears.workbench.auth import staff_view
 
-from . import merging, selectors, services
+from . import selectors, services
 from .choices import DateOrder, FileFormat, JobStatus
 from .domain.mapping import PRESET_NAMES
 from .errors import ImportProblem
@@ -156,8 +158,8 @@ def errors_csv(request: HttpRequest, principal: Principal, pk: int) -> Streaming
 
 
 def _merge_review(request: HttpRequest, principal: Principal, status: int = 200) -> HttpResponse:
-    candidates = selectors.merge_candidate_list(actor=principal)[:100]
-    merges = selectors.debtor_merge_list(actor=principal)[:20]
+    candidates = debtor_selectors.merge_candidate_list(actor=principal)[:100]
+    merges = debtor_selectors.debtor_merge_list(actor=principal)[:20]
     return render(
         request,
         "imports/merge_review.html",
@@ -174,7 +176,7 @@ def merge_review(request: HttpRequest, principal: Principal) -> HttpResponse:
 @require_POST
 @staff_view("manage")
 def merge_decide(request: HttpRequest, principal: Principal, pk: int) -> HttpResponse:
-    candidate = selectors.merge_candidate_get(actor=principal, candidate_id=pk)
+    candidate = debtor_selectors.merge_candidate_get(actor=principal, candidate_id=pk)
     form = MergeDecisionForm(request.POST)
     if not form.is_valid():
         return HttpResponseBadRequest("Choose Merge or Not the same.")

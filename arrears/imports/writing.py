@@ -32,6 +32,7 @@ from arrears.accounts.services import (
 from arrears.core.bulk import analyze, select_in
 from arrears.core.clock import utcnow
 from arrears.debtors.domain import address_line
+from arrears.debtors.models import MergeCandidate
 from arrears.debtors.selectors import (
     MATCHING_COLUMNS,
     contact_point_rows_by_value,
@@ -53,7 +54,7 @@ from arrears.tenancy.domain import Principal
 from .domain.matching import DebtorMatcher, DebtorRef, NewDebtor, contact_keys, identity_keys
 from .domain.records import Record
 from .loading import BulkWriter
-from .models import AddressKey, ImportJob, MergeCandidate
+from .models import AddressKey, ImportJob
 
 ZERO = Decimal(0)
 UPDATABLE = (

@@ -14,20 +14,19 @@ from django.views.decorators.http import require_GET, require_POST
 
 from arrears.accounts.choices import AccountStatus, AgingBucket
 from arrears.accounts.domain import aging_bucket, days_past_due
-from arrears.accounts.selectors import account_get
+from arrears.accounts.selectors import account_get, debtors_for_account
 from arrears.accounts.selectors import account_list as select_accounts
 from arrears.accounts.services import account_note_add
 from arrears.audit.selectors import audit_list_for_account
 from arrears.contact.calls import CALL_OUTCOMES, call_log, call_preview
 from arrears.core.clock import utcnow
 from arrears.core.errors import ArrearsError
-from arrears.core.timeline import GROUPS, account_timeline
-from arrears.debtors.selectors import debtors_for_account
 from arrears.ledger.selectors import ledger_balances, ledger_entries
+from arrears.reports.timeline import GROUPS, account_timeline
+from arrears.tenancy.auth import staff_view
 from arrears.tenancy.domain import Principal
 from arrears.tenancy.models import Client
 
-from .auth import staff_view
 from .forms import AccountFilterForm, CallCheckForm, CallLogForm, NoteForm, TimelineForm
 
 PAGE_SIZE = 50

@@ -223,8 +223,8 @@ def test_email_url_picks_the_mailer():
 def test_what_was_sent_shows_on_the_timeline_and_in_the_evidence(
     smtp_server, at_now, make_account, email_template, system
 ):
-    from arrears.audit.evidence import evidence_content
-    from arrears.core.timeline import account_timeline
+    from arrears.reports.evidence import evidence_content
+    from arrears.reports.timeline import account_timeline
 
     account = make_account(reference="ACC-78")
     message_deliver(message_id=message_queue(template=email_template, account=account, actor=system).pk)

@@ -5,7 +5,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from arrears.accounts.models import Account
-from arrears.imports.models import ImportJob, MergeCandidate
+from arrears.debtors.models import MergeCandidate
+from arrears.imports.models import ImportJob
 from arrears.tenancy.choices import Role
 
 CSV = (

@@ -4,7 +4,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
 from arrears.core.clock import utcnow
-from arrears.core.demo import DEMO_PASSWORD, DEMO_SLUG, LOGINS, demo_exists, seed_demo
+from arrears.demo.seed import DEMO_PASSWORD, DEMO_SLUG, LOGINS, demo_exists, seed_demo
 
 
 class Command(BaseCommand):

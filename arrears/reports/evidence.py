@@ -18,15 +18,15 @@ from django.template.loader import render_to_string
 
 from arrears.accounts.errors import AccountError
 from arrears.accounts.models import Account
+from arrears.accounts.selectors import debtors_for_account
+from arrears.audit.selectors import ChainReport, audit_chain_verify
+from arrears.audit.services import audit_record
 from arrears.core.errors import ArrearsError
-from arrears.core.timeline import account_timeline
-from arrears.debtors.selectors import debtors_for_account
 from arrears.ledger.selectors import ledger_balances
 from arrears.tenancy.domain import Principal
 from arrears.tenancy.models import Organization
 
-from .selectors import ChainReport, audit_chain_verify
-from .services import audit_record
+from .timeline import account_timeline
 
 CONTACT_KINDS = frozenset({"call", "voicemail", "sms", "email", "letter", "visit"})
 
@@ -177,7 +177,7 @@ def render_packet(content: dict[str, Any], *, generated_at: datetime, events_che
     from weasyprint import HTML
 
     html = render_to_string(
-        "audit/evidence.html",
+        "reports/evidence.html",
         {
             "c": content,
             "generated_at": generated_at,

@@ -10,12 +10,17 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 
 from arrears.core.errors import NotFound
-from arrears.tenancy.domain import Principal
-from arrears.tenancy.selectors import principal_for_user
+
+from .domain import Principal
+from .models import User
+from .selectors import principal_for_user
 
 
 def request_principal(request: HttpRequest) -> Principal:
-    principal = principal_for_user(user=request.user, organization_id=request.session.get("organization_id"))
+    user = request.user
+    if not isinstance(user, User):
+        raise PermissionDenied("Log in first.")
+    principal = principal_for_user(user=user, organization_id=request.session.get("organization_id"))
     if principal is None:
         raise PermissionDenied("You are not a member of any organization.")
     return principal

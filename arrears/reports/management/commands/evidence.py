@@ -3,9 +3,9 @@ from pathlib import Path
 from django.core.management.base import CommandParser
 
 from arrears.accounts.selectors import account_get_by_reference
-from arrears.audit.evidence import evidence_packet
 from arrears.core.clock import utcnow
 from arrears.core.management.base import ArrearsCommand
+from arrears.reports.evidence import evidence_packet
 from arrears.tenancy.domain import system_principal
 from arrears.tenancy.selectors import organization_resolve
 

@@ -8,7 +8,7 @@ from arrears.accounts.choices import AccountStatus, AgingBucket
 from arrears.accounts.domain import aging_bucket
 from arrears.accounts.models import Account, AccountDebtor
 from arrears.audit.selectors import audit_chain_verify
-from arrears.core.demo import seed_demo
+from arrears.demo.seed import seed_demo
 from arrears.ledger.models import LedgerEntry
 from arrears.ledger.selectors import ledger_cache_mismatches
 

@@ -6,22 +6,30 @@ covered) to the kept debtor, and marks the merged debtor `merged_into` the kept 
 move because the kept debtor already has an equal one (the same phone, the same account) stay where
 they are, so nothing is lost. The merge records every row it moved, which is what `debtor_unmerge`
 moves back.
+
+Debtors sits below the apps whose rows point at a debtor, so it cannot call their services. An app whose
+links it must move itself (accounts: an account's debtors are its own table) registers them here from
+its `AppConfig.ready` with `debtor_links_register`; the merge then moves those rows through that app's
+service. A foreign key no app registered moves by a plain update of that one column.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
 from django.db import IntegrityError, models, transaction
 
 from arrears.audit.services import audit_record
 from arrears.core.clock import utcnow
 from arrears.core.errors import ArrearsError, Conflict, NotFound
-from arrears.debtors.models import Debtor
 from arrears.tenancy.domain import Principal
 
 from .choices import CandidateStatus
-from .errors import ImportProblem, MergeProblem
-from .models import DebtorMerge, MergeCandidate
+from .errors import MergeProblem
+from .models import Debtor, DebtorMerge, MergeCandidate
 
 # Foreign keys to Debtor that are history about debtors, not things a debtor owns.
 _NOT_MOVED = {
@@ -31,6 +39,64 @@ _NOT_MOVED = {
     (MergeCandidate, "debtor_a"),
     (MergeCandidate, "debtor_b"),
 }
+
+
+@dataclass(frozen=True, slots=True)
+class DebtorLinks:
+    """How the app that owns a foreign key to Debtor moves those rows in a merge, and back in an unmerge.
+
+    `reassign(*, organization_id, from_debtor_id, to_debtor_id) -> list[int]` moves the rows of one debtor
+    to another, leaving any the other already has an equal of, and returns the ids it moved.
+    `restore(*, ids, from_debtor_id, to_debtor_id) -> None` moves exactly those rows back.
+    """
+
+    reassign: Callable[..., list[int]]
+    restore: Callable[..., None]
+
+
+_REGISTERED: dict[str, DebtorLinks] = {}
+
+
+def debtor_links_register(
+    *, key: str, reassign: Callable[..., list[int]], restore: Callable[..., None]
+) -> None:
+    """Let the app that owns `key` ("app_label.Model.field", a foreign key to Debtor) move those rows."""
+    label, _, field_name = key.rpartition(".")
+    try:
+        field = apps.get_model(label)._meta.get_field(field_name)
+    except (LookupError, ValueError, FieldDoesNotExist) as exc:
+        raise ImproperlyConfigured(f"debtor links {key!r}: no such model field") from exc
+    if not isinstance(field, models.ForeignKey) or field.related_model is not Debtor:
+        raise ImproperlyConfigured(f"debtor links {key!r}: not a foreign key to Debtor")
+    _REGISTERED[key] = DebtorLinks(reassign=reassign, restore=restore)
+
+
+def debtor_links_registered() -> frozenset[str]:
+    return frozenset(_REGISTERED)
+
+
+def _key(model: type[models.Model], field: models.ForeignKey) -> str:
+    return f"{model._meta.label}.{field.name}"
+
+
+def _column_reassign(
+    model: type[models.Model], field: models.ForeignKey, *, from_debtor_id: int, to_debtor_id: int
+) -> list[int]:
+    """A foreign key no app registered: move its rows one by one, leaving those kept has an equal of."""
+    ids = list(
+        model._base_manager.filter(**{field.attname: from_debtor_id})
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    done = []
+    for pk in ids:
+        try:
+            with transaction.atomic():
+                model._base_manager.filter(pk=pk).update(**{field.attname: to_debtor_id})
+        except IntegrityError:
+            continue  # kept has an equal row already (the same contact point, say): this one stays
+        done.append(pk)
+    return done
 
 
 def debtor_relations() -> list[tuple[type[models.Model], models.ForeignKey]]:
@@ -70,21 +136,15 @@ def debtor_merge(*, kept: Debtor, merged: Debtor, actor: Principal) -> DebtorMer
             )
     moved: dict[str, list[int]] = {}
     for model, field in debtor_relations():
-        ids = list(
-            model._base_manager.filter(**{field.attname: merged.pk})
-            .order_by("pk")
-            .values_list("pk", flat=True)
-        )
-        done = []
-        for pk in ids:
-            try:
-                with transaction.atomic():
-                    model._base_manager.filter(pk=pk).update(**{field.attname: kept.pk})
-            except IntegrityError:
-                continue  # kept has an equal row already (same contact point, same account): this one stays
-            done.append(pk)
+        key = _key(model, field)
+        if links := _REGISTERED.get(key):
+            done = links.reassign(
+                organization_id=kept.organization_id, from_debtor_id=merged.pk, to_debtor_id=kept.pk
+            )
+        else:
+            done = _column_reassign(model, field, from_debtor_id=merged.pk, to_debtor_id=kept.pk)
         if done:
-            moved[f"{model._meta.label}.{field.name}"] = done
+            moved[key] = done
     merged.merged_into = kept
     merged.save(update_fields=["merged_into", "updated_at"])
     record = DebtorMerge.objects.create(
@@ -118,6 +178,9 @@ def debtor_unmerge(*, merge: DebtorMerge, actor: Principal) -> DebtorMerge:
     if merge.undone_at is not None:
         raise Conflict(MergeProblem.ALREADY_UNDONE, f"merge #{merge.pk} was undone already")
     for key, ids in merge.moved.items():
+        if links := _REGISTERED.get(key):
+            links.restore(ids=ids, from_debtor_id=merge.kept_id, to_debtor_id=merge.merged_id)
+            continue
         label, field_name = key.rsplit(".", 1)
         model = apps.get_model(label)
         attname = model._meta.get_field(field_name).attname
@@ -153,7 +216,7 @@ def merge_candidate_decide(*, candidate: MergeCandidate, merge: bool, actor: Pri
     """A reviewer's decision: merge the pair (the older debtor is kept) or dismiss it."""
     candidate = MergeCandidate.objects.select_for_update().get(pk=candidate.pk)
     if candidate.organization_id != actor.organization_id:
-        raise NotFound(ImportProblem.CANDIDATE_NOT_FOUND, "no such merge candidate")
+        raise NotFound(MergeProblem.CANDIDATE_NOT_FOUND, "no such merge candidate")
     if candidate.status != CandidateStatus.OPEN:
         raise Conflict(MergeProblem.ALREADY_DECIDED, "this pair was decided already")
     if merge:

@@ -6,9 +6,9 @@ import pytest
 from django.db import connection
 from pypdf import PdfReader
 
-from arrears.audit.evidence import evidence_content, evidence_packet, fingerprint, render_packet
 from arrears.audit.models import AuditEvent
 from arrears.documents.tests.conftest import make_wav
+from arrears.reports.evidence import evidence_content, evidence_packet, fingerprint, render_packet
 
 NOW = datetime(2026, 3, 10, 15, 0, tzinfo=UTC)  # 11:00 in New York
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from django.contrib import admin
 from django.http import Http404
 
+from .models import Membership
+
 
 def organization_ids_for(user) -> list[int]:
-    from arrears.tenancy.models import Membership
-
     return list(Membership.objects.filter(user=user).values_list("organization_id", flat=True))
 
 

@@ -12,7 +12,7 @@ from typing import Any
 from django.core.management.base import CommandParser
 
 from arrears.core.management.base import ArrearsCommand
-from arrears.imports.merging import debtor_get, debtor_merge, debtor_merge_get, debtor_unmerge
+from arrears.debtors.merging import debtor_get, debtor_merge, debtor_merge_get, debtor_unmerge
 from arrears.tenancy.domain import system_principal
 from arrears.tenancy.selectors import organization_resolve
 

@@ -8,10 +8,9 @@ from arrears.accounts.models import AccountDebtor
 from arrears.audit.models import AuditEvent
 from arrears.cli import main
 from arrears.core.errors import ArrearsError
-from arrears.debtors.models import ConsentRecord, ContactPoint, Debtor
+from arrears.debtors.merging import debtor_merge, debtor_relations, debtor_unmerge, merge_candidate_decide
+from arrears.debtors.models import ConsentRecord, ContactPoint, Debtor, MergeCandidate
 from arrears.debtors.services import consent_record, contact_point_add
-from arrears.imports.merging import debtor_merge, debtor_relations, debtor_unmerge, merge_candidate_decide
-from arrears.imports.models import MergeCandidate
 
 
 def ownership():
@@ -173,10 +172,10 @@ def test_the_admin_merges_a_candidate_and_undoes_the_merge(duplicates, client, d
 
     # when the admin action merges it, then the undo action undoes it
     merge = {"action": "merge_pairs", "_selected_action": [candidate.pk]}
-    client.post("/admin/imports/mergecandidate/", merge)
+    client.post("/admin/debtors/mergecandidate/", merge)
     candidate.refresh_from_db()
     assert Debtor.objects.get(pk=merged.pk).merged_into_id == kept.pk
-    client.post("/admin/imports/debtormerge/", {"action": "undo", "_selected_action": [candidate.merge_id]})
+    client.post("/admin/debtors/debtormerge/", {"action": "undo", "_selected_action": [candidate.merge_id]})
 
     # then the merged debtor stands alone again
     assert Debtor.objects.get(pk=merged.pk).merged_into_id is None
