@@ -7,6 +7,7 @@ schedules follow-up work with `transaction.on_commit`.
 
 from __future__ import annotations
 
+import logging
 import zoneinfo
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -45,7 +46,7 @@ from .choices import (
     SettlementKind,
     SettlementStatus,
 )
-from .errors import InterestError, PaymentError, PlanError, PromiseError, SettlementError
+from .errors import InterestError, NightlyError, PaymentError, PlanError, PromiseError, SettlementError
 from .models import (
     ExchangeRate,
     Installment,
@@ -74,6 +75,7 @@ ACCRUING = frozenset(
 )
 OPEN_PLAN = (PlanStatus.ACTIVE, PlanStatus.DELINQUENT)
 OPEN_SETTLEMENT = (SettlementStatus.PENDING_APPROVAL, SettlementStatus.APPROVED)
+logger = logging.getLogger(__name__)
 
 
 def _rule(exc: domain.RuleError, code: str) -> ArrearsError:
@@ -1137,7 +1139,6 @@ def _state_caps(organization_id: int) -> dict[str, Decimal]:
     return dict(InterestCap.objects.filter(organization_id=organization_id).values_list("state", "max_rate"))
 
 
-@transaction.atomic
 def accrual_start(account: Account) -> date:
     """Where interest starts on an account that has none accrued here yet: the later of the
     itemization date and the placement. A placed balance (an import, a creditor's file) already holds
@@ -1149,6 +1150,7 @@ def accrual_start(account: Account) -> date:
     return account.opened_on or local_date(account.created_at, account.organization)
 
 
+@transaction.atomic
 def interest_accrue(
     *,
     account: Account | int,
@@ -1232,6 +1234,15 @@ def _chunks(ids: Iterable[int], size: int) -> Iterable[list[int]]:
         yield chunk
 
 
+def _failure(exc: Exception, code: str) -> dict[str, object]:
+    """An error entry of the run: an `ArrearsError` says what it is; anything else is logged with its
+    traceback and recorded by its type and message."""
+    if isinstance(exc, ArrearsError):
+        return exc.as_dict()
+    logger.exception("nightly: %s", code)
+    return {"code": str(code), "message": f"{type(exc).__name__}: {exc}"}
+
+
 def nightly_chunk_run(
     *, organization_id: int, account_ids: Sequence[int], run_on: date, actor: Principal
 ) -> tuple[dict[str, int], list[dict[str, object]]]:
@@ -1245,20 +1256,27 @@ def nightly_chunk_run(
     for pk in sorted(accounts):
         account = accounts[pk]
         try:
-            if account.interest_rate > 0 and account.status in ACCRUING:
-                marker = interest_accrue(
-                    account=pk,
-                    through=run_on,
-                    actor=actor,
-                    facts=facts[pk],
-                    state_cap=caps.get(account.jurisdiction_state),
-                )
-                counts["interest_postings"] += 1 if marker is not None and marker.amount > 0 else 0
-            for key, n in account_reconcile(account_id=pk, today=run_on, actor=actor).items():
-                counts[key] += n
-        except ArrearsError as exc:
+            # The account's interest and its promises, plans and settlements commit together or not at
+            # all: a failure half-way leaves nothing for the re-run to trip over.
+            with transaction.atomic():
+                posted = 0
+                if account.interest_rate > 0 and account.status in ACCRUING:
+                    marker = interest_accrue(
+                        account=pk,
+                        through=run_on,
+                        actor=actor,
+                        facts=facts[pk],
+                        state_cap=caps.get(account.jurisdiction_state),
+                    )
+                    posted = 1 if marker is not None and marker.amount > 0 else 0
+                reconciled = account_reconcile(account_id=pk, today=run_on, actor=actor)
+        except Exception as exc:  # one account's failure is recorded and stops no other account
             counts["errors"] += 1
-            errors.append({"account_id": pk, **exc.as_dict()})
+            errors.append({"account_id": pk, **_failure(exc, NightlyError.ACCOUNT_FAILED)})
+            continue
+        counts["interest_postings"] += posted
+        for key, n in reconciled.items():
+            counts[key] += n
     return counts, errors
 
 
@@ -1266,32 +1284,71 @@ def nightly_run(
     *, organization: Organization, run_on: date, actor: Principal, chunk_size: int = 500
 ) -> NightlyRun:
     """`arrears nightly`: deposit post-dated payments that are due, record deposit notices, accrue
-    interest through `run_on`, and update promises, plans and settlements. Idempotent per date."""
+    interest through `run_on`, and update promises, plans and settlements. Idempotent per date.
+
+    Each step and each account commits on its own. A failure is recorded on the run, which ends
+    `failed` (never left `running`), and a re-run for the date does what is left, without duplicates.
+    """
     run, _ = NightlyRun.objects.get_or_create(organization=organization, run_on=run_on)
-    run.status, run.errors = "running", []
-    run.save(update_fields=["status", "errors", "updated_at"])
+    run.status, run.counts, run.errors, run.finished_at = "running", {}, [], None
+    run.save(update_fields=["status", "counts", "errors", "finished_at", "updated_at"])
+    totals: dict[str, int] = {}
+    errors: list[dict[str, object]] = []
+    try:
+        _nightly_steps(organization, run_on, actor, totals, errors)
+        ids = _nightly_accounts(organization.pk)
+        for chunk in _chunks(ids, chunk_size):
+            counts, chunk_errors = nightly_chunk_run(
+                organization_id=organization.pk, account_ids=chunk, run_on=run_on, actor=actor
+            )
+            for key, n in counts.items():
+                totals[key] = totals.get(key, 0) + n
+            errors.extend(chunk_errors)
+        totals["accounts"] = len(ids)
+    except BaseException as exc:  # an interrupt, or a failure outside any one account: the run says so
+        if isinstance(exc, Exception):
+            errors.append({"step": "run", **_failure(exc, NightlyError.STEP_FAILED)})
+        else:
+            errors.append(
+                {"step": "run", "code": str(NightlyError.INTERRUPTED), "message": type(exc).__name__}
+            )
+        _nightly_finish(run, totals, errors)
+        raise
+    _nightly_finish(run, totals, errors)
+    return run
+
+
+def _nightly_steps(
+    organization: Organization,
+    run_on: date,
+    actor: Principal,
+    totals: dict[str, int],
+    errors: list[dict[str, object]],
+) -> None:
+    """The organization-wide steps before the accounts, each its own transaction; a step that fails
+    is recorded and the others still run."""
     from arrears.debtors.services import contact_points_locate
 
-    totals = {
+    steps = {
         # Phones an import wrote without their time zones, before anything decides on a contact.
-        "phones_located": contact_points_locate(organization_id=organization.pk),
-        "deposited": payments_deposit_due(organization_id=organization.pk, through=run_on, actor=actor),
-        "notices": payment_notices_record(organization_id=organization.pk, on=run_on, actor=actor),
+        "phones_located": lambda: contact_points_locate(organization_id=organization.pk),
+        "deposited": lambda: payments_deposit_due(
+            organization_id=organization.pk, through=run_on, actor=actor
+        ),
+        "notices": lambda: payment_notices_record(organization_id=organization.pk, on=run_on, actor=actor),
     }
-    ids = _nightly_accounts(organization.pk)
-    errors: list[dict[str, object]] = []
-    for chunk in _chunks(ids, chunk_size):
-        counts, chunk_errors = nightly_chunk_run(
-            organization_id=organization.pk, account_ids=chunk, run_on=run_on, actor=actor
-        )
-        for key, n in counts.items():
-            totals[key] = totals.get(key, 0) + n
-        errors.extend(chunk_errors)
-    totals["accounts"] = len(ids)
-    run.status = "completed" if not totals.get("errors") else "failed"
+    for name, step in steps.items():
+        try:
+            totals[name] = step()
+        except Exception as exc:  # recorded; the accounts' work does not depend on this step
+            errors.append({"step": name, **_failure(exc, NightlyError.STEP_FAILED)})
+            totals["errors"] = totals.get("errors", 0) + 1
+
+
+def _nightly_finish(run: NightlyRun, totals: dict[str, int], errors: list[dict[str, object]]) -> None:
+    run.status = "failed" if errors else "completed"
     run.counts, run.errors, run.finished_at = totals, errors, utcnow()
     run.save(update_fields=["status", "counts", "errors", "finished_at", "updated_at"])
-    return run
 
 
 def _nightly_accounts(organization_id: int) -> list[int]:
