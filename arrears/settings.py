@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "arrears.payments",
     "arrears.imports",
     "arrears.documents",
+    "arrears.strategies",
     "arrears.workbench",
 ]
 

@@ -68,11 +68,3 @@ class ProviderError(StrEnum):
     SIGNATURE_INVALID = "PROVIDER_SIGNATURE_INVALID"
     REQUEST_FAILED = "PROVIDER_REQUEST_FAILED"
     SESSION_UNKNOWN = "PROVIDER_SESSION_UNKNOWN"
-
-
-class NightlyError(StrEnum):
-    """What a nightly run records for a failure that is not an `ArrearsError` of its own."""
-
-    STEP_FAILED = "NIGHTLY_STEP_FAILED"
-    ACCOUNT_FAILED = "NIGHTLY_ACCOUNT_FAILED"
-    INTERRUPTED = "NIGHTLY_INTERRUPTED"

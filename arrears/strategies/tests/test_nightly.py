@@ -13,9 +13,11 @@ import pytest
 from arrears.core.errors import ArrearsError
 from arrears.core.money import Money
 from arrears.ledger.selectors import ledger_cache_mismatches
-from arrears.payments import services
+from arrears.payments import services as payments
 from arrears.payments.choices import PromiseStatus
-from arrears.payments.models import InterestAccrual, NightlyRun, Promise
+from arrears.payments.models import InterestAccrual, Promise
+from arrears.strategies.models import NightlyRun
+from arrears.strategies.services import nightly_run
 
 D = Decimal
 RUN_ON = date(2026, 1, 11)
@@ -44,7 +46,7 @@ def test_the_nightly_run_commits_account_by_account_and_posts_once_per_date(
     # given an account earning interest, and another with a promise that falls due unpaid
     earning = accruing()
     promised = make_account(principal=D("500.00"))
-    promise = services.promise_create(
+    promise = payments.promise_create(
         account=promised,
         amount=Money.of("100.00", "USD"),
         due_on=date(2026, 1, 5),
@@ -53,8 +55,8 @@ def test_the_nightly_run_commits_account_by_account_and_posts_once_per_date(
     )
 
     # when
-    first = services.nightly_run(organization=org, run_on=RUN_ON, actor=system)
-    second = services.nightly_run(organization=org, run_on=RUN_ON, actor=system)
+    first = nightly_run(organization=org, run_on=RUN_ON, actor=system)
+    second = nightly_run(organization=org, run_on=RUN_ON, actor=system)
 
     # then
     assert (first.status, second.status) == ("completed", "completed")
@@ -71,7 +73,7 @@ def test_a_failing_account_keeps_none_of_its_work_and_a_rerun_completes_it(
 ):
     # given two accounts, and reconciling the first fails after its interest was posted
     failing, healthy = accruing(), accruing()
-    reconcile = services.account_reconcile
+    reconcile = payments.account_reconcile
 
     def reconcile_then_fail(*, account_id, today, actor):
         result = reconcile(account_id=account_id, today=today, actor=actor)
@@ -79,10 +81,10 @@ def test_a_failing_account_keeps_none_of_its_work_and_a_rerun_completes_it(
             raise ArrearsError("TEST_RECONCILE_FAILED", "the bank feed is down")
         return result
 
-    monkeypatch.setattr(services, "account_reconcile", reconcile_then_fail)
+    monkeypatch.setattr(payments, "account_reconcile", reconcile_then_fail)
 
     # when
-    run = services.nightly_run(organization=org, run_on=RUN_ON, actor=system)
+    run = nightly_run(organization=org, run_on=RUN_ON, actor=system)
 
     # then the failing account's interest went with its failure; the other account's stayed
     assert run.status == "failed"
@@ -94,8 +96,8 @@ def test_a_failing_account_keeps_none_of_its_work_and_a_rerun_completes_it(
     assert not InterestAccrual.objects.filter(account=failing).exists()
 
     # when the cause is gone, the same date runs again
-    monkeypatch.setattr(services, "account_reconcile", reconcile)
-    rerun = services.nightly_run(organization=org, run_on=RUN_ON, actor=system)
+    monkeypatch.setattr(payments, "account_reconcile", reconcile)
+    rerun = nightly_run(organization=org, run_on=RUN_ON, actor=system)
 
     # then it resumes: the failed account is done, nothing is posted twice
     assert (rerun.status, rerun.errors, rerun.counts["interest_postings"]) == ("completed", [], 1)
@@ -112,10 +114,10 @@ def test_an_unexpected_error_in_a_step_fails_the_run_with_the_error_and_the_rest
     def deposit_fails(**kwargs):
         raise RuntimeError("lost the connection to the bank")
 
-    monkeypatch.setattr(services, "payments_deposit_due", deposit_fails)
+    monkeypatch.setattr(payments, "payments_deposit_due", deposit_fails)
 
     # when
-    run = services.nightly_run(organization=org, run_on=RUN_ON, actor=system)
+    run = nightly_run(organization=org, run_on=RUN_ON, actor=system)
 
     # then
     stored = NightlyRun.objects.get(pk=run.pk)
@@ -137,11 +139,11 @@ def test_an_interrupted_run_is_marked_failed_not_left_running(org, system, accru
     def interrupted(**kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(services, "payment_notices_record", interrupted)
+    monkeypatch.setattr(payments, "payment_notices_record", interrupted)
 
     # when
     with pytest.raises(KeyboardInterrupt):
-        services.nightly_run(organization=org, run_on=RUN_ON, actor=system)
+        nightly_run(organization=org, run_on=RUN_ON, actor=system)
 
     # then
     run = NightlyRun.objects.get(organization=org, run_on=RUN_ON)
