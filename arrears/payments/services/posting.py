@@ -34,8 +34,8 @@ from arrears.ledger.services import EntrySpec, Posting, ledger_post, ledger_post
 from arrears.tenancy.domain import Principal
 from arrears.tenancy.models import Organization
 
-from . import domain
-from .choices import (
+from .. import domain
+from ..choices import (
     OPEN_PLAN,
     OPEN_SETTLEMENT,
     FeeKind,
@@ -47,8 +47,8 @@ from .choices import (
     SettlementKind,
     SettlementStatus,
 )
-from .errors import InterestError, PaymentError, PlanError, PromiseError, SettlementError
-from .models import (
+from ..errors import InterestError, PaymentError, PlanError, PromiseError, SettlementError
+from ..models import (
     ExchangeRate,
     Installment,
     InterestAccrual,
@@ -57,7 +57,7 @@ from .models import (
     Promise,
     Settlement,
 )
-from .selectors import exchange_rate_find
+from ..selectors import exchange_rate_find
 
 ZERO = Decimal(0)
 
@@ -456,7 +456,7 @@ def _post_to_ledger(
 
 
 def _reconcile_on_commit(account_ids: list[int], actor: Principal) -> None:
-    from .tasks import accounts_reconcile_task
+    from ..tasks import accounts_reconcile_task
 
     def enqueue() -> None:
         accounts_reconcile_task.enqueue(organization_id=actor.organization_id, account_ids=account_ids)
