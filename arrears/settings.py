@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "arrears.imports",
     "arrears.documents",
     "arrears.reports",
+    "arrears.strategies",
     "arrears.workbench",
     "arrears.demo",
 ]

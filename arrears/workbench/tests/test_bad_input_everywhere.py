@@ -172,10 +172,10 @@ def seed(organization, client, make_account) -> SimpleNamespace:
 
     from arrears.compliance.services import hold_place
     from arrears.contact.messaging import UNSUBSCRIBE_SALT, template_save
+    from arrears.debtors.merging import debtor_merge
     from arrears.debtors.services import contact_point_add
     from arrears.documents.services import document_store
     from arrears.imports import services as imports
-    from arrears.imports.merging import debtor_merge
     from arrears.imports.models import MergeCandidate
 
     actor = Principal(organization_id=organization.pk, role=Role.ADMIN, label="seed")

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from arrears.imports.bankfiles import FORMATS, BankFile, BankFileError, detect_format, parse_statement
+from arrears.payments.bankfiles import FORMATS, BankFile, BankFileError, detect_format, parse_statement
 
 from ._samples import SAMPLES
 

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 import pytest
 
 from arrears.accounts.tests.factories import shared_account
-from arrears.audit.evidence import evidence_content, evidence_packet
 from arrears.contact.services import contact_attempt_record
+from arrears.reports.evidence import evidence_content, evidence_packet
 
 from .test_evidence import text_of
 

@@ -1,14 +1,22 @@
 from __future__ import annotations
 
-from django.core.management.base import CommandParser
+from datetime import date
 
-from arrears.core.management.base import EXIT_REJECTED, ArrearsCommand
-from arrears.payments import selectors, services
+from django.core.management.base import CommandError, CommandParser
+
+from arrears.core.management.base import EXIT_REJECTED, EXIT_USAGE, ArrearsCommand
+from arrears.payments.services import organization_today
+from arrears.strategies import selectors, services
 from arrears.tenancy.domain import system_principal
 from arrears.tenancy.models import Organization
 from arrears.tenancy.selectors import organization_resolve
 
-from ._common import parse_date
+
+def parse_date(text: str, name: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise CommandError(f"{name}: not a date (YYYY-MM-DD): {text!r}", returncode=EXIT_USAGE) from None
 
 
 class Command(ArrearsCommand):
@@ -30,9 +38,7 @@ class Command(ArrearsCommand):
         )
         runs = []
         for org in orgs:
-            run_on = (
-                parse_date(options["date"], "--date") if options["date"] else services.organization_today(org)
-            )
+            run_on = parse_date(options["date"], "--date") if options["date"] else organization_today(org)
             self.info(f"nightly {org.slug} {run_on.isoformat()} …")
             run = services.nightly_run(
                 organization=org, run_on=run_on, actor=system_principal(org.pk, "nightly")

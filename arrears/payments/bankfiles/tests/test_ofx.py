@@ -6,9 +6,9 @@ from decimal import Decimal
 
 import pytest
 
-from arrears.imports.bankfiles import ofx
-from arrears.imports.bankfiles.errors import BankFileError
-from arrears.imports.bankfiles.model import Direction, IdSource
+from arrears.payments.bankfiles import ofx
+from arrears.payments.bankfiles.errors import BankFileError
+from arrears.payments.bankfiles.model import Direction, IdSource
 
 from ._samples import sample
 

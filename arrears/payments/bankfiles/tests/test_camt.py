@@ -8,9 +8,9 @@ from decimal import Decimal
 
 import pytest
 
-from arrears.imports.bankfiles import camt
-from arrears.imports.bankfiles.errors import BankFileError
-from arrears.imports.bankfiles.model import Direction, IdSource, TransactionStatus
+from arrears.payments.bankfiles import camt
+from arrears.payments.bankfiles.errors import BankFileError
+from arrears.payments.bankfiles.model import Direction, IdSource, TransactionStatus
 
 from ._samples import camt053_document, sample
 

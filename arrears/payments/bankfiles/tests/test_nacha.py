@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from arrears.imports.bankfiles import nacha
-from arrears.imports.bankfiles.errors import BankFileError
+from arrears.payments.bankfiles import nacha
+from arrears.payments.bankfiles.errors import BankFileError
 
 from ._samples import sample
 
