@@ -27,10 +27,9 @@ PREFIXES: dict[str, tuple[str, ...]] = {
     "accounts": ("ACCOUNT_",),
     "compliance": ("COMPLIANCE_",),
     "contact": ("CONTACT_",),
-    # MERGE_: debtor merging moves from imports to debtors.
     "debtors": ("DEBTOR_", "MERGE_"),
     "documents": ("DOCUMENT_",),
-    "imports": ("IMPORT_", "MERGE_"),
+    "imports": ("IMPORT_",),
     "ledger": ("LEDGER_",),
     "payments": (
         "PAYMENT_",
@@ -43,6 +42,7 @@ PREFIXES: dict[str, tuple[str, ...]] = {
         "REMITTANCE_",
         "PROVIDER_",
     ),
+    "strategies": ("NIGHTLY_", "STRATEGY_"),
     "tenancy": ("ORG_", "CLIENT_", "MEMBERSHIP_"),
 }
 
