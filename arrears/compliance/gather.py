@@ -60,7 +60,7 @@ ACCOUNT_FIELDS = (
 
 
 class FactsRequest(Protocol):
-    """What the builder needs to know of a proposed contact (``contact.gate.GateRequest`` is one)."""
+    """What the builder needs to know of a proposed contact (``compliance.services.GateRequest`` is one)."""
 
     @property
     def account(self) -> Account: ...

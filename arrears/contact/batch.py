@@ -15,16 +15,16 @@ from django.db import transaction
 
 from arrears.accounts.models import Account
 from arrears.audit.services import AuditSpec, audit_record_many
+from arrears.compliance.services import GateRequest, GateResult, decide_many
 from arrears.core.bulk import insert_rows, update_rows
 from arrears.core.clock import utcnow
 from arrears.debtors.models import ContactPoint
-from arrears.payments.models import PaymentPlan
+from arrears.payments.selectors import plans_current
 from arrears.tenancy.domain import Principal
 from arrears.tenancy.models import Organization
 
 from .choices import Direction, Outcome
 from .content import sms_size
-from .gate import GateRequest, GateResult, decide_many
 from .messaging import GATE_CHANNEL, POINT_KIND, UNUSABLE, context_for, party_for, segment_limit
 from .messaging_choices import MessageStatus, TemplateChannel
 from .models import ContactAttempt, MessageTemplate, OutboundMessage
@@ -119,7 +119,7 @@ def messages_queue_many(
     results = decide_many(requests=requests, at=now, actor=actor, audit=events)
     organization = Organization.objects.get(pk=actor.organization_id)
     party = party_for(organization)
-    plans = _plans([a.pk for a, _ in wanted])
+    plans = plans_current(account_ids=[a.pk for a, _ in wanted])
     compiled_body = compile_template(template.body, html=template.channel == TemplateChannel.LETTER)
     compiled_subject = compile_template(template.subject)
     from django.template import Context
@@ -229,17 +229,6 @@ def messages_queue_many(
         cancelled=sum(1 for r in rows if r["status"] == MessageStatus.CANCELLED),
         skipped=dict(skipped),
     )
-
-
-def _plans(account_ids: list[int]) -> dict[int, PaymentPlan]:
-    found: dict[int, PaymentPlan] = {}
-    for plan in (
-        PaymentPlan.objects.filter(account_id__in=account_ids, status__in=["active", "delinquent"])
-        .prefetch_related("installments")
-        .order_by("account_id", "-made_on")
-    ):
-        found.setdefault(plan.account_id, plan)
-    return found
 
 
 def attempts_create_many(
