@@ -27,7 +27,7 @@ from arrears.core.errors import ArrearsError, NotFound
 from arrears.debtors.choices import ContactStatus
 from arrears.debtors.models import ConsentRecord, ContactPoint, Debtor
 from arrears.debtors.services import consent_record
-from arrears.payments.models import PaymentPlan
+from arrears.payments.selectors import CurrentPlan, plans_current
 from arrears.tenancy.choices import CollectionMode
 from arrears.tenancy.domain import Principal, system_principal
 from arrears.tenancy.models import Organization
@@ -103,16 +103,15 @@ def party_for(organization: Organization) -> Party:
     )
 
 
-def plan_context(plan: PaymentPlan | None) -> dict[str, Any] | None:
+def plan_context(plan: CurrentPlan | None) -> dict[str, Any] | None:
     if plan is None:
         return None
-    due = next((i for i in plan.installments.all() if i.status == "due"), None)
     return {
         "total": money_text(plan.total, plan.currency),
         "frequency": plan.frequency,
         "made_on": plan.made_on,
-        "next_amount": money_text(due.amount, plan.currency) if due else "",
-        "next_due_on": due.due_on if due else None,
+        "next_amount": money_text(plan.next_amount, plan.currency) if plan.next_amount is not None else "",
+        "next_due_on": plan.next_due_on,
     }
 
 
@@ -121,7 +120,7 @@ def context_for(
     party: Party,
     account: Account,
     debtor: Debtor,
-    plan: PaymentPlan | None,
+    plan: CurrentPlan | None,
     key: str,
     channel: str,
     today: Any = None,
@@ -279,12 +278,7 @@ def message_queue(
     point = contact_point_for(debtor=debtor, channel=template.channel, given=contact_point)
     organization = Organization.objects.get(pk=account.organization_id)
     key = uuid.uuid4().hex
-    plan = (
-        PaymentPlan.objects.filter(account=account, status__in=["active", "delinquent"])
-        .prefetch_related("installments")
-        .order_by("-made_on")
-        .first()
-    )
+    plan = plans_current(account_ids=[account.pk]).get(account.pk)
     context = context_for(
         party=party_for(organization),
         account=account,
