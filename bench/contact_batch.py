@@ -71,8 +71,9 @@ class Stopwatch:
 
 def setup(n: int, seed: int):
     from arrears.accounts.models import Account, AccountDebtor
+    from arrears.attempts.models import ContactAttempt
     from arrears.compliance.models import Hold
-    from arrears.contact.models import ContactAttempt, OrganizationBranding
+    from arrears.contact.models import OrganizationBranding
     from arrears.core.clock import utcnow
     from arrears.debtors.domain import name_key
     from arrears.debtors.models import ConsentRecord, ContactPoint, Debtor

@@ -11,14 +11,15 @@ from pathlib import Path
 from django.db import transaction
 
 from arrears.accounts.models import Account, AccountDebtor
+from arrears.attempts.choices import Direction, Outcome
+from arrears.attempts.models import ContactAttempt
+from arrears.attempts.services import attempt_end_set
 from arrears.core.errors import ArrearsError
 from arrears.debtors.domain import InvalidContact, normalize_phone
 from arrears.debtors.models import ContactPoint, Debtor
 from arrears.tenancy.domain import Principal
 
-from .choices import Direction, Outcome
 from .errors import ContactError
-from .models import ContactAttempt
 from .services import contact_attempt_record
 
 CALL_OUTCOMES = (
@@ -107,7 +108,7 @@ def call_log(
     if attempt.blocked:
         return LoggedCall(attempt=attempt, recording_id=None)
     if ended_at is not None:
-        ContactAttempt.objects.filter(pk=attempt.pk).update(ended_at=ended_at)
+        attempt_end_set(attempt_id=attempt.pk, ended_at=ended_at)
         attempt.ended_at = ended_at
     if recording is not None:
         from arrears.documents.services import document_store

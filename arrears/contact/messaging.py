@@ -19,6 +19,9 @@ from django.db.models import Max
 from django.utils.html import linebreaks, urlize
 
 from arrears.accounts.models import Account
+from arrears.attempts.choices import Direction, Outcome
+from arrears.attempts.models import ContactAttempt
+from arrears.attempts.services import AttemptSpec, attempt_outcome_set, attempt_record
 from arrears.audit.services import audit_record
 from arrears.compliance.selectors import primary_debtor
 from arrears.compliance.services import decide
@@ -33,13 +36,11 @@ from arrears.tenancy.domain import Principal, system_principal
 from arrears.tenancy.models import Organization
 
 from .channels.base import DeliveryError, LookupUnsupported, Outgoing, Provider, Receipt
-from .choices import Direction, Outcome
 from .content import sms_size, template_problems
 from .messaging_choices import CollectorTaskKind, InboundKind, MessageStatus, TemplateChannel
 from .messaging_errors import MessagingError
 from .models import (
     CollectorTask,
-    ContactAttempt,
     InboundMessage,
     MessageTemplate,
     OrganizationBranding,
@@ -535,19 +536,21 @@ def _attempt_create(message: OutboundMessage, *, outcome: str, at: datetime) -> 
     """The message on the debtor's timeline, with the decision it went out (or was held) under.
 
     Written here rather than through ``contact_attempt_record``, which would decide a second time."""
-    attempt = ContactAttempt.objects.create(
-        organization_id=message.organization_id,
-        debtor_id=message.debtor_id,
-        contact_point_id=message.contact_point_id,
-        channel=GATE_CHANNEL[TemplateChannel(message.channel)],
-        direction=Direction.OUTBOUND,
-        outcome=outcome,
-        target=message.target,
-        at=at,
-        decision_id=message.decision_id,
-        notes=f"outbox message {message.pk}: {message.subject or message.body[:120]}",
+    attempt = attempt_record(
+        attempt=AttemptSpec(
+            organization_id=message.organization_id,
+            debtor_id=message.debtor_id,
+            contact_point_id=message.contact_point_id,
+            channel=GATE_CHANNEL[TemplateChannel(message.channel)],
+            direction=Direction.OUTBOUND,
+            outcome=outcome,
+            target=message.target,
+            at=at,
+            decision_id=message.decision_id,
+            notes=f"outbox message {message.pk}: {message.subject or message.body[:120]}",
+            account_ids=[message.account_id],
+        )
     )
-    attempt.accounts.set([message.account_id])
     audit_record(
         actor=_actor(message.organization_id),
         event="contact.attempt_blocked" if outcome == Outcome.BLOCKED else "contact.attempt_recorded",
@@ -852,19 +855,20 @@ def _inbound_to_timeline(inbound: InboundMessage, points: list[ContactPoint], wh
     actor = _actor(inbound.organization_id)
     for point in points:
         account = _latest_account(point.debtor)
-        attempt = ContactAttempt.objects.create(
-            organization_id=inbound.organization_id,
-            debtor=point.debtor,
-            contact_point=point,
-            channel="sms",
-            direction=Direction.INBOUND,
-            outcome=Outcome.DELIVERED,
-            target=inbound.sender,
-            at=when,
-            notes=inbound.body,
+        attempt = attempt_record(
+            attempt=AttemptSpec(
+                organization_id=inbound.organization_id,
+                debtor_id=point.debtor_id,
+                contact_point_id=point.pk,
+                channel="sms",
+                direction=Direction.INBOUND,
+                outcome=Outcome.DELIVERED,
+                target=inbound.sender,
+                at=when,
+                notes=inbound.body,
+                account_ids=[account.pk] if account is not None else [],
+            )
         )
-        if account is not None:
-            attempt.accounts.set([account])
         audit_record(
             actor=actor,
             event="contact.attempt_recorded",
@@ -913,7 +917,7 @@ def message_bounce_record(
     message.last_error = reason[:2000]
     message.save(update_fields=["status", "last_error", "updated_at"])
     if message.attempt_id:
-        ContactAttempt.objects.filter(pk=message.attempt_id).update(outcome=Outcome.UNDELIVERABLE)
+        attempt_outcome_set(attempt_id=message.attempt_id, outcome=Outcome.UNDELIVERABLE)
     status = (
         ContactStatus.UNDELIVERABLE if message.channel == TemplateChannel.LETTER else ContactStatus.INVALID
     )

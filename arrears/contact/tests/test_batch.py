@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 
 from arrears.accounts.models import AccountDebtor
+from arrears.attempts.models import ContactAttempt
 from arrears.audit.models import AuditEvent
 from arrears.compliance.gather import facts_bases
 from arrears.compliance.models import Decision
@@ -17,7 +18,7 @@ from arrears.compliance.selectors import decision_facts, primary_debtor
 from arrears.compliance.services import GateRequest, decide, decide_many, hold_place
 from arrears.contact.batch import messages_queue_many
 from arrears.contact.messaging import message_deliver
-from arrears.contact.models import ContactAttempt, OutboundMessage
+from arrears.contact.models import OutboundMessage
 from arrears.contact.services import contact_attempt_record
 from arrears.debtors.models import ContactPoint, Debtor
 from arrears.debtors.services import consent_record
