@@ -54,6 +54,9 @@ def _row(spec: AttemptSpec, now: datetime) -> dict[str, Any]:
     }
 
 
+_STAMPS = ("created_at", "updated_at")
+
+
 @transaction.atomic
 def attempts_record_many(*, attempts: Sequence[AttemptSpec]) -> list[int]:
     """Log the attempts with the accounts each concerned, in two inserts whatever their number; returns
@@ -66,8 +69,10 @@ def attempt_record(*, attempt: AttemptSpec) -> ContactAttempt:
     """Log one attempt (a batch of one) and return it as stored."""
     now = utcnow()
     [pk] = _insert([attempt], now)
-    row = _row(attempt, now)
-    return ContactAttempt.from_db(connection.alias, ["id", *row], [pk, *row.values()])
+    row = {"id": pk, **_row(attempt, now)}
+    # The timestamps are left to load when asked for: outside PostgreSQL's COPY, Django sets its own.
+    names = [f.attname for f in ContactAttempt._meta.concrete_fields if f.attname not in _STAMPS]
+    return ContactAttempt.from_db(connection.alias, names, [row[name] for name in names])
 
 
 def _insert(attempts: Sequence[AttemptSpec], now: datetime) -> list[int]:

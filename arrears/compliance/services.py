@@ -77,7 +77,11 @@ def decide(
     """
     request = GateRequest(account, channel, target, purpose, debtor, override_reason)
     [(pk, row, _)] = _decide_and_store(requests=[request], at=at, actor=actor, audit=None)
-    decision = Decision.from_db(connection.alias, ["id", *row], [pk, *row.values()])
+    stored = {"id": pk, **row}
+    fields = Decision._meta.concrete_fields  # from_db takes the values in the fields' order
+    decision = Decision.from_db(
+        connection.alias, [f.attname for f in fields], [stored[f.attname] for f in fields]
+    )
     decision.account = account
     return decision
 
