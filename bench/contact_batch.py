@@ -295,7 +295,8 @@ def gate_chunk(task: tuple[str, int, list[int]]) -> tuple[float, float, int, flo
     Runs in a worker process or in this one."""
     from django.db import transaction
 
-    from arrears.accounts.models import Account, AccountDebtor
+    from arrears.accounts.models import Account
+    from arrears.accounts.selectors import primary_debtor_ids
     from arrears.compliance.gather import ACCOUNT_FIELDS
     from arrears.compliance.services import GateRequest, decide_many
     from arrears.contact.batch import _points_by_debtor
@@ -306,12 +307,7 @@ def gate_chunk(task: tuple[str, int, list[int]]) -> tuple[float, float, int, flo
     actor = system_principal(organization_id, "bench")
     # The accounts with the columns the gate reads, as a caller that only decides reads them.
     accounts = list(Account.objects.filter(pk__in=ids).order_by("id").only(*ACCOUNT_FIELDS))
-    primary: dict[int, int] = {}
-    for account_id, debtor_id in (
-        AccountDebtor.objects.filter(account_id__in=ids).order_by("account_id", "role", "id")
-        .values_list("account_id", "debtor_id")
-    ):  # fmt: skip
-        primary.setdefault(account_id, debtor_id)
+    primary = primary_debtor_ids(ids)
     kind = {"email": "email", "sms": "phone", "letter": "address"}[channel]
     # The target each account's message would go to, as ``messages_queue_many`` picks it, read with
     # only the columns the gate uses: the gate is what is measured.

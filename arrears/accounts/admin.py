@@ -1,30 +1,21 @@
 from django.contrib import admin
 
-from arrears.core.admin import OrgScopedAdmin
+from arrears.core.admin import ReadOnlyAdmin, ReadOnlyTabularInline
 
 from .models import Account, AccountDebtor
 
 
-class AccountDebtorInline(admin.TabularInline):
+class AccountDebtorInline(ReadOnlyTabularInline):
     model = AccountDebtor
-    extra = 0
-    raw_id_fields = ("debtor",)
-    readonly_fields = ("organization",)
+    fields = ("debtor", "role", "organization")
+    readonly_fields = fields
 
 
 @admin.register(Account)
-class AccountAdmin(OrgScopedAdmin):
+class AccountAdmin(ReadOnlyAdmin):
     list_display = ("reference", "client", "status", "currency", "delinquent_since", "organization")
     list_filter = ("status", "debt_type")
     search_fields = ("reference", "invoice_number")
-    # Status moves through accounts.services.account_transition; balances only through the ledger.
-    readonly_fields = (
-        "status",
-        "status_changed_at",
-        "balance_principal",
-        "balance_interest",
-        "balance_fees",
-        "balance_costs",
-        "balance_credit",
-    )
+    # Accounts change through accounts.services (audited): status through account_transition, balances
+    # only through the ledger. The admin shows them and never edits them.
     inlines = [AccountDebtorInline]

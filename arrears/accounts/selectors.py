@@ -1,17 +1,67 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
 
 from arrears.core.errors import NotFound
 from arrears.debtors.domain import name_key, normalize_email, phone_search_key
-from arrears.debtors.models import ContactPoint
+from arrears.debtors.models import ContactPoint, Debtor
 from arrears.tenancy.domain import Principal
 
+from .choices import DebtorRole
 from .domain import aging_delinquent_range
 from .errors import AccountError
 from .models import Account, AccountDebtor
+
+# Who "the" debtor of an account is: the primary, then co-debtors, then any role added later in the order
+# declared here, then roles unknown to the code by name; the oldest link breaks a tie. Never the role
+# string alone: "co_debtor" sorts before "primary".
+ROLE_RANK: tuple[str, ...] = (DebtorRole.PRIMARY, DebtorRole.CO_DEBTOR)
+
+
+def debtor_role_rank() -> Case:
+    """The rank of an ``AccountDebtor`` row's role as a query expression: 0 for the primary debtor."""
+    return Case(
+        *(When(role=role, then=Value(rank)) for rank, role in enumerate(ROLE_RANK)),
+        default=Value(len(ROLE_RANK)),
+        output_field=IntegerField(),
+    )
+
+
+def debtor_link_order() -> tuple[Case | str, ...]:
+    """``order_by`` terms putting an account's debtor links in role order, the primary debtor first."""
+    return (debtor_role_rank(), "role", "id")
+
+
+def primary_debtor_ids(account_ids: Iterable[int]) -> dict[int, int]:
+    """Each account's primary debtor id, in one query; an account without a debtor is left out."""
+    found: dict[int, int] = {}
+    for account_id, debtor_id in (
+        AccountDebtor.objects.filter(account_id__in=list(account_ids))
+        .order_by("account_id", *debtor_link_order())
+        .values_list("account_id", "debtor_id")
+    ):
+        found.setdefault(account_id, debtor_id)
+    return found
+
+
+def primary_debtors(account_ids: Iterable[int]) -> dict[int, Debtor]:
+    """Each account's primary debtor, in one query; an account without a debtor is left out."""
+    found: dict[int, Debtor] = {}
+    for link in (
+        AccountDebtor.objects.filter(account_id__in=list(account_ids))
+        .select_related("debtor")
+        .order_by("account_id", *debtor_link_order())
+    ):
+        found.setdefault(link.account_id, link.debtor)
+    return found
+
+
+def primary_debtor(account: Account) -> Debtor | None:
+    """The account's primary debtor (None when it has none): a batch of one."""
+    return primary_debtors([account.pk]).get(account.pk)
 
 
 def _scoped(principal: Principal) -> QuerySet[Account]:
@@ -72,7 +122,7 @@ def account_list(
     term = search.strip()
     if term:
         qs = qs.filter(_search_q(principal, term))
-    primary = AccountDebtor.objects.select_related("debtor").order_by("role", "id")
+    primary = AccountDebtor.objects.select_related("debtor").order_by(*debtor_link_order())
     return (
         qs.select_related("client")
         .prefetch_related(Prefetch("account_debtors", queryset=primary))

@@ -24,6 +24,7 @@ from django.db.models import F, Lookup, Q, TextField
 from django.db.models.functions import Cast
 
 from arrears.accounts.models import Account, AccountDebtor
+from arrears.accounts.selectors import debtor_link_order
 from arrears.attempts.choices import HISTORY_OUTCOME, Outcome
 from arrears.attempts.selectors import (
     attempts_first_outbound,
@@ -289,7 +290,7 @@ def facts_bases(*, requests: Sequence[FactsRequest], at: datetime) -> list[Facts
     links: dict[int, list[int]] = defaultdict(list)
     for account_id, debtor_id in (
         AccountDebtor.objects.filter(_among("account_id", account_ids))
-        .order_by("account_id", "role", "id")
+        .order_by("account_id", *debtor_link_order())
         .values_list("account_id", "debtor_id")
     ):
         links[account_id].append(debtor_id)

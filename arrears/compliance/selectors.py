@@ -8,6 +8,7 @@ from datetime import datetime
 from django.db.models import Q, QuerySet
 
 from arrears.accounts.models import Account, AccountDebtor
+from arrears.accounts.selectors import primary_debtor as account_primary_debtor
 from arrears.core.errors import ArrearsError, NotFound
 from arrears.debtors.models import ContactPoint, Debtor
 from arrears.tenancy.domain import Principal
@@ -56,12 +57,11 @@ def decisions_for_account(*, principal: Principal, account: Account) -> QuerySet
 
 
 def primary_debtor(account: Account) -> Debtor:
-    link = (
-        AccountDebtor.objects.filter(account=account).select_related("debtor").order_by("role", "id").first()
-    )
-    if link is None:
+    """The account's primary debtor; an account without one is an error here."""
+    debtor = account_primary_debtor(account)
+    if debtor is None:
         raise ArrearsError(ComplianceError.NO_DEBTOR, f"account {account.reference} has no debtor")
-    return link.debtor
+    return debtor
 
 
 def facts_base(*, account: Account, at: datetime, debtor: Debtor | None = None) -> FactsBase:

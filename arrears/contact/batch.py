@@ -14,6 +14,7 @@ from typing import Any
 from django.db import transaction
 
 from arrears.accounts.models import Account
+from arrears.accounts.selectors import primary_debtor_ids
 from arrears.attempts.choices import Direction, Outcome
 from arrears.attempts.services import AttemptSpec, attempts_record_many
 from arrears.audit.services import AuditSpec, audit_record_many
@@ -89,15 +90,7 @@ def messages_queue_many(
     )
     if not accounts:
         return QueueSummary([], 0, 0, 0, {})
-    from arrears.accounts.models import AccountDebtor
-
-    primary: dict[int, int] = {}
-    for account_id, debtor_id in (
-        AccountDebtor.objects.filter(account__in=accounts)
-        .order_by("account_id", "role", "id")
-        .values_list("account_id", "debtor_id")
-    ):
-        primary.setdefault(account_id, debtor_id)
+    primary = primary_debtor_ids(a.pk for a in accounts)
     kind = POINT_KIND[TemplateChannel(template.channel)]
     points = _points_by_debtor(set(primary.values()), kind)
     skipped: dict[str, int] = defaultdict(int)

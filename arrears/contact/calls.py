@@ -11,6 +11,7 @@ from pathlib import Path
 from django.db import transaction
 
 from arrears.accounts.models import Account, AccountDebtor
+from arrears.accounts.selectors import debtor_link_order
 from arrears.attempts.choices import Direction, Outcome
 from arrears.attempts.models import ContactAttempt
 from arrears.attempts.services import attempt_end_set
@@ -46,16 +47,21 @@ class LoggedCall:
 
 def _owner(number: str, accounts: Sequence[Account]) -> tuple[Debtor, ContactPoint | None]:
     """The debtor the number belongs to, among the accounts' debtors; else the first account's primary."""
-    links = AccountDebtor.objects.filter(account__in=accounts).select_related("debtor").order_by("role", "id")
-    debtors = [link.debtor for link in links]
-    if not debtors:
+    links = list(
+        AccountDebtor.objects.filter(account__in=accounts)
+        .select_related("debtor")
+        .order_by(*debtor_link_order())
+    )
+    if not links:
         raise ArrearsError(ContactError.NO_ACCOUNT, "the account has no debtor to call")
+    debtors = [link.debtor for link in links]
+    primary = next((link.debtor for link in links if link.account_id == accounts[0].pk), debtors[0])
     point = (
         ContactPoint.objects.filter(debtor__in=debtors, kind="phone", value=number)
         .select_related("debtor")
         .first()
     )
-    return (point.debtor, point) if point else (debtors[0], None)
+    return (point.debtor, point) if point else (primary, None)
 
 
 @transaction.atomic

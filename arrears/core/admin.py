@@ -51,3 +51,18 @@ class ReadOnlyAdmin(OrgScopedAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ReadOnlyTabularInline(admin.TabularInline):
+    """Rows shown beside a read-only parent: never added, changed or deleted through the admin."""
+
+    extra = 0
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,51 +1,60 @@
-"""Money: a Decimal amount with an ISO 4217 currency, rounded in exactly one place (`quantize`)."""
+"""Money: a Decimal amount with an ISO 4217 currency, rounded in exactly one place (`quantize`).
+
+Currency codes and their minor units come from the ISO 4217 list itself, as shipped by the `iso4217`
+package: it ships the maintenance agency's XML table with each code's minor units, and its version ends
+in the list's publication date (1.16.20260101), so updating the list is a version bump, never an edit
+here. The alternatives fall short: `pycountry` has the codes but no minor units; `babel` gives CLDR's
+display digits, which differ from ISO 4217 on purpose (IQD 0 where ISO says 3, RSD and IRR 0 where it
+says 2); `iso4217parse` is a parser of currency mentions in free text; `py-moneyed` has had no release
+since 2022.
+
+A code is a currency for money when the list gives it a number of minor units. Codes the list marks
+"N.A." are refused: precious metals (XAU, XAG, XPD, XPT), the IMF's and bond markets' units of account
+(XDR, XUA, XSU, XBA-XBD), the test code XTS and XXX ("no currency"). Funds codes that do have minor units
+(CLF with 4, UYI with 0, USN, ...) are accepted, since accounts are kept in them.
+
+`is_currency_code` takes the canonical upper-case code only ("usd" is not a code); `minor_units` reads a
+code case-insensitively and raises `UnknownCurrency` for anything not on the list.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import cache
+from types import MappingProxyType
 
-# ISO 4217 minor units that differ from the usual 2. Everything else has 2.
-_MINOR_UNITS: dict[str, int] = {
-    "BIF": 0,
-    "CLP": 0,
-    "DJF": 0,
-    "GNF": 0,
-    "ISK": 0,
-    "JPY": 0,
-    "KMF": 0,
-    "KRW": 0,
-    "PYG": 0,
-    "RWF": 0,
-    "UGX": 0,
-    "UYI": 0,
-    "VND": 0,
-    "VUV": 0,
-    "XAF": 0,
-    "XOF": 0,
-    "XPF": 0,
-    "BHD": 3,
-    "IQD": 3,
-    "JOD": 3,
-    "KWD": 3,
-    "LYD": 3,
-    "OMR": 3,
-    "TND": 3,
-    "CLF": 4,
-    "UYW": 4,
-}
+from iso4217 import Currency
 
 
 class CurrencyMismatch(ValueError):
     """Two amounts in different currencies were combined without an explicit rate."""
 
 
+class UnknownCurrency(ValueError):
+    """A code that is not an ISO 4217 currency with minor units."""
+
+
+@cache
+def _minor_units_by_code() -> Mapping[str, int]:
+    """The ISO 4217 table, read once: code -> minor units, for the codes that have minor units."""
+    return MappingProxyType(
+        {c.code: c.exponent for c in Currency if c.exponent is not None}  # None: "N.A." (XAU, XXX, XTS…)
+    )
+
+
 def minor_units(currency: str) -> int:
-    return _MINOR_UNITS.get(currency.upper(), 2)
+    """The number of decimal places of ``currency`` (JPY 0, USD 2, KWD 3, CLF 4); any case is read."""
+    try:
+        return _minor_units_by_code()[currency.upper()]
+    except KeyError:
+        raise UnknownCurrency(f"not an ISO 4217 currency code: {currency!r}") from None
 
 
 def is_currency_code(code: str) -> bool:
-    return len(code) == 3 and code.isascii() and code.isalpha() and code.isupper()
+    """Whether ``code`` is an upper-case ISO 4217 code of a currency with minor units."""
+    return code in _minor_units_by_code()
 
 
 def quantize(amount: Decimal, currency: str, *, rounding: str = ROUND_HALF_UP) -> Decimal:

@@ -1,19 +1,20 @@
 from django.contrib import admin
 
-from arrears.core.admin import OrgScopedAdmin, ReadOnlyAdmin
+from arrears.core.admin import ReadOnlyAdmin, ReadOnlyTabularInline
 
 from .models import ConsentRecord, ContactPoint, Debtor
 
 
-class ContactPointInline(admin.TabularInline):
+class ContactPointInline(ReadOnlyTabularInline):
     model = ContactPoint
-    extra = 0
     fields = ("kind", "label", "value", "status", "is_primary")
-    readonly_fields = ("value",)
+    readonly_fields = fields
 
 
+# Debtors and their contact points change through debtors.services (audited, and the compliance gate reads
+# opt-outs and consent from them): the admin shows them and never edits them.
 @admin.register(Debtor)
-class DebtorAdmin(OrgScopedAdmin):
+class DebtorAdmin(ReadOnlyAdmin):
     list_display = ("id", "__str__", "kind", "date_of_birth", "national_id_masked", "organization")
     search_fields = ("name_key", "ref", "last_name", "company_name")
     # The national id is shown masked only; revealing it goes through an audited service.
@@ -23,7 +24,7 @@ class DebtorAdmin(OrgScopedAdmin):
 
 
 @admin.register(ContactPoint)
-class ContactPointAdmin(OrgScopedAdmin):
+class ContactPointAdmin(ReadOnlyAdmin):
     list_display = ("value", "kind", "label", "status", "debtor")
     list_filter = ("kind", "status")
     search_fields = ("value", "postal_code")

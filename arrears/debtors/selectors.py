@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.db.models import Prefetch
 
 from arrears.accounts.models import Account, AccountDebtor
+from arrears.accounts.selectors import debtor_link_order
 from arrears.tenancy.domain import Principal
 
 from .models import ContactPoint, Debtor
@@ -15,6 +16,6 @@ def debtors_for_account(*, principal: Principal, account: Account) -> list[tuple
         AccountDebtor.objects.filter(account=account, organization_id=principal.organization_id)
         .select_related("debtor")
         .prefetch_related(Prefetch("debtor__contact_points", queryset=points))
-        .order_by("role", "id")
+        .order_by(*debtor_link_order())
     )
     return [(link.role, link.debtor) for link in links]

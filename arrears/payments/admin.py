@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from arrears.core.admin import OrgScopedAdmin, ReadOnlyAdmin
+from arrears.core.admin import OrgScopedAdmin, ReadOnlyAdmin, ReadOnlyTabularInline
 
 from .models import (
     AchAuthorization,
@@ -44,12 +44,10 @@ class PromiseAdmin(ReadOnlyAdmin):
     raw_id_fields = ("account",)
 
 
-class InstallmentInline(admin.TabularInline):
+class InstallmentInline(ReadOnlyTabularInline):
     model = Installment
     fields = ("seq", "due_on", "amount", "status", "late_fee_posted")
     readonly_fields = fields
-    can_delete = False
-    extra = 0
 
 
 @admin.register(PaymentPlan)

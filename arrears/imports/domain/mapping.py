@@ -10,7 +10,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .values import DATE_ORDERS
+from .values import DATE_ORDERS, BadValue, parse_currency
 
 PERSON_FIELDS = (
     "first_name",
@@ -126,6 +126,12 @@ def mapping_from_toml(text: str, *, name: str = "custom") -> Mapping:
         raise MappingInvalid(
             f"[defaults] names unknown fields: {', '.join(sorted(set(defaults) - set(CANONICAL_FIELDS)))}"
         )
+    if defaults.get("currency"):
+        # A default for every row: a code not in ISO 4217 is the mapping's fault, not each row's.
+        try:
+            defaults["currency"] = parse_currency(defaults["currency"])
+        except BadValue as exc:
+            raise MappingInvalid(f"[defaults] currency: {exc.message}: {defaults['currency']!r}") from None
     date_order = data.get("date_order")
     if date_order is not None and date_order not in DATE_ORDERS:
         raise MappingInvalid(f"date_order must be one of {', '.join(DATE_ORDERS)}")

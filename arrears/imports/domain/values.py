@@ -16,7 +16,7 @@ from stdnum import exceptions as stdnum_exceptions
 from stdnum.ca import sin as ca_sin
 from stdnum.us import ssn as us_ssn
 
-from arrears.core.money import minor_units
+from arrears.core.money import is_currency_code, minor_units
 
 from .places import country_code, state_code, zip_matches_state
 
@@ -304,8 +304,10 @@ def parse_country(raw: str) -> str:
 
 
 def parse_currency(raw: str) -> str:
+    """An ISO 4217 code in any case; three letters that are not on the list (XYZ), or a code with no
+    minor units (XAU, XXX), are refused: `core.money` holds the list."""
     text = raw.strip().upper()
-    if len(text) != 3 or not text.isascii() or not text.isalpha():
+    if not is_currency_code(text):
         raise BadValue("not an ISO 4217 currency code")
     return text
 

@@ -137,6 +137,28 @@ def test_skip_invalid_writes_the_valid_rows_and_reports_the_rest(client_, csv_fi
     assert not Account.objects.filter(reference="A5").exists()
 
 
+@pytest.mark.parametrize("code", ["XYZ", "XAU"])
+def test_a_currency_not_in_iso_4217_is_a_row_error_naming_row_and_column(client_, csv_file, capsys, code):
+    # given a file with a currency column whose third row names a code that is no currency for money
+    path = csv_file(
+        "account_ref,first_name,last_name,balance,currency\n"
+        "C1,Jane,Doe,100,USD\n"
+        "C2,Rita,Roe,100,jpy\n"
+        f"C3,Edgar,Poe,100,{code}\n"
+    )
+
+    # when it is imported, writing the valid rows
+    code_, summary, _ = run(capsys, path, "--json", "--skip-invalid")
+
+    # then that row is rejected with its spreadsheet row and the column, and never written
+    assert code_ == 1
+    assert summary["errors"] == [
+        {"row": 4, "column": "currency", "value": code, "message": "not an ISO 4217 currency code"}
+    ]
+    assert (summary["accounts_created"], summary["rejected"]) == (2, 1)
+    assert dict(Account.objects.values_list("reference", "currency")) == {"C1": "USD", "C2": "JPY"}
+
+
 def test_dry_run_reports_the_same_counts_and_writes_nothing(client_, csv_file, capsys):
     # given a clean file
     path = csv_file(GOOD)
@@ -326,6 +348,22 @@ def test_a_bad_mapping_file_exits_2(client_, csv_file, tmp_path, capsys):
     mapping.write_text('[columns]\nshoe_size = "Shoe"\n')
 
     assert run(capsys, csv_file(GOOD), "--mapping", str(mapping))[0] == 2
+
+
+@pytest.mark.parametrize("code", ["XYZ", "XAU"])
+def test_a_mapping_default_currency_not_in_iso_4217_exits_2(client_, csv_file, tmp_path, capsys, code):
+    # given a mapping whose default currency is no currency for money
+    mapping = tmp_path / "m.toml"
+    mapping.write_text(f'[defaults]\ncurrency = "{code}"\n')
+    before = table_counts()
+
+    # when a file is imported with it
+    exit_code, _, err = run(capsys, csv_file(GOOD), "--mapping", str(mapping))
+
+    # then the mapping is refused as a whole, naming the setting, and nothing is written
+    assert exit_code == 2
+    assert f"[defaults] currency: not an ISO 4217 currency code: '{code}'" in err
+    assert table_counts() == before
 
 
 def test_unknown_columns_are_reported_not_fatal(client_, csv_file, capsys):

@@ -18,6 +18,7 @@ from arrears.imports.domain.values import (
     normalize_phone,
     parse_address,
     parse_amount,
+    parse_currency,
     parse_date,
 )
 
@@ -196,6 +197,36 @@ def test_the_fast_phone_path_agrees_with_phonenumbers(raw, region):
 
     # then they agree
     assert ours == theirs
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        pytest.param("USD", "USD", id="upper-case"),
+        pytest.param(" eur ", "EUR", id="trimmed-lower-case"),
+        pytest.param("Jpy", "JPY", id="mixed-case"),
+        pytest.param("CLF", "CLF", id="funds-code-with-minor-units"),
+    ],
+)
+def test_currency_codes_are_read_from_iso_4217(raw, expected):
+    assert parse_currency(raw) == expected
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        pytest.param("XYZ", id="three-letters-not-on-the-list"),
+        pytest.param("xyz", id="lower-case-not-on-the-list"),
+        pytest.param("XAU", id="gold-no-minor-units"),
+        pytest.param("XTS", id="test-code"),
+        pytest.param("XXX", id="no-currency"),
+        pytest.param("US$", id="symbol"),
+        pytest.param("DOLLAR", id="word"),
+    ],
+)
+def test_currency_codes_refused(raw):
+    with pytest.raises(BadValue, match="not an ISO 4217 currency code"):
+        parse_currency(raw)
 
 
 @pytest.mark.parametrize(

@@ -40,6 +40,9 @@ def test_org_and_client_create(capsys):
     ("args", "message"),
     [
         (["--currency", "usd"], "not an ISO 4217 currency code"),
+        (["--currency", "XYZ"], "not an ISO 4217 currency code: 'XYZ'"),
+        (["--currency", "XAU"], "not an ISO 4217 currency code: 'XAU'"),
+        (["--currency", "XTS"], "not an ISO 4217 currency code: 'XTS'"),
         (["--timezone", "Mars/Olympus"], "unknown time zone"),
         (["--country", "USA"], "not an ISO 3166"),
     ],
@@ -50,6 +53,7 @@ def test_org_create_refuses_bad_input_with_exit_2(args, message):
 
     assert message in str(err.value)
     assert err.value.returncode == 2
+    assert not Organization.objects.filter(slug="x").exists()
 
 
 @pytest.mark.django_db

@@ -235,6 +235,8 @@ def test_same_day_interim_report_is_pending():
         ({"amount": "12.34"}, "amount (16 field 2)", 4),
         ({"amount": "-100"}, "amount (16 field 2)", 4),
         ({"group_currency": "US"}, "currency (02 field 6)", 2),
+        ({"group_currency": "XYZ"}, "currency (02 field 6)", 2),
+        ({"account_currency": "XAU"}, "currency (03 field 2)", 3),
     ],
 )
 def test_bad_fields_name_line_and_field(overrides, field, line):

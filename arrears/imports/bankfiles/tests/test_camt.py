@@ -264,6 +264,28 @@ def test_bad_amount_names_the_line_and_field():
     assert "'2,01'" in caught.value.message
 
 
+@pytest.mark.parametrize(
+    ("old", "new", "field"),
+    [
+        pytest.param(b"<Ccy>EUR</Ccy>", b"<Ccy>XYZ</Ccy>", "Stmt/Acct/Ccy", id="account-XYZ"),
+        pytest.param(
+            b"<Amt Ccy='EUR'>2.01</Amt>", b"<Amt Ccy='XYZ'>2.01</Amt>", "Ntry/Amt/@Ccy", id="entry-XYZ"
+        ),
+        pytest.param(
+            b"<Amt Ccy='EUR'>2.01</Amt>", b"<Amt Ccy='XAU'>2.01</Amt>", "Ntry/Amt/@Ccy", id="entry-gold"
+        ),
+    ],
+)
+def test_a_currency_not_in_iso_4217_names_the_line_and_field(old, new, field):
+    data = camt053_document(3).replace(old, new, 1)
+
+    with pytest.raises(BankFileError) as caught:
+        camt.parse(data)
+
+    assert (caught.value.line, caught.value.field) == (1, field)
+    assert "not an ISO 4217 currency code" in caught.value.message
+
+
 def test_bad_indicator_names_the_entry_line_in_a_multiline_file():
     data = sample("camt053", LT_053).replace(
         b"<CdtDbtInd>DBIT</CdtDbtInd>\n    <Sts>BOOK", b"<CdtDbtInd>X</CdtDbtInd>\n    <Sts>BOOK", 1

@@ -162,6 +162,8 @@ def test_comma_decimal_amount():
         (b"<TRNAMT>-16.85", b"<TRNAMT>-1,685.00", "TRNAMT"),
         (b"<DTPOSTED>20131215", b"<DTPOSTED>2013-12-15", "DTPOSTED"),
         (b"<CURDEF>AUD", b"<CURDEF>Dollars", "CURDEF"),
+        (b"<CURDEF>AUD", b"<CURDEF>XYZ", "CURDEF"),
+        (b"<CURDEF>AUD", b"<CURDEF>XTS", "CURDEF"),
     ],
 )
 def test_bad_values_name_line_and_field(old, new, field):

@@ -54,6 +54,14 @@ def parse_decimal(text: str, name: str) -> Decimal:
     return value
 
 
+def parse_currency(text: str, name: str) -> str:
+    """A currency code in any case, checked against ISO 4217 (`core.money`)."""
+    code = text.strip().upper()
+    if not is_currency_code(code):
+        raise usage(f"{name}: not an ISO 4217 code: {text!r}")
+    return code
+
+
 def parse_money(text: str, currency: str, name: str = "--amount") -> Money:
     if not is_currency_code(currency):
         raise usage(f"--currency: not an ISO 4217 code: {currency!r}")

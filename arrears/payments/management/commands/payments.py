@@ -13,6 +13,7 @@ from ._common import (
     actor_for,
     add_account,
     add_org,
+    parse_currency,
     parse_date,
     parse_decimal,
     parse_money,
@@ -127,8 +128,8 @@ class Command(ArrearsCommand):
         elif action == "rate":
             rate = services.exchange_rate_set(
                 organization_id=org.pk,
-                base=options["base"].upper(),
-                quote=options["quote"].upper(),
+                base=parse_currency(options["base"], "--base"),
+                quote=parse_currency(options["quote"], "--quote"),
                 rate=parse_decimal(options["rate"], "--rate"),
                 on=parse_date(options["on"], "--on"),
                 source=options["source"],
