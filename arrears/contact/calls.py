@@ -7,13 +7,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 
 from arrears.accounts.models import Account, AccountDebtor
 from arrears.accounts.selectors import debtor_link_order
 from arrears.attempts.choices import Direction, Outcome
-from arrears.attempts.models import ContactAttempt
 from arrears.attempts.services import attempt_end_set
 from arrears.core.errors import ArrearsError
 from arrears.debtors.domain import InvalidContact, normalize_phone
@@ -22,6 +22,9 @@ from arrears.tenancy.domain import Principal
 
 from .errors import ContactError
 from .services import contact_attempt_record
+
+if TYPE_CHECKING:
+    from arrears.attempts.models import ContactAttempt
 
 CALL_OUTCOMES = (
     Outcome.NO_ANSWER,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core import signing
@@ -20,7 +20,6 @@ from django.utils.html import linebreaks, urlize
 
 from arrears.accounts.models import Account
 from arrears.attempts.choices import Direction, Outcome
-from arrears.attempts.models import ContactAttempt
 from arrears.attempts.services import AttemptSpec, attempt_outcome_set, attempt_record
 from arrears.audit.services import audit_record
 from arrears.compliance.selectors import primary_debtor
@@ -56,6 +55,9 @@ from .rendering import (
     money_text,
     render,
 )
+
+if TYPE_CHECKING:
+    from arrears.attempts.models import ContactAttempt
 
 # Seconds to wait before retry n (1-based); after the last one the message is failed.
 BACKOFF_SECONDS = (60, 300, 1800, 7200, 21600)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 
 from arrears.accounts.models import Account, AccountDebtor
 from arrears.attempts.choices import Direction, Outcome
-from arrears.attempts.models import ContactAttempt
 from arrears.attempts.services import AttemptSpec, attempt_record
 from arrears.audit.services import audit_record
 from arrears.compliance.services import decide
@@ -20,6 +20,9 @@ from arrears.debtors.models import ContactPoint, Debtor
 from arrears.tenancy.domain import Principal
 
 from .errors import ContactError
+
+if TYPE_CHECKING:
+    from arrears.attempts.models import ContactAttempt
 
 
 @transaction.atomic
