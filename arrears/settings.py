@@ -77,7 +77,10 @@ INSTALLED_APPS = [
     "arrears.payments",
     "arrears.imports",
     "arrears.documents",
+    "arrears.reports",
+    "arrears.strategies",
     "arrears.workbench",
+    "arrears.demo",
 ]
 
 MIDDLEWARE = [

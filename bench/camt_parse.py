@@ -138,7 +138,7 @@ def generate(path: Path, entries: int, seed: int) -> int:
 
 def _measure(mode: str, path: str) -> dict[str, float | int]:
     """Run in a child process: one parse, its time and its own peak memory."""
-    from arrears.imports.bankfiles import camt
+    from arrears.payments.bankfiles import camt
 
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     rows = 0

@@ -187,8 +187,8 @@ def main() -> int:
         return 2
     call_command("migrate", verbosity=0)
 
-    from arrears.imports.bankfiles import camt
     from arrears.ledger.selectors import ledger_cache_mismatches
+    from arrears.payments.bankfiles import camt
     from arrears.payments.models import BankLine, Payment
     from arrears.payments.reconciliation import bank_file_import
     from arrears.tenancy.domain import system_principal

@@ -1,10 +1,13 @@
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date
+from typing import Any
 
-from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.db import connection
+from django.db.models import Case, IntegerField, Model, Prefetch, Q, QuerySet, Value, When
 
+from arrears.core.bulk import select_in
 from arrears.core.errors import NotFound
 from arrears.debtors.domain import name_key, normalize_email, phone_search_key
 from arrears.debtors.models import ContactPoint, Debtor
@@ -151,3 +154,44 @@ def _search_q(principal: Principal, term: str) -> Q:
     if key and not term.isdigit():
         q |= Q(account_debtors__debtor__name_key__contains=key)
     return q
+
+
+# ── look-ups for batch writers (an import's accounts) ─────────────────────────────────────────────
+LOOKUP_COLUMNS: dict[type[Model], tuple[str, ...]] = {
+    Account: ("client_id", "reference"),
+    AccountDebtor: ("account_id",),
+}
+_SQL_LINKS = f"SELECT id, account_id, debtor_id FROM {AccountDebtor._meta.db_table}"  # noqa: S608
+
+
+def accounts_by_reference(
+    *, client_id: int, references: Sequence[str], columns: Sequence[str]
+) -> dict[str, dict[str, Any]]:
+    """The client's accounts with these references, by reference: the given columns (plain names)."""
+    names = ("reference", *columns)
+    if connection.vendor == "postgresql":  # one array parameter instead of thousands of placeholders
+        head = f"SELECT {', '.join(names)} FROM {Account._meta.db_table}"  # noqa: S608 (the caller's column names)
+        rows = select_in(head, "reference", references, also="client_id = %s", params=[client_id])
+        return {row[0]: dict(zip(names, row, strict=True)) for row in rows}
+    # SQLite's raw cursor gives decimals as floats and dates as text: the ORM converts them.
+    return {
+        a["reference"]: a
+        for a in Account.objects.filter(client_id=client_id, reference__in=references).values(*names)
+    }
+
+
+def account_debtor_rows(*, account_ids: Iterable[int]) -> list[tuple[Any, ...]]:
+    """(link id, account_id, debtor_id) of these accounts' debtors."""
+    return select_in(_SQL_LINKS, "account_id", account_ids)
+
+
+def debtors_for_account(*, principal: Principal, account: Account) -> list[tuple[str, Debtor]]:
+    """The account's debtors (primary first) with their contact points, as (role, debtor)."""
+    points = ContactPoint.objects.order_by("kind", "-is_primary", "id")
+    links = (
+        AccountDebtor.objects.filter(account=account, organization_id=principal.organization_id)
+        .select_related("debtor")
+        .prefetch_related(Prefetch("debtor__contact_points", queryset=points))
+        .order_by(*debtor_link_order())
+    )
+    return [(link.role, link.debtor) for link in links]

@@ -1,19 +1,27 @@
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 
-from arrears.audit.services import audit_record
+from arrears.audit.services import AuditSpec, audit_record, audit_record_many
+from arrears.core.bulk import column_defaults, insert_rows
 from arrears.core.clock import utcnow
 from arrears.core.errors import ArrearsError, Conflict
 from arrears.core.money import is_currency_code
 from arrears.debtors.models import Debtor
-from arrears.ledger.choices import Bucket, EntryKind
-from arrears.ledger.services import EntrySpec, ledger_post
+from arrears.ledger.services import (
+    OPENING_EVENT,
+    Posting,
+    opening_balances_post_many,
+    opening_cache,
+    opening_entries,
+)
 from arrears.tenancy.domain import Principal
 from arrears.tenancy.models import Client
 
@@ -21,6 +29,141 @@ from .choices import DebtorRole
 from .domain import IllegalTransition, check_transition
 from .errors import AccountError
 from .models import Account, AccountDebtor, AccountNote
+
+ZERO = Decimal(0)
+
+
+@dataclass(frozen=True, slots=True)
+class NewAccount:
+    """An account for `accounts_create_many`: its debtors (the first is primary), opening balances and
+    other columns (`fields`, by field name)."""
+
+    reference: str
+    currency: str
+    debtor_ids: Sequence[int]
+    principal: Decimal = ZERO
+    interest: Decimal = ZERO
+    fees: Decimal = ZERO
+    costs: Decimal = ZERO
+    itemization_date: date | None = None
+    fields: Mapping[str, Any] = field(default_factory=dict)
+
+
+@cache
+def _column_of(name: str) -> tuple[str, bool]:
+    """The column (attname) of an Account field, and whether it is a relation (given as an object)."""
+    f = Account._meta.get_field(name)
+    if not isinstance(f, models.Field) or f.primary_key:
+        raise TypeError(f"{name!r} is not a column of an account")
+    return f.attname, f.is_relation and f.attname != name
+
+
+def _reference_taken(client: Client, accounts: Sequence[NewAccount]) -> Conflict:
+    references = [a.reference for a in accounts]
+    taken = set(
+        Account.objects.filter(client=client, reference__in=references).values_list("reference", flat=True)
+    )
+    seen: set[str] = set()
+    for reference in references:
+        if reference in taken or reference in seen:
+            break
+        seen.add(reference)
+    else:
+        reference = references[0]
+    return Conflict(AccountError.REFERENCE_TAKEN, f"account {reference!r} exists for client {client.code}")
+
+
+@transaction.atomic(savepoint=False)
+def accounts_create_many(
+    *,
+    client: Client,
+    accounts: Sequence[NewAccount],
+    actor: Principal,
+    source: tuple[str, str] | None = None,
+) -> list[int]:
+    """Open accounts with their debtors and opening balances; returns their ids in order.
+
+    The same rows and audit events as `account_create` for each ("account.created", then
+    "ledger.opening_balance" for an account with a balance), written with one insert per table
+    (`COPY` on PostgreSQL). The opening entries' `source` is ("account", its id) unless given (an
+    import names its job). Each account row is written once, already holding its opening balances."""
+    if not accounts:
+        return []
+    for a in accounts:
+        if not a.debtor_ids:
+            raise ArrearsError(AccountError.NO_DEBTOR, "an account needs at least one debtor")
+        if not is_currency_code(a.currency):
+            raise ArrearsError(
+                AccountError.CURRENCY_INVALID, f"not an ISO 4217 currency code: {a.currency!r}"
+            )
+    now = utcnow()
+    today = now.date()
+    base = column_defaults(Account, now=now)
+    base.update(organization_id=client.organization_id, client_id=client.pk)
+    rows = []
+    openings = []
+    for a in accounts:
+        entries = opening_entries(
+            currency=a.currency, principal=a.principal, interest=a.interest, fees=a.fees, costs=a.costs
+        )
+        openings.append(entries)
+        row = {
+            **base,
+            "reference": a.reference,
+            "currency": a.currency,
+            "itemization_date": a.itemization_date,
+        }
+        for name, value in a.fields.items():
+            column, relation = _column_of(name)
+            row[column] = value.pk if relation and value is not None else value
+        row.update(opening_cache(entries))
+        rows.append(row)
+    try:
+        with transaction.atomic():
+            ids = insert_rows(Account, rows)
+    except IntegrityError as exc:
+        raise _reference_taken(client, accounts) from exc
+    insert_rows(
+        AccountDebtor,
+        [
+            {
+                "organization_id": client.organization_id,
+                "account_id": pk,
+                "debtor_id": debtor_id,
+                "role": DebtorRole.PRIMARY if i == 0 else DebtorRole.CO_DEBTOR,
+            }
+            for pk, a in zip(ids, accounts, strict=True)
+            for i, debtor_id in enumerate(a.debtor_ids)
+        ],
+    )
+    audit_record_many(
+        actor=actor,
+        events=[
+            AuditSpec(
+                event="account.created",
+                subject_type="account",
+                subject_id=pk,
+                account_id=pk,
+                data={"reference": a.reference, "client": client.code, "debtors": list(a.debtor_ids)},
+            )
+            for pk, a in zip(ids, accounts, strict=True)
+        ],
+    )
+    postings = [
+        Posting(
+            account_id=pk,
+            entries=entries,
+            effective_on=a.itemization_date or today,
+            source=source or ("account", str(pk)),
+            event=OPENING_EVENT,
+        )
+        for pk, a, entries in zip(ids, accounts, openings, strict=True)
+        if entries
+    ]
+    if postings:
+        currencies = {pk: a.currency for pk, a in zip(ids, accounts, strict=True)}
+        opening_balances_post_many(postings=postings, currencies=currencies, actor=actor)
+    return ids
 
 
 @transaction.atomic
@@ -31,70 +174,103 @@ def account_create(
     debtors: Sequence[Debtor],
     currency: str,
     actor: Principal,
-    principal: Decimal = Decimal(0),
-    interest: Decimal = Decimal(0),
-    fees: Decimal = Decimal(0),
-    costs: Decimal = Decimal(0),
+    principal: Decimal = ZERO,
+    interest: Decimal = ZERO,
+    fees: Decimal = ZERO,
+    costs: Decimal = ZERO,
     itemization_date: date | None = None,
     **fields: Any,
 ) -> Account:
     """Open an account with its debtors (the first is primary) and its opening balances on the ledger."""
-    if not debtors:
-        raise ArrearsError(AccountError.NO_DEBTOR, "an account needs at least one debtor")
-    if not is_currency_code(currency):
-        raise ArrearsError(AccountError.CURRENCY_INVALID, f"not an ISO 4217 currency code: {currency!r}")
-    try:
-        with transaction.atomic():
-            account = Account.objects.create(
-                organization_id=client.organization_id,
-                client=client,
-                reference=reference,
-                currency=currency,
-                itemization_date=itemization_date,
-                **fields,
-            )
-    except IntegrityError as exc:
-        raise Conflict(
-            AccountError.REFERENCE_TAKEN, f"account {reference!r} exists for client {client.code}"
-        ) from exc
-    AccountDebtor.objects.bulk_create(
-        AccountDebtor(
-            organization_id=account.organization_id,
-            account=account,
-            debtor=d,
-            role=DebtorRole.PRIMARY if i == 0 else DebtorRole.CO_DEBTOR,
-        )
-        for i, d in enumerate(debtors)
+    new = NewAccount(
+        reference=reference,
+        currency=currency,
+        debtor_ids=[d.pk for d in debtors],
+        principal=principal,
+        interest=interest,
+        fees=fees,
+        costs=costs,
+        itemization_date=itemization_date,
+        fields=fields,
     )
-    audit_record(
+    [pk] = accounts_create_many(client=client, accounts=[new], actor=actor)
+    return Account.objects.get(pk=pk)
+
+
+@dataclass(frozen=True, slots=True)
+class DebtorLink:
+    account_id: int
+    debtor_id: int
+    role: str
+
+
+@transaction.atomic(savepoint=False)
+def account_debtors_add_many(*, organization_id: int, links: Sequence[DebtorLink], actor: Principal) -> None:
+    """Link debtors to existing accounts (a co-debtor found by a re-import), with one
+    "account.debtor_added" audit event per link. A link that exists fails the batch."""
+    if not links:
+        return
+    insert_rows(
+        AccountDebtor,
+        [
+            {
+                "organization_id": organization_id,
+                "account_id": k.account_id,
+                "debtor_id": k.debtor_id,
+                "role": k.role,
+            }
+            for k in links
+        ],
+    )
+    audit_record_many(
         actor=actor,
-        event="account.created",
-        subject_type="account",
-        subject_id=account.pk,
-        account_id=account.pk,
-        data={"reference": reference, "client": client.code, "debtors": [d.pk for d in debtors]},
+        events=[
+            AuditSpec(
+                event="account.debtor_added",
+                subject_type="account",
+                subject_id=k.account_id,
+                account_id=k.account_id,
+                data={"debtor": k.debtor_id, "role": str(k.role)},
+            )
+            for k in links
+        ],
     )
-    opening = [
-        EntrySpec(kind, bucket, amount, memo="opening balance")
-        for kind, bucket, amount in (
-            (EntryKind.CHARGE, Bucket.PRINCIPAL, principal),
-            (EntryKind.INTEREST, Bucket.INTEREST, interest),
-            (EntryKind.FEE, Bucket.FEES, fees),
-            (EntryKind.COST, Bucket.COSTS, costs),
+
+
+@dataclass(frozen=True, slots=True)
+class AccountChange:
+    """New values of some of an account's own columns (not its cached balances: the ledger moves
+    those), and the audit event that says why."""
+
+    account_id: int
+    fields: Mapping[str, Any]
+    event: str
+    data: Mapping[str, Any]
+
+
+@transaction.atomic(savepoint=False)
+def accounts_update_many(*, changes: Sequence[AccountChange], actor: Principal) -> None:
+    """Set columns of many accounts (one UPDATE each) with one audit event per account."""
+    now = utcnow()
+    for change in changes:
+        if any(name.startswith("balance_") for name in change.fields):
+            raise TypeError("cached balances move through the ledger's services")
+        Account.objects.filter(pk=change.account_id, organization_id=actor.organization_id).update(
+            **change.fields, updated_at=now
         )
-        if amount
-    ]
-    if opening:
-        ledger_post(
-            account=account,
-            entries=opening,
-            effective_on=itemization_date or utcnow().date(),
-            actor=actor,
-            source=("account", str(account.pk)),
-            event="ledger.opening_balance",
-        )
-    account.refresh_from_db()
-    return account
+    audit_record_many(
+        actor=actor,
+        events=[
+            AuditSpec(
+                event=c.event,
+                subject_type="account",
+                subject_id=c.account_id,
+                account_id=c.account_id,
+                data=c.data,
+            )
+            for c in changes
+        ],
+    )
 
 
 @transaction.atomic
@@ -144,3 +320,27 @@ def account_note_add(*, account: Account, body: str, actor: Principal) -> Accoun
         data={"note": note.pk},
     )
     return note
+
+
+@transaction.atomic
+def account_debtors_reassign(*, organization_id: int, from_debtor_id: int, to_debtor_id: int) -> list[int]:
+    """A debtor merge moves one debtor's account links to another; returns the ids of the links moved.
+
+    A link to an account the other debtor is on already stays where it is (an account names a person
+    once), so nothing is lost. The merge that calls this locks both debtors and audits the whole merge.
+    """
+    taken = AccountDebtor.objects.filter(debtor_id=to_debtor_id).values("account_id")
+    links = (
+        AccountDebtor.objects.select_for_update()
+        .filter(organization_id=organization_id, debtor_id=from_debtor_id)
+        .exclude(account_id__in=taken)
+    )
+    ids = list(links.order_by("pk").values_list("pk", flat=True))
+    AccountDebtor.objects.filter(pk__in=ids).update(debtor_id=to_debtor_id)
+    return ids
+
+
+@transaction.atomic
+def account_debtors_restore(*, ids: Sequence[int], from_debtor_id: int, to_debtor_id: int) -> None:
+    """Undo `account_debtors_reassign` (an unmerge): the links `ids` still on `from_debtor_id` go back."""
+    AccountDebtor.objects.filter(pk__in=ids, debtor_id=from_debtor_id).update(debtor_id=to_debtor_id)

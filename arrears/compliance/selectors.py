@@ -7,6 +7,7 @@ from datetime import datetime
 
 from django.db.models import Q, QuerySet
 
+from arrears.accounts.errors import AccountError
 from arrears.accounts.models import Account, AccountDebtor
 from arrears.accounts.selectors import primary_debtor as account_primary_debtor
 from arrears.core.errors import ArrearsError, NotFound
@@ -109,7 +110,7 @@ def contact_now_panel(*, principal: Principal, account: Account, at: datetime) -
     Reads only; nothing is stored (the decision is stored when the contact is actually made).
     """
     if account.organization_id != principal.organization_id:
-        raise NotFound("accounts.not_found", f"no account {account.pk}")
+        raise NotFound(AccountError.NOT_FOUND, f"no account {account.pk}")
     base = facts_base(account=account, at=at)
     rows = []
     for channel, kind in PANEL_CHANNELS:

@@ -6,7 +6,7 @@ The workbench includes them with ``hx-get``; each also works as a plain page fra
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import datetime
 from functools import wraps
 from typing import Any
 
@@ -25,6 +25,7 @@ from arrears.tenancy.models import User
 from arrears.tenancy.selectors import principal_for_user
 
 from .choices import HoldKind
+from .forms import HoldLiftForm, HoldPlaceForm
 from .selectors import contact_now_panel, hold_get, holds_for_account, primary_debtor
 from .services import hold_lift, hold_place
 from .zones import zone
@@ -91,18 +92,26 @@ def contact_now(request: HttpRequest, principal: Principal, account: Account) ->
 
 
 def _holds_response(
-    request: HttpRequest, principal: Principal, account: Account, error: str = ""
+    request: HttpRequest,
+    principal: Principal,
+    account: Account,
+    form: HoldPlaceForm | None = None,
+    lift_form: HoldLiftForm | None = None,
+    lifting: int | None = None,
 ) -> HttpResponse:
+    refused = bool(form is not None and form.errors) or bool(lift_form is not None and lift_form.errors)
     context = {
         "account": account,
         "holds": list(holds_for_account(principal=principal, account=account)),
         "kinds": HoldKind.choices,
         "can_place": principal.can("work"),
         "can_lift": principal.can("manage"),
-        "error": error,
+        "form": form if form is not None and form.errors else HoldPlaceForm(),
+        "lift_form": lift_form,
+        "lifting": lifting,
     }
     # htmx swaps only 2xx responses, so a refused form comes back as 200 to htmx and 400 otherwise.
-    status = 400 if error and not getattr(request, "htmx", False) else 200
+    status = 400 if refused and not getattr(request, "htmx", False) else 200
     return render(request, "compliance/_holds.html", context, status=status)
 
 
@@ -113,27 +122,23 @@ def holds(request: HttpRequest, principal: Principal, account: Account) -> HttpR
         return _holds_response(request, principal, account)
     if not principal.can("work"):
         raise PermissionDenied("Your role may not place holds.")
-    data = request.POST
-    kind = data.get("kind", "")
-    scope = data.get("scope", "account")
-    try:
-        effective_on = date.fromisoformat(data["effective_on"]) if data.get("effective_on") else None
-    except ValueError:
-        return _holds_response(
-            request, principal, account, error="Effective date must be a date (YYYY-MM-DD)."
-        )
+    form = HoldPlaceForm(request.POST)
+    if not form.is_valid():
+        return _holds_response(request, principal, account, form=form)
+    data = form.cleaned_data
     try:
         hold_place(
-            kind=kind,
+            kind=data["kind"],
             actor=principal,
-            account=account if scope == "account" else None,
-            debtor=primary_debtor(account) if scope == "debtor" else None,
-            effective_on=effective_on,
-            reason=data.get("reason", "")[:2000],
-            details={"written": data.get("written") == "on"} if kind == HoldKind.DISPUTE else {},
+            account=account if data["scope"] == "account" else None,
+            debtor=primary_debtor(account) if data["scope"] == "debtor" else None,
+            effective_on=data["effective_on"],
+            reason=data["reason"],
+            details={"written": data["written"]} if data["kind"] == HoldKind.DISPUTE else {},
         )
     except ArrearsError as exc:
-        return _holds_response(request, principal, account, error=exc.message)
+        form.add_service_error(exc)
+        return _holds_response(request, principal, account, form=form)
     return _holds_response(request, principal, account)
 
 
@@ -147,12 +152,16 @@ def hold_lift_view(
     visible = {h.pk for h in holds_for_account(principal=principal, account=account)}
     if hold_pk not in visible:
         raise Http404("no such hold on this account")
-    try:
-        hold_lift(
-            hold=hold_get(principal=principal, pk=hold_pk),
-            actor=principal,
-            reason=request.POST.get("reason", ""),
-        )
-    except ArrearsError as exc:
-        return _holds_response(request, principal, account, error=exc.message)
+    form = HoldLiftForm(request.POST)
+    if form.is_valid():
+        try:
+            hold_lift(
+                hold=hold_get(principal=principal, pk=hold_pk),
+                actor=principal,
+                reason=form.cleaned_data["reason"],
+            )
+        except ArrearsError as exc:
+            form.add_error("reason", exc.message)
+    if form.errors:
+        return _holds_response(request, principal, account, lift_form=form, lifting=hold_pk)
     return _holds_response(request, principal, account)

@@ -2,7 +2,8 @@ from enum import StrEnum
 
 
 class ContactError(StrEnum):
-    NO_ACCOUNT = "contact.no_account"
-    NOT_THE_DEBTORS_ACCOUNT = "contact.not_the_debtors_account"
-    INVALID_CHANNEL = "contact.invalid_channel"
-    INVALID_OUTCOME = "contact.invalid_outcome"
+    NO_ACCOUNT = "CONTACT_NO_ACCOUNT"
+    NOT_THE_DEBTORS_ACCOUNT = "CONTACT_NOT_THE_DEBTORS_ACCOUNT"
+    INVALID_CHANNEL = "CONTACT_INVALID_CHANNEL"
+    INVALID_OUTCOME = "CONTACT_INVALID_OUTCOME"
+    BAD_PAYLOAD = "CONTACT_BAD_PAYLOAD"

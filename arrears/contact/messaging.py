@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils.html import linebreaks, urlize
 
+from arrears.accounts.errors import AccountError
 from arrears.accounts.models import Account
 from arrears.attempts.choices import Direction, Outcome
 from arrears.attempts.services import AttemptSpec, attempt_outcome_set, attempt_record
@@ -276,7 +277,7 @@ def message_queue(
     """Render a template for one account and put it in the outbox as ``pending``; the delivery task runs
     once this transaction commits. The compliance gate decides at send time."""
     if account.organization_id != actor.organization_id or template.organization_id != actor.organization_id:
-        raise NotFound("accounts.not_found", f"no account {account.pk}")
+        raise NotFound(AccountError.NOT_FOUND, f"no account {account.pk}")
     debtor = debtor or primary_debtor(account)
     point = contact_point_for(debtor=debtor, channel=template.channel, given=contact_point)
     organization = Organization.objects.get(pk=account.organization_id)

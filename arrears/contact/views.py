@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.csrf import csrf_exempt
 
 from arrears.core.errors import ArrearsError
+from arrears.tenancy.auth import staff_view
 from arrears.tenancy.domain import Principal
 from arrears.tenancy.models import Organization
-from arrears.workbench.auth import staff_view
 
+from .forms import TemplatePreviewForm
 from .messaging import email_unsubscribe
 from .messaging_choices import TemplateChannel
 from .models import MessageTemplate
@@ -33,8 +34,11 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
 def preview(request: HttpRequest, principal: Principal, pk: int) -> HttpResponse:
     """The template rendered with demo data; a letter also as its PDF (``?format=pdf``)."""
     template = get_object_or_404(MessageTemplate, pk=pk, organization_id=principal.organization_id)
+    form = TemplatePreviewForm(request.GET)
+    if not form.is_valid():
+        return HttpResponseBadRequest("format: choose pdf, or leave it out for the page.")
     organization = Organization.objects.get(pk=principal.organization_id)
     shown = template_preview(template=template, organization=organization)
-    if template.channel == TemplateChannel.LETTER and request.GET.get("format") == "pdf":
+    if template.channel == TemplateChannel.LETTER and form.cleaned_data["format"] == "pdf":
         return HttpResponse(shown.pdf(), content_type="application/pdf")
     return render(request, "contact/preview.html", {"template": template, "shown": shown})

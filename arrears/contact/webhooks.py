@@ -18,6 +18,8 @@ from django.views.decorators.http import require_POST
 from arrears.core.errors import ArrearsError
 from arrears.tenancy.models import Organization
 
+from .errors import ContactError
+from .forms import TwilioInboundForm, TwilioStatusForm
 from .messaging import message_bounce_record, message_status_update, sms_inbound_receive
 from .messaging_errors import MessagingError
 from .selectors import message_for_provider_report
@@ -42,18 +44,28 @@ def twilio_signature_valid(request: HttpRequest) -> bool:
     return bool(RequestValidator(token).validate(public_url(request), params, signature))
 
 
+def _bad_payload(form: TwilioInboundForm | TwilioStatusForm) -> JsonResponse:
+    return JsonResponse(
+        {"code": ContactError.BAD_PAYLOAD, "message": "the parameters are not valid", "errors": form.errors},
+        status=400,
+    )
+
+
 @csrf_exempt
 @require_POST
 def twilio_inbound(request: HttpRequest, org_slug: str) -> HttpResponse:
     if not twilio_signature_valid(request):
         return HttpResponseForbidden(MessagingError.WEBHOOK_SIGNATURE_INVALID)
     organization = get_object_or_404(Organization, slug=org_slug)
+    form = TwilioInboundForm(request.POST)
+    if not form.is_valid():
+        return _bad_payload(form)
     sms_inbound_receive(
         organization=organization,
-        provider_message_id=request.POST.get("MessageSid", ""),
-        sender=request.POST.get("From", ""),
-        recipient=request.POST.get("To", ""),
-        body=request.POST.get("Body", ""),
+        provider_message_id=form.cleaned_data["MessageSid"],
+        sender=form.cleaned_data["From"],
+        recipient=form.cleaned_data["To"],
+        body=form.cleaned_data["Body"],
     )
     # Confirmations go out through our outbox (and its compliance gate), not as a TwiML reply.
     return HttpResponse(EMPTY_TWIML, content_type="text/xml")
@@ -65,10 +77,13 @@ def twilio_status(request: HttpRequest, org_slug: str) -> HttpResponse:
     if not twilio_signature_valid(request):
         return HttpResponseForbidden(MessagingError.WEBHOOK_SIGNATURE_INVALID)
     get_object_or_404(Organization, slug=org_slug)
+    form = TwilioStatusForm({**request.POST.dict(), "key": request.GET.get("key", "")})
+    if not form.is_valid():
+        return _bad_payload(form)
     message_status_update(
-        key=request.GET.get("key", ""),
-        provider_status=request.POST.get("MessageStatus", ""),
-        error_code=request.POST.get("ErrorCode", ""),
+        key=form.cleaned_data["key"],
+        provider_status=form.cleaned_data["MessageStatus"],
+        error_code=form.cleaned_data["ErrorCode"],
     )
     return HttpResponse(status=204)
 
@@ -90,7 +105,7 @@ def email_bounce(request: HttpRequest, org_slug: str) -> HttpResponse:
         kind = str(payload.get("type", "bounce"))
     except (ValueError, KeyError, TypeError):
         return JsonResponse(
-            {"code": "contact.bad_payload", "message": "expected message_id and type"}, status=400
+            {"code": ContactError.BAD_PAYLOAD, "message": "expected message_id and type"}, status=400
         )
     message = message_for_provider_report(organization_id=organization.pk, message_id=message_id)
     if message is None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
+from functools import cache
 from itertools import chain
 from operator import itemgetter
 from typing import Any
@@ -29,6 +30,41 @@ def in_array(values: Sequence[Any], sql_type: str = "bigint") -> Any:
     if connection.vendor == "postgresql":
         return RawSQL(f"SELECT unnest(%s::{sql_type}[])", [list(values)])  # noqa: S611 - a fixed type name
     return values
+
+
+def select_in(
+    head: str, column: str, values: Iterable[Any], *, also: str = "", params: Sequence[Any] = ()
+) -> list[tuple[Any, ...]]:
+    """`head WHERE [also AND] column IN values`: one array parameter on PostgreSQL (no query text
+    thousands of placeholders long), chunks under SQLite's variable limit. `also` is a fixed condition
+    (with its `params`) that lets the planner use a partial or composite index."""
+    values = list(values)
+    if not values:
+        return []
+    where = f"{also} AND " if also else ""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"{head} WHERE {where}{column} = ANY(%s)", [*params, values])
+            return list(cursor.fetchall())
+        rows: list[tuple[Any, ...]] = []
+        for i in range(0, len(values), 900):
+            part = values[i : i + 900]
+            cursor.execute(
+                f"{head} WHERE {where}{column} IN ({', '.join(['%s'] * len(part))})", [*params, *part]
+            )
+            rows.extend(cursor.fetchall())
+        return rows
+
+
+def analyze(columns: Mapping[type[models.Model], Sequence[str]]) -> None:
+    """ANALYZE these columns of these tables (column-restricted ANALYZE is cheap), so PostgreSQL keeps
+    choosing the right index while a batch writer grows the tables (autovacuum notices much later).
+    A no-op elsewhere."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for model, names in columns.items():
+            cursor.execute(f'ANALYZE "{model._meta.db_table}" ({", ".join(names)})')
 
 
 def update_rows(
@@ -82,6 +118,34 @@ def json_text(value: Any) -> str:
         return orjson.dumps(value, default=_DJANGO_JSON.default, option=_ORJSON).decode()
     except orjson.JSONEncodeError:  # an integer wider than 64 bits, say: the standard library takes it
         return json.dumps(value, cls=DjangoJSONEncoder)
+
+
+@cache
+def _column_defaults(model: type[models.Model]) -> tuple[tuple[tuple[str, Any], ...], tuple[str, ...]]:
+    """Each column but `id` with its static default, and the auto_now/auto_now_add columns."""
+    defaults: list[tuple[str, Any]] = []
+    stamps: list[str] = []
+    for f in model._meta.concrete_fields:
+        if f.primary_key:
+            continue
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+            stamps.append(f.attname)
+        elif f.has_default():
+            defaults.append((f.attname, f.default if callable(f.default) else f.get_default()))
+        else:
+            defaults.append((f.attname, None if f.null else ""))
+    return tuple(defaults), tuple(stamps)
+
+
+def column_defaults(model: type[models.Model], *, now: datetime) -> dict[str, Any]:
+    """Every column of `model` but `id` with the value Django would give it when not named: its
+    default, `now` for auto_now/auto_now_add. A batch writer updates a copy per row, so that `COPY`
+    (which runs no Django defaults) writes exactly what `Model.objects.create` would. A callable
+    default is called once per call of this function, not per row: name such columns per row."""
+    defaults, stamps = _column_defaults(model)
+    row = {name: (value() if callable(value) else value) for name, value in defaults}
+    row.update(dict.fromkeys(stamps, now))
+    return row
 
 
 _SEQUENCES: dict[str, str] = {}

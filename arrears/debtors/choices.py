@@ -48,3 +48,9 @@ class DoNotContactReason(models.TextChoices):
     FRAUD = "fraud", "Identity theft or fraud claim"
     LEGAL = "legal", "Legal instruction"
     OTHER = "other", "Other"
+
+
+class CandidateStatus(models.TextChoices):
+    OPEN = "open", "Waiting for review"
+    MERGED = "merged", "Merged"
+    DISMISSED = "dismissed", "Not the same debtor"

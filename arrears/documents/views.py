@@ -1,67 +1,75 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import (
+    FileResponse,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    StreamingHttpResponse,
+)
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from arrears.accounts.selectors import account_get
 from arrears.core.errors import ArrearsError
+from arrears.tenancy.auth import staff_view
 from arrears.tenancy.domain import Principal
-from arrears.workbench.auth import staff_view
 
 from .choices import DocumentKind
 from .domain import parse_range
+from .forms import DocumentFilterForm, DocumentUploadForm
 from .selectors import document_get, document_list
 from .services import document_open, document_store
+
+
+def _panel(principal: Principal, account, kind: str = "", form: DocumentUploadForm | None = None) -> dict:
+    return {
+        "account": account,
+        "documents": document_list(principal=principal, account_id=account.pk, kind=kind),
+        "kinds": DocumentKind.choices,
+        "kind": kind,
+        "can_upload": principal.can("work"),
+        "form": form or DocumentUploadForm(),
+    }
 
 
 @require_GET
 @staff_view()
 def account_documents(request: HttpRequest, principal: Principal, account_pk: int) -> HttpResponse:
     account = account_get(principal=principal, pk=account_pk)
-    kind = request.GET.get("kind", "")
-    docs = document_list(
-        principal=principal, account_id=account.pk, kind=kind if kind in DocumentKind.values else ""
-    )
+    filters = DocumentFilterForm(request.GET)
+    if not filters.is_valid():
+        return HttpResponseBadRequest(filters.errors.as_text())
     return render(
-        request,
-        "documents/_account_documents.html",
-        {
-            "account": account,
-            "documents": docs,
-            "kinds": DocumentKind.choices,
-            "kind": kind,
-            "can_upload": principal.can("work"),
-        },
+        request, "documents/_account_documents.html", _panel(principal, account, filters.cleaned_data["kind"])
     )
 
 
 @require_POST
 @staff_view("work")
 def upload(request: HttpRequest, principal: Principal, account_pk: int) -> HttpResponse:
+    """Store an uploaded file; a refused one shows the panel again with the message by its field (400)."""
     account = account_get(principal=principal, pk=account_pk)
-    upload_file = request.FILES.get("file")
-    if upload_file is None:
-        messages.error(request, "Choose a file to upload.")
-        return redirect("workbench:account_detail", pk=account.pk)
-    try:
-        document_store(
-            actor=principal,
-            kind=request.POST.get("kind", DocumentKind.OTHER),
-            stream=upload_file,
-            original_name=upload_file.name or "upload",
-            account=account,
-            description=request.POST.get("description", ""),
-        )
-    except ArrearsError as exc:
-        messages.error(request, f"Not stored: {exc.message}")
-        response = redirect("workbench:account_detail", pk=account.pk)
-        response.status_code = 303
-        return response
-    messages.success(request, f"Stored {upload_file.name}.")
-    return redirect("workbench:account_detail", pk=account.pk)
+    form = DocumentUploadForm(request.POST, request.FILES)
+    if form.is_valid():
+        upload_file = form.cleaned_data["file"]
+        try:
+            document_store(
+                actor=principal,
+                kind=form.cleaned_data["kind"],
+                stream=upload_file,
+                original_name=upload_file.name or "upload",
+                account=account,
+                description=form.cleaned_data["description"],
+            )
+        except ArrearsError as exc:
+            form.add_service_error(exc)
+        else:
+            messages.success(request, f"Stored {upload_file.name}.")
+            return redirect("workbench:account_detail", pk=account.pk)
+    return render(request, "documents/upload.html", _panel(principal, account, form=form), status=400)
 
 
 @require_GET

@@ -24,9 +24,3 @@ class DateOrder(models.TextChoices):
     MDY = "mdy", "Month/day/year"
     DMY = "dmy", "Day/month/year"
     YMD = "ymd", "Year/month/day"
-
-
-class CandidateStatus(models.TextChoices):
-    OPEN = "open", "Waiting for review"
-    MERGED = "merged", "Merged"
-    DISMISSED = "dismissed", "Not the same debtor"

@@ -2,7 +2,7 @@ from django.db import models
 
 from arrears.core.models import OrgScoped, TimeStamped
 
-from .choices import CandidateStatus, DateOrder, FileFormat, JobStatus
+from .choices import DateOrder, FileFormat, JobStatus
 
 COUNTERS = (
     "rows",
@@ -103,47 +103,3 @@ class AddressKey(OrgScoped):
 
     def __str__(self) -> str:
         return f"{self.debtor_id}: {self.key}"
-
-
-class DebtorMerge(OrgScoped):
-    """`merged` was folded into `kept`. `moved` lists every row that changed hands, so it can be undone."""
-
-    kept = models.ForeignKey("debtors.Debtor", on_delete=models.PROTECT, related_name="+")
-    merged = models.ForeignKey("debtors.Debtor", on_delete=models.PROTECT, related_name="+")
-    # {"app_label.Model.field": [pk, …]}: rows whose debtor foreign key moved from merged to kept.
-    moved = models.JSONField(default=dict)
-    actor_label = models.CharField(max_length=200, blank=True)
-    merged_at = models.DateTimeField()
-    undone_at = models.DateTimeField(null=True, blank=True)
-    undone_by = models.CharField(max_length=200, blank=True)
-
-    class Meta:
-        indexes = [models.Index(fields=["organization", "-merged_at"])]
-
-    def __str__(self) -> str:
-        return f"debtor {self.merged_id} → {self.kept_id}"
-
-
-class MergeCandidate(OrgScoped, TimeStamped):
-    """Two debtors that look alike but did not meet a matching rule: a person decides."""
-
-    debtor_a = models.ForeignKey("debtors.Debtor", on_delete=models.CASCADE, related_name="+")
-    debtor_b = models.ForeignKey("debtors.Debtor", on_delete=models.CASCADE, related_name="+")
-    score = models.FloatField()
-    reason = models.CharField(max_length=200)
-    job = models.ForeignKey(
-        ImportJob, null=True, blank=True, on_delete=models.SET_NULL, related_name="candidates"
-    )
-    status = models.CharField(max_length=10, choices=CandidateStatus.choices, default=CandidateStatus.OPEN)
-    merge = models.ForeignKey(DebtorMerge, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    decided_by = models.CharField(max_length=200, blank=True)
-    decided_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["debtor_a", "debtor_b"], name="merge_candidate_pair_unique")
-        ]
-        indexes = [models.Index(fields=["organization", "status"])]
-
-    def __str__(self) -> str:
-        return f"{self.debtor_a_id} ~ {self.debtor_b_id} ({self.score:.0f})"

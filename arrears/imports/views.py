@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from arrears.core.errors import ArrearsError
+from arrears.debtors import merging
+from arrears.debtors import selectors as debtor_selectors
+from arrears.tenancy.auth import staff_view
 from arrears.tenancy.domain import Principal
 from arrears.tenancy.models import Client
-from arrears.workbench.auth import staff_view
 
-from . import merging, selectors, services
+from . import selectors, services
 from .choices import DateOrder, FileFormat, JobStatus
 from .domain.mapping import PRESET_NAMES
+from .errors import ImportProblem
+from .forms import ImportMappingForm, ImportUploadForm, MergeDecisionForm
 from .tasks import import_job_run_task
 
 RUNNING = (JobStatus.PENDING, JobStatus.VALIDATING, JobStatus.WRITING)
@@ -25,49 +29,61 @@ def _clients(principal: Principal):
     return clients if principal.client_ids is None else clients.filter(pk__in=principal.client_ids)
 
 
+def _job_list(
+    request: HttpRequest, principal: Principal, form: ImportUploadForm | None = None
+) -> HttpResponse:
+    jobs = selectors.import_job_list(actor=principal)[:50]
+    clients = _clients(principal)
+    context = {
+        "jobs": jobs,
+        "clients": clients,
+        "can_manage": principal.can("manage"),
+        "form": form or ImportUploadForm(clients=clients),
+    }
+    return render(request, "imports/job_list.html", context, status=400 if form is not None else 200)
+
+
 @staff_view("view")
 def job_list(request: HttpRequest, principal: Principal) -> HttpResponse:
-    jobs = selectors.import_job_list(actor=principal)[:50]
-    return render(
-        request,
-        "imports/job_list.html",
-        {"jobs": jobs, "clients": _clients(principal), "can_manage": principal.can("manage")},
-    )
+    return _job_list(request, principal)
 
 
 @require_POST
 @staff_view("manage")
 def upload(request: HttpRequest, principal: Principal) -> HttpResponse:
-    file = request.FILES.get("file")
-    client = _clients(principal).filter(pk=request.POST.get("client") or 0).first()
-    if file is None or client is None:
-        messages.error(request, "Choose a client and a file.")
-        return redirect("imports:job_list")
+    form = ImportUploadForm(request.POST, request.FILES, clients=_clients(principal))
+    if not form.is_valid():
+        return _job_list(request, principal, form)
+    file = form.cleaned_data["file"]
     try:
         job = services.import_upload(
-            client=client, name=file.name or "upload", chunks=file.chunks(), actor=principal
+            client=form.cleaned_data["client"],
+            name=file.name or "upload",
+            chunks=file.chunks(),
+            actor=principal,
         )
     except ArrearsError as exc:
-        messages.error(request, exc.message)
-        return redirect("imports:job_list")
+        form.add_error("file", exc.message)
+        return _job_list(request, principal, form)
     return redirect("imports:mapping", pk=job.pk)
 
 
 @staff_view("manage")
 def mapping(request: HttpRequest, principal: Principal, pk: int) -> HttpResponse:
     job = selectors.import_job_get(actor=principal, job_id=pk)
-    if request.method == "POST":
+    form = ImportMappingForm(request.POST if request.method == "POST" else None)
+    if form.is_valid():
         try:
             job = services.import_job_configure(
                 job=job,
                 actor=principal,
-                format=request.POST.get("format", FileFormat.AUTO),
-                mapping_toml=request.POST.get("mapping_toml", "").strip(),
-                date_order=request.POST.get("date_order", ""),
-                skip_invalid=request.POST.get("skip_invalid") == "on",
+                format=form.cleaned_data["format"],
+                mapping_toml=form.cleaned_data["mapping_toml"],
+                date_order=form.cleaned_data["date_order"],
+                skip_invalid=form.cleaned_data["skip_invalid"],
             )
         except ArrearsError as exc:
-            messages.error(request, exc.message)
+            form.add_error("mapping_toml" if exc.code == ImportProblem.MAPPING_INVALID else None, exc.message)
         else:
             if "run" in request.POST:
                 import_job_run_task.enqueue(job_id=job.pk)
@@ -78,18 +94,23 @@ def mapping(request: HttpRequest, principal: Principal, pk: int) -> HttpResponse
         "imports/mapping.html",
         {
             "job": job,
+            "form": form,
             "preview": preview,
             "formats": FileFormat.choices,
             "date_orders": DateOrder.choices,
             "presets": PRESET_NAMES,
             "editable": job.status == JobStatus.PENDING,
         },
+        status=400 if form.errors else 200,
     )
 
 
 @staff_view("view")
 def job_detail(request: HttpRequest, principal: Principal, pk: int) -> HttpResponse:
-    job = selectors.import_job_get(actor=principal, job_id=pk)
+    return _job_detail(request, principal, selectors.import_job_get(actor=principal, job_id=pk))
+
+
+def _job_detail(request: HttpRequest, principal: Principal, job, status: int = 200) -> HttpResponse:
     summary = selectors.import_job_summary(job=job)
     return render(
         request,
@@ -101,6 +122,7 @@ def job_detail(request: HttpRequest, principal: Principal, pk: int) -> HttpRespo
             "running": job.status in RUNNING,
             "can_confirm": principal.can("manage") and job.dry_run and job.status == JobStatus.DRY_RUN,
         },
+        status=status,
     )
 
 
@@ -122,7 +144,7 @@ def confirm(request: HttpRequest, principal: Principal, pk: int) -> HttpResponse
         real = services.import_job_confirm(job=job, actor=principal)
     except ArrearsError as exc:
         messages.error(request, exc.message)
-        return redirect("imports:job_detail", pk=job.pk)
+        return _job_detail(request, principal, job, status=exc.status)
     import_job_run_task.enqueue(job_id=real.pk)
     return redirect("imports:job_detail", pk=real.pk)
 
@@ -135,27 +157,36 @@ def errors_csv(request: HttpRequest, principal: Principal, pk: int) -> Streaming
     return response
 
 
-@staff_view("view")
-def merge_review(request: HttpRequest, principal: Principal) -> HttpResponse:
-    candidates = selectors.merge_candidate_list(actor=principal)[:100]
-    merges = selectors.debtor_merge_list(actor=principal)[:20]
+def _merge_review(request: HttpRequest, principal: Principal, status: int = 200) -> HttpResponse:
+    candidates = debtor_selectors.merge_candidate_list(actor=principal)[:100]
+    merges = debtor_selectors.debtor_merge_list(actor=principal)[:20]
     return render(
         request,
         "imports/merge_review.html",
         {"candidates": candidates, "merges": merges, "can_manage": principal.can("manage")},
+        status=status,
     )
+
+
+@staff_view("view")
+def merge_review(request: HttpRequest, principal: Principal) -> HttpResponse:
+    return _merge_review(request, principal)
 
 
 @require_POST
 @staff_view("manage")
 def merge_decide(request: HttpRequest, principal: Principal, pk: int) -> HttpResponse:
-    candidate = selectors.merge_candidate_get(actor=principal, candidate_id=pk)
+    candidate = debtor_selectors.merge_candidate_get(actor=principal, candidate_id=pk)
+    form = MergeDecisionForm(request.POST)
+    if not form.is_valid():
+        return HttpResponseBadRequest("Choose Merge or Not the same.")
     try:
         merging.merge_candidate_decide(
-            candidate=candidate, merge=request.POST.get("decision") == "merge", actor=principal
+            candidate=candidate, merge=form.cleaned_data["decision"] == "merge", actor=principal
         )
     except ArrearsError as exc:
         messages.error(request, exc.message)
+        return _merge_review(request, principal, status=exc.status)
     return redirect("imports:merge_review")
 
 
@@ -167,6 +198,6 @@ def merge_undo(request: HttpRequest, principal: Principal, pk: int) -> HttpRespo
         merging.debtor_unmerge(merge=record, actor=principal)
     except ArrearsError as exc:
         messages.error(request, exc.message)
-    else:
-        messages.success(request, f"Merge #{record.pk} undone.")
+        return _merge_review(request, principal, status=exc.status)
+    messages.success(request, f"Merge #{record.pk} undone.")
     return redirect("imports:merge_review")

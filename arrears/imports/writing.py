@@ -1,44 +1,62 @@
-"""Writing one batch of checked records: match debtors, then create or update in bulk.
+"""Writing one batch of checked records: match debtors, then create or update them in bulk through
+the services of the apps that own them.
 
-Runs inside the caller's transaction. New accounts get their opening balances as ledger entries
-(kind charge/interest/fee, memo "opening balance") and the same sums in their cached balance
-columns, so the ledger invariant holds row for row. A re-import that changes an account updates
-its fields, moves its balances with adjustment entries, and writes one audit event per account.
+Runs inside the caller's transaction. Debtors, contact points, accounts and their opening balances
+are written by `debtors_create_many`, `contact_points_add_many` and `accounts_create_many` (with
+`opening_balances_post_many`), with the same rows and audit events as when they are created by hand;
+the opening entries name the job as their source. A re-import that changes an account updates its
+fields (`accounts_update_many`, one audit event per account) and moves its balances with adjustment
+entries (`ledger_post_many`).
 """
 
 from __future__ import annotations
 
 import hashlib
-import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
 from django.db import connection
-from django.db.models import F, Sum
+from django.db.models import Model
 
-from arrears.accounts.models import Account, AccountDebtor
-from arrears.audit.services import audit_record
-from arrears.core import crypto
+from arrears.accounts.selectors import LOOKUP_COLUMNS as ACCOUNT_LOOKUP_COLUMNS
+from arrears.accounts.selectors import account_debtor_rows, accounts_by_reference
+from arrears.accounts.services import (
+    AccountChange,
+    DebtorLink,
+    NewAccount,
+    account_debtors_add_many,
+    accounts_create_many,
+    accounts_update_many,
+)
+from arrears.core.bulk import analyze, select_in
 from arrears.core.clock import utcnow
-from arrears.core.money import from_storage
 from arrears.debtors.domain import address_line
-from arrears.debtors.models import ContactPoint, Debtor
+from arrears.debtors.models import MergeCandidate
+from arrears.debtors.selectors import (
+    MATCHING_COLUMNS,
+    contact_point_rows_by_value,
+    debtor_rows_by_id,
+    debtor_rows_by_name_key,
+    debtor_rows_by_national_id_hash,
+)
+from arrears.debtors.services import (
+    ContactPointSpec,
+    DebtorSpec,
+    contact_points_add_many,
+    debtors_create_many,
+)
 from arrears.ledger.choices import Bucket, EntryKind
-from arrears.ledger.models import LedgerEntry
+from arrears.ledger.selectors import ledger_sums_by_source
+from arrears.ledger.services import EntrySpec, Posting, ledger_post_many
 from arrears.tenancy.domain import Principal
 
 from .domain.matching import DebtorMatcher, DebtorRef, NewDebtor, contact_keys, identity_keys
 from .domain.records import Record
 from .loading import BulkWriter
-from .models import AddressKey, ImportJob, MergeCandidate
+from .models import AddressKey, ImportJob
 
 ZERO = Decimal(0)
-OPENING = (
-    (EntryKind.CHARGE, Bucket.PRINCIPAL, "principal"),
-    (EntryKind.INTEREST, Bucket.INTEREST, "interest"),
-    (EntryKind.FEE, Bucket.FEES, "fees"),
-)
 UPDATABLE = (
     "original_creditor",
     "invoice_number",
@@ -54,6 +72,7 @@ UPDATABLE = (
     "notes",
 )
 BALANCE_FIELDS = {"principal": "balance_principal", "interest": "balance_interest", "fees": "balance_fees"}
+ACCOUNT_COLUMNS = ("id", "currency", *UPDATABLE, *BALANCE_FIELDS.values())
 
 
 def address_hash(key: str) -> int:
@@ -62,48 +81,12 @@ def address_hash(key: str) -> int:
 
 
 # The columns the batch lookups search by. Column-restricted ANALYZE is cheap.
-LOOKUP_COLUMNS = {
-    Debtor: ("organization_id", "national_id_hash", "name_key", "date_of_birth", "merged_into_id"),
-    ContactPoint: ("value", "kind"),
+LOOKUP_COLUMNS: dict[type[Model], tuple[str, ...]] = {
+    **MATCHING_COLUMNS,
+    **ACCOUNT_LOOKUP_COLUMNS,
     AddressKey: ("key", "organization_id"),
-    Account: ("client_id", "reference"),
-    AccountDebtor: ("account_id",),
 }
-
-
-_D = Debtor._meta.db_table
-SQL_DEBTORS_BY_ID_HASH = f"SELECT id, name_key, national_id_hash, organization_id, merged_into_id FROM {_D}"  # noqa: S608
-SQL_DEBTORS_BY_NAME = f"SELECT id, name_key, date_of_birth, organization_id, merged_into_id FROM {_D}"  # noqa: S608
-SQL_DEBTOR_NAMES = f"SELECT id, name_key, organization_id, merged_into_id FROM {_D}"  # noqa: S608
-SQL_CONTACT_POINTS = f"SELECT debtor_id, kind, value, organization_id FROM {ContactPoint._meta.db_table}"  # noqa: S608
-ACCOUNT_COLUMNS = ("id", "reference", "currency", *UPDATABLE, *BALANCE_FIELDS.values())
-SQL_ACCOUNTS = f"SELECT {', '.join(ACCOUNT_COLUMNS)} FROM {Account._meta.db_table}"  # noqa: S608 (plain columns)
-SQL_LINKS = f"SELECT id, account_id, debtor_id FROM {AccountDebtor._meta.db_table}"  # noqa: S608
 SQL_ADDRESS_KEYS = f"SELECT debtor_id, key, organization_id FROM {AddressKey._meta.db_table}"  # noqa: S608
-
-
-def select(
-    head: str, column: str, values: Iterable[Any], *, also: str = "", params: Sequence[Any] = ()
-) -> list[tuple[Any, ...]]:
-    """`head WHERE [also AND] column IN values`: one array parameter on PostgreSQL (no query text
-    thousands of placeholders long), chunks under SQLite's variable limit. `also` is a fixed condition
-    (with its `params`) that lets the planner use a partial or composite index."""
-    values = list(values)
-    if not values:
-        return []
-    where = f"{also} AND " if also else ""
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(f"{head} WHERE {where}{column} = ANY(%s)", [*params, values])
-            return list(cursor.fetchall())
-        rows: list[tuple[Any, ...]] = []
-        for i in range(0, len(values), 900):
-            part = values[i : i + 900]
-            cursor.execute(
-                f"{head} WHERE {where}{column} IN ({', '.join(['%s'] * len(part))})", [*params, *part]
-            )
-            rows.extend(cursor.fetchall())
-        return rows
 
 
 def commit_asynchronously() -> None:
@@ -119,11 +102,7 @@ def commit_asynchronously() -> None:
 def refresh_statistics() -> None:
     """ANALYZE the columns the lookups search by, so PostgreSQL keeps choosing the right index while a
     big import grows the tables (autovacuum notices much later). A no-op on SQLite."""
-    if connection.vendor != "postgresql":
-        return
-    with connection.cursor() as cursor:
-        for model, columns in LOOKUP_COLUMNS.items():
-            cursor.execute(f'ANALYZE "{model._meta.db_table}" ({", ".join(columns)})')
+    analyze(LOOKUP_COLUMNS)
 
 
 def _account_values(r: Record) -> dict[str, Any]:
@@ -136,40 +115,6 @@ def _account_values(r: Record) -> dict[str, Any]:
         "notes": r.notes,
         **r.dates,
     }
-
-
-def _existing_accounts(client_id: int, references: list[str]) -> dict[str, dict[str, Any]]:
-    """The client's accounts with these references, by reference: the fields a re-import compares."""
-    if connection.vendor == "postgresql":  # one array parameter instead of thousands of placeholders
-        return {
-            values[1]: dict(zip(ACCOUNT_COLUMNS, values, strict=True))
-            for values in select(
-                SQL_ACCOUNTS, "reference", references, also="client_id = %s", params=[client_id]
-            )
-        }
-    # SQLite's raw cursor gives decimals as floats and dates as text: the ORM converts them.
-    return {
-        a["reference"]: a
-        for a in Account.objects.filter(client_id=client_id, reference__in=references).values(
-            *ACCOUNT_COLUMNS
-        )
-    }
-
-
-def _client_figures(account_ids: list[int]) -> dict[int, dict[str, Decimal]]:
-    """Per account and bucket, what the client's files have said so far: the sum of import entries."""
-    figures: dict[int, dict[str, Decimal]] = {}
-    if not account_ids:
-        return figures
-    rows = (
-        LedgerEntry.objects.filter(account_id__in=account_ids, source_type="import")
-        .values_list("account_id", "bucket")
-        .annotate(total=Sum("amount"))
-        .order_by()
-    )
-    for account_id, bucket, total in rows:
-        figures.setdefault(account_id, {})[bucket] = from_storage(total)
-    return figures
 
 
 def batch_write(
@@ -196,30 +141,26 @@ def batch_write(
     def live(rows):
         return [row[:-2] for row in rows if row[-2] == org_id and row[-1] is None]
 
-    for debtor_id, name_key, id_h in live(
-        select(
-            SQL_DEBTORS_BY_ID_HASH, "national_id_hash", set(hashes.values()), also="national_id_hash <> ''"
-        )
-    ):
+    for debtor_id, name_key, id_h in live(debtor_rows_by_national_id_hash(hashes=set(hashes.values()))):
         matcher.know(debtor_id, name_key=name_key, identity=[f"id:{id_h}"], contacts=())
     for debtor_id, name_key, dob in live(
-        select(SQL_DEBTORS_BY_NAME, "name_key", names_with_dob, also="organization_id = %s", params=[org_id])
+        debtor_rows_by_name_key(organization_id=org_id, name_keys=names_with_dob)
     ):
         if dob is not None:
             day = dob if isinstance(dob, str) else dob.isoformat()  # SQLite's raw cursor gives text
             matcher.know(debtor_id, name_key=name_key, identity=[f"nd:{name_key}|{day}"], contacts=())
     points = [
         (debtor_id, kind, value)
-        for debtor_id, kind, value, org in select(SQL_CONTACT_POINTS, "value", values)
+        for debtor_id, kind, value, org in contact_point_rows_by_value(values=values)
         if org == org_id and kind in ("phone", "email")
     ]
     keyed = [
         (debtor_id, key)
-        for debtor_id, key, org in select(SQL_ADDRESS_KEYS, "key", set(addr.values()))
+        for debtor_id, key, org in select_in(SQL_ADDRESS_KEYS, "key", set(addr.values()))
         if org == org_id
     ]
     found_ids = {d for d, *_ in points} | {d for d, _ in keyed}
-    names = dict(live(select(SQL_DEBTOR_NAMES, "id", found_ids)))
+    names = dict(live(debtor_rows_by_id(ids=found_ids)))
     for debtor_id, kind, value in points:
         have_contact.add((debtor_id, kind, value))
         if debtor_id in names:
@@ -238,10 +179,12 @@ def batch_write(
             matcher.know(
                 debtor_id, name_key=name_key, identity=[f"na:{name_key}|{key}"], contacts=[f"a:{key}"]
             )
-    existing = _existing_accounts(job.client_id, [r.account_ref for r in records])
+    existing = accounts_by_reference(
+        client_id=job.client_id, references=[r.account_ref for r in records], columns=ACCOUNT_COLUMNS
+    )
     links: dict[int, list[int]] = {}
     for _, account_id, debtor_id in sorted(
-        select(SQL_LINKS, "account_id", [a["id"] for a in existing.values()])
+        account_debtor_rows(account_ids=[a["id"] for a in existing.values()])
     ):
         links.setdefault(account_id, []).append(debtor_id)
 
@@ -296,35 +239,32 @@ def batch_write(
         if r.address:
             contacts.append((debtor, "address", str(addr[r.row]), "home", r))
 
-    # 3. Ids for new rows, so that children can point at parents in the same batch.
-    debtor_ids = dict(zip(new_debtors, writer.allocate(Debtor, len(new_debtors)), strict=True))
+    # 3. New debtors, then their contact points, through the debtors app's batch services.
+    new_ids = debtors_create_many(
+        organization_id=org_id,
+        actor=actor,
+        debtors=[
+            DebtorSpec(
+                name_key=r.name_key,
+                kind=r.kind,
+                first_name=r.first_name,
+                middle_name=r.middle_name,
+                last_name=r.last_name,
+                company_name=r.company_name,
+                date_of_birth=r.date_of_birth,
+                national_id=r.national_id,
+                ref=r.debtor_ref,
+            )
+            for r in new_debtors.values()
+        ],
+    )
+    debtor_ids = dict(zip(new_debtors, new_ids, strict=True))
 
     def real(ref: DebtorRef) -> int:
         return ref if isinstance(ref, int) else debtor_ids[ref]
 
-    debtor_rows = []
-    for new_ref, r in new_debtors.items():
-        row: dict[str, Any] = {
-            "id": debtor_ids[new_ref],
-            "organization_id": org_id,
-            "kind": r.kind,
-            "ref": r.debtor_ref,
-            "first_name": r.first_name,
-            "middle_name": r.middle_name,
-            "last_name": r.last_name,
-            "company_name": r.company_name,
-            "name_key": r.name_key,
-            "date_of_birth": r.date_of_birth,
-        }
-        if r.national_id:
-            row["national_id_encrypted"] = crypto.encrypt(r.national_id)
-            row["national_id_hash"] = hashes[r.row]
-            row["national_id_last4"] = r.national_id[-4:]
-        debtor_rows.append(row)
-    writer.insert(Debtor, debtor_rows)
-
-    point_rows: list[dict[str, Any]] = []
-    address_rows: list[dict[str, Any]] = []
+    new_points: list[ContactPointSpec] = []
+    address_keys: list[tuple[int, int]] = []  # (debtor, key) of each address point, in order
     primary_taken: set[tuple[int, str]] = set()
     for ref, kind, value, label, r in contacts:
         debtor_id = real(ref)
@@ -337,121 +277,98 @@ def batch_write(
             value = address_line(
                 line1=line1, line2=line2, city=city, state=state, postal_code=postal, country=country
             )[:320]
-            point = {
+            parts = {
                 "line1": line1,
                 "line2": line2,
                 "city": city,
-                "state": state.upper(),
+                "state": state,
                 "postal_code": postal,
                 "country": country,
             }
         else:
             key = 0
-            point = {}
+            parts = {}
         if (debtor_id, kind, value) in have_contact:
             continue
         have_contact.add((debtor_id, kind, value))
         primary = isinstance(ref, NewDebtor) and (debtor_id, kind) not in primary_taken
         primary_taken.add((debtor_id, kind))
-        point_rows.append(
-            {
-                "organization_id": org_id,
-                "debtor_id": debtor_id,
-                "kind": kind,
-                "label": label,
-                "value": value,
-                "is_primary": primary,
-                "source": source,
-                **point,
-            }
+        new_points.append(
+            ContactPointSpec(
+                debtor_id=debtor_id,
+                kind=kind,
+                value=value,
+                label=label,
+                source=source,
+                is_primary=primary,
+                **parts,
+            )
         )
         if kind == "address":
-            address_rows.append({"organization_id": org_id, "debtor_id": debtor_id, "key": key})
-    for point, pk in zip(point_rows, writer.allocate(ContactPoint, len(point_rows)), strict=True):
-        point["id"] = pk
-    address_points = [p for p in point_rows if p["kind"] == "address"]
-    for key_row, point in zip(address_rows, address_points, strict=True):
-        key_row["contact_point_id"] = point["id"]
-    writer.insert(ContactPoint, point_rows)
-    writer.insert(AddressKey, address_rows)
-    counts["contact_points_created"] = len(point_rows)
+            address_keys.append((debtor_id, key))
+    point_ids = contact_points_add_many(organization_id=org_id, actor=actor, points=new_points, locate=False)
+    address_ids = [pk for pk, p in zip(point_ids, new_points, strict=True) if p.kind == "address"]
+    writer.insert(
+        AddressKey,
+        [
+            {"organization_id": org_id, "debtor_id": debtor_id, "key": key, "contact_point_id": pk}
+            for (debtor_id, key), pk in zip(address_keys, address_ids, strict=True)
+        ],
+    )
+    counts["contact_points_created"] = len(new_points)
 
-    # 4. Accounts: new ones in bulk with their opening ledger entries; changed ones one by one.
+    # 4. New accounts with their debtor and opening balances, through the accounts app's batch service;
+    # changed ones through the accounts and ledger services.
     fresh = [
-        (r, real(ref)) for r, ref in zip(records, debtor_of, strict=True) if r.account_ref not in existing
-    ]
-    account_ids = writer.allocate(Account, len(fresh))
-    account_rows, link_rows, entry_rows = [], [], []
-    for (r, debtor_id), account_id in zip(fresh, account_ids, strict=True):
-        account_rows.append(
-            {
-                "id": account_id,
-                "organization_id": org_id,
-                "client_id": job.client_id,
-                "reference": r.account_ref,
-                "currency": r.currency,
+        NewAccount(
+            reference=r.account_ref,
+            currency=r.currency,
+            debtor_ids=(real(ref),),
+            principal=r.principal,
+            interest=r.interest,
+            fees=r.fees,
+            itemization_date=r.dates["itemization_date"],
+            fields={
                 "jurisdiction_country": r.country,
                 "jurisdiction_state": r.state[:3],
                 "placed_on": today,
-                "balance_principal": r.principal,
-                "balance_interest": r.interest,
-                "balance_fees": r.fees,
                 **_account_values(r),
-            }
+            },
         )
-        link_rows.append(
-            {"organization_id": org_id, "account_id": account_id, "debtor_id": debtor_id, "role": "primary"}
-        )
-        batch_id = uuid.uuid4()
-        effective = r.dates["itemization_date"] or today
-        for kind, bucket, name in OPENING:
-            amount = getattr(r, name)
-            if amount:
-                entry_rows.append(
-                    {
-                        "organization_id": org_id,
-                        "account_id": account_id,
-                        "kind": kind,
-                        "bucket": bucket,
-                        "amount": amount,
-                        "currency": r.currency,
-                        "effective_on": effective,
-                        "posted_at": now,
-                        "actor_user_id": actor.user_id,
-                        "actor_label": actor.label,
-                        "batch": batch_id,
-                        "source_type": "import",
-                        "source_id": str(job.pk),
-                        "memo": "opening balance",
-                    }
-                )
-    writer.insert(Account, account_rows)
-    counts["accounts_created"] = len(account_rows)
+        for r, ref in zip(records, debtor_of, strict=True)
+        if r.account_ref not in existing
+    ]
+    accounts_create_many(client=job.client, accounts=fresh, actor=actor, source=("import", str(job.pk)))
+    counts["accounts_created"] = len(fresh)
 
-    told = _client_figures([a["id"] for a in existing.values()])
-    seen_links: set[tuple[int, int]] = set()
+    told = ledger_sums_by_source(account_ids=[a["id"] for a in existing.values()], source_type="import")
+    new_links: list[DebtorLink] = []
+    changes: list[AccountChange] = []
+    postings: list[Posting] = []
     for r, ref in zip(records, debtor_of, strict=True):
         account = existing.get(r.account_ref)
         if account is None:
             continue
         debtor_id = real(ref)
         linked = links.get(account["id"], [])
-        if debtor_id not in linked and (account["id"], debtor_id) not in seen_links:
-            seen_links.add((account["id"], debtor_id))
-            link_rows.append(
-                {
-                    "organization_id": org_id,
-                    "account_id": account["id"],
-                    "debtor_id": debtor_id,
-                    "role": "co_debtor" if linked else "primary",
-                }
-            )
+        if debtor_id not in linked and all(
+            (k.account_id, k.debtor_id) != (account["id"], debtor_id) for k in new_links
+        ):
+            new_links.append(DebtorLink(account["id"], debtor_id, "co_debtor" if linked else "primary"))
         if _account_update(
-            account=account, client_figures=told, record=r, job=job, actor=actor, now=now, today=today
+            account=account,
+            client_figures=told,
+            record=r,
+            job=job,
+            today=today,
+            changes=changes,
+            postings=postings,
         ):
             counts["accounts_updated"] += 1
-    writer.insert(AccountDebtor, link_rows)
-    writer.insert(LedgerEntry, entry_rows)
+    account_debtors_add_many(organization_id=org_id, links=new_links, actor=actor)
+    accounts_update_many(changes=changes, actor=actor)
+    if postings:
+        ledger_post_many(postings=postings, actor=actor)
 
     # 5. Look-alikes for a person to review.
     candidate_rows = []
@@ -488,11 +405,12 @@ def _account_update(
     client_figures: dict[int, dict[str, Decimal]],
     record: Record,
     job: ImportJob,
-    actor: Principal,
-    now: Any,
     today: Any,
+    changes: list[AccountChange],
+    postings: list[Posting],
 ) -> bool:
-    """Apply a re-import's changes to one account: fields, and balances through adjustment entries.
+    """A re-import's changes to one account, added to `changes` (its fields, with the audit event)
+    and `postings` (adjustment entries). Returns whether the account changes.
 
     A balance moves by what changed in the client's figures, not to the file's figure: the baseline is
     what the client's files said before (the sum of this account's import entries: opening balances and
@@ -516,38 +434,29 @@ def _account_update(
         deltas = {}  # an amount in another currency is not this account's balance; fields still update
         if not changed:
             return False
-    cache = {f"balance_{b}": F(f"balance_{b}") + d for b, d in deltas.items()}
-    Account.objects.filter(pk=account["id"]).update(**changed, **cache, updated_at=now)
-    batch_id = uuid.uuid4()
-    LedgerEntry.objects.bulk_create(
-        LedgerEntry(
-            organization_id=job.organization_id,
+    changes.append(
+        AccountChange(
             account_id=account["id"],
-            kind=EntryKind.ADJUSTMENT,
-            bucket=bucket,
-            amount=delta,
-            currency=account["currency"],
-            effective_on=today,
-            posted_at=now,
-            actor_user_id=actor.user_id,
-            actor_label=actor.label,
-            batch=batch_id,
-            source_type="import",
-            source_id=str(job.pk),
-            memo="import adjustment",
+            fields=changed,
+            event="account.updated_by_import",
+            data={
+                "job": job.pk,
+                "fields": {k: [account[k], v] for k, v in changed.items()},
+                "balances": {b: str(d) for b, d in deltas.items()},
+            },
         )
-        for bucket, delta in deltas.items()
     )
-    audit_record(
-        actor=actor,
-        event="account.updated_by_import",
-        subject_type="account",
-        subject_id=account["id"],
-        account_id=account["id"],
-        data={
-            "job": job.pk,
-            "fields": {k: [account[k], v] for k, v in changed.items()},
-            "balances": {b: str(d) for b, d in deltas.items()},
-        },
-    )
+    if deltas:
+        postings.append(
+            Posting(
+                account_id=account["id"],
+                entries=[
+                    EntrySpec(EntryKind.ADJUSTMENT, bucket, delta, memo="import adjustment")
+                    for bucket, delta in deltas.items()
+                ],
+                effective_on=today,
+                source=("import", str(job.pk)),
+                event="ledger.adjusted_by_import",
+            )
+        )
     return True

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from arrears.core.admin import ReadOnlyAdmin
+from arrears.tenancy.scoped_admin import ReadOnlyAdmin
 
 from .models import LedgerEntry
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -81,3 +81,20 @@ def ledger_bucket_changes(*, account: Account, bucket: str, after: date) -> list
         .order_by("effective_on")
     )
     return [(r["effective_on"], from_storage(r["total"])) for r in rows]
+
+
+def ledger_sums_by_source(*, account_ids: Sequence[int], source_type: str) -> dict[int, dict[str, Decimal]]:
+    """Per account and bucket, the sum of the entries from one kind of source (what the client's
+    files have said so far, for an import)."""
+    sums: dict[int, dict[str, Decimal]] = {}
+    if not account_ids:
+        return sums
+    rows = (
+        LedgerEntry.objects.filter(account_id__in=account_ids, source_type=source_type)
+        .values_list("account_id", "bucket")
+        .annotate(total=Sum("amount"))
+        .order_by()
+    )
+    for account_id, bucket, total in rows:
+        sums.setdefault(account_id, {})[bucket] = from_storage(total)
+    return sums

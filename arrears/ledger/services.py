@@ -281,25 +281,95 @@ def ledger_post_many(
         groups.setdefault(tuple(sorted(row)), {})[pk] = row
     for fields, values in groups.items():
         _accounts_update(values, fields, add=frozenset(changed))
-    audit_record_many(
-        actor=actor,
-        events=[
-            AuditSpec(
-                event=p.event,
-                subject_type="account",
-                subject_id=p.account_id,
-                account_id=p.account_id,
-                data={
-                    "entries": [
-                        {"id": e["id"], "kind": e["kind"], "bucket": e["bucket"], "amount": str(e["amount"])}
-                        for e in rows
-                    ],
-                    "currency": currencies[p.account_id],
-                    "effective_on": p.effective_on.isoformat(),
-                    "source": list(p.source),
-                },
-            )
-            for p, rows in zip(postings, batches, strict=True)
-        ],
-    )
+    audit_record_many(actor=actor, events=_posting_events(postings, batches, currencies))
+    return [[row["id"] for row in rows] for rows in batches]
+
+
+def _posting_events(
+    postings: Sequence[Posting], batches: Sequence[Sequence[Mapping[str, Any]]], currencies: Mapping[int, str]
+) -> list[AuditSpec]:
+    """One audit event per posting, with the data `ledger_post` records."""
+    return [
+        AuditSpec(
+            event=p.event,
+            subject_type="account",
+            subject_id=p.account_id,
+            account_id=p.account_id,
+            data={
+                "entries": [
+                    {
+                        "id": e["id"],
+                        "kind": str(e["kind"]),
+                        "bucket": str(e["bucket"]),
+                        "amount": str(e["amount"]),
+                    }
+                    for e in rows
+                ],
+                "currency": currencies[p.account_id],
+                "effective_on": p.effective_on.isoformat(),
+                "source": list(p.source),
+            },
+        )
+        for p, rows in zip(postings, batches, strict=True)
+    ]
+
+
+OPENING_EVENT = "ledger.opening_balance"
+
+
+def opening_entries(
+    *, currency: str, principal: Decimal, interest: Decimal, fees: Decimal, costs: Decimal = Decimal(0)
+) -> list[EntrySpec]:
+    """An account's opening balances as entries (charge, interest, fee, cost; none for a zero),
+    rounded to the currency."""
+    return [
+        EntrySpec(kind, bucket, quantize(amount, currency), memo="opening balance")
+        for kind, bucket, amount in (
+            (EntryKind.CHARGE, Bucket.PRINCIPAL, principal),
+            (EntryKind.INTEREST, Bucket.INTEREST, interest),
+            (EntryKind.FEE, Bucket.FEES, fees),
+            (EntryKind.COST, Bucket.COSTS, costs),
+        )
+        if amount
+    ]
+
+
+def opening_cache(entries: Sequence[EntrySpec]) -> dict[str, Decimal]:
+    """The cached balance columns an account opened with these entries holds."""
+    cache = dict.fromkeys(CACHE_FIELD.values(), Decimal(0))
+    for spec in entries:
+        cache[CACHE_FIELD[spec.bucket]] += spec.amount
+    return cache
+
+
+@transaction.atomic(savepoint=False)
+def opening_balances_post_many(
+    *, postings: Sequence[Posting], currencies: Mapping[int, str], actor: Principal
+) -> list[list[int]]:
+    """Post the opening balances of accounts created in this transaction (`accounts_create_many`)
+    with one insert (`COPY` on PostgreSQL) and one audit event per account, as `ledger_post` writes
+    them; returns the new entry ids per posting.
+
+    The accounts were inserted holding `opening_cache(entries)` in their cached balance columns, so
+    the cache already equals the entries' sum and each account row is written once: no lock, no
+    UPDATE (no other transaction can see these accounts yet)."""
+    batches: list[list[dict[str, Any]]] = []
+    for p in postings:
+        if not p.entries:
+            raise ArrearsError(LedgerError.INVALID_ENTRY, "nothing to post")
+        rows, _ = _rows(
+            organization_id=actor.organization_id,
+            account_id=p.account_id,
+            currency=currencies[p.account_id],
+            specs=p.entries,
+            effective_on=p.effective_on,
+            actor=actor,
+            source=p.source,
+        )
+        batches.append(rows)
+    entry_ids = iter(insert_rows(LedgerEntry, [row for rows in batches for row in rows]))
+    for rows in batches:
+        for row in rows:
+            row["id"] = next(entry_ids)
+    audit_record_many(actor=actor, events=_posting_events(postings, batches, currencies))
     return [[row["id"] for row in rows] for rows in batches]

@@ -21,7 +21,7 @@ from arrears.core import crypto
 from arrears.core.clock import utcnow
 from arrears.core.errors import ArrearsError
 from arrears.core.money import Money
-from arrears.imports.bankfiles import BankFileError, nacha
+from arrears.payments.bankfiles import BankFileError, nacha
 from arrears.tenancy.domain import Principal
 from arrears.tenancy.models import Organization
 

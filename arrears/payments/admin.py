@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from arrears.core.admin import OrgScopedAdmin, ReadOnlyAdmin, ReadOnlyTabularInline
+from arrears.tenancy.scoped_admin import OrgScopedAdmin, ReadOnlyAdmin, ReadOnlyTabularInline
 
 from .models import (
     AchAuthorization,
@@ -17,7 +17,6 @@ from .models import (
     Installment,
     InterestAccrual,
     InterestCap,
-    NightlyRun,
     Payment,
     PaymentPlan,
     Promise,
@@ -77,11 +76,6 @@ class InterestAccrualAdmin(ReadOnlyAdmin):
 class ExchangeRateAdmin(ReadOnlyAdmin):
     list_display = ("base", "quote", "rate", "on", "source")
     list_filter = ("base", "quote")
-
-
-@admin.register(NightlyRun)
-class NightlyRunAdmin(ReadOnlyAdmin):
-    list_display = ("run_on", "status", "finished_at")
 
 
 @admin.register(InterestCap)

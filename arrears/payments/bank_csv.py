@@ -35,8 +35,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from arrears.core.money import is_currency_code
-from arrears.imports.bankfiles import BankFileError, BankStatement, BankTransaction, Direction, IdSource
-from arrears.imports.bankfiles.model import IdRegistry, derive_transaction_id
+from arrears.payments.bankfiles import BankFileError, BankStatement, BankTransaction, Direction, IdSource
+from arrears.payments.bankfiles.model import IdRegistry, derive_transaction_id
 
 KNOWN = {
     "account",

@@ -1,5 +1,7 @@
 from django.db import models
 
+from arrears.accounts.choices import AccountStatus
+
 
 class PaymentMethod(models.TextChoices):
     CARD = "card", "Card"
@@ -111,3 +113,19 @@ class CheckoutStatus(models.TextChoices):
     OPEN = "open", "Open"
     PAID = "paid", "Paid"
     EXPIRED = "expired", "Expired"
+
+
+# Statuses in which interest accrues: not once the account is paid, settled, closed or recalled.
+ACCRUING = frozenset(
+    {
+        AccountStatus.NEW,
+        AccountStatus.ACTIVE,
+        AccountStatus.PROMISED,
+        AccountStatus.ON_PLAN,
+        AccountStatus.LEGAL,
+        AccountStatus.DISPUTED,
+        AccountStatus.ON_HOLD,
+    }
+)
+OPEN_PLAN = (PlanStatus.ACTIVE, PlanStatus.DELINQUENT)
+OPEN_SETTLEMENT = (SettlementStatus.PENDING_APPROVAL, SettlementStatus.APPROVED)

@@ -238,22 +238,6 @@ class InterestAccrual(OrgScoped, AppendOnly):
         return f"interest {self.amount} on account {self.account_id} {self.start}..{self.through}"
 
 
-class NightlyRun(OrgScoped, TimeStamped):
-    """One `arrears nightly` per organization and date: its progress, counts and errors stay visible."""
-
-    run_on = models.DateField()
-    status = models.CharField(max_length=10, default="running")
-    counts = models.JSONField(default=dict)
-    errors = models.JSONField(default=list)
-    finished_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["organization", "run_on"], name="nightly_run_unique")]
-
-    def __str__(self) -> str:
-        return f"nightly {self.run_on} ({self.status})"
-
-
 # ---------------------------------------------------------------------------------------------
 # Money in, part 2: reconciliation, ACH debits, card checkout, remittance
 # ---------------------------------------------------------------------------------------------

@@ -29,7 +29,7 @@ from arrears.core.bulk import in_array, insert_rows
 from arrears.core.clock import utcnow
 from arrears.core.errors import ArrearsError, Conflict, NotFound
 from arrears.core.money import Money
-from arrears.imports.bankfiles import (
+from arrears.payments.bankfiles import (
     BankFileError,
     BankStatement,
     BankTransaction,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db.models import QuerySet, Sum
 
+from arrears.accounts.models import Account
 from arrears.core.errors import ArrearsError, NotFound
 from arrears.core.money import Money, from_storage, quantize
 from arrears.ledger.choices import Bucket, EntryKind
@@ -19,9 +20,9 @@ from arrears.tenancy.domain import Principal
 from arrears.tenancy.models import Organization
 
 from . import domain
-from .choices import InstallmentStatus, PaymentStatus, PlanStatus
+from .choices import ACCRUING, OPEN_PLAN, OPEN_SETTLEMENT, InstallmentStatus, PaymentStatus, PromiseStatus
 from .errors import PaymentError, PromiseError
-from .models import ExchangeRate, Installment, NightlyRun, Payment, PaymentPlan, Promise
+from .models import ExchangeRate, Installment, InterestCap, Payment, PaymentPlan, Promise, Settlement
 
 
 def _scoped(model: type[Any], principal: Principal) -> QuerySet[Any]:
@@ -144,10 +145,6 @@ def plan_read(plan: PaymentPlan) -> dict[str, Any]:
     }
 
 
-# The plans the debtor is paying by: a delinquent plan is late, not over.
-PLAN_STATUSES_CURRENT = (PlanStatus.ACTIVE, PlanStatus.DELINQUENT)
-
-
 @dataclass(frozen=True, slots=True)
 class CurrentPlan:
     """An account's plan in force, as a message tells the debtor about it."""
@@ -166,7 +163,7 @@ def plans_current(*, account_ids: Iterable[int]) -> dict[int, CurrentPlan]:
     are absent. Two queries whatever the number of accounts. The caller has scoped the accounts."""
     newest: dict[int, tuple[int, Decimal, str, str, date]] = {}
     for account_id, pk, total, currency, frequency, made_on in (
-        PaymentPlan.objects.filter(account_id__in=list(account_ids), status__in=PLAN_STATUSES_CURRENT)
+        PaymentPlan.objects.filter(account_id__in=list(account_ids), status__in=OPEN_PLAN)
         .order_by("account_id", "-made_on", "-id")
         .values_list("account_id", "id", "total", "currency", "frequency", "made_on")
     ):
@@ -185,17 +182,6 @@ def plans_current(*, account_ids: Iterable[int]) -> dict[int, CurrentPlan]:
             pk, total, currency, frequency, made_on, *(next_due if next_due else (None, None))
         )
     return found
-
-
-def nightly_read(run: NightlyRun) -> dict[str, Any]:
-    return {
-        "organization": run.organization.slug,
-        "date": _day(run.run_on),
-        "status": run.status,
-        "counts": run.counts,
-        "errors": run.errors,
-        "finished_at": _instant(run.finished_at),
-    }
 
 
 def collections_in_home_currency(
@@ -251,3 +237,51 @@ def exchange_rate_find(*, organization_id: int, base: str, quote: str, on: date)
     if inverse:
         return Decimal(1) / inverse.rate, inverse.on, inverse.source
     raise ArrearsError(PaymentError.NO_EXCHANGE_RATE, f"no {base}→{quote} rate on or before {on.isoformat()}")
+
+
+# ---------------------------------------------------------------------------------------------
+# What the nightly run works on (strategies orchestrates it; the rules of money in stay here)
+# ---------------------------------------------------------------------------------------------
+
+
+def interest_caps(*, organization_id: int) -> dict[str, Decimal]:
+    """The organization's highest annual % rate per state."""
+    return dict(InterestCap.objects.filter(organization_id=organization_id).values_list("state", "max_rate"))
+
+
+def accruing_account_ids(*, organization_id: int) -> set[int]:
+    """Accounts that may earn interest: a rate, and a status in which interest accrues."""
+    return set(
+        Account.objects.filter(
+            organization_id=organization_id, interest_rate__gt=0, status__in=ACCRUING
+        ).values_list("pk", flat=True)
+    )
+
+
+def open_arrangement_account_ids(*, organization_id: int) -> set[int]:
+    """Accounts with a pending promise, an open plan or an open settlement."""
+    ids = set(
+        Promise.objects.filter(organization_id=organization_id, status=PromiseStatus.PENDING).values_list(
+            "account_id", flat=True
+        )
+    )
+    ids.update(
+        PaymentPlan.objects.filter(organization_id=organization_id, status__in=OPEN_PLAN).values_list(
+            "account_id", flat=True
+        )
+    )
+    ids.update(
+        Settlement.objects.filter(organization_id=organization_id, status__in=OPEN_SETTLEMENT).values_list(
+            "account_id", flat=True
+        )
+    )
+    return ids
+
+
+def accounts_for_accrual(*, organization_id: int, account_ids: Sequence[int]) -> list[Account]:
+    """The organization's accounts among `account_ids`, in id order, with what accruing reads."""
+    return list(
+        Account.objects.filter(organization_id=organization_id, pk__in=account_ids)
+        .select_related("organization")
+        .order_by("pk")
+    )

@@ -1,9 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from arrears.core.admin import OrgScopedAdmin, organization_ids_for
-
 from .models import Client, Membership, Organization, User
+from .scoped_admin import OrgScopedAdmin, organization_ids_for
 
 
 @admin.register(Organization)

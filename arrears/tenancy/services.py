@@ -87,7 +87,7 @@ def membership_grant(
     clients: list[Client] | None = None,
 ) -> Membership:
     if role not in Role.values:
-        raise ArrearsError(TenancyError.NOT_A_MEMBER, f"role must be one of {', '.join(Role.values)}")
+        raise ArrearsError(TenancyError.ROLE_INVALID, f"role must be one of {', '.join(Role.values)}")
     membership, _ = Membership.objects.update_or_create(
         organization=organization, user=user, defaults={"role": role}
     )

@@ -1,56 +1,54 @@
 from __future__ import annotations
 
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
+from pathlib import Path
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.core.files.uploadedfile import UploadedFile
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from arrears.accounts.choices import AccountStatus, AgingBucket
 from arrears.accounts.domain import aging_bucket, days_past_due
-from arrears.accounts.selectors import account_get
+from arrears.accounts.selectors import account_get, debtors_for_account
 from arrears.accounts.selectors import account_list as select_accounts
 from arrears.accounts.services import account_note_add
 from arrears.audit.selectors import audit_list_for_account
 from arrears.contact.calls import CALL_OUTCOMES, call_log, call_preview
 from arrears.core.clock import utcnow
 from arrears.core.errors import ArrearsError
-from arrears.core.timeline import GROUPS, account_timeline
-from arrears.debtors.selectors import debtors_for_account
 from arrears.ledger.selectors import ledger_balances, ledger_entries
+from arrears.reports.timeline import GROUPS, account_timeline
+from arrears.tenancy.auth import staff_view
 from arrears.tenancy.domain import Principal
 from arrears.tenancy.models import Client
 
-from .auth import staff_view
+from .forms import AccountFilterForm, CallCheckForm, CallLogForm, NoteForm, TimelineForm
 
 PAGE_SIZE = 50
-
-
-def _int_or_none(value: str | None) -> int | None:
-    try:
-        return int(value) if value else None
-    except ValueError:
-        return None
 
 
 @staff_view()
 def account_list(request: HttpRequest, principal: Principal) -> HttpResponse:
     today = utcnow().date()
-    params = request.GET
-    status = params.get("status", "") if params.get("status", "") in AccountStatus.values else ""
-    aging = params.get("aging", "") if params.get("aging", "") in AgingBucket.values else ""
-    page = max(_int_or_none(params.get("page")) or 1, 1)
+    form = AccountFilterForm(request.GET)
+    valid = form.is_valid()
+    filters = form.cleaned_data if valid else {}
+    page = filters.get("page") or 1
     qs = select_accounts(
         principal=principal,
-        search=params.get("q", "")[:200],
-        client_id=_int_or_none(params.get("client")),
-        status=status,
-        aging=aging,
+        search=filters.get("q", ""),
+        client_id=filters.get("client"),
+        status=filters.get("status", ""),
+        aging=filters.get("aging", ""),
         as_of=today,
     )
     # No COUNT(*): on millions of rows it costs more than the page. One extra row tells if there is more.
-    window = list(qs[(page - 1) * PAGE_SIZE : page * PAGE_SIZE + 1])
+    window = list(qs[(page - 1) * PAGE_SIZE : page * PAGE_SIZE + 1]) if valid else []
     rows = [
         {
             "account": a,
@@ -64,6 +62,7 @@ def account_list(request: HttpRequest, principal: Principal) -> HttpResponse:
     if principal.client_ids is not None:
         clients = clients.filter(id__in=principal.client_ids)
     context = {
+        "form": form,
         "rows": rows,
         "page": page,
         "has_next": len(window) > PAGE_SIZE,
@@ -71,15 +70,17 @@ def account_list(request: HttpRequest, principal: Principal) -> HttpResponse:
         "statuses": AccountStatus.choices,
         "buckets": AgingBucket.choices,
         "filters": {
-            "q": params.get("q", ""),
-            "client": params.get("client", ""),
-            "status": status,
-            "aging": aging,
+            "q": request.GET.get("q", "")[:200],
+            "client": request.GET.get("client", "")[:20],
+            "status": filters.get("status", ""),
+            "aging": filters.get("aging", ""),
         },
         "principal": principal,
     }
     template = "workbench/_account_rows.html" if request.htmx and request.htmx.target == "results" else None
-    return render(request, template or "workbench/account_list.html", context)
+    # htmx swaps only 2xx answers, so a bad filter comes back to htmx as 200 with its message, else 400.
+    status = 400 if not valid and not request.htmx else 200
+    return render(request, template or "workbench/account_list.html", context, status=status)
 
 
 @staff_view()
@@ -105,13 +106,17 @@ def account_detail(request: HttpRequest, principal: Principal, pk: int) -> HttpR
 @staff_view()
 def timeline(request: HttpRequest, principal: Principal, pk: int) -> HttpResponse:
     account = account_get(principal=principal, pk=pk)
-    groups = [g for g in request.GET.getlist("group") if g in GROUPS]
+    form = TimelineForm(request.GET, groups=list(GROUPS))
+    if not form.is_valid():
+        return HttpResponseBadRequest(f"Unknown timeline group; the groups are {', '.join(GROUPS)}.")
+    groups = form.cleaned_data["group"]
     context = {
         "account": account,
         "items": account_timeline(principal=principal, account=account, groups=groups),
         "groups": list(GROUPS),
         "selected": groups,
         "can_work": principal.can("work"),
+        "note_form": NoteForm(),
     }
     return render(request, "workbench/_timeline.html", context)
 
@@ -120,11 +125,15 @@ def timeline(request: HttpRequest, principal: Principal, pk: int) -> HttpRespons
 @staff_view("work")
 def note_add(request: HttpRequest, principal: Principal, pk: int) -> HttpResponse:
     account = account_get(principal=principal, pk=pk)
-    try:
-        account_note_add(account=account, body=request.POST.get("body", ""), actor=principal)
-    except ArrearsError as exc:
-        messages.error(request, exc.message)
-    return redirect("workbench:account_detail", pk=account.pk)
+    form = NoteForm(request.POST)
+    if form.is_valid():
+        try:
+            account_note_add(account=account, body=form.cleaned_data["body"], actor=principal)
+        except ArrearsError as exc:
+            form.add_error("body", exc.message)
+        else:
+            return redirect("workbench:account_detail", pk=account.pk)
+    return render(request, "workbench/note_add.html", {"account": account, "note_form": form}, status=400)
 
 
 def _phones(principal: Principal, account) -> list[tuple[str, str]]:
@@ -137,61 +146,63 @@ def _phones(principal: Principal, account) -> list[tuple[str, str]]:
     ]
 
 
-@require_GET
-@staff_view("work")
-def call_form(request: HttpRequest, principal: Principal, pk: int) -> HttpResponse:
-    account = account_get(principal=principal, pk=pk)
+def _call_panel(
+    request: HttpRequest, principal: Principal, account, form: CallLogForm, number: str
+) -> dict[str, object]:
     phones = _phones(principal, account)
-    number = request.GET.get("number") or (phones[0][0] if phones else "")
-    context = {
+    number = number or (phones[0][0] if phones else "")
+    return {
         "account": account,
+        "form": form,
         "phones": phones,
         "number": number,
         "outcomes": [(o.value, o.label) for o in CALL_OUTCOMES],
         "preview": call_preview(account=account, number=number, at=utcnow()) if number else None,
         "can_override": principal.can("override_compliance"),
     }
-    template = "workbench/_call_check.html" if request.GET.get("check") else "workbench/_call_form.html"
+
+
+@require_GET
+@staff_view("work")
+def call_form(request: HttpRequest, principal: Principal, pk: int) -> HttpResponse:
+    account = account_get(principal=principal, pk=pk)
+    check = CallCheckForm(request.GET)
+    if not check.is_valid():
+        return HttpResponseBadRequest(check.errors.as_text())
+    context = _call_panel(request, principal, account, CallLogForm(), check.cleaned_data["number"])
+    template = "workbench/_call_check.html" if check.cleaned_data["check"] else "workbench/_call_form.html"
     return render(request, template, context)
 
 
 @require_POST
 @staff_view("work")
 def call_log_view(request: HttpRequest, principal: Principal, pk: int) -> HttpResponse:
-    """Log a call from the workbench; a blocked call needs a manager's override reason."""
-    from django.core.files.uploadedfile import UploadedFile
-
+    """Log a call from the workbench; a blocked call needs a manager's override reason. Bad input shows
+    the call form again with the message next to its field (400)."""
     account = account_get(principal=principal, pk=pk)
-    recording = request.FILES.get("recording")
-    try:
+    form = CallLogForm(request.POST, request.FILES)
+    if form.is_valid():
+        data = form.cleaned_data
         ended = utcnow()
-        minutes = int(request.POST.get("minutes") or 0)
-        started = ended - timedelta(minutes=max(minutes, 0))
-        call = call_log(
-            accounts=[account],
-            number=request.POST.get("number", ""),
-            direction=request.POST.get("direction", ""),
-            outcome=request.POST.get("outcome", ""),
-            started_at=started,
-            ended_at=ended,
-            notes=request.POST.get("notes", ""),
-            override_reason=request.POST.get("override_reason", ""),
-            actor=principal,
-        )
-        if recording is not None and isinstance(recording, UploadedFile) and not call.blocked:
-            from arrears.documents.services import document_store
-
-            document_store(
-                actor=principal,
-                kind="call_recording",
-                stream=recording,
-                account=account,
-                original_name=recording.name or "recording",
-                contact_attempt_id=call.attempt.pk,
-            )
-    except ArrearsError as exc:
-        messages.error(request, f"Not logged: {exc.message}")
-        return redirect("workbench:account_detail", pk=account.pk)
+        try:
+            with _recording_file(data["recording"]) as recording:
+                call = call_log(
+                    accounts=[account],
+                    number=data["number"],
+                    direction=data["direction"],
+                    outcome=data["outcome"],
+                    started_at=ended - timedelta(minutes=data["minutes"] or 0),
+                    ended_at=ended,
+                    notes=data["notes"],
+                    override_reason=data["override_reason"],
+                    recording=recording,
+                    actor=principal,
+                )
+        except ArrearsError as exc:
+            form.add_service_error(exc)
+    if not form.is_valid():
+        context = _call_panel(request, principal, account, form, request.POST.get("number", "")[:40])
+        return render(request, "workbench/call_log.html", context, status=400)
     if call.blocked:
         codes = ", ".join(r["code"] for r in call.attempt.decision.reasons)
         messages.error(
@@ -200,3 +211,18 @@ def call_log_view(request: HttpRequest, principal: Principal, pk: int) -> HttpRe
     else:
         messages.success(request, "Call logged.")
     return redirect("workbench:account_detail", pk=account.pk)
+
+
+@contextmanager
+def _recording_file(upload: UploadedFile | None) -> Iterator[Path | None]:
+    """The uploaded recording as a file under its own name, so the call and its recording are stored in
+    one service call (and one transaction): a recording refused means the call is not logged either."""
+    if upload is None:
+        yield None
+        return
+    with tempfile.TemporaryDirectory(prefix="arrears-call-") as folder:
+        path = Path(folder) / (Path(upload.name or "").name or "recording")
+        with path.open("wb") as out:
+            for chunk in upload.chunks():
+                out.write(chunk)
+        yield path

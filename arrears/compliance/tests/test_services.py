@@ -189,7 +189,7 @@ def test_dispute_and_litigation_holds_need_an_account(make_account, system):
     with pytest.raises(ArrearsError) as err:
         hold_place(kind="dispute", debtor=debtor, actor=system)
 
-    assert err.value.code == "compliance.hold_needs_account"
+    assert err.value.code == "COMPLIANCE_HOLD_NEEDS_ACCOUNT"
 
 
 def test_sms_needs_consent_recorded_for_that_number(make_account, system):
@@ -422,7 +422,7 @@ def test_notice_needs_an_itemization_date(make_account):
     with pytest.raises(ArrearsError) as err:
         validation_notice_content(account=account, provided_on=date(2026, 3, 2))
 
-    assert err.value.code == "compliance.no_itemization_date"
+    assert err.value.code == "COMPLIANCE_NO_ITEMIZATION_DATE"
 
 
 def test_debtor_time_zone_and_inconvenient_times_are_honoured(make_account, system):
@@ -457,7 +457,7 @@ def test_invalid_stored_inconvenient_times_refuse_to_decide(make_account, system
     with pytest.raises(ArrearsError) as err:
         decide(account=account, channel="call", at=NOW, actor=system)
 
-    assert err.value.code == "compliance.invalid_facts"
+    assert err.value.code == "COMPLIANCE_INVALID_FACTS"
     assert "inconvenient_times[0].start" in err.value.message
 
 

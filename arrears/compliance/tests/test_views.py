@@ -190,3 +190,22 @@ def test_contact_now_on_the_morning_clocks_spring_forward(logged_in, make_accoun
     assert 'datetime="2026-03-08T12:00:00+00:00"' in before
     assert "Sun 08 Mar 08:00 New York" in before
     assert "INCONVENIENT_TIME" not in after
+
+
+@pytest.mark.parametrize(
+    ("form", "field"),
+    [
+        pytest.param({"kind": "dispute", "effective_on": "2026-13-45"}, "effective-on", id="impossible-date"),
+        pytest.param({"kind": "alien_abduction"}, "kind", id="unknown-kind"),
+        pytest.param({"kind": "dispute", "scope": "galaxy"}, "scope", id="unknown-scope"),
+        pytest.param({"kind": "dispute", "reason": "x" * 2001}, "reason", id="reason-too-long"),
+    ],
+)
+def test_a_bad_hold_form_is_a_400_with_the_message_next_to_the_field(logged_in, make_account, form, field):
+    account = make_account()
+
+    response = logged_in().post(reverse("compliance:holds", args=[account.pk]), form)
+
+    assert response.status_code == 400
+    assert f'id="{field}-error"' in response.content.decode()
+    assert not Hold.objects.exists()

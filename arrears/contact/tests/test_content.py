@@ -67,25 +67,25 @@ def problems(channel, body, *, subject="s", third_party=True, rendered=None, lim
     ("channel", "body", "third_party", "expected"),
     [
         pytest.param("email", GOOD_EMAIL, True, [], id="email-ok"),
-        pytest.param("email", "From a debt collector. Call us.", True, ["contact.template_no_opt_out"],
+        pytest.param("email", "From a debt collector. Call us.", True, ["CONTACT_TEMPLATE_NO_OPT_OUT"],
                      id="1006.6(e)-email-without-unsubscribe-link"),
-        pytest.param("sms", "From a debt collector. Call us.", True, ["contact.template_no_opt_out"],
+        pytest.param("sms", "From a debt collector. Call us.", True, ["CONTACT_TEMPLATE_NO_OPT_OUT"],
                      id="1006.6(e)-sms-without-stop"),
         pytest.param("sms", GOOD_SMS, True, [], id="sms-ok"),
         pytest.param("email", "Hello. Opt out: {{ unsubscribe_url }}", True,
-                     ["contact.template_no_debt_collector_disclosure"],
+                     ["CONTACT_TEMPLATE_NO_DEBT_COLLECTOR_DISCLOSURE"],
                      id="1006.18(e)-third-party-no-disclosure"),
         pytest.param("email", "Hello. Opt out: {{ unsubscribe_url }}", False, [],
                      id="1006.18(e)-first-party-exempt"),
-        pytest.param("letter", "<p>Please call.</p>", True, ["contact.template_no_debt_collector_disclosure"],
+        pytest.param("letter", "<p>Please call.</p>", True, ["CONTACT_TEMPLATE_NO_DEBT_COLLECTOR_DISCLOSURE"],
                      id="1006.18(e)-letter-no-disclosure"),
         pytest.param("voicemail", GOOD_VOICEMAIL, True, [], id="1006.2(j)-limited-content-ok"),
         pytest.param("voicemail", GOOD_VOICEMAIL + " It is about your debt.", True,
-                     ["contact.template_not_limited_content"], id="1006.2(j)-mentions-debt"),
+                     ["CONTACT_TEMPLATE_NOT_LIMITED_CONTENT"], id="1006.2(j)-mentions-debt"),
         pytest.param("voicemail", GOOD_VOICEMAIL + " {{ account.balance }}", True,
-                     ["contact.template_not_limited_content"], id="1006.2(j)-shows-balance"),
+                     ["CONTACT_TEMPLATE_NOT_LIMITED_CONTENT"], id="1006.2(j)-shows-balance"),
         pytest.param("voicemail", "This is {{ business_name }}. Have a nice day.", True,
-                     ["contact.template_not_limited_content"], id="1006.2(j)-no-callback"),
+                     ["CONTACT_TEMPLATE_NOT_LIMITED_CONTENT"], id="1006.2(j)-no-callback"),
     ],
 )  # fmt: skip
 def test_content_rules(channel, body, third_party, expected):
@@ -95,23 +95,23 @@ def test_content_rules(channel, body, third_party, expected):
 def test_an_sms_over_the_segment_limit_is_refused():
     rendered = "x" * 307 + " Reply STOP to opt out. debt collector"
 
-    assert problems("sms", GOOD_SMS, rendered=rendered, limit=2) == ["contact.template_too_many_segments"]
+    assert problems("sms", GOOD_SMS, rendered=rendered, limit=2) == ["CONTACT_TEMPLATE_TOO_MANY_SEGMENTS"]
     assert problems("sms", GOOD_SMS, rendered=rendered, limit=3) == []
 
 
 @pytest.mark.parametrize(
     ("channel", "subject", "body", "code"),
     [
-        pytest.param("email", "Hi", "From a debt collector.", "contact.template_no_opt_out", id="no-opt-out"),
+        pytest.param("email", "Hi", "From a debt collector.", "CONTACT_TEMPLATE_NO_OPT_OUT", id="no-opt-out"),
         pytest.param("sms", "", "Hi {{ debtor.first_name }}. Reply STOP to opt out.",
-                     "contact.template_no_debt_collector_disclosure", id="no-disclosure"),
+                     "CONTACT_TEMPLATE_NO_DEBT_COLLECTOR_DISCLOSURE", id="no-disclosure"),
         pytest.param("sms", "", "{% for i in '0123456789abcde' %}{{ account.creditor }} {% endfor %}"
                      "From a debt collector. Reply STOP to opt out.",
-                     "contact.template_too_many_segments", id="too-many-segments"),
+                     "CONTACT_TEMPLATE_TOO_MANY_SEGMENTS", id="too-many-segments"),
         pytest.param("voicemail", "", "Hi, this is about the debt you owe. Call {{ callback_number }}.",
-                     "contact.template_not_limited_content", id="voicemail-not-limited"),
-        pytest.param("email", "", GOOD_EMAIL, "contact.template_needs_subject", id="email-no-subject"),
-        pytest.param("email", "Hi", "{% if %}", "contact.template_syntax", id="syntax-error"),
+                     "CONTACT_TEMPLATE_NOT_LIMITED_CONTENT", id="voicemail-not-limited"),
+        pytest.param("email", "", GOOD_EMAIL, "CONTACT_TEMPLATE_NEEDS_SUBJECT", id="email-no-subject"),
+        pytest.param("email", "Hi", "{% if %}", "CONTACT_TEMPLATE_SYNTAX", id="syntax-error"),
     ],
 )  # fmt: skip
 def test_template_save_refuses_a_template_that_breaks_a_rule(org, system, channel, subject, body, code):
@@ -161,7 +161,7 @@ def test_the_sandbox_refuses_tags_and_filters_outside_its_list(source):
     with pytest.raises(ArrearsError) as caught:
         render(source, {})
 
-    assert caught.value.code == "contact.template_syntax"
+    assert caught.value.code == "CONTACT_TEMPLATE_SYNTAX"
 
 
 def test_the_sandbox_sees_only_the_prepared_context_and_escapes_html():
@@ -198,7 +198,7 @@ def test_the_disclosure_variable_counts_but_a_disclosure_that_never_renders_does
         )  # fmt: skip
 
     assert saved.version == 1
-    assert caught.value.code == "contact.template_no_debt_collector_disclosure"
+    assert caught.value.code == "CONTACT_TEMPLATE_NO_DEBT_COLLECTOR_DISCLOSURE"
 
 
 @pytest.mark.parametrize(
@@ -217,4 +217,4 @@ def test_a_messaging_channel_may_only_send_private_messages(visibility, allowed)
     else:
         with pytest.raises(ArrearsError) as caught:
             check_visibility(Channel())  # type: ignore[arg-type]
-        assert caught.value.code == "contact.public_post_forbidden"
+        assert caught.value.code == "CONTACT_PUBLIC_POST_FORBIDDEN"

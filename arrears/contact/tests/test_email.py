@@ -96,7 +96,7 @@ def test_a_get_does_not_unsubscribe_and_a_forged_link_is_refused(
     assert not ConsentRecord.objects.filter(kind="opt_out").exists()
     with pytest.raises(ArrearsError) as caught:
         email_unsubscribe(token="not-a-token")
-    assert caught.value.code == "contact.unsubscribe_link_invalid"
+    assert caught.value.code == "CONTACT_UNSUBSCRIBE_LINK_INVALID"
 
 
 def test_a_crash_between_send_and_record_never_sends_twice(
@@ -224,8 +224,8 @@ def test_email_url_picks_the_mailer():
 def test_what_was_sent_shows_on_the_timeline_and_in_the_evidence(
     smtp_server, at_now, make_account, email_template, system
 ):
-    from arrears.audit.evidence import evidence_content
-    from arrears.core.timeline import account_timeline
+    from arrears.reports.evidence import evidence_content
+    from arrears.reports.timeline import account_timeline
 
     account = make_account(reference="ACC-78")
     message_deliver(message_id=message_queue(template=email_template, account=account, actor=system).pk)

@@ -95,7 +95,7 @@ def test_a_return_address_that_reveals_debt_collection_is_refused(
     with pytest.raises(ArrearsError) as caught:
         letter_pdf(message=message)
 
-    assert caught.value.code == "contact.envelope_reveals_debt"
+    assert caught.value.code == "CONTACT_ENVELOPE_REVEALS_DEBT"
 
 
 def test_a_batch_is_one_print_file_with_a_manifest_and_holds_blocked_letters(

@@ -95,7 +95,7 @@ def test_accounts_must_belong_to_the_debtor(make_account, system):
             at=NOW,
         )
 
-    assert err.value.code == "contact.not_the_debtors_account"
+    assert err.value.code == "CONTACT_NOT_THE_DEBTORS_ACCOUNT"
     assert not ContactAttempt.objects.exists()
 
 

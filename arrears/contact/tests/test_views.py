@@ -80,3 +80,39 @@ def test_a_signed_delivery_report_marks_the_text_delivered(
     assert (forged.status_code, response.status_code) == (403, 204)
     sent.refresh_from_db()
     assert sent.status == "delivered" and sent.delivered_at is not None
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        pytest.param(
+            {"MessageSid": "S" * 201, "From": "+12125550001", "Body": "hi"}, id="sid-longer-than-its-column"
+        ),
+        pytest.param(
+            {"MessageSid": "SM1", "From": "1" * 321, "Body": "hi"}, id="sender-longer-than-its-column"
+        ),
+        pytest.param({"MessageSid": "", "From": "+12125550001", "Body": "hi"}, id="no-sid"),
+    ],
+)
+def test_a_signed_inbound_text_with_bad_parameters_is_a_400(client, org, settings, params):
+    from arrears.contact.models import InboundMessage
+
+    settings.TWILIO_AUTH_TOKEN = TWILIO_TOKEN
+    url = "/contact/twilio/acme/inbound/"
+    signature = RequestValidator(TWILIO_TOKEN).compute_signature(f"http://testserver{url}", params)
+
+    response = client.post(url, params, headers={"X-Twilio-Signature": signature})
+
+    assert response.status_code == 400 and response.json()["code"] == "CONTACT_BAD_PAYLOAD"
+    assert not InboundMessage.objects.exists()
+
+
+def test_a_signed_status_report_with_a_key_longer_than_any_is_a_400(client, org, settings):
+    settings.TWILIO_AUTH_TOKEN = TWILIO_TOKEN
+    url = f"/contact/twilio/acme/status/?key={'k' * 65}"
+    params = {"MessageSid": "SM1", "MessageStatus": "delivered"}
+    signature = RequestValidator(TWILIO_TOKEN).compute_signature(f"http://testserver{url}", params)
+
+    response = client.post(url, params, headers={"X-Twilio-Signature": signature})
+
+    assert response.status_code == 400

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from arrears.accounts.models import AccountDebtor
+from arrears.accounts.selectors import debtors_for_account
 from arrears.accounts.tests.factories import debtor_in, shared_account
-from arrears.debtors.selectors import debtors_for_account
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ from arrears.compliance.scenario import facts_from_json
 from arrears.compliance.services import decide
 from arrears.debtors.models import ContactPoint
 from arrears.debtors.services import contact_point_add, contact_points_locate, debtor_create
-from arrears.payments.services import nightly_run
+from arrears.strategies.services import nightly_run
 
 pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 3, 10, 14, 30, tzinfo=UTC)  # a Tuesday, 10:30 in New York, 07:30 in Los Angeles

@@ -175,7 +175,8 @@ def test_upload_through_the_account_page(client, make_account, org, make_user):
         {"kind": "invoice", "file": SimpleUploadedFile("x.pdf", b"<script>")},
     )
 
-    assert ok.status_code == 302 and bad.status_code == 303
+    assert ok.status_code == 302 and bad.status_code == 400
+    assert 'id="file-error"' in bad.content.decode()
     assert list(Document.objects.values_list("kind", flat=True)) == ["dispute_letter"]
     panel = client.get(reverse("documents:account_documents", args=[account.pk])).content.decode()
     assert "dispute.pdf" in panel
@@ -241,4 +242,28 @@ def test_a_bad_recording_url_is_refused(make_account, system, dialer, path, code
         document_fetch(actor=system, url=dialer + path, account=make_account())
 
     assert err.value.code == code
+    assert not Document.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("form", "field"),
+    [
+        pytest.param({"kind": "spaceship"}, "kind", id="unknown-kind"),
+        pytest.param({"kind": "invoice", "description": "x" * 501}, "description", id="description-too-long"),
+        pytest.param({"kind": "invoice", "file": ""}, "file", id="no-file"),
+    ],
+)
+def test_a_bad_upload_is_a_400_with_the_message_next_to_the_field(
+    client, make_account, org, make_user, form, field
+):
+    account = make_account()
+    client.force_login(make_user(org, Role.COLLECTOR))
+    data = {"file": SimpleUploadedFile("a.pdf", PDF), **form}
+    if data["file"] == "":
+        del data["file"]
+
+    response = client.post(reverse("documents:upload", args=[account.pk]), data)
+
+    assert response.status_code == 400
+    assert f'id="{field}-error"' in response.content.decode()
     assert not Document.objects.exists()

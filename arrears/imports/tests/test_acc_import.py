@@ -9,8 +9,8 @@ import pytest
 from arrears.accounts.models import Account, AccountDebtor
 from arrears.audit.models import AuditEvent
 from arrears.cli import main
-from arrears.debtors.models import ContactPoint, Debtor
-from arrears.imports.models import ImportJob, MergeCandidate
+from arrears.debtors.models import ContactPoint, Debtor, MergeCandidate
+from arrears.imports.models import ImportJob
 from arrears.ledger.choices import Bucket, EntryKind
 from arrears.ledger.models import LedgerEntry
 from arrears.ledger.selectors import ledger_cache_mismatches

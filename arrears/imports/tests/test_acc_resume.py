@@ -9,6 +9,7 @@ from arrears.debtors.models import ContactPoint, Debtor
 from arrears.imports import services
 from arrears.imports.models import ImportJob
 from arrears.imports.services import import_job_create, import_job_run
+from arrears.ledger import services as ledger_services
 from arrears.ledger.models import LedgerEntry
 from arrears.ledger.selectors import ledger_cache_mismatches
 from arrears.tenancy.domain import system_principal
@@ -81,17 +82,17 @@ def test_a_failure_inside_a_batch_leaves_no_half_written_rows(
     # given a failure in the middle of writing the third batch (after its accounts, before its ledger)
     path = tmp_path / "placement.csv"
     path.write_text(placement(8))
-    real_insert = services.writing.BulkWriter.insert
+    real_insert = ledger_services.insert_rows
     calls = {"ledger": 0}
 
-    def failing_insert(self, model, rows):
+    def failing_insert(model, rows, **kwargs):
         if model is LedgerEntry:
             calls["ledger"] += 1
             if calls["ledger"] == 3:
                 raise Killed
-        return real_insert(self, model, rows)
+        return real_insert(model, rows, **kwargs)
 
-    monkeypatch.setattr(services.writing.BulkWriter, "insert", failing_insert)
+    monkeypatch.setattr(ledger_services, "insert_rows", failing_insert)
     with pytest.raises(Killed):
         import_job_run(job=start(org, client_, path))
 
@@ -101,7 +102,7 @@ def test_a_failure_inside_a_batch_leaves_no_half_written_rows(
     assert list(ledger_cache_mismatches()) == []
 
     # and a re-run completes it
-    monkeypatch.setattr(services.writing.BulkWriter, "insert", real_insert)
+    monkeypatch.setattr(ledger_services, "insert_rows", real_insert)
     job = import_job_run(job=start(org, client_, path))
     assert (job.status, job.accounts_created) == ("completed", 8)
     assert counts()["Account"] == 8

@@ -5,7 +5,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from arrears.accounts.models import Account
-from arrears.imports.models import ImportJob, MergeCandidate
+from arrears.debtors.models import MergeCandidate
+from arrears.imports.models import ImportJob
 from arrears.tenancy.choices import Role
 
 CSV = (
@@ -150,3 +151,64 @@ def test_review_list_merges_and_undoes(manager, client_):
     assert (
         Account.objects.get(reference="W2").debtors.get() != Account.objects.get(reference="W1").debtors.get()
     )
+
+
+@pytest.mark.parametrize(
+    ("form", "field"),
+    [
+        pytest.param({"client": "abc"}, "client", id="client-not-a-number"),
+        pytest.param({"client": "99999999999999999999"}, "client", id="client-huge"),
+        pytest.param({"client": ""}, "client", id="no-client"),
+        pytest.param({"file": None}, "file", id="no-file"),
+    ],
+)
+def test_a_bad_upload_is_a_400_with_the_message_next_to_the_field(manager, client_, form, field):
+    data = {"client": client_.pk, "file": SimpleUploadedFile("p.csv", CSV), **form}
+    data = {k: v for k, v in data.items() if v is not None}
+
+    response = manager.post(reverse("imports:upload"), data)
+
+    assert response.status_code == 400
+    assert f'id="{field}-error"' in response.content.decode()
+    assert not ImportJob.objects.exists()
+
+
+def test_another_organizations_client_is_refused_at_upload(manager, other_org):
+    from arrears.tenancy.domain import Principal
+    from arrears.tenancy.services import client_create
+
+    theirs = client_create(
+        organization=other_org,
+        code="theirs",
+        name="Theirs",
+        actor=Principal(organization_id=other_org.pk, role=Role.ADMIN, label="test"),
+    )
+
+    response = manager.post(
+        reverse("imports:upload"), {"client": theirs.pk, "file": SimpleUploadedFile("p.csv", CSV)}
+    )
+
+    assert response.status_code == 400 and 'id="client-error"' in response.content.decode()
+    assert not ImportJob.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("form", "field"),
+    [
+        pytest.param({"format": "lotus123"}, "format", id="unknown-format"),
+        pytest.param(
+            {"format": "auto", "date_order": "unknown_choice"}, "date-order", id="unknown-date-order"
+        ),
+        pytest.param({"format": "auto", "mapping_toml": "[columns"}, "mapping-toml", id="broken-toml"),
+    ],
+)
+def test_a_bad_mapping_is_a_400_with_the_message_next_to_the_field(manager, client_, form, field):
+    manager.post(reverse("imports:upload"), {"client": client_.pk, "file": SimpleUploadedFile("p.csv", CSV)})
+    job = ImportJob.objects.get()
+
+    response = manager.post(reverse("imports:mapping", args=[job.pk]), {**form, "run": "1"})
+
+    assert response.status_code == 400
+    assert f'id="{field}-error"' in response.content.decode()
+    job.refresh_from_db()
+    assert (job.status, job.format, job.date_order) == ("pending", "auto", "")

@@ -10,9 +10,9 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from arrears.core.samples import samples_dir
-from arrears.imports.bankfiles import nacha
 from arrears.ledger.selectors import ledger_cache_mismatches
 from arrears.payments.ach import ach_authorization_create, ach_originator_set
+from arrears.payments.bankfiles import nacha
 from arrears.payments.choices import PaymentMethod, PaymentStatus
 from arrears.payments.models import AchAuthorization, AchEntry, Payment
 from arrears.payments.services import PlanTerms, plan_create

@@ -16,7 +16,6 @@ PAGES = [
     "settlement",
     "interestaccrual",
     "exchangerate",
-    "nightlyrun",
     "interestcap",
 ]
 

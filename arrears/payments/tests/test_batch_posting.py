@@ -98,7 +98,7 @@ def test_a_unique_violation_in_a_bulk_insert_is_djangos_integrity_error(system, 
     from django.db import IntegrityError, transaction
 
     from arrears.core.bulk import insert_rows
-    from arrears.payments.services import _PAYMENT_COLUMNS
+    from arrears.payments.services.posting import _PAYMENT_COLUMNS
 
     account = make_account(principal=D("100.00"))
     first = payment_post(

@@ -1,7 +1,6 @@
-"""The CLI contract: `arrears payments|promises|plans|nightly … --json`."""
+"""The CLI contract: `arrears payments|promises|plans … --json`."""
 
 import json
-from datetime import date
 from decimal import Decimal
 from io import StringIO
 
@@ -123,19 +122,6 @@ def test_plans_create(run, account):
     assert plan["total"] == "1050.00" and len(plan["installments"]) == 6
     assert sum(D(i["amount"]) for i in plan["installments"]) == D("1050.00")
     assert plan["installments"][1]["due_on"] == "2100-01-01"
-
-
-def test_nightly_is_idempotent(run, make_account):
-    # given
-    make_account(principal=D("3650.00"), interest_rate=D("10"), itemization_date=date(2026, 1, 1))
-
-    # when
-    first = run("nightly", "--date", "2026-01-11", "--json")
-    second = run("nightly", "--date", "2026-01-11", "--json")
-
-    # then
-    assert first["runs"][0]["counts"]["interest_postings"] == 1
-    assert second["runs"][0]["counts"]["interest_postings"] == 0
 
 
 @pytest.mark.parametrize(

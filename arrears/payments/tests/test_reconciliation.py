@@ -13,8 +13,8 @@ from django.core.management.base import CommandError
 from arrears.core.errors import ArrearsError
 from arrears.core.money import Money
 from arrears.core.samples import samples_dir
-from arrears.imports.bankfiles import parse_statement
 from arrears.ledger.selectors import ledger_cache_mismatches
+from arrears.payments.bankfiles import parse_statement
 from arrears.payments.choices import BankLineState, PaymentStatus
 from arrears.payments.models import BankLine, BankStatementImport, Payment
 from arrears.payments.reconciliation import bank_file_import

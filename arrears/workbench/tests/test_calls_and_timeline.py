@@ -187,3 +187,118 @@ def test_the_timeline_shows_every_kind_of_event_newest_first(
     expected = [k for k, _ in reversed(steps)]
     assert [k for k in kinds if k in expected] == expected
     assert 'data-kind="call"' in calls_only and 'data-kind="payment"' not in calls_only
+
+
+@pytest.mark.parametrize(
+    ("minutes", "message"),
+    [
+        pytest.param("99999999999", "Ensure this value is less than or equal to 1440.", id="overflows-a-day"),
+        pytest.param("abc", "Enter a whole number", id="not-a-number"),
+        pytest.param("-5", "Ensure this value is greater than or equal to 0.", id="negative"),
+    ],
+)
+def test_bad_minutes_show_the_form_again_with_the_message_next_to_the_field(
+    as_role, make_account, minutes, message
+):
+    # given a collector logging a call with nonsense for its length
+    account = make_account()
+    browser = as_role(Role.COLLECTOR)
+
+    # when they submit it
+    with time_machine.travel(DAY, tick=False):
+        response = browser.post(
+            reverse("workbench:call_log", args=[account.pk]),
+            {"number": "+12125550001", "direction": "outbound", "outcome": "voicemail", "minutes": minutes},
+        )
+
+    # then the form comes back with a 400, the message beside the minutes, and nothing is logged
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert f'<span class="error field-error" id="minutes-error" role="alert">{message}' in page
+    assert 'aria-describedby="minutes-error"' in page and f'value="{minutes}"' in page
+    assert ">Minutes" in page  # a visible label
+    assert not ContactAttempt.objects.exists()
+
+
+def test_an_unknown_outcome_and_a_bad_number_are_shown_next_to_their_fields(as_role, make_account):
+    account = make_account()
+    browser = as_role(Role.COLLECTOR)
+
+    with time_machine.travel(DAY, tick=False):
+        unknown = browser.post(
+            reverse("workbench:call_log", args=[account.pk]),
+            {"number": "+12125550001", "direction": "sideways", "outcome": "shrugged", "minutes": "1"},
+        )
+        bad_number = browser.post(
+            reverse("workbench:call_log", args=[account.pk]),
+            {"number": "not a phone", "direction": "outbound", "outcome": "voicemail", "minutes": "1"},
+        )
+
+    assert unknown.status_code == 400 and bad_number.status_code == 400
+    assert (
+        'id="outcome-error"' in unknown.content.decode()
+        and 'id="direction-error"' in unknown.content.decode()
+    )
+    assert 'id="number-error"' in bad_number.content.decode()
+    assert not ContactAttempt.objects.exists()
+
+
+def test_a_valid_call_with_a_recording_logs_both(as_role, make_account, settings, tmp_path):
+    from arrears.documents.models import Document
+    from arrears.documents.tests.conftest import make_wav
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    account = make_account()
+    browser = as_role(Role.COLLECTOR)
+    recording = io.BytesIO(make_wav(seconds=0.2))
+    recording.name = "call.wav"
+
+    with time_machine.travel(DAY, tick=False):
+        response = browser.post(
+            reverse("workbench:call_log", args=[account.pk]),
+            {
+                "number": "+12125550001",
+                "direction": "outbound",
+                "outcome": "conversation",
+                "minutes": "1440",
+                "recording": recording,
+            },
+        )
+
+    attempt = ContactAttempt.objects.get()
+    assert response.status_code == 302
+    assert attempt.ended_at - attempt.at == timedelta(days=1)
+    assert Document.objects.get().contact_attempt_id == attempt.pk
+    assert Document.objects.get().original_name == "call.wav"
+
+
+def test_a_refused_recording_logs_no_call(as_role, make_account, settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path)
+    account = make_account()
+    browser = as_role(Role.COLLECTOR)
+    not_audio = io.BytesIO(b"%PDF-1.4\n%%EOF\n")
+    not_audio.name = "call.mp3"
+
+    with time_machine.travel(DAY, tick=False):
+        response = browser.post(
+            reverse("workbench:call_log", args=[account.pk]),
+            {
+                "number": "+12125550001",
+                "direction": "outbound",
+                "outcome": "voicemail",
+                "recording": not_audio,
+            },
+        )
+
+    assert response.status_code == 400
+    assert 'id="recording-error"' in response.content.decode()
+    assert not ContactAttempt.objects.exists()
+
+
+def test_an_empty_note_is_refused_beside_the_field(as_role, make_account):
+    account = make_account()
+
+    response = as_role(Role.COLLECTOR).post(reverse("workbench:note_add", args=[account.pk]), {"body": "   "})
+
+    assert response.status_code == 400
+    assert 'id="body-error"' in response.content.decode()

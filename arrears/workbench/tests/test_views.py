@@ -157,12 +157,16 @@ def test_the_account_page_query_count_does_not_grow_with_the_ledger(logged_in, m
     assert len(after) == len(before)
 
 
-def test_bad_filter_values_are_ignored_not_500(logged_in):
+def test_bad_filter_values_are_a_400_with_the_message_next_to_each_filter(logged_in):
     response = logged_in.get(
-        reverse("workbench:account_list"), {"status": "nope", "aging": "x", "client": "abc", "page": "-3"}
+        reverse("workbench:account_list"),
+        {"status": "nope", "aging": "x", "client": "99999999999999999999", "page": "-3"},
     )
 
-    assert response.status_code == 200
+    page = response.content.decode()
+    assert response.status_code == 400
+    for field in ("status", "aging", "client", "page"):
+        assert f'id="{field}-error"' in page
 
 
 def test_htmx_search_returns_only_the_rows(logged_in, make_account):

@@ -2,7 +2,8 @@
 render a validation notice.
 
 `evaluate` and `validation-period` never open a database connection, so they work on a machine with
-no migrated database. Exit codes: 0 on any decision, 2 on invalid input or usage.
+no migrated database. Exit codes: 0 on any decision, 2 on invalid input or usage; a refused request
+prints `error CODE: message` on stderr (`ArrearsCommand`).
 """
 
 from __future__ import annotations
@@ -12,11 +13,12 @@ import sys
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
 from arrears.compliance.calendar import validation_period
 from arrears.compliance.domain import evaluate
 from arrears.compliance.scenario import InvalidScenario, decision_to_json, facts_from_json, format_instant
+from arrears.core.management.base import ArrearsCommand
 
 if TYPE_CHECKING:
     from arrears.accounts.models import Account
@@ -29,7 +31,7 @@ def _fail(message: str) -> CommandError:
     return CommandError(message, returncode=USAGE_ERROR)
 
 
-class Command(BaseCommand):
+class Command(ArrearsCommand):
     help = "Compliance engine: evaluate, validation-period, check, validation-notice."
     requires_system_checks: list[str] = []  # evaluate must run without touching the database
 
@@ -105,24 +107,19 @@ class Command(BaseCommand):
 
     def _account(self, options: dict[str, Any]) -> tuple[Principal, Account]:
         from arrears.accounts.selectors import account_get_by_reference
-        from arrears.core.errors import ArrearsError
         from arrears.tenancy.domain import system_principal
         from arrears.tenancy.selectors import organization_resolve
 
-        try:
-            org = organization_resolve(slug=options["org"])
-            principal = system_principal(org.pk, label="cli:compliance")
-            account = account_get_by_reference(
-                principal=principal, reference=options["account"], client_code=options["client"]
-            )
-        except ArrearsError as exc:
-            raise _fail(f"{exc.code}: {exc.message}") from exc
+        org = organization_resolve(slug=options["org"])
+        principal = system_principal(org.pk, label="cli:compliance")
+        account = account_get_by_reference(
+            principal=principal, reference=options["account"], client_code=options["client"]
+        )
         return principal, account
 
     def handle_check(self, options: dict[str, Any]) -> None:
         from arrears.compliance.services import decide
         from arrears.core.clock import parse_instant
-        from arrears.core.errors import ArrearsError
 
         at = None
         if options["at"]:
@@ -133,17 +130,14 @@ class Command(BaseCommand):
                     f"--at: must be an ISO 8601 instant with an offset (got {options['at']!r})"
                 ) from exc
         principal, account = self._account(options)
-        try:
-            decision = decide(
-                account=account,
-                channel=options["channel"],
-                target=options["target"],
-                purpose=options["purpose"],
-                at=at,
-                actor=principal,
-            )
-        except ArrearsError as exc:
-            raise _fail(f"{exc.code}: {exc.message}") from exc
+        decision = decide(
+            account=account,
+            channel=options["channel"],
+            target=options["target"],
+            purpose=options["purpose"],
+            at=at,
+            actor=principal,
+        )
         self._print(
             {
                 "allowed": decision.allowed,
@@ -160,7 +154,6 @@ class Command(BaseCommand):
         from arrears.compliance.notices import validation_notice_content, validation_notice_pdf
         from arrears.compliance.services import validation_notice_record
         from arrears.core.clock import utcnow
-        from arrears.core.errors import ArrearsError
 
         provided = utcnow().date()
         if options["provided_on"]:
@@ -171,15 +164,12 @@ class Command(BaseCommand):
                     f"--provided-on: must be a date like 2026-12-21 (got {options['provided_on']!r})"
                 ) from exc
         principal, account = self._account(options)
-        try:
-            if options["record"]:
-                notice = validation_notice_record(account=account, provided_on=provided, actor=principal)
-                with notice.document.open("rb") as stored:
-                    pdf = stored.read()
-            else:
-                pdf = validation_notice_pdf(validation_notice_content(account=account, provided_on=provided))
-        except ArrearsError as exc:
-            raise _fail(f"{exc.code}: {exc.message}") from exc
+        if options["record"]:
+            notice = validation_notice_record(account=account, provided_on=provided, actor=principal)
+            with notice.document.open("rb") as stored:
+                pdf = stored.read()
+        else:
+            pdf = validation_notice_pdf(validation_notice_content(account=account, provided_on=provided))
         try:
             with open(options["out"], "wb") as out:
                 out.write(pdf)

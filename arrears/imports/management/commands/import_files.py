@@ -6,25 +6,24 @@ the arguments cannot be used. `--json` prints the summary on stdout; messages go
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
 from arrears.core.errors import ArrearsError
+from arrears.core.management.base import EXIT_REJECTED, EXIT_USAGE, ArrearsCommand
 from arrears.imports.choices import DateOrder, FileFormat, JobStatus
+from arrears.imports.errors import ImportProblem
 from arrears.imports.models import ImportJob
 from arrears.imports.selectors import import_job_summary
 from arrears.imports.services import after_batch_hooks, import_job_create, import_job_run
 from arrears.tenancy.domain import system_principal
 from arrears.tenancy.selectors import client_get, organization_resolve
 
-EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
 
-
-class Command(BaseCommand):
+class Command(ArrearsCommand):
     help = "Import files: `arrears import accounts PATH --client CODE [--org SLUG] [--dry-run] [--json]`"
 
     def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
@@ -55,23 +54,20 @@ class Command(BaseCommand):
             ) from exc
         if not path.is_file():
             raise CommandError(f"no such file: {path}", returncode=EXIT_USAGE)
-        try:
-            org = organization_resolve(slug=options["org"])
-            client = client_get(organization=org, code=options["client"])
-            job = import_job_create(
-                organization=org,
-                client=client,
-                path=path.resolve(),
-                actor=system_principal(org.pk, "cli"),
-                file_name=path.name,
-                format=options["format"],
-                mapping_toml=mapping_toml,
-                date_order=options["date_order"] or "",
-                skip_invalid=options["skip_invalid"],
-                dry_run=options["dry_run"],
-            )
-        except ArrearsError as exc:
-            raise CommandError(f"{exc.code}: {exc.message}", returncode=EXIT_USAGE) from exc
+        org = organization_resolve(slug=options["org"])
+        client = client_get(organization=org, code=options["client"])
+        job = import_job_create(
+            organization=org,
+            client=client,
+            path=path.resolve(),
+            actor=system_principal(org.pk, "cli"),
+            file_name=path.name,
+            format=options["format"],
+            mapping_toml=mapping_toml,
+            date_order=options["date_order"] or "",
+            skip_invalid=options["skip_invalid"],
+            dry_run=options["dry_run"],
+        )
         if job.rows_done:
             self.stderr.write(f"resuming import #{job.pk} after row {job.rows_done}")
         progress = _Progress(self.stderr._out) if sys.stderr.isatty() else None
@@ -84,14 +80,18 @@ class Command(BaseCommand):
                 after_batch_hooks.remove(progress)
                 progress.done()
         summary = import_job_summary(job=job)
+        failure = None
+        if job.status == JobStatus.FAILED:  # the file could not be read to the end
+            failure = ArrearsError(ImportProblem.FILE_UNREADABLE, job.message)
+            summary = {"error": failure.as_dict(), **summary}
         if options["json"]:
-            sys.stdout.write(json.dumps(summary) + "\n")
+            self.emit_json(summary)
         else:
             self._human(job, summary)
         for column in job.unknown_columns:
             self.stderr.write(f"unknown column ignored: {column}")
-        if job.status == JobStatus.FAILED:
-            raise CommandError(job.message, returncode=EXIT_USAGE)
+        if failure:
+            raise failure
         if summary["rejected"]:
             sys.exit(EXIT_REJECTED)
 

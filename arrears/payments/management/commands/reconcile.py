@@ -5,8 +5,8 @@ from pathlib import Path
 from django.core.management.base import CommandParser
 
 from arrears.core.management.base import ArrearsCommand
-from arrears.imports.bankfiles import BankFileError
 from arrears.payments import bank_csv, reconciliation
+from arrears.payments.bankfiles import BankFileError
 
 from ._common import account_for, actor_for, add_org, usage
 

@@ -7,6 +7,7 @@ from django.core.management.base import CommandParser
 from arrears.core.errors import NotFound
 from arrears.core.management.base import ArrearsCommand
 from arrears.payments import remittance
+from arrears.tenancy.errors import TenancyError
 from arrears.tenancy.models import Client
 
 from ._common import actor_for, add_org, usage
@@ -26,7 +27,7 @@ class Command(ArrearsCommand):
         try:
             client = Client.objects.get(organization=org, code=options["client"])
         except Client.DoesNotExist:
-            raise NotFound("CLIENT_NOT_FOUND", f"no client {options['client']!r}") from None
+            raise NotFound(TenancyError.CLIENT_NOT_FOUND, f"no client {options['client']!r}") from None
         result = remittance.remittance_issue(client=client, period=options["period"], actor=actor)
         out = Path(options["out"])
         stem = f"remittance-{client.code}-{options['period']}"

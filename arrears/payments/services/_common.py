@@ -1,0 +1,69 @@
+"""What the money-in services share: business dates, the account lock, status moves along the
+lifecycle, and the payments already posted."""
+
+from __future__ import annotations
+
+import zoneinfo
+from datetime import date, datetime
+from decimal import Decimal
+
+from arrears.accounts.domain import TRANSITIONS
+from arrears.accounts.errors import AccountError
+from arrears.accounts.models import Account
+from arrears.accounts.services import account_transition
+from arrears.core.clock import ensure_aware, utcnow
+from arrears.core.errors import ArrearsError, NotFound
+from arrears.ledger.domain import OWED_BUCKETS
+from arrears.tenancy.domain import Principal
+from arrears.tenancy.models import Organization
+
+from .. import domain
+from ..choices import PaymentStatus
+from ..models import Payment
+
+ZERO = Decimal(0)
+
+
+def _rule(exc: domain.RuleError, code: str) -> ArrearsError:
+    return ArrearsError(code, str(exc))
+
+
+def local_date(at: datetime, organization: Organization) -> date:
+    """The business date of an instant in the organization's time zone."""
+    return ensure_aware(at).astimezone(zoneinfo.ZoneInfo(organization.timezone)).date()
+
+
+def organization_today(organization: Organization) -> date:
+    return local_date(utcnow(), organization)
+
+
+def _owed(account: Account) -> Decimal:
+    return sum((getattr(account, f"balance_{b}") for b in OWED_BUCKETS), ZERO)
+
+
+def _lock(account: Account | int, actor: Principal) -> Account:
+    pk = account if isinstance(account, int) else account.pk
+    try:
+        return (
+            Account.objects.select_for_update(of=("self",))
+            .select_related("organization")
+            .get(pk=pk, organization_id=actor.organization_id)
+        )
+    except Account.DoesNotExist:
+        raise NotFound(AccountError.NOT_FOUND, f"no account {pk}") from None
+
+
+def _follow(account: Account, to: str, *, actor: Principal, reason: str) -> None:
+    """Move the account's status along when the lifecycle allows it; otherwise leave it (a payment on
+    a disputed or recalled account does not change why it is there)."""
+    current = Account.objects.filter(pk=account.pk).values_list("status", flat=True).get()
+    if current != to and to in TRANSITIONS.get(current, frozenset()):
+        account_transition(account=account, to=to, actor=actor, reason=reason)
+
+
+def _posted_payments(account: Account) -> list[tuple[date, Decimal]]:
+    return list(
+        Payment.objects.filter(account=account, status=PaymentStatus.POSTED).values_list(
+            "received_on", "amount"
+        )
+    )

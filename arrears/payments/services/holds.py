@@ -1,0 +1,43 @@
+"""Holds that change how money moves: the compliance facts that payments, splits and interest read."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from arrears.accounts.choices import AccountStatus
+from arrears.accounts.models import Account
+from arrears.compliance.choices import HoldKind
+from arrears.compliance.selectors import holds_for_account
+from arrears.tenancy.domain import Principal
+
+
+@dataclass(frozen=True, slots=True)
+class MoneyFacts:
+    """What the compliance state of an account means for money in."""
+
+    disputed: bool = False
+    scra_active: bool = False
+    interest_suspended: bool = False
+
+
+def account_money_facts(*, accounts: Sequence[Account], on: date, actor: Principal) -> dict[int, MoneyFacts]:
+    """Read the compliance state that changes how money moves, from the active holds.
+
+    - a dispute (hold, or the account's `disputed` status): a split payment skips the account
+      (12 CFR 1006.30(c));
+    - SCRA active duty: interest capped at 6% (50 U.S.C. 3937);
+    - bankruptcy: interest stops (the automatic stay, 11 U.S.C. 362(a), and no unmatured interest on
+      the claim, 11 U.S.C. 502(b)(2)).
+    Holds count from their effective date on; services also take these facts as parameters.
+    """
+    facts = {}
+    for account in accounts:
+        kinds = {h.kind for h in holds_for_account(principal=actor, account=account) if h.effective_on <= on}
+        facts[account.pk] = MoneyFacts(
+            disputed=account.status == AccountStatus.DISPUTED or HoldKind.DISPUTE in kinds,
+            scra_active=HoldKind.SCRA in kinds,
+            interest_suspended=HoldKind.BANKRUPTCY in kinds,
+        )
+    return facts
