@@ -173,10 +173,10 @@ def seed(organization, client, make_account) -> SimpleNamespace:
     from arrears.compliance.services import hold_place
     from arrears.contact.messaging import UNSUBSCRIBE_SALT, template_save
     from arrears.debtors.merging import debtor_merge
+    from arrears.debtors.models import MergeCandidate
     from arrears.debtors.services import contact_point_add
     from arrears.documents.services import document_store
     from arrears.imports import services as imports
-    from arrears.imports.models import MergeCandidate
 
     actor = Principal(organization_id=organization.pk, role=Role.ADMIN, label="seed")
     account = make_account(client=client, principal=Decimal("250.00"))
