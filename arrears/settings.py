@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "arrears.debtors",
     "arrears.accounts",
     "arrears.ledger",
+    "arrears.attempts",
     "arrears.compliance",
     "arrears.contact",
     "arrears.payments",

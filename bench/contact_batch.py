@@ -11,7 +11,7 @@ inconvenient times, and 10% have one to three calls in the last week. Setup is n
 with the phones' time zones stored (``contact_points_locate``, what an import's follow-up task does),
 timed on its own.
 
-Timed first, the gate alone: ``contact.gate.decide_many`` over every account in chunks of --chunk
+Timed first, the gate alone: ``compliance.services.decide_many`` over every account in chunks of --chunk
 (the targets looked up, facts prefetched, decisions and their audit events stored), for emails, texts
 and letters, in this process and then in --workers processes at once (what several ``db_worker``s
 running a nightly batch do). Decisions/s is per wall second of the whole phase.
@@ -71,8 +71,9 @@ class Stopwatch:
 
 def setup(n: int, seed: int):
     from arrears.accounts.models import Account, AccountDebtor
+    from arrears.attempts.models import ContactAttempt
     from arrears.compliance.models import Hold
-    from arrears.contact.models import ContactAttempt, OrganizationBranding
+    from arrears.contact.models import OrganizationBranding
     from arrears.core.clock import utcnow
     from arrears.debtors.domain import name_key
     from arrears.debtors.models import ConsentRecord, ContactPoint, Debtor
@@ -297,8 +298,8 @@ def gate_chunk(task: tuple[str, int, list[int]]) -> tuple[float, float, int, flo
     from arrears.accounts.models import Account
     from arrears.accounts.selectors import primary_debtor_ids
     from arrears.compliance.gather import ACCOUNT_FIELDS
+    from arrears.compliance.services import GateRequest, decide_many
     from arrears.contact.batch import _points_by_debtor
-    from arrears.contact.gate import GateRequest, decide_many
     from arrears.tenancy.domain import system_principal
 
     channel, organization_id, ids = task
@@ -507,7 +508,7 @@ def main() -> int:
     one_by_one = time.perf_counter() - t0
     from arrears.compliance.domain import evaluate
     from arrears.compliance.gather import facts_bases
-    from arrears.contact.gate import GateRequest
+    from arrears.compliance.services import GateRequest
 
     bases = facts_bases(
         requests=[GateRequest(account=a, channel="email") for a in accounts[: args.chunk]], at=NOW

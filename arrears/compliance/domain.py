@@ -16,8 +16,6 @@ from functools import lru_cache
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from arrears.core.clock import add_business_days
-
 from .facts import Decision, Effect, Facts, Finding, Requirement
 from .packs import packs_for
 from .packs.base import Pack, Rule, zones_of
@@ -193,32 +191,6 @@ def _transitions(day: date, tz: ZoneInfo) -> list[datetime]:
         else:
             high = mid
     return [high.replace(microsecond=0) + (timedelta(seconds=1) if high.microsecond else timedelta(0))]
-
-
-# --- validation period (12 CFR 1006.34(b)(5)) ------------------------------------------------------------
-
-RECEIPT_BUSINESS_DAYS = 5  # 1006.34(b)(5): assumed received 5 days (no weekends or federal holidays) after
-VALIDATION_PERIOD_DAYS = 30
-
-
-@dataclass(frozen=True, slots=True)
-class ValidationPeriod:
-    provided_on: date
-    assumed_receipt_on: date
-    ends_on: date
-
-    def as_dict(self) -> dict[str, str]:
-        return {
-            "provided_on": self.provided_on.isoformat(),
-            "assumed_receipt_on": self.assumed_receipt_on.isoformat(),
-            "ends_on": self.ends_on.isoformat(),
-        }
-
-
-def validation_period(provided_on: date) -> ValidationPeriod:
-    """Provided on + 5 business days (no Saturdays, Sundays or US federal holidays) + 30 calendar days."""
-    receipt = add_business_days(provided_on, RECEIPT_BUSINESS_DAYS, country="US")
-    return ValidationPeriod(provided_on, receipt, receipt + timedelta(days=VALIDATION_PERIOD_DAYS))
 
 
 # --- itemization (12 CFR 1006.34(c)(2)(vi)-(viii)) ---------------------------------------------------------

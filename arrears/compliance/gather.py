@@ -20,13 +20,17 @@ from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple, Protocol
 
 from django.db import connection
-from django.db.models import F, Lookup, Min, Q, TextField
+from django.db.models import F, Lookup, Q, TextField
 from django.db.models.functions import Cast
 
 from arrears.accounts.models import Account, AccountDebtor
 from arrears.accounts.selectors import debtor_link_order
-from arrears.contact.choices import HISTORY_OUTCOME, Direction, Outcome
-from arrears.contact.models import ContactAttempt
+from arrears.attempts.choices import HISTORY_OUTCOME, Outcome
+from arrears.attempts.selectors import (
+    attempts_first_outbound,
+    attempts_history,
+    attempts_inbound_email_points,
+)
 from arrears.core.errors import ArrearsError
 from arrears.debtors.domain import zones_from_text
 from arrears.debtors.models import ConsentRecord, ContactPoint, Debtor
@@ -61,7 +65,7 @@ ACCOUNT_FIELDS = (
 
 
 class FactsRequest(Protocol):
-    """What the builder needs to know of a proposed contact (``contact.gate.GateRequest`` is one)."""
+    """What the builder needs to know of a proposed contact (``compliance.services.GateRequest`` is one)."""
 
     @property
     def account(self) -> Account: ...
@@ -340,13 +344,7 @@ def facts_bases(*, requests: Sequence[FactsRequest], at: datetime) -> list[Facts
         .values_list("debtor_id", "contact_point_id", "channel", "kind", "granted")
     ):
         consents[debtor_id][(point_id, channel, kind)] = granted  # the newest record wins
-    used: set[int] = set(
-        ContactAttempt.objects.filter(
-            _among("debtor_id", debtor_ids), channel="email", direction=Direction.INBOUND, at__lte=at
-        )
-        .exclude(contact_point__isnull=True)
-        .values_list("contact_point_id", flat=True)
-    )
+    used = attempts_inbound_email_points(debtor_ids=debtor_ids, at=at)
     holds = _holds(account_ids, debtor_ids)
     notices: dict[int, tuple[date, date]] = {}
     for account_id, provided_on, ends_on in (
@@ -355,16 +353,7 @@ def facts_bases(*, requests: Sequence[FactsRequest], at: datetime) -> list[Facts
         .values_list("account_id", "provided_on", "ends_on")
     ):
         notices.setdefault(account_id, (provided_on, ends_on))
-    first_comm: dict[int, datetime] = {
-        row["account_id"]: row["first"]
-        for row in ContactAttempt.accounts.through.objects.filter(
-            _among("account_id", account_ids),
-            contactattempt__direction=Direction.OUTBOUND,
-            contactattempt__outcome__in=COMMUNICATED,
-        )
-        .values("account_id")
-        .annotate(first=Min("contactattempt__at"))
-    }
+    first_comm = attempts_first_outbound(account_ids=account_ids, outcomes=COMMUNICATED)
     history = _histories(debtor_ids=debtor_ids, at=at, points=points)
 
     consumers: dict[tuple[int, int, bool], tuple[Consumer, dict[int, frozenset[str]]]] = {}
@@ -521,39 +510,30 @@ def _consumer(
 def _histories(
     *, debtor_ids: set[int], at: datetime, points: dict[int, list[tuple[Any, ...]]]
 ) -> dict[int, tuple[Attempt, ...]]:
-    rows = list(
-        ContactAttempt.objects.filter(
-            _among("debtor_id", debtor_ids), at__gte=at - timedelta(days=HISTORY_DAYS)
-        )
-        .exclude(outcome=Outcome.BLOCKED)
-        .order_by("at", "id")
-        .values_list("pk", "debtor_id", "at", "channel", "direction", "outcome", "target", "contact_point_id")
-    )
+    rows = attempts_history(debtor_ids=debtor_ids, since=at - timedelta(days=HISTORY_DAYS))
     if not rows:
         return {}
-    debt_ids: dict[int, list[str]] = defaultdict(list)
-    for attempt_id, account_id in (
-        ContactAttempt.accounts.through.objects.filter(_among("contactattempt_id", [r[0] for r in rows]))
-        .order_by("contactattempt_id", "account_id")
-        .values_list("contactattempt_id", "account_id")
-    ):
-        debt_ids[attempt_id].append(str(account_id))
     # An attempt without a target text names its contact point: usually one of the debtor's usable points,
     # already read; any other (since marked invalid, say) is read here.
     values = {row[_ID]: row[_VALUE] for debtor_id in debtor_ids for row in points.get(debtor_id, ())}
-    unknown = {r[7] for r in rows if not r[6] and r[7] is not None and r[7] not in values}
+    unknown = {
+        r.contact_point_id
+        for r in rows
+        if not r.target and r.contact_point_id is not None and r.contact_point_id not in values
+    }
     if unknown:
         values.update(ContactPoint.objects.filter(_among("id", unknown)).values_list("id", "value"))
     found: dict[int, list[Attempt]] = defaultdict(list)
-    for pk, debtor_id, when, channel, direction, outcome, target, point_id in rows:
-        found[debtor_id].append(
+    for r in rows:
+        point_id = r.contact_point_id
+        found[r.debtor_id].append(
             Attempt(
-                at=when,
-                channel=channel,
-                direction=direction,
-                outcome=HISTORY_OUTCOME.get(outcome, outcome),
-                debt_ids=tuple(debt_ids.get(pk, ())),
-                target=target or (values.get(point_id) if point_id is not None else None),
+                at=r.at,
+                channel=r.channel,
+                direction=r.direction,
+                outcome=HISTORY_OUTCOME.get(r.outcome, r.outcome),
+                debt_ids=tuple(str(a) for a in r.account_ids),
+                target=r.target or (values.get(point_id) if point_id is not None else None),
             )
         )
     return {k: tuple(v) for k, v in found.items()}

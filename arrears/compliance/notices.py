@@ -15,7 +15,8 @@ from arrears.debtors.models import ContactPoint, Debtor
 from arrears.ledger.selectors import ledger_balances, ledger_entries
 from arrears.tenancy.models import Organization
 
-from .domain import Itemization, LedgerLine, ValidationPeriod, itemize, validation_period
+from .calendar import ValidationPeriod, validation_period
+from .domain import Itemization, LedgerLine, itemize
 from .errors import ComplianceError
 from .selectors import primary_debtor
 

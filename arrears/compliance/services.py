@@ -1,15 +1,19 @@
-"""Writes for compliance: the gate's decisions, holds, and validation notices."""
+"""Writes for compliance: the gate's decisions (``decide``, ``decide_many``), holds, and validation
+notices."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import connection, transaction
 
 from arrears.accounts.models import Account
-from arrears.audit.services import audit_record
+from arrears.audit.services import AuditSpec, audit_record, audit_record_many
+from arrears.core.bulk import insert_rows
 from arrears.core.clock import utcnow
 from arrears.core.errors import ArrearsError, Conflict, PermissionDenied
 from arrears.debtors.models import ContactPoint, Debtor
@@ -19,8 +23,38 @@ from .choices import ACCOUNT_ONLY_HOLDS, HoldKind
 from .domain import evaluate
 from .errors import ComplianceError
 from .facts import ActionChannel, Purpose
+from .gather import facts_bases
 from .models import Decision, Hold, ValidationNotice
 from .scenario import decision_to_json, facts_to_json
+
+
+@dataclass(frozen=True, slots=True)
+class GateRequest:
+    """One proposed contact for the gate. ``override_reason`` overrides a block (audited), for a
+    principal allowed to ``override_compliance``."""
+
+    account: Account
+    channel: str
+    target: ContactPoint | str | None = None
+    purpose: str = Purpose.COLLECTION
+    debtor: Debtor | None = None
+    override_reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class GateResult:
+    decision_id: int
+    allowed: bool
+    reasons: list[dict[str, Any]]
+    requirements: list[dict[str, Any]]
+    next_allowed_at: datetime | None
+    debtor_id: int
+    contact_point: ContactPoint | None
+    target: str
+
+
+_CHANNELS = frozenset(ActionChannel)
+_PURPOSES = frozenset(Purpose)
 
 
 @transaction.atomic
@@ -37,62 +71,131 @@ def decide(
 ) -> Decision:
     """The compliance gate: decide one proposed contact from the stored facts, and keep the decision.
 
-    Every outbound contact calls this at the moment it happens. A blocked decision can be overridden
-    only by a principal allowed to ``override_compliance``, with a reason; both are audited.
+    Every outbound contact calls this at the moment it happens: ``decide_many`` with a batch of one.
+    A blocked decision can be overridden only by a principal allowed to ``override_compliance``, with a
+    reason; both are audited.
     """
-    from .selectors import decision_facts
+    request = GateRequest(account, channel, target, purpose, debtor, override_reason)
+    [(pk, row, _)] = _decide_and_store(requests=[request], at=at, actor=actor, audit=None)
+    stored = {"id": pk, **row}
+    fields = Decision._meta.concrete_fields  # from_db takes the values in the fields' order
+    decision = Decision.from_db(
+        connection.alias, [f.attname for f in fields], [stored[f.attname] for f in fields]
+    )
+    decision.account = account
+    return decision
 
-    if channel not in ActionChannel.__members__.values():
-        raise ArrearsError(ComplianceError.INVALID_CHANNEL, f"unknown channel {channel!r}")
-    if purpose not in Purpose.__members__.values():
-        raise ArrearsError(ComplianceError.INVALID_CHANNEL, f"unknown purpose {purpose!r}")
+
+@transaction.atomic
+def decide_many(
+    *,
+    requests: Sequence[GateRequest],
+    at: datetime,
+    actor: Principal,
+    audit: list[AuditSpec] | None = None,
+) -> list[GateResult]:
+    """The compliance gate for many contacts at once (a nightly run, a letter batch): every request
+    decided as ``decide`` would, the facts of the whole batch read in a fixed number of queries
+    (``compliance.gather.facts_bases``), decided by the pure engine, and the decisions and their audit
+    events stored with one insert each (``COPY`` on PostgreSQL).
+
+    With ``audit``, the audit events are appended to it for the caller to record with its own, at the
+    end of its transaction: recording locks the organization's audit chain until the commit, and a
+    batch that locks it first holds every other worker of the organization up while it renders."""
+    return [result for _, _, result in _decide_and_store(requests=requests, at=at, actor=actor, audit=audit)]
+
+
+def _decide_and_store(
+    *,
+    requests: Sequence[GateRequest],
+    at: datetime | None,
+    actor: Principal,
+    audit: list[AuditSpec] | None,
+) -> list[tuple[int, dict[str, Any], GateResult]]:
+    """The gate's one path: validate, read the facts, decide, store the decisions and audit them.
+    Returns each decision's id, its stored row and its result, in the order of ``requests``."""
+    if not requests:
+        return []
+    for r in requests:
+        if r.channel not in _CHANNELS:
+            raise ArrearsError(ComplianceError.INVALID_CHANNEL, f"unknown channel {r.channel!r}")
+        if r.purpose not in _PURPOSES:
+            raise ArrearsError(ComplianceError.INVALID_CHANNEL, f"unknown purpose {r.purpose!r}")
     decided_at = utcnow()
-    when = at or decided_at
-    facts, debtor, point = decision_facts(
-        account=account, channel=channel, target=target, purpose=purpose, at=when, debtor=debtor
-    )
-    outcome = evaluate(facts, now=when)
-    result = decision_to_json(outcome)
-    overridden = bool(override_reason.strip()) and not result["allowed"]
-    if overridden and not actor.can("override_compliance"):
-        raise PermissionDenied(
-            ComplianceError.OVERRIDE_FORBIDDEN, "your role may not override a compliance block"
-        )
-    decision = Decision.objects.create(
-        organization_id=account.organization_id,
-        account=account,
-        debtor=debtor,
-        channel=channel,
-        target=facts.action.target or "",
-        purpose=purpose,
-        at=when,
-        decided_at=decided_at,
-        allowed=result["allowed"],
-        reasons=result["reasons"],
-        requirements=result["requirements"],
-        next_allowed_at=outcome.next_allowed_at,
-        facts=facts_to_json(facts, now=when),
-        actor_user_id=actor.user_id,
-        actor_label=actor.label or (f"user:{actor.user_id}" if actor.user_id else "system"),
-        overridden=overridden,
-        override_reason=override_reason.strip() if overridden else "",
-    )
-    audit_record(
-        actor=actor,
+    at = at or decided_at
+    bases = facts_bases(requests=requests, at=at)
+    label = actor.label or (f"user:{actor.user_id}" if actor.user_id else "system")
+    may_override = any(r.override_reason.strip() for r in requests) and actor.can("override_compliance")
+    # Everything that may read the database first (a text target's contact point): the decisions are
+    # then made as their rows stream to PostgreSQL, which stores one while the next is decided.
+    actions = [
+        base.for_action(channel=r.channel, target=r.target, purpose=r.purpose)
+        for r, base in zip(requests, bases, strict=True)
+    ]
+    rows: list[dict[str, Any]] = []
+    found: list[tuple[dict[str, Any], datetime | None, int, ContactPoint | None, str]] = []
+
+    def decided() -> Iterator[dict[str, Any]]:
+        for r, base, (facts, point) in zip(requests, bases, actions, strict=True):
+            outcome = evaluate(facts, now=at)
+            result = decision_to_json(outcome)
+            reason = r.override_reason.strip()
+            overridden = bool(reason) and not result["allowed"]
+            if overridden and not may_override:
+                raise PermissionDenied(
+                    ComplianceError.OVERRIDE_FORBIDDEN, "your role may not override a compliance block"
+                )
+            row = {
+                "organization_id": r.account.organization_id,
+                "account_id": r.account.pk,
+                "debtor_id": base.debtor_id,
+                "channel": r.channel,
+                "target": facts.action.target or "",
+                "purpose": r.purpose,
+                "at": at,
+                "decided_at": decided_at,
+                "allowed": result["allowed"],
+                "reasons": result["reasons"],
+                "requirements": result["requirements"],
+                "next_allowed_at": outcome.next_allowed_at,
+                "facts": facts_to_json(facts, now=at),
+                "actor_user_id": actor.user_id,
+                "actor_label": label,
+                "overridden": overridden,
+                "override_reason": reason if overridden else "",
+            }
+            rows.append(row)
+            found.append((result, outcome.next_allowed_at, base.debtor_id, point, facts.action.target or ""))
+            yield row
+
+    ids = insert_rows(Decision, decided(), count=len(requests))
+    events = [_decided_event(pk, row) for pk, row in zip(ids, rows, strict=True)]
+    if audit is None:
+        audit_record_many(actor=actor, events=events)
+    else:
+        audit.extend(events)
+    return [
+        (pk, row, GateResult(pk, res["allowed"], res["reasons"], res["requirements"], nxt, debtor, point, to))
+        for pk, row, (res, nxt, debtor, point, to) in zip(ids, rows, found, strict=True)
+    ]
+
+
+def _decided_event(pk: int, row: dict[str, Any]) -> AuditSpec:
+    overridden = row["overridden"]
+    return AuditSpec(
         event="compliance.overridden" if overridden else "compliance.decided",
         subject_type="account",
-        subject_id=account.pk,
-        account_id=account.pk,
+        subject_id=row["account_id"],
+        account_id=row["account_id"],
         data={
-            "decision": decision.pk,
-            "channel": channel,
-            "purpose": purpose,
-            "allowed": decision.allowed,
-            "codes": decision.codes,
-            **({"override_reason": decision.override_reason} if overridden else {}),
+            "decision": pk,
+            "channel": row["channel"],
+            "purpose": row["purpose"],
+            "allowed": row["allowed"],
+            "codes": [x["code"] for x in row["reasons"]],
+            **({"override_reason": row["override_reason"]} if overridden else {}),
         },
     )
-    return decision
 
 
 @transaction.atomic

@@ -15,20 +15,21 @@ from django.db import transaction
 
 from arrears.accounts.models import Account
 from arrears.accounts.selectors import primary_debtor_ids
+from arrears.attempts.choices import Direction, Outcome
+from arrears.attempts.services import AttemptSpec, attempts_record_many
 from arrears.audit.services import AuditSpec, audit_record_many
+from arrears.compliance.services import GateRequest, GateResult, decide_many
 from arrears.core.bulk import insert_rows, update_rows
 from arrears.core.clock import utcnow
 from arrears.debtors.models import ContactPoint
-from arrears.payments.models import PaymentPlan
+from arrears.payments.selectors import plans_current
 from arrears.tenancy.domain import Principal
 from arrears.tenancy.models import Organization
 
-from .choices import Direction, Outcome
 from .content import sms_size
-from .gate import GateRequest, GateResult, decide_many
 from .messaging import GATE_CHANNEL, POINT_KIND, UNUSABLE, context_for, party_for, segment_limit
 from .messaging_choices import MessageStatus, TemplateChannel
-from .models import ContactAttempt, MessageTemplate, OutboundMessage
+from .models import MessageTemplate, OutboundMessage
 from .rendering import compile_template
 
 CHUNK = 500  # messages per delivery task
@@ -112,7 +113,7 @@ def messages_queue_many(
     results = decide_many(requests=requests, at=now, actor=actor, audit=events)
     organization = Organization.objects.get(pk=actor.organization_id)
     party = party_for(organization)
-    plans = _plans([a.pk for a, _ in wanted])
+    plans = plans_current(account_ids=[a.pk for a, _ in wanted])
     compiled_body = compile_template(template.body, html=template.channel == TemplateChannel.LETTER)
     compiled_subject = compile_template(template.subject)
     from django.template import Context
@@ -224,17 +225,6 @@ def messages_queue_many(
     )
 
 
-def _plans(account_ids: list[int]) -> dict[int, PaymentPlan]:
-    found: dict[int, PaymentPlan] = {}
-    for plan in (
-        PaymentPlan.objects.filter(account_id__in=account_ids, status__in=["active", "delinquent"])
-        .prefetch_related("installments")
-        .order_by("account_id", "-made_on")
-    ):
-        found.setdefault(plan.account_id, plan)
-    return found
-
-
 def attempts_create_many(
     *, actor: Principal, messages: Sequence[dict[str, Any]], audit: list[AuditSpec] | None = None
 ) -> list[int]:
@@ -243,32 +233,23 @@ def attempts_create_many(
     instead, when given, as ``decide_many`` does)."""
     if not messages:
         return []
-    rows = [
-        {
-            "organization_id": m["organization_id"],
-            "created_at": m["at"],
-            "updated_at": m["at"],
-            "debtor_id": m["debtor_id"],
-            "contact_point_id": m["contact_point_id"],
-            "channel": GATE_CHANNEL[TemplateChannel(m["channel"])],
-            "direction": Direction.OUTBOUND,
-            "outcome": m["outcome"],
-            "target": m["target"],
-            "at": m["at"],
-            "user_id": None,
-            "decision_id": m["decision_id"],
-            "notes": f"outbox message {m['id']}: {(m['subject'] or m['body'])[:120]}",
-        }
+    specs = [
+        AttemptSpec(
+            organization_id=m["organization_id"],
+            debtor_id=m["debtor_id"],
+            contact_point_id=m["contact_point_id"],
+            channel=GATE_CHANNEL[TemplateChannel(m["channel"])],
+            direction=Direction.OUTBOUND,
+            outcome=m["outcome"],
+            target=m["target"],
+            at=m["at"],
+            decision_id=m["decision_id"],
+            notes=f"outbox message {m['id']}: {(m['subject'] or m['body'])[:120]}",
+            account_ids=[m["account_id"]],
+        )
         for m in messages
     ]
-    ids = insert_rows(ContactAttempt, rows)
-    through = ContactAttempt.accounts.through
-    through.objects.bulk_create(
-        [
-            through(contactattempt_id=pk, account_id=m["account_id"])
-            for pk, m in zip(ids, messages, strict=True)
-        ]
-    )
+    ids = attempts_record_many(attempts=specs)
     events = [
         AuditSpec(
             event="contact.attempt_blocked"
@@ -279,14 +260,14 @@ def attempts_create_many(
             account_id=m["account_id"],
             data={
                 "attempt": pk,
-                "channel": row["channel"],
+                "channel": spec.channel,
                 "direction": Direction.OUTBOUND,
                 "outcome": m["outcome"],
                 "decision": m["decision_id"],
                 "message": m["id"],
             },
         )
-        for pk, m, row in zip(ids, messages, rows, strict=True)
+        for pk, m, spec in zip(ids, messages, specs, strict=True)
     ]
     if audit is None:
         audit_record_many(actor=actor, events=events)

@@ -7,20 +7,24 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 
 from arrears.accounts.models import Account, AccountDebtor
 from arrears.accounts.selectors import debtor_link_order
+from arrears.attempts.choices import Direction, Outcome
+from arrears.attempts.services import attempt_end_set
 from arrears.core.errors import ArrearsError
 from arrears.debtors.domain import InvalidContact, normalize_phone
 from arrears.debtors.models import ContactPoint, Debtor
 from arrears.tenancy.domain import Principal
 
-from .choices import Direction, Outcome
 from .errors import ContactError
-from .models import ContactAttempt
 from .services import contact_attempt_record
+
+if TYPE_CHECKING:
+    from arrears.attempts.models import ContactAttempt
 
 CALL_OUTCOMES = (
     Outcome.NO_ANSWER,
@@ -113,7 +117,7 @@ def call_log(
     if attempt.blocked:
         return LoggedCall(attempt=attempt, recording_id=None)
     if ended_at is not None:
-        ContactAttempt.objects.filter(pk=attempt.pk).update(ended_at=ended_at)
+        attempt_end_set(attempt_id=attempt.pk, ended_at=ended_at)
         attempt.ended_at = ended_at
     if recording is not None:
         from arrears.documents.services import document_store

@@ -20,7 +20,9 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.template.loader import render_to_string
 
+from arrears.attempts.choices import Outcome
 from arrears.audit.services import AuditSpec, audit_record_many
+from arrears.compliance.services import GateRequest, decide_many
 from arrears.core.bulk import update_rows
 from arrears.core.clock import utcnow
 from arrears.core.errors import ArrearsError
@@ -29,9 +31,7 @@ from arrears.tenancy.domain import Principal
 from arrears.tenancy.models import Organization
 
 from .batch import attempts_create_many
-from .choices import Outcome
 from .content import reveals_debt_collection
-from .gate import GateRequest, decide_many
 from .messaging import message_bounce_record, party_for
 from .messaging_choices import LetterBatchStatus, MessageStatus, TemplateChannel
 from .messaging_errors import MessagingError

@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core import signing
@@ -20,6 +20,8 @@ from django.utils.html import linebreaks, urlize
 
 from arrears.accounts.errors import AccountError
 from arrears.accounts.models import Account
+from arrears.attempts.choices import Direction, Outcome
+from arrears.attempts.services import AttemptSpec, attempt_outcome_set, attempt_record
 from arrears.audit.services import audit_record
 from arrears.compliance.selectors import primary_debtor
 from arrears.compliance.services import decide
@@ -28,19 +30,17 @@ from arrears.core.errors import ArrearsError, NotFound
 from arrears.debtors.choices import ContactStatus
 from arrears.debtors.models import ConsentRecord, ContactPoint, Debtor
 from arrears.debtors.services import consent_record
-from arrears.payments.models import PaymentPlan
+from arrears.payments.selectors import CurrentPlan, plans_current
 from arrears.tenancy.choices import CollectionMode
 from arrears.tenancy.domain import Principal, system_principal
 from arrears.tenancy.models import Organization
 
 from .channels.base import DeliveryError, LookupUnsupported, Outgoing, Provider, Receipt
-from .choices import Direction, Outcome
 from .content import sms_size, template_problems
 from .messaging_choices import CollectorTaskKind, InboundKind, MessageStatus, TemplateChannel
 from .messaging_errors import MessagingError
 from .models import (
     CollectorTask,
-    ContactAttempt,
     InboundMessage,
     MessageTemplate,
     OrganizationBranding,
@@ -56,6 +56,9 @@ from .rendering import (
     money_text,
     render,
 )
+
+if TYPE_CHECKING:
+    from arrears.attempts.models import ContactAttempt
 
 # Seconds to wait before retry n (1-based); after the last one the message is failed.
 BACKOFF_SECONDS = (60, 300, 1800, 7200, 21600)
@@ -104,16 +107,15 @@ def party_for(organization: Organization) -> Party:
     )
 
 
-def plan_context(plan: PaymentPlan | None) -> dict[str, Any] | None:
+def plan_context(plan: CurrentPlan | None) -> dict[str, Any] | None:
     if plan is None:
         return None
-    due = next((i for i in plan.installments.all() if i.status == "due"), None)
     return {
         "total": money_text(plan.total, plan.currency),
         "frequency": plan.frequency,
         "made_on": plan.made_on,
-        "next_amount": money_text(due.amount, plan.currency) if due else "",
-        "next_due_on": due.due_on if due else None,
+        "next_amount": money_text(plan.next_amount, plan.currency) if plan.next_amount is not None else "",
+        "next_due_on": plan.next_due_on,
     }
 
 
@@ -122,7 +124,7 @@ def context_for(
     party: Party,
     account: Account,
     debtor: Debtor,
-    plan: PaymentPlan | None,
+    plan: CurrentPlan | None,
     key: str,
     channel: str,
     today: Any = None,
@@ -280,12 +282,7 @@ def message_queue(
     point = contact_point_for(debtor=debtor, channel=template.channel, given=contact_point)
     organization = Organization.objects.get(pk=account.organization_id)
     key = uuid.uuid4().hex
-    plan = (
-        PaymentPlan.objects.filter(account=account, status__in=["active", "delinquent"])
-        .prefetch_related("installments")
-        .order_by("-made_on")
-        .first()
-    )
+    plan = plans_current(account_ids=[account.pk]).get(account.pk)
     context = context_for(
         party=party_for(organization),
         account=account,
@@ -542,19 +539,21 @@ def _attempt_create(message: OutboundMessage, *, outcome: str, at: datetime) -> 
     """The message on the debtor's timeline, with the decision it went out (or was held) under.
 
     Written here rather than through ``contact_attempt_record``, which would decide a second time."""
-    attempt = ContactAttempt.objects.create(
-        organization_id=message.organization_id,
-        debtor_id=message.debtor_id,
-        contact_point_id=message.contact_point_id,
-        channel=GATE_CHANNEL[TemplateChannel(message.channel)],
-        direction=Direction.OUTBOUND,
-        outcome=outcome,
-        target=message.target,
-        at=at,
-        decision_id=message.decision_id,
-        notes=f"outbox message {message.pk}: {message.subject or message.body[:120]}",
+    attempt = attempt_record(
+        attempt=AttemptSpec(
+            organization_id=message.organization_id,
+            debtor_id=message.debtor_id,
+            contact_point_id=message.contact_point_id,
+            channel=GATE_CHANNEL[TemplateChannel(message.channel)],
+            direction=Direction.OUTBOUND,
+            outcome=outcome,
+            target=message.target,
+            at=at,
+            decision_id=message.decision_id,
+            notes=f"outbox message {message.pk}: {message.subject or message.body[:120]}",
+            account_ids=[message.account_id],
+        )
     )
-    attempt.accounts.set([message.account_id])
     audit_record(
         actor=_actor(message.organization_id),
         event="contact.attempt_blocked" if outcome == Outcome.BLOCKED else "contact.attempt_recorded",
@@ -859,19 +858,20 @@ def _inbound_to_timeline(inbound: InboundMessage, points: list[ContactPoint], wh
     actor = _actor(inbound.organization_id)
     for point in points:
         account = _latest_account(point.debtor)
-        attempt = ContactAttempt.objects.create(
-            organization_id=inbound.organization_id,
-            debtor=point.debtor,
-            contact_point=point,
-            channel="sms",
-            direction=Direction.INBOUND,
-            outcome=Outcome.DELIVERED,
-            target=inbound.sender,
-            at=when,
-            notes=inbound.body,
+        attempt = attempt_record(
+            attempt=AttemptSpec(
+                organization_id=inbound.organization_id,
+                debtor_id=point.debtor_id,
+                contact_point_id=point.pk,
+                channel="sms",
+                direction=Direction.INBOUND,
+                outcome=Outcome.DELIVERED,
+                target=inbound.sender,
+                at=when,
+                notes=inbound.body,
+                account_ids=[account.pk] if account is not None else [],
+            )
         )
-        if account is not None:
-            attempt.accounts.set([account])
         audit_record(
             actor=actor,
             event="contact.attempt_recorded",
@@ -920,7 +920,7 @@ def message_bounce_record(
     message.last_error = reason[:2000]
     message.save(update_fields=["status", "last_error", "updated_at"])
     if message.attempt_id:
-        ContactAttempt.objects.filter(pk=message.attempt_id).update(outcome=Outcome.UNDELIVERABLE)
+        attempt_outcome_set(attempt_id=message.attempt_id, outcome=Outcome.UNDELIVERABLE)
     status = (
         ContactStatus.UNDELIVERABLE if message.channel == TemplateChannel.LETTER else ContactStatus.INVALID
     )

@@ -1,9 +1,7 @@
 from django.db import models
 
 from arrears.core.models import OrgScoped, TimeStamped
-from arrears.debtors.choices import Channel
 
-from .choices import Direction, Outcome
 from .messaging_choices import (
     CollectorTaskKind,
     InboundKind,
@@ -11,54 +9,6 @@ from .messaging_choices import (
     MessageStatus,
     TemplateChannel,
 )
-
-
-class ContactAttempt(OrgScoped, TimeStamped):
-    """One try to reach a debtor (outbound) or a contact from them (inbound), on the debtor's timeline.
-
-    An outbound attempt carries the compliance decision it was made under, allowed or blocked.
-    """
-
-    debtor = models.ForeignKey("debtors.Debtor", on_delete=models.PROTECT, related_name="contact_attempts")
-    contact_point = models.ForeignKey(
-        "debtors.ContactPoint",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="contact_attempts",
-    )
-    channel = models.CharField(max_length=10, choices=Channel.choices)
-    direction = models.CharField(max_length=10, choices=Direction.choices)
-    outcome = models.CharField(max_length=20, choices=Outcome.choices)
-    # What was dialled or written to (E.164, email, address line), kept even if the contact point changes.
-    target = models.CharField(max_length=320, blank=True)
-    at = models.DateTimeField()
-    # A call's end (its start is `at`); empty for messages and for calls logged without one.
-    ended_at = models.DateTimeField(null=True, blank=True)
-    user = models.ForeignKey(
-        "tenancy.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    accounts = models.ManyToManyField("accounts.Account", related_name="contact_attempts", blank=True)
-    decision = models.ForeignKey(
-        "compliance.Decision",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="contact_attempts",
-    )
-    notes = models.TextField(blank=True)
-
-    class Meta:
-        indexes = [models.Index(fields=["organization", "debtor", "at"])]
-        ordering = ["-at", "-id"]
-
-    def __str__(self) -> str:
-        return f"{self.direction} {self.channel} {self.outcome} at {self.at:%Y-%m-%d %H:%M}"
-
-    @property
-    def blocked(self) -> bool:
-        return self.outcome == Outcome.BLOCKED
-
 
 # --- templates, outbox, letters and inbound messages (issue 7) -------------------------------------------
 
@@ -164,7 +114,7 @@ class OutboundMessage(OrgScoped, TimeStamped):
         "compliance.Decision", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     attempt = models.ForeignKey(
-        ContactAttempt, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "attempts.ContactAttempt", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     letter_batch = models.ForeignKey(
         LetterBatch, null=True, blank=True, on_delete=models.PROTECT, related_name="letters"
@@ -202,7 +152,7 @@ class InboundMessage(OrgScoped, TimeStamped):
         "debtors.ContactPoint", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     attempt = models.ForeignKey(
-        ContactAttempt, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "attempts.ContactAttempt", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
 
     def __str__(self) -> str:

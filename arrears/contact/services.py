@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 
 from arrears.accounts.models import Account, AccountDebtor
+from arrears.attempts.choices import Direction, Outcome
+from arrears.attempts.services import AttemptSpec, attempt_record
 from arrears.audit.services import audit_record
 from arrears.compliance.services import decide
 from arrears.core.clock import utcnow
@@ -16,9 +19,10 @@ from arrears.debtors.choices import Channel
 from arrears.debtors.models import ContactPoint, Debtor
 from arrears.tenancy.domain import Principal
 
-from .choices import Direction, Outcome
 from .errors import ContactError
-from .models import ContactAttempt
+
+if TYPE_CHECKING:
+    from arrears.attempts.models import ContactAttempt
 
 
 @transaction.atomic
@@ -82,20 +86,22 @@ def contact_attempt_record(
         decision = blocking or decisions[0]
         if blocking is not None:
             outcome = Outcome.BLOCKED
-    attempt = ContactAttempt.objects.create(
-        organization_id=debtor.organization_id,
-        debtor=debtor,
-        contact_point=contact_point,
-        channel=channel,
-        direction=direction,
-        outcome=outcome,
-        target=target,
-        at=when,
-        user_id=actor.user_id,
-        decision=decision,
-        notes=notes,
+    attempt = attempt_record(
+        attempt=AttemptSpec(
+            organization_id=debtor.organization_id,
+            debtor_id=debtor.pk,
+            contact_point_id=contact_point.pk if contact_point is not None else None,
+            channel=channel,
+            direction=direction,
+            outcome=outcome,
+            target=target,
+            at=when,
+            user_id=actor.user_id,
+            decision_id=decision.pk if decision is not None else None,
+            notes=notes,
+            account_ids=[a.pk for a in accounts],
+        )
     )
-    attempt.accounts.set(accounts)
     account_ids: list[int | None] = [a.pk for a in accounts] or [None]
     for account_id in account_ids:
         audit_record(

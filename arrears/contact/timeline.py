@@ -7,10 +7,9 @@ from collections.abc import Iterator
 from django.db.models import Prefetch
 
 from arrears.accounts.models import Account
+from arrears.attempts.selectors import attempts_for_account
 from arrears.core.timeline import TimelineItem
 from arrears.tenancy.domain import Principal
-
-from .models import ContactAttempt
 
 
 def decision_summary(decision) -> dict | None:
@@ -46,7 +45,7 @@ def items(*, principal: Principal, account: Account) -> Iterator[TimelineItem]:
 
     recordings = Document.objects.filter(kind="call_recording").order_by("id")
     attempts = (
-        ContactAttempt.objects.filter(organization_id=principal.organization_id, accounts=account)
+        attempts_for_account(organization_id=principal.organization_id, account_id=account.pk)
         .select_related("decision", "user")
         .prefetch_related(Prefetch("documents", queryset=recordings))
         .order_by("-at", "-id")

@@ -19,7 +19,7 @@ class Document(OrgScoped):
         "debtors.Debtor", null=True, blank=True, on_delete=models.PROTECT, related_name="documents"
     )
     contact_attempt = models.ForeignKey(
-        "contact.ContactAttempt", null=True, blank=True, on_delete=models.PROTECT, related_name="documents"
+        "attempts.ContactAttempt", null=True, blank=True, on_delete=models.PROTECT, related_name="documents"
     )
     kind = models.CharField(max_length=20, choices=DocumentKind.choices)
     file = models.FileField(upload_to="documents/%Y/%m/", max_length=300)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -19,9 +20,9 @@ from arrears.tenancy.domain import Principal
 from arrears.tenancy.models import Organization
 
 from . import domain
-from .choices import ACCRUING, OPEN_PLAN, OPEN_SETTLEMENT, PaymentStatus, PromiseStatus
+from .choices import ACCRUING, OPEN_PLAN, OPEN_SETTLEMENT, InstallmentStatus, PaymentStatus, PromiseStatus
 from .errors import PaymentError, PromiseError
-from .models import ExchangeRate, InterestCap, Payment, PaymentPlan, Promise, Settlement
+from .models import ExchangeRate, Installment, InterestCap, Payment, PaymentPlan, Promise, Settlement
 
 
 def _scoped(model: type[Any], principal: Principal) -> QuerySet[Any]:
@@ -142,6 +143,45 @@ def plan_read(plan: PaymentPlan) -> dict[str, Any]:
         ],
         "confirmation": {"due_on": _day(plan.confirmation_due_on), "text": plan.confirmation_text},
     }
+
+
+@dataclass(frozen=True, slots=True)
+class CurrentPlan:
+    """An account's plan in force, as a message tells the debtor about it."""
+
+    plan_id: int
+    total: Decimal
+    currency: str
+    frequency: str
+    made_on: date
+    next_amount: Decimal | None  # the first installment still due, if any
+    next_due_on: date | None
+
+
+def plans_current(*, account_ids: Iterable[int]) -> dict[int, CurrentPlan]:
+    """Each account's newest plan in force (active or delinquent), by account id; accounts without one
+    are absent. Two queries whatever the number of accounts. The caller has scoped the accounts."""
+    newest: dict[int, tuple[int, Decimal, str, str, date]] = {}
+    for account_id, pk, total, currency, frequency, made_on in (
+        PaymentPlan.objects.filter(account_id__in=list(account_ids), status__in=OPEN_PLAN)
+        .order_by("account_id", "-made_on", "-id")
+        .values_list("account_id", "id", "total", "currency", "frequency", "made_on")
+    ):
+        newest.setdefault(account_id, (pk, total, currency, frequency, made_on))
+    due: dict[int, tuple[Decimal, date]] = {}
+    for plan_id, amount, due_on in (
+        Installment.objects.filter(plan_id__in=[p[0] for p in newest.values()], status=InstallmentStatus.DUE)
+        .order_by("plan_id", "seq")
+        .values_list("plan_id", "amount", "due_on")
+    ):
+        due.setdefault(plan_id, (amount, due_on))
+    found = {}
+    for account_id, (pk, total, currency, frequency, made_on) in newest.items():
+        next_due = due.get(pk)
+        found[account_id] = CurrentPlan(
+            pk, total, currency, frequency, made_on, *(next_due if next_due else (None, None))
+        )
+    return found
 
 
 def collections_in_home_currency(

@@ -6,8 +6,8 @@ from __future__ import annotations
 from django import forms
 
 from arrears.accounts.choices import AccountStatus, AgingBucket
+from arrears.attempts.choices import Direction
 from arrears.contact.calls import CALL_OUTCOMES
-from arrears.contact.choices import Direction
 from arrears.contact.errors import ContactError
 from arrears.core.errors import ArrearsError
 from arrears.documents.errors import DocumentError

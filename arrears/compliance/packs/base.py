@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 
-from ..facts import Attempt, Email, Facts, Phone
+from ..facts import Attempt, Email, Facts, Flag, Phone
 from ..scenario import normalize_number
 from ..zones import candidate_zones, zone
 
@@ -173,12 +173,19 @@ def fmt_local(at: datetime, zone_name: str) -> str:
     return f"{local(at, zone_name):%a %Y-%m-%d %H:%M} {zone_name}"
 
 
+def time_barred(facts: Facts, now: datetime) -> bool:
+    """Whether suit on the debt is time-barred in some candidate zone at ``now`` (or flagged so)."""
+    if Flag.TIME_BARRED in facts.flags:
+        return True
+    expires = facts.debt.limitation_expires_on
+    # The expiry date is the last day a suit is timely; the debt is time-barred from the next day.
+    return expires is not None and any(local_date(now, z) > expires for z in zones_of(facts))
+
+
 def time_barred_disclosure(state: str, citation: str) -> RequirementRule:
     """A state that requires a disclosure on time-barred debt. Shared wording; the citation is the state's."""
 
     def check(facts: Facts, now: datetime) -> str | None:
-        from .reg_f import time_barred
-
         if state in facts.states and time_barred(facts, now):
             return (
                 f"{state}: disclose that the debt is too old to sue on (the state's prescribed wording), "

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
+from ..calendar import validation_period
 from ..facts import CALL_CHANNELS, TIMED_CHANNELS, Direction, Effect, Facts, Flag, Outcome, Purpose
 from ..zones import candidate_zones
 from .base import (
@@ -22,6 +23,7 @@ from .base import (
     local,
     local_date,
     resolve_email,
+    time_barred,
     zones_of,
 )
 
@@ -203,8 +205,6 @@ def workplace_prohibited(facts: Facts, now: datetime) -> str | None:
 
 def dispute_unverified(facts: Facts, now: datetime) -> str | None:
     """1006.38(d)(2): after a timely written dispute, collection stops until verification is sent."""
-    from ..domain import validation_period
-
     debt = facts.debt
     if debt.disputed_on is None or not debt.dispute_written or facts.action.purpose == Purpose.VERIFICATION:
         return None
@@ -220,14 +220,6 @@ def dispute_unverified(facts: Facts, now: datetime) -> str | None:
         "validation "
         f"period, and no verification has been sent; only the verification may be sent."
     )
-
-
-def time_barred(facts: Facts, now: datetime) -> bool:
-    if Flag.TIME_BARRED in facts.flags:
-        return True
-    expires = facts.debt.limitation_expires_on
-    # The expiry date is the last day a suit is timely; the debt is time-barred from the next day.
-    return expires is not None and any(local_date(now, z) > expires for z in zones_of(facts))
 
 
 def time_barred_suit(facts: Facts, now: datetime) -> str | None:

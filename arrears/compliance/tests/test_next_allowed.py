@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from arrears.compliance.domain import validation_period
+from arrears.compliance.calendar import validation_period
 
 from .scenarios import calls, codes, run, scenario
 

@@ -14,8 +14,7 @@ import pytest
 from arrears.accounts.tests.factories import shared_account
 from arrears.compliance.notices import validation_notice_content
 from arrears.compliance.selectors import contact_now_panel, facts_base, primary_debtor
-from arrears.compliance.services import decide
-from arrears.contact.gate import GateRequest, decide_many
+from arrears.compliance.services import GateRequest, decide, decide_many
 
 pytestmark = pytest.mark.django_db
 

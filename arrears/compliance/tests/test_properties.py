@@ -9,7 +9,8 @@ from decimal import Decimal
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from arrears.compliance.domain import LedgerLine, evaluate, itemize, validation_period
+from arrears.compliance.calendar import validation_period
+from arrears.compliance.domain import LedgerLine, evaluate, itemize
 from arrears.compliance.facts import Action, Address, Attempt, Consumer, Debt, Facts, Phone, Window
 
 PHONES = ["+12125550142", "+13105550142", "+13125550142", "+13035550142", "+16175550142", "+12065550142"]

@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from pypdf import PdfReader
 
+from arrears.attempts.models import ContactAttempt
 from arrears.audit.models import AuditEvent
 from arrears.compliance.domain import evaluate
 from arrears.compliance.models import Decision, Hold
@@ -22,7 +23,6 @@ from arrears.compliance.selectors import (
     primary_debtor,
 )
 from arrears.compliance.services import decide, hold_lift, hold_place, validation_notice_record
-from arrears.contact.models import ContactAttempt
 from arrears.contact.services import contact_attempt_record
 from arrears.core.errors import ArrearsError, Conflict, PermissionDenied
 from arrears.debtors.models import ContactPoint

@@ -9,16 +9,16 @@ from datetime import timedelta
 import pytest
 
 from arrears.accounts.models import AccountDebtor
+from arrears.attempts.models import ContactAttempt
 from arrears.audit.models import AuditEvent
 from arrears.compliance.gather import facts_bases
 from arrears.compliance.models import Decision
 from arrears.compliance.scenario import facts_to_json
 from arrears.compliance.selectors import decision_facts, primary_debtor
-from arrears.compliance.services import decide, hold_place
+from arrears.compliance.services import GateRequest, decide, decide_many, hold_place
 from arrears.contact.batch import messages_queue_many
-from arrears.contact.gate import GateRequest, decide_many
 from arrears.contact.messaging import message_deliver
-from arrears.contact.models import ContactAttempt, OutboundMessage
+from arrears.contact.models import OutboundMessage
 from arrears.contact.services import contact_attempt_record
 from arrears.debtors.models import ContactPoint, Debtor
 from arrears.debtors.services import consent_record

@@ -5,8 +5,8 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from arrears.attempts.models import ContactAttempt
 from arrears.compliance.models import Decision
-from arrears.contact.models import ContactAttempt
 from arrears.documents.models import Document
 from arrears.documents.tests.conftest import make_wav
 

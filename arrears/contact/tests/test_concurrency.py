@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.db import connection, connections
 
+from arrears.attempts.models import ContactAttempt
 from arrears.compliance.selectors import primary_debtor
-from arrears.contact.models import ContactAttempt
 from arrears.contact.services import contact_attempt_record
 from arrears.debtors.models import ContactPoint
 

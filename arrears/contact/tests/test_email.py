@@ -7,11 +7,12 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from arrears.attempts.models import ContactAttempt
 from arrears.audit.models import AuditEvent
 from arrears.compliance.selectors import primary_debtor
 from arrears.contact import messaging
 from arrears.contact.messaging import email_unsubscribe, message_deliver, message_queue
-from arrears.contact.models import CollectorTask, ContactAttempt, OutboundMessage
+from arrears.contact.models import CollectorTask, OutboundMessage
 from arrears.core.errors import ArrearsError
 from arrears.debtors.models import ConsentRecord, ContactPoint
 

@@ -9,12 +9,13 @@ import io
 import pytest
 from pypdf import PdfReader
 
+from arrears.attempts.models import ContactAttempt
 from arrears.compliance.selectors import primary_debtor
 from arrears.compliance.services import hold_place
 from arrears.contact.content import reveals_debt_collection
 from arrears.contact.letters import letter_batch_complete, letter_batch_create, letter_pdf, letter_returned
 from arrears.contact.messaging import message_queue
-from arrears.contact.models import ContactAttempt, OrganizationBranding, OutboundMessage
+from arrears.contact.models import OrganizationBranding, OutboundMessage
 from arrears.core.errors import ArrearsError
 from arrears.debtors.models import ContactPoint
 from arrears.tenancy.models import Organization

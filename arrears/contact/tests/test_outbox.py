@@ -9,12 +9,12 @@ import pytest
 import time_machine
 from django_tasks_db.models import DBTaskResult
 
+from arrears.attempts.models import ContactAttempt
 from arrears.audit.models import AuditEvent
 from arrears.compliance.models import Decision
 from arrears.compliance.selectors import primary_debtor
 from arrears.compliance.services import hold_lift, hold_place
 from arrears.contact.messaging import message_deliver, message_queue
-from arrears.contact.models import ContactAttempt
 from arrears.contact.tasks import message_deliver_task, outbox_sweep_task
 
 pytestmark = pytest.mark.django_db

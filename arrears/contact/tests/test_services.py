@@ -6,10 +6,10 @@ from datetime import UTC, datetime
 
 import pytest
 
+from arrears.attempts.models import ContactAttempt
 from arrears.audit.models import AuditEvent
 from arrears.compliance.models import Decision
 from arrears.compliance.selectors import primary_debtor
-from arrears.contact.models import ContactAttempt
 from arrears.contact.services import contact_attempt_record
 from arrears.core.errors import ArrearsError
 from arrears.debtors.models import ContactPoint

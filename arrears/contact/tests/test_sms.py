@@ -8,10 +8,11 @@ from datetime import timedelta
 import pytest
 from twilio.request_validator import RequestValidator
 
+from arrears.attempts.models import ContactAttempt
 from arrears.compliance.selectors import primary_debtor
 from arrears.contact import messaging
 from arrears.contact.messaging import message_deliver, message_queue
-from arrears.contact.models import CollectorTask, ContactAttempt, InboundMessage, OutboundMessage
+from arrears.contact.models import CollectorTask, InboundMessage, OutboundMessage
 from arrears.debtors.models import ConsentRecord, ContactPoint
 
 from .conftest import INVALID_NUMBER, TWILIO_FROM, TWILIO_TOKEN

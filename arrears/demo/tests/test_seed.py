@@ -39,8 +39,8 @@ def test_the_demo_portfolio_is_realistic_and_consistent():
     assert zones and None not in set(zones)
     # Collectors' work is there too: calls decided by the gate, promises, plans, holds and notes.
     from arrears.accounts.models import AccountNote
+    from arrears.attempts.models import ContactAttempt
     from arrears.compliance.models import Hold
-    from arrears.contact.models import ContactAttempt
     from arrears.payments.models import PaymentPlan, Promise
 
     calls = ContactAttempt.objects.filter(organization=org, channel="call")

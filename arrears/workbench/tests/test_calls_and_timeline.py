@@ -6,7 +6,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from arrears.contact.models import ContactAttempt
+from arrears.attempts.models import ContactAttempt
 from arrears.tenancy.choices import Role
 
 DAY = datetime(2026, 3, 10, 18, 0, tzinfo=UTC)  # 14:00 in New York

@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.management.base import CommandError, CommandParser
 
-from arrears.compliance.domain import evaluate, validation_period
+from arrears.compliance.calendar import validation_period
+from arrears.compliance.domain import evaluate
 from arrears.compliance.scenario import InvalidScenario, decision_to_json, facts_from_json, format_instant
 from arrears.core.management.base import ArrearsCommand
 

@@ -4,8 +4,8 @@ from pathlib import Path
 from django.core.management.base import CommandParser
 
 from arrears.accounts.selectors import account_get_by_reference
+from arrears.attempts.choices import Direction
 from arrears.contact.calls import CALL_OUTCOMES, call_log, call_read
-from arrears.contact.choices import Direction
 from arrears.core.clock import parse_instant
 from arrears.core.management.base import EXIT_REJECTED, EXIT_USAGE, ArrearsCommand
 from arrears.tenancy.domain import system_principal

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class AttemptsConfig(AppConfig):
+    name = "arrears.attempts"
+    label = "attempts"

@@ -1,0 +1,82 @@
+"""Reads of the contact-attempt log: the rows the compliance rules count, and a debtor's timeline."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection
+from datetime import datetime
+from typing import NamedTuple
+
+from django.db.models import Min, QuerySet
+
+from arrears.core.bulk import in_array
+
+from .choices import Direction, Outcome
+from .models import ContactAttempt
+
+
+class HistoryRow(NamedTuple):
+    """One logged attempt as the compliance rules read it."""
+
+    id: int
+    debtor_id: int
+    at: datetime
+    channel: str
+    direction: str
+    outcome: str
+    target: str
+    contact_point_id: int | None
+    account_ids: tuple[int, ...]
+
+
+def attempts_history(*, debtor_ids: Collection[int], since: datetime) -> list[HistoryRow]:
+    """The debtors' attempts from ``since`` on, oldest first, without the ones the gate blocked (nothing
+    was sent), each with the accounts it concerned. Two queries whatever the number of debtors."""
+    rows = list(
+        ContactAttempt.objects.filter(debtor_id__in=in_array(list(debtor_ids)), at__gte=since)
+        .exclude(outcome=Outcome.BLOCKED)
+        .order_by("at", "id")
+        .values_list("pk", "debtor_id", "at", "channel", "direction", "outcome", "target", "contact_point_id")
+    )
+    if not rows:
+        return []
+    accounts: dict[int, list[int]] = defaultdict(list)
+    for attempt_id, account_id in (
+        ContactAttempt.accounts.through.objects.filter(contactattempt_id__in=in_array([r[0] for r in rows]))
+        .order_by("contactattempt_id", "account_id")
+        .values_list("contactattempt_id", "account_id")
+    ):
+        accounts[attempt_id].append(account_id)
+    return [HistoryRow(*row, account_ids=tuple(accounts.get(row[0], ()))) for row in rows]
+
+
+def attempts_inbound_email_points(*, debtor_ids: Collection[int], at: datetime) -> set[int]:
+    """The contact points (email addresses) the debtors have written to us from, up to ``at``."""
+    return set(
+        ContactAttempt.objects.filter(
+            debtor_id__in=in_array(list(debtor_ids)), channel="email", direction=Direction.INBOUND, at__lte=at
+        )
+        .exclude(contact_point__isnull=True)
+        .values_list("contact_point_id", flat=True)
+    )
+
+
+def attempts_first_outbound(
+    *, account_ids: Collection[int], outcomes: Collection[str]
+) -> dict[int, datetime]:
+    """For each account, when the first outbound attempt concerning it with one of ``outcomes`` was made."""
+    return {
+        row["account_id"]: row["first"]
+        for row in ContactAttempt.accounts.through.objects.filter(
+            account_id__in=in_array(list(account_ids)),
+            contactattempt__direction=Direction.OUTBOUND,
+            contactattempt__outcome__in=list(outcomes),
+        )
+        .values("account_id")
+        .annotate(first=Min("contactattempt__at"))
+    }
+
+
+def attempts_for_account(*, organization_id: int, account_id: int) -> QuerySet[ContactAttempt]:
+    """The attempts that concerned one account of the organization, for its timeline."""
+    return ContactAttempt.objects.filter(organization_id=organization_id, accounts__id=account_id)
