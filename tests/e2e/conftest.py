@@ -304,12 +304,13 @@ def usage_errors(results: dict[str, Result]) -> None:
 
 def books_balance(database: Database) -> None:
     """After money moved: the ledger reconciles and the audit chain holds, as the commands report it."""
-    ledger = database.run("ledger", "check", "--json")
-    assert ledger.returncode == 0, str(ledger)
-    assert ledger.json == {"ok": True, "mismatches": []}
-    audit = database.run("audit", "verify", "--json")
-    assert audit.returncode == 0, str(audit)
-    assert audit.json["ok"] is True
+    checks = database.run_many(
+        {"ledger": ("ledger", "check", "--json"), "audit": ("audit", "verify", "--json")}
+    )
+    assert checks["ledger"].returncode == 0, str(checks["ledger"])
+    assert checks["ledger"].json == {"ok": True, "mismatches": []}
+    assert checks["audit"].returncode == 0, str(checks["audit"])
+    assert checks["audit"].json["ok"] is True
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
