@@ -3,6 +3,7 @@ from django.core.management.base import CommandParser
 from arrears.audit.selectors import audit_chain_verify
 from arrears.core.management.base import EXIT_REJECTED, ArrearsCommand
 from arrears.tenancy.models import Organization
+from arrears.tenancy.selectors import organization_resolve
 
 
 class Command(ArrearsCommand):
@@ -15,9 +16,12 @@ class Command(ArrearsCommand):
         verify.add_argument("--json", action="store_true")
 
     def handle(self, *args, **options):
-        orgs = Organization.objects.order_by("slug")
-        if options["org"]:
-            orgs = orgs.filter(slug=options["org"])
+        # An unknown --org is a usage error (exit 2), not "no organizations checked, all OK".
+        orgs = (
+            [organization_resolve(slug=options["org"])]
+            if options["org"]
+            else list(Organization.objects.order_by("slug"))
+        )
         results = []
         for org in orgs:
             report = audit_chain_verify(organization_id=org.pk)

@@ -1,0 +1,104 @@
+"""The long-running commands: `arrears serve` answers, `arrears worker` claims a task; both stop cleanly."""
+
+from __future__ import annotations
+
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+
+import pytest
+
+from .conftest import Database
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait_listening(process: subprocess.Popen[str], port: int, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"exited {process.returncode} before listening:\n{process.stdout.read()}")  # type: ignore[union-attr]
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.2)
+    pytest.fail(f"not listening on {port} after {timeout} s")
+
+
+def _stop(process: subprocess.Popen[str], sig: int = signal.SIGTERM) -> tuple[int, str]:
+    """Ask the process to stop; it must exit on its own within the timeout, not be killed."""
+    process.send_signal(sig)
+    try:
+        output, _ = process.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        output, _ = process.communicate()
+        pytest.fail(f"did not stop within 30 s of {signal.Signals(sig).name}:\n{output}")
+    return process.returncode, output
+
+
+def _get(url: str) -> int:
+    with urllib.request.urlopen(url, timeout=30) as response:  # noqa: S310 (a local http URL we built)
+        return int(response.status)
+
+
+@pytest.mark.parametrize(
+    "args", [("serve", "--no-worker"), ("demo",)], ids=["serve-no-worker", "demo-serves-with-a-worker"]
+)
+def test_the_app_answers_then_stops_on_sigint(database: Database, args):
+    # given
+    port = _free_port()
+
+    # when
+    process = (
+        database.start(*args, "--host", "127.0.0.1", "--port", str(port))
+        if args[0] == "serve"
+        else (database.start(*args, "--port", str(port)))
+    )
+    try:
+        _wait_listening(process, port)
+        status = _get(f"http://127.0.0.1:{port}/login/")
+    finally:
+        code, output = _stop(process, signal.SIGINT) if process.poll() is None else (process.returncode, "")
+
+    # then
+    assert status == 200
+    assert code == 0, output
+    assert "Traceback" not in output, output
+
+
+ENQUEUE = (
+    "from arrears.debtors.tasks import contact_points_locate_task as t; "
+    "print(t.enqueue(organization_id=None).id)"
+)
+
+
+def test_worker_claims_a_task_then_stops_on_sigterm(database: Database):
+    # given: a task waiting in the database queue
+    task_id = database.ok("shell", "-c", ENQUEUE).stdout.strip().splitlines()[-1]
+    if database.vendor == "sqlite":
+        task_id = task_id.replace("-", "")  # Django keeps a UUID as 32 hex digits on SQLite
+    status = "SELECT status FROM django_tasks_database_dbtaskresult WHERE id = %s"
+    assert database.value(status, [task_id]) == "READY"
+
+    # when
+    process = database.start("worker")
+    try:
+        deadline = time.monotonic() + 120
+        while database.value(status, [task_id]) != "SUCCESSFUL" and time.monotonic() < deadline:
+            assert process.poll() is None, process.stdout.read()  # type: ignore[union-attr]
+            time.sleep(0.5)
+        claimed = database.value(status, [task_id])
+    finally:
+        code, output = _stop(process) if process.poll() is None else (process.returncode, "")
+
+    # then
+    assert claimed == "SUCCESSFUL", output
+    assert code == 0, output
+    assert "Traceback" not in output, output
