@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
+from typing import TYPE_CHECKING
 
-import holidays
+if TYPE_CHECKING:
+    import holidays
 
 
 def utcnow() -> datetime:
@@ -26,6 +28,10 @@ def parse_instant(text: str) -> datetime:
 
 @cache
 def _holiday_calendar(country: str, subdiv: str | None, year: int) -> holidays.HolidayBase:
+    # Imported when first needed: loading every country's calendar costs about a second at the start
+    # of each `arrears` command, most of which never asks for a business day.
+    import holidays
+
     return holidays.country_holidays(country, subdiv=subdiv, years=year)
 
 

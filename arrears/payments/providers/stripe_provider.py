@@ -9,14 +9,22 @@ from __future__ import annotations
 import os
 from datetime import UTC, datetime
 from decimal import Decimal
-
-import stripe as stripe_sdk
+from types import ModuleType
 
 from arrears.core.errors import ArrearsError
 from arrears.core.money import minor_units
 
 from ..errors import ProviderError
 from . import CheckoutRequest, HostedCheckout, ProviderEvent
+
+
+def _sdk() -> ModuleType:
+    """The Stripe SDK, imported when a provider is first made: it loads aiohttp and its HTTP clients,
+    about a second that every `arrears` command and worker would otherwise pay at start-up."""
+    import stripe
+
+    return stripe
+
 
 PAID_EVENTS = ("checkout.session.completed", "checkout.session.async_payment_succeeded")
 
@@ -26,7 +34,8 @@ class StripeProvider:
 
     def __init__(self, *, api_key: str, webhook_secret: str, api_base: str | None = None) -> None:
         self._webhook_secret = webhook_secret
-        self._client = stripe_sdk.StripeClient(
+        self._sdk = _sdk()
+        self._client = self._sdk.StripeClient(
             api_key,
             base_addresses={"api": api_base} if api_base else None,
             max_network_retries=2,
@@ -65,7 +74,7 @@ class StripeProvider:
                 },
                 options={"idempotency_key": request.idempotency_key},
             )
-        except stripe_sdk.StripeError as exc:
+        except self._sdk.StripeError as exc:
             raise ArrearsError(ProviderError.REQUEST_FAILED, f"Stripe refused the checkout: {exc}") from exc
         if not session.url:
             raise ArrearsError(ProviderError.REQUEST_FAILED, f"Stripe gave session {session.id} no URL")
@@ -73,8 +82,8 @@ class StripeProvider:
 
     def event_parse(self, payload: bytes, signature: str) -> ProviderEvent:
         try:
-            event = stripe_sdk.Webhook.construct_event(payload, signature, self._webhook_secret)
-        except (stripe_sdk.SignatureVerificationError, ValueError) as exc:
+            event = self._sdk.Webhook.construct_event(payload, signature, self._webhook_secret)
+        except (self._sdk.SignatureVerificationError, ValueError) as exc:
             raise ArrearsError(ProviderError.SIGNATURE_INVALID, f"webhook refused: {exc}") from exc
         session = event.data.object.to_dict()
         occurred = datetime.fromtimestamp(event.created, tz=UTC)
