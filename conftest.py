@@ -65,8 +65,8 @@ def make_account(client_, system):
     """An account with one debtor, a phone, an email and an address; override anything by keyword."""
     from decimal import Decimal
 
-    from arrears.accounts.services import account_create
     from arrears.debtors.services import contact_point_add, debtor_create
+    from arrears.ledger.services import account_open
 
     counter = {"n": 0}
 
@@ -100,7 +100,7 @@ def make_account(client_, system):
                 actor=actor,
             )
         fields.setdefault("currency", "USD")
-        return account_create(
+        return account_open(
             client=target_client,
             reference=reference or f"ACC-{n:05d}",
             debtors=[debtor],

@@ -11,7 +11,7 @@
    into clones of their tables with the same indexes, constraints and foreign keys, in one
    transaction, committed. What no import into this schema can beat on this machine.
 4. a naive import: per row, Django ORM lookups and the ordinary services (debtor_create,
-   contact_point_add, account_create), on the first --naive-rows rows, scaled to N.
+   contact_point_add, account_open), on the first --naive-rows rows, scaled to N.
 Then it checks the ledger invariant and prints a Markdown table row for docs/benchmarks.md.
 """
 
@@ -44,7 +44,7 @@ for code in ("bench", "naive"):
 NAIVE = r"""
 import csv, sys, time
 from itertools import islice
-from arrears.accounts.services import account_create
+from arrears.ledger.services import account_open
 from arrears.core import crypto
 from arrears.debtors.models import Debtor
 from arrears.debtors.services import contact_point_add, debtor_create
@@ -86,7 +86,7 @@ with open(sys.argv[2], newline="", encoding="utf-8") as fh:
             line1, line2, city, state, postal, country = r.address
             contact_point_add(debtor=debtor, kind="address", line1=line1, line2=line2, city=city, state=state,
                               postal_code=postal, country=country, actor=actor)
-        account_create(client=client, reference=r.account_ref, debtors=[debtor], currency=r.currency,
+        account_open(client=client, reference=r.account_ref, debtors=[debtor], currency=r.currency,
                        actor=actor, principal=r.principal, interest=r.interest, fees=r.fees)
     print(time.perf_counter() - start)
 """

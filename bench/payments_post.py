@@ -52,11 +52,11 @@ def main() -> int:
         return 2
     call_command("migrate", verbosity=0)
 
-    from arrears.accounts.services import account_create
     from arrears.audit.selectors import audit_chain_verify
     from arrears.core.money import Money
     from arrears.debtors.services import debtor_create
     from arrears.ledger.selectors import ledger_cache_mismatches
+    from arrears.ledger.services import account_open
     from arrears.payments.models import Payment
     from arrears.payments.services import PaymentRequest, payment_post
     from arrears.tenancy.domain import system_principal
@@ -76,7 +76,7 @@ def main() -> int:
     started = time.perf_counter()
     debtor = debtor_create(organization_id=org.pk, actor=actor, first_name="Bench", last_name="Debtor")
     accounts = [
-        account_create(
+        account_open(
             client=client,
             reference=f"B-{i:06d}",
             debtors=[debtor],

@@ -1,13 +1,13 @@
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
 from typing import Any
 
 from django.db import connection
 from django.db.models import Case, IntegerField, Model, Prefetch, Q, QuerySet, Value, When
 
-from arrears.core.bulk import select_in
+from arrears.core.bulk import in_array, select_in
 from arrears.core.errors import NotFound
 from arrears.debtors.domain import name_key, normalize_email, phone_search_key
 from arrears.debtors.models import ContactPoint, Debtor
@@ -195,3 +195,79 @@ def debtors_for_account(*, principal: Principal, account: Account) -> list[tuple
         .order_by(*debtor_link_order())
     )
     return [(link.role, link.debtor) for link in links]
+
+
+def account_lock(
+    *, account_id: int, organization_id: int | None = None, with_organization: bool = False
+) -> Account:
+    """The account row, locked (`SELECT … FOR UPDATE`) until the caller's transaction ends; with
+    `organization_id`, only if it is that organization's; `with_organization` reads the
+    organization in the same query (the lock stays on the account row)."""
+    qs = Account.objects.all()
+    if with_organization:
+        qs = qs.select_for_update(of=("self",)).select_related("organization")
+    else:
+        qs = qs.select_for_update()
+    try:
+        if organization_id is None:
+            return qs.get(pk=account_id)
+        return qs.get(pk=account_id, organization_id=organization_id)
+    except Account.DoesNotExist:
+        raise NotFound(AccountError.NOT_FOUND, f"no account {account_id}") from None
+
+
+def accounts_lock_many(
+    *, organization_id: int, account_ids: Sequence[int], fields: Sequence[str]
+) -> list[Any]:
+    """Lock the organization's accounts among `account_ids` in id order (`SELECT … FOR UPDATE`) and
+    return `fields` of each as a tuple (a batch writer reads what it needs in the locking query)."""
+    return list(
+        Account.objects.select_for_update()
+        .filter(organization_id=organization_id, pk__in=in_array(account_ids))
+        .order_by("pk")
+        .values_list(*fields)
+    )
+
+
+def account_by_id(*, account_id: int) -> Account:
+    """An account by id, for a service that has checked the organization already."""
+    return Account.objects.get(pk=account_id)
+
+
+def account_status(*, account_id: int) -> str:
+    """The account's status as committed now (not as a stale instance holds it)."""
+    return Account.objects.filter(pk=account_id).values_list("status", flat=True).get()
+
+
+def accounts_in_organization(*, organization_id: int, account_ids: Sequence[int]) -> list[Account]:
+    """The organization's accounts among `account_ids`, in id order, with their organization."""
+    return list(
+        Account.objects.filter(organization_id=organization_id, pk__in=account_ids)
+        .select_related("organization")
+        .order_by("pk")
+    )
+
+
+def account_ids_earning_interest(*, organization_id: int, statuses: Iterable[str]) -> set[int]:
+    """The organization's accounts with an interest rate and one of `statuses`."""
+    return set(
+        Account.objects.filter(
+            organization_id=organization_id, interest_rate__gt=0, status__in=statuses
+        ).values_list("pk", flat=True)
+    )
+
+
+def account_reference_rows(*, organization_id: int) -> QuerySet[Account, tuple[int, str, str, str]]:
+    """(id, reference, invoice number, currency) of every account of the organization."""
+    return Account.objects.filter(organization_id=organization_id).values_list(
+        "id", "reference", "invoice_number", "currency"
+    )
+
+
+def account_balance_rows(*, organization_id: int | None, fields: Sequence[str]) -> Iterator[dict[str, Any]]:
+    """Id, reference, currency and `fields` of every account (of one organization, if given),
+    streamed in chunks."""
+    accounts = Account.objects.all()
+    if organization_id is not None:
+        accounts = accounts.filter(organization_id=organization_id)
+    return accounts.values("id", "reference", "currency", *fields).iterator(chunk_size=5000)

@@ -7,21 +7,14 @@ from decimal import Decimal
 from functools import cache
 from typing import Any
 
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connection, models, transaction
+from django.db.models import F
 
 from arrears.audit.services import AuditSpec, audit_record, audit_record_many
 from arrears.core.bulk import column_defaults, insert_rows
 from arrears.core.clock import utcnow
 from arrears.core.errors import ArrearsError, Conflict
 from arrears.core.money import is_currency_code
-from arrears.debtors.models import Debtor
-from arrears.ledger.services import (
-    OPENING_EVENT,
-    Posting,
-    opening_balances_post_many,
-    opening_cache,
-    opening_entries,
-)
 from arrears.tenancy.domain import Principal
 from arrears.tenancy.models import Client
 
@@ -35,8 +28,8 @@ ZERO = Decimal(0)
 
 @dataclass(frozen=True, slots=True)
 class NewAccount:
-    """An account for `accounts_create_many`: its debtors (the first is primary), opening balances and
-    other columns (`fields`, by field name)."""
+    """An account to open (`ledger.services.accounts_open_many`): its debtors (the first is primary),
+    opening balances and other columns (`fields`, by field name)."""
 
     reference: str
     currency: str
@@ -73,22 +66,8 @@ def _reference_taken(client: Client, accounts: Sequence[NewAccount]) -> Conflict
     return Conflict(AccountError.REFERENCE_TAKEN, f"account {reference!r} exists for client {client.code}")
 
 
-@transaction.atomic(savepoint=False)
-def accounts_create_many(
-    *,
-    client: Client,
-    accounts: Sequence[NewAccount],
-    actor: Principal,
-    source: tuple[str, str] | None = None,
-) -> list[int]:
-    """Open accounts with their debtors and opening balances; returns their ids in order.
-
-    The same rows and audit events as `account_create` for each ("account.created", then
-    "ledger.opening_balance" for an account with a balance), written with one insert per table
-    (`COPY` on PostgreSQL). The opening entries' `source` is ("account", its id) unless given (an
-    import names its job). Each account row is written once, already holding its opening balances."""
-    if not accounts:
-        return []
+def new_accounts_check(*, accounts: Sequence[NewAccount]) -> None:
+    """Raise for an account that cannot be opened: no debtor, or not a currency code."""
     for a in accounts:
         if not a.debtor_ids:
             raise ArrearsError(AccountError.NO_DEBTOR, "an account needs at least one debtor")
@@ -96,17 +75,33 @@ def accounts_create_many(
             raise ArrearsError(
                 AccountError.CURRENCY_INVALID, f"not an ISO 4217 currency code: {a.currency!r}"
             )
+
+
+@transaction.atomic(savepoint=False)
+def accounts_create_many(
+    *,
+    client: Client,
+    accounts: Sequence[NewAccount],
+    balances: Sequence[Mapping[str, Decimal]],
+    actor: Principal,
+) -> list[int]:
+    """Write accounts with their debtors (the first is primary); returns their ids in order.
+
+    `balances` holds, per account, the cached balance columns it opens with (by field name), as the
+    ledger computed them from its opening entries: the ledger opens accounts
+    (`ledger.services.accounts_open_many`) and posts those entries after this. One insert per table
+    (`COPY` on PostgreSQL) and one "account.created" audit event per account; each account row is
+    written once, already holding its balances."""
+    if not accounts:
+        return []
+    if len(balances) != len(accounts):
+        raise TypeError("one set of opening balances per account")
+    new_accounts_check(accounts=accounts)
     now = utcnow()
-    today = now.date()
     base = column_defaults(Account, now=now)
     base.update(organization_id=client.organization_id, client_id=client.pk)
     rows = []
-    openings = []
-    for a in accounts:
-        entries = opening_entries(
-            currency=a.currency, principal=a.principal, interest=a.interest, fees=a.fees, costs=a.costs
-        )
-        openings.append(entries)
+    for a, opening in zip(accounts, balances, strict=True):
         row = {
             **base,
             "reference": a.reference,
@@ -116,7 +111,7 @@ def accounts_create_many(
         for name, value in a.fields.items():
             column, relation = _column_of(name)
             row[column] = value.pk if relation and value is not None else value
-        row.update(opening_cache(entries))
+        row.update(opening)
         rows.append(row)
     try:
         with transaction.atomic():
@@ -149,52 +144,7 @@ def accounts_create_many(
             for pk, a in zip(ids, accounts, strict=True)
         ],
     )
-    postings = [
-        Posting(
-            account_id=pk,
-            entries=entries,
-            effective_on=a.itemization_date or today,
-            source=source or ("account", str(pk)),
-            event=OPENING_EVENT,
-        )
-        for pk, a, entries in zip(ids, accounts, openings, strict=True)
-        if entries
-    ]
-    if postings:
-        currencies = {pk: a.currency for pk, a in zip(ids, accounts, strict=True)}
-        opening_balances_post_many(postings=postings, currencies=currencies, actor=actor)
     return ids
-
-
-@transaction.atomic
-def account_create(
-    *,
-    client: Client,
-    reference: str,
-    debtors: Sequence[Debtor],
-    currency: str,
-    actor: Principal,
-    principal: Decimal = ZERO,
-    interest: Decimal = ZERO,
-    fees: Decimal = ZERO,
-    costs: Decimal = ZERO,
-    itemization_date: date | None = None,
-    **fields: Any,
-) -> Account:
-    """Open an account with its debtors (the first is primary) and its opening balances on the ledger."""
-    new = NewAccount(
-        reference=reference,
-        currency=currency,
-        debtor_ids=[d.pk for d in debtors],
-        principal=principal,
-        interest=interest,
-        fees=fees,
-        costs=costs,
-        itemization_date=itemization_date,
-        fields=fields,
-    )
-    [pk] = accounts_create_many(client=client, accounts=[new], actor=actor)
-    return Account.objects.get(pk=pk)
 
 
 @dataclass(frozen=True, slots=True)
@@ -344,3 +294,45 @@ def account_debtors_reassign(*, organization_id: int, from_debtor_id: int, to_de
 def account_debtors_restore(*, ids: Sequence[int], from_debtor_id: int, to_debtor_id: int) -> None:
     """Undo `account_debtors_reassign` (an unmerge): the links `ids` still on `from_debtor_id` go back."""
     AccountDebtor.objects.filter(pk__in=ids, debtor_id=from_debtor_id).update(debtor_id=to_debtor_id)
+
+
+def account_balances_move(*, account_id: int, deltas: Mapping[str, Decimal]) -> None:
+    """Add `deltas` (by cached balance field) to an account's cached balances, in one UPDATE.
+
+    For the ledger only, which moves the cache by the amounts of the entries it writes in the same
+    transaction (DESIGN.md: the ledger is the truth, the balance columns its cache)."""
+    Account.objects.filter(pk=account_id).update(**{f: F(f) + d for f, d in deltas.items()})
+
+
+def accounts_columns_update_many(
+    *, values: Mapping[int, Mapping[str, Any]], fields: Sequence[str], add: frozenset[str]
+) -> None:
+    """Update columns of many accounts: those in `add` by adding to the current value (the cached
+    balances), the others by setting. For the ledger only (`ledger_post_many`), which moves the
+    cache and sets a payment's columns in the same statement.
+
+    On PostgreSQL each column travels as one array (`unnest`), so the statement stays short however
+    many accounts it updates: `core.bulk.update_rows` sends one placeholder per value, and psycopg
+    splitting that statement cost more than running it."""
+    if not values or not fields:
+        return
+    if connection.vendor != "postgresql":
+        for pk, row in values.items():
+            Account.objects.filter(pk=pk).update(**{f: F(f) + row[f] if f in add else row[f] for f in fields})
+        return
+    meta = Account._meta
+    columns = [(f, meta.get_field(f)) for f in fields]
+    names = ", ".join(f'"{c.column}"' for _, c in columns)  # type: ignore[union-attr]
+    arrays = ", ".join(["%s::bigint[]", *(f"%s::{c.db_type(connection)}[]" for _, c in columns)])
+    assignments = ", ".join(
+        f'"{c.column}" = t."{c.column}" + v."{c.column}"' if f in add else f'"{c.column}" = v."{c.column}"'  # type: ignore[union-attr]
+        for f, c in columns
+    )
+    # Identifiers come from the model's own metadata; every value is in a bound array.
+    sql = (
+        f'UPDATE "{meta.db_table}" AS t SET {assignments} '  # noqa: S608
+        f'FROM unnest({arrays}) AS v("__pk", {names}) WHERE t."id" = v."__pk"'
+    )
+    params = [list(values), *([row[f] for row in values.values()] for f in fields)]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)

@@ -14,12 +14,12 @@ from arrears.accounts.choices import AccountStatus as S
 from arrears.accounts.choices import DebtType
 from arrears.accounts.domain import WORKABLE
 from arrears.accounts.models import Account
-from arrears.accounts.services import account_create, account_note_add, account_transition
+from arrears.accounts.services import account_note_add, account_transition
 from arrears.audit.services import audit_record
 from arrears.debtors.models import Debtor
 from arrears.ledger.choices import Bucket, EntryKind
-from arrears.ledger.models import LedgerEntry
-from arrears.ledger.services import EntrySpec, ledger_post, ledger_reverse
+from arrears.ledger.selectors import ledger_entries_new, ledger_entry_ids
+from arrears.ledger.services import EntrySpec, account_open, ledger_post, ledger_reverse
 from arrears.tenancy.choices import Role
 from arrears.tenancy.domain import Principal, system_principal
 from arrears.tenancy.models import Organization, User
@@ -132,7 +132,7 @@ def seed_demo(
         interest = (principal * Decimal(rng.choice([0, 0, 3, 7, 12])) / 100).quantize(Decimal("0.01"))
         fees = Decimal(rng.choice([0, 0, 25, 35, 50]))
         is_consumer = client.code != "metro-utilities" or rng.random() < 0.8
-        account = account_create(
+        account = account_open(
             client=client,
             reference=f"{client.code[:3].upper()}-{100000 + n}",
             debtors=[debtor],
@@ -434,9 +434,9 @@ def _pay(account, amount: Decimal, actor: Principal, on: date) -> None:
 
 def _payment_then_reversal(account, actor: Principal, today: date) -> None:
     """One returned payment (NSF) in the book, so the demo shows a reversal."""
-    before = set(LedgerEntry.objects.filter(account=account).values_list("pk", flat=True))
+    before = ledger_entry_ids(account_id=account.pk)
     _pay(account, Decimal("150.00"), actor, today - timedelta(days=12))
-    posted = list(LedgerEntry.objects.filter(account=account).exclude(pk__in=before))
+    posted = ledger_entries_new(account_id=account.pk, before=before)
     ledger_reverse(
         entries=posted,
         actor=actor,

@@ -2,8 +2,9 @@
 the services of the apps that own them.
 
 Runs inside the caller's transaction. Debtors, contact points, accounts and their opening balances
-are written by `debtors_create_many`, `contact_points_add_many` and `accounts_create_many` (with
-`opening_balances_post_many`), with the same rows and audit events as when they are created by hand;
+are written by `debtors_create_many`, `contact_points_add_many` and the ledger's `accounts_open_many`
+(`accounts_create_many`, then `opening_balances_post_many`), with the same rows and audit events as
+when they are created by hand;
 the opening entries name the job as their source. A re-import that changes an account updates its
 fields (`accounts_update_many`, one audit event per account) and moves its balances with adjustment
 entries (`ledger_post_many`).
@@ -26,7 +27,6 @@ from arrears.accounts.services import (
     DebtorLink,
     NewAccount,
     account_debtors_add_many,
-    accounts_create_many,
     accounts_update_many,
 )
 from arrears.core.bulk import analyze, select_in
@@ -48,7 +48,7 @@ from arrears.debtors.services import (
 )
 from arrears.ledger.choices import Bucket, EntryKind
 from arrears.ledger.selectors import ledger_sums_by_source
-from arrears.ledger.services import EntrySpec, Posting, ledger_post_many
+from arrears.ledger.services import EntrySpec, Posting, accounts_open_many, ledger_post_many
 from arrears.tenancy.domain import Principal
 
 from .domain.matching import DebtorMatcher, DebtorRef, NewDebtor, contact_keys, identity_keys
@@ -338,7 +338,7 @@ def batch_write(
         for r, ref in zip(records, debtor_of, strict=True)
         if r.account_ref not in existing
     ]
-    accounts_create_many(client=job.client, accounts=fresh, actor=actor, source=("import", str(job.pk)))
+    accounts_open_many(client=job.client, accounts=fresh, actor=actor, source=("import", str(job.pk)))
     counts["accounts_created"] = len(fresh)
 
     told = ledger_sums_by_source(account_ids=[a["id"] for a in existing.values()], source_type="import")

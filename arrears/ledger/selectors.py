@@ -1,18 +1,23 @@
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
-from django.db.models import QuerySet, Sum
+from django.db.models import Q, QuerySet, Sum
 
-from arrears.accounts.models import Account
+from arrears.accounts.selectors import account_balance_rows
 from arrears.core.money import from_storage, quantize
 
+from .choices import EntryKind
 from .domain import ALL_BUCKETS
 from .models import LedgerEntry
 from .services import CACHE_FIELD
+
+if TYPE_CHECKING:
+    from arrears.accounts.models import Account
 
 
 def ledger_balances(*, account: Account) -> dict[str, Decimal]:
@@ -42,16 +47,14 @@ class CacheMismatch:
 def ledger_cache_mismatches(*, organization_id: int | None = None) -> Iterator[CacheMismatch]:
     """Every account whose cached balances differ from the sum of its ledger entries."""
     entries = LedgerEntry.objects.all()
-    accounts = Account.objects.all()
     if organization_id is not None:
         entries = entries.filter(organization_id=organization_id)
-        accounts = accounts.filter(organization_id=organization_id)
     sums: dict[tuple[int, str], Decimal] = {
         (r["account_id"], r["bucket"]): from_storage(r["total"])
         for r in entries.values("account_id", "bucket").annotate(total=Sum("amount"))
     }
     fields = list(CACHE_FIELD.values())
-    for acc in accounts.values("id", "reference", "currency", *fields).iterator(chunk_size=5000):
+    for acc in account_balance_rows(organization_id=organization_id, fields=fields):
         for bucket, field in CACHE_FIELD.items():
             ledger = sums.get((acc["id"], bucket), Decimal(0))
             if from_storage(acc[field]) != ledger:
@@ -98,3 +101,42 @@ def ledger_sums_by_source(*, account_ids: Sequence[int], source_type: str) -> di
     for account_id, bucket, total in rows:
         sums.setdefault(account_id, {})[bucket] = from_storage(total)
     return sums
+
+
+def ledger_payment_movements(
+    *, organization_id: int, client_id: int, start: date, end: date
+) -> QuerySet[LedgerEntry, tuple[str, Decimal, str]]:
+    """(bucket, amount, currency) of the payments posted to a client's accounts with an effective
+    date in [start, end], and of the reversals of payments in that period."""
+    return LedgerEntry.objects.filter(
+        Q(kind=EntryKind.PAYMENT, source_type="payment")
+        | Q(kind=EntryKind.REVERSAL, reverses__kind=EntryKind.PAYMENT, reverses__source_type="payment"),
+        organization_id=organization_id,
+        account__client_id=client_id,
+        effective_on__range=(start, end),
+    ).values_list("bucket", "amount", "currency")
+
+
+def ledger_payment_reversals(
+    *, organization_id: int, client_id: int, start: date, end: date
+) -> QuerySet[LedgerEntry, tuple[str, date]]:
+    """(payment id as the source id, effective date) of each reversal of a payment of a client's
+    accounts with an effective date in [start, end]."""
+    return LedgerEntry.objects.filter(
+        kind=EntryKind.REVERSAL,
+        reverses__kind=EntryKind.PAYMENT,
+        reverses__source_type="payment",
+        organization_id=organization_id,
+        account__client_id=client_id,
+        effective_on__range=(start, end),
+    ).values_list("reverses__source_id", "effective_on")
+
+
+def ledger_entry_ids(*, account_id: int) -> set[int]:
+    """The ids of an account's entries."""
+    return set(LedgerEntry.objects.filter(account_id=account_id).values_list("pk", flat=True))
+
+
+def ledger_entries_new(*, account_id: int, before: Iterable[int]) -> list[LedgerEntry]:
+    """An account's entries other than `before` (those written since its ids were read)."""
+    return list(LedgerEntry.objects.filter(account_id=account_id).exclude(pk__in=before))

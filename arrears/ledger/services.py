@@ -7,14 +7,20 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from django.db import connection, transaction
-from django.db.models import F
+from django.db import transaction
 
-from arrears.accounts.models import Account
+from arrears.accounts.selectors import account_by_id, account_lock, accounts_lock_many
+from arrears.accounts.services import (
+    NewAccount,
+    account_balances_move,
+    accounts_columns_update_many,
+    accounts_create_many,
+    new_accounts_check,
+)
 from arrears.audit.services import AuditSpec, audit_record, audit_record_many
-from arrears.core.bulk import in_array, insert_rows
+from arrears.core.bulk import insert_rows
 from arrears.core.clock import utcnow
 from arrears.core.errors import ArrearsError, Conflict
 from arrears.core.money import quantize
@@ -24,6 +30,11 @@ from .choices import Bucket, EntryKind
 from .domain import LedgerRuleError, check_entry
 from .errors import LedgerError
 from .models import LedgerEntry
+
+if TYPE_CHECKING:
+    from arrears.accounts.models import Account
+    from arrears.debtors.models import Debtor
+    from arrears.tenancy.models import Client
 
 CACHE_FIELD: dict[str, str] = {
     Bucket.PRINCIPAL: "balance_principal",
@@ -63,7 +74,7 @@ def _write(
         reverses=reverses,
     )
     created = LedgerEntry.objects.bulk_create([LedgerEntry(**row) for row in rows])
-    Account.objects.filter(pk=account.pk).update(**{f: F(f) + d for f, d in deltas.items()})
+    account_balances_move(account_id=account.pk, deltas=deltas)
     return created
 
 
@@ -127,7 +138,7 @@ def ledger_post(
     """Post one or more entries to an account atomically (they share a batch id) and audit them."""
     if not entries:
         raise ArrearsError(LedgerError.INVALID_ENTRY, "nothing to post")
-    locked = Account.objects.select_for_update().get(pk=account.pk)
+    locked = account_lock(account_id=account.pk)
     created = _write(account=locked, specs=entries, effective_on=effective_on, actor=actor, source=source)
     audit_record(
         actor=actor,
@@ -157,7 +168,7 @@ def ledger_reverse(
     account_ids = {e.account_id for e in entries}
     if len(account_ids) != 1:
         raise ArrearsError(LedgerError.INVALID_ENTRY, "entries to reverse must belong to one account")
-    account = Account.objects.select_for_update().get(pk=account_ids.pop())
+    account = account_lock(account_id=account_ids.pop())
     fresh = list(LedgerEntry.objects.filter(pk__in=[e.pk for e in entries]).order_by("id"))
     for e in fresh:
         if e.kind == EntryKind.REVERSAL:
@@ -182,37 +193,6 @@ def ledger_reverse(
         data={"reversed": [e.pk for e in fresh], "entries": [e.pk for e in created], "reason": reason},
     )
     return created
-
-
-def _accounts_update(
-    values: Mapping[int, Mapping[str, Any]], fields: Sequence[str], *, add: frozenset[str]
-) -> None:
-    """Update columns of many accounts: those in `add` by adding to the current value (the cached
-    balances), the others by setting. On PostgreSQL each column travels as one array (`unnest`), so
-    the statement stays short however many accounts it updates: `core.bulk.update_rows` sends one
-    placeholder per value, and psycopg splitting that statement cost more than running it."""
-    if not values or not fields:
-        return
-    if connection.vendor != "postgresql":
-        for pk, row in values.items():
-            Account.objects.filter(pk=pk).update(**{f: F(f) + row[f] if f in add else row[f] for f in fields})
-        return
-    meta = Account._meta
-    columns = [(f, meta.get_field(f)) for f in fields]
-    names = ", ".join(f'"{c.column}"' for _, c in columns)  # type: ignore[union-attr]
-    arrays = ", ".join(["%s::bigint[]", *(f"%s::{c.db_type(connection)}[]" for _, c in columns)])
-    assignments = ", ".join(
-        f'"{c.column}" = t."{c.column}" + v."{c.column}"' if f in add else f'"{c.column}" = v."{c.column}"'  # type: ignore[union-attr]
-        for f, c in columns
-    )
-    # Identifiers come from the model's own metadata; every value is in a bound array.
-    sql = (
-        f'UPDATE "{meta.db_table}" AS t SET {assignments} '  # noqa: S608
-        f'FROM unnest({arrays}) AS v("__pk", {names}) WHERE t."id" = v."__pk"'
-    )
-    params = [list(values), *([row[f] for row in values.values()] for f in fields)]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,10 +226,7 @@ def ledger_post_many(
     ids = sorted({p.account_id for p in postings} | set(account_fields or ()))
     cache_fields = list(CACHE_FIELD.values())
     currencies = dict(
-        Account.objects.select_for_update()
-        .filter(pk__in=in_array(ids), organization_id=actor.organization_id)
-        .order_by("pk")
-        .values_list("pk", "currency")
+        accounts_lock_many(organization_id=actor.organization_id, account_ids=ids, fields=("pk", "currency"))
     )
     if len(currencies) != len(ids):
         raise ArrearsError(LedgerError.INVALID_ENTRY, "an account to post to is not in this organization")
@@ -280,7 +257,7 @@ def ledger_post_many(
         row = {**(account_fields or {}).get(pk, {}), **{f: moved[pk][f] for f in changed}}
         groups.setdefault(tuple(sorted(row)), {})[pk] = row
     for fields, values in groups.items():
-        _accounts_update(values, fields, add=frozenset(changed))
+        accounts_columns_update_many(values=values, fields=fields, add=frozenset(changed))
     audit_record_many(actor=actor, events=_posting_events(postings, batches, currencies))
     return [[row["id"] for row in rows] for rows in batches]
 
@@ -346,7 +323,7 @@ def opening_cache(entries: Sequence[EntrySpec]) -> dict[str, Decimal]:
 def opening_balances_post_many(
     *, postings: Sequence[Posting], currencies: Mapping[int, str], actor: Principal
 ) -> list[list[int]]:
-    """Post the opening balances of accounts created in this transaction (`accounts_create_many`)
+    """Post the opening balances of accounts created in this transaction (`accounts_open_many`)
     with one insert (`COPY` on PostgreSQL) and one audit event per account, as `ledger_post` writes
     them; returns the new entry ids per posting.
 
@@ -373,3 +350,80 @@ def opening_balances_post_many(
             row["id"] = next(entry_ids)
     audit_record_many(actor=actor, events=_posting_events(postings, batches, currencies))
     return [[row["id"] for row in rows] for rows in batches]
+
+
+@transaction.atomic(savepoint=False)
+def accounts_open_many(
+    *,
+    client: Client,
+    accounts: Sequence[NewAccount],
+    actor: Principal,
+    source: tuple[str, str] | None = None,
+) -> list[int]:
+    """Open accounts with their debtors and opening balances; returns their ids in order.
+
+    The accounts app writes the accounts (`accounts_create_many`: one "account.created" event
+    each), already holding the cached balances of their opening entries; then the entries are
+    posted with one "ledger.opening_balance" event per account with a balance. One insert per table
+    (`COPY` on PostgreSQL). The entries' `source` is ("account", its id) unless given (an import
+    names its job)."""
+    if not accounts:
+        return []
+    new_accounts_check(accounts=accounts)
+    today = utcnow().date()
+    openings = [
+        opening_entries(
+            currency=a.currency, principal=a.principal, interest=a.interest, fees=a.fees, costs=a.costs
+        )
+        for a in accounts
+    ]
+    ids = accounts_create_many(
+        client=client, accounts=accounts, balances=[opening_cache(e) for e in openings], actor=actor
+    )
+    postings = [
+        Posting(
+            account_id=pk,
+            entries=entries,
+            effective_on=a.itemization_date or today,
+            source=source or ("account", str(pk)),
+            event=OPENING_EVENT,
+        )
+        for pk, a, entries in zip(ids, accounts, openings, strict=True)
+        if entries
+    ]
+    if postings:
+        currencies = {pk: a.currency for pk, a in zip(ids, accounts, strict=True)}
+        opening_balances_post_many(postings=postings, currencies=currencies, actor=actor)
+    return ids
+
+
+@transaction.atomic
+def account_open(
+    *,
+    client: Client,
+    reference: str,
+    debtors: Sequence[Debtor],
+    currency: str,
+    actor: Principal,
+    principal: Decimal = Decimal(0),
+    interest: Decimal = Decimal(0),
+    fees: Decimal = Decimal(0),
+    costs: Decimal = Decimal(0),
+    itemization_date: date | None = None,
+    **fields: Any,
+) -> Account:
+    """Open an account with its debtors (the first is primary) and its opening balances on the
+    ledger: `accounts_open_many` for one."""
+    new = NewAccount(
+        reference=reference,
+        currency=currency,
+        debtor_ids=[d.pk for d in debtors],
+        principal=principal,
+        interest=interest,
+        fees=fees,
+        costs=costs,
+        itemization_date=itemization_date,
+        fields=fields,
+    )
+    [pk] = accounts_open_many(client=client, accounts=[new], actor=actor)
+    return account_by_id(account_id=pk)

@@ -4,9 +4,10 @@ however often the provider retries the webhook."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db import transaction
 
-from arrears.accounts.models import Account
 from arrears.audit.services import audit_record
 from arrears.core.clock import utcnow
 from arrears.core.errors import ArrearsError
@@ -18,6 +19,9 @@ from .errors import PaymentError
 from .models import CheckoutSession
 from .providers import CheckoutRequest, PaymentProvider
 from .services import payment_post
+
+if TYPE_CHECKING:
+    from arrears.accounts.models import Account
 
 
 @transaction.atomic

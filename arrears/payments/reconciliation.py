@@ -19,11 +19,11 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from itertools import islice
 from multiprocessing.reduction import ForkingPickler
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import connection, transaction
 
-from arrears.accounts.models import Account
+from arrears.accounts.selectors import account_reference_rows
 from arrears.audit.services import AuditSpec, audit_record, audit_record_many
 from arrears.core.bulk import in_array, insert_rows
 from arrears.core.clock import utcnow
@@ -47,6 +47,9 @@ from .errors import ReconcileError
 from .models import BankLine, BankStatementImport, Installment, Payment, Promise
 from .reconcile_domain import Decision, Expected, ExpectedIndex, Line, decide, line_tokens
 from .services import PaymentRequest, payment_post, payments_post
+
+if TYPE_CHECKING:
+    from arrears.accounts.models import Account
 
 CHUNK = 2_000
 # From this size a camt file is parsed in a child process while this one matches and posts.
@@ -161,9 +164,7 @@ def expected_index(*, organization_id: int) -> ExpectedIndex:
     }
     expected: list[Expected] = []
     refs: dict[int, tuple[str, ...]] = {}
-    for pk, reference, invoice, currency in Account.objects.filter(
-        organization_id=organization_id
-    ).values_list("id", "reference", "invoice_number", "currency"):
+    for pk, reference, invoice, currency in account_reference_rows(organization_id=organization_id):
         refs[pk] = (reference, invoice) if invoice else (reference,)
         expected.append(Expected(MatchKind.ACCOUNT, pk, pk, currency, refs[pk]))
     installments = Installment.objects.filter(

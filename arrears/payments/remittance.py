@@ -25,8 +25,8 @@ from django.template.loader import render_to_string
 from arrears.audit.services import audit_record
 from arrears.core.errors import ArrearsError
 from arrears.core.money import quantize
-from arrears.ledger.choices import Bucket, EntryKind
-from arrears.ledger.models import LedgerEntry
+from arrears.ledger.choices import Bucket
+from arrears.ledger.selectors import ledger_payment_movements, ledger_payment_reversals
 from arrears.tenancy.domain import Principal
 from arrears.tenancy.models import Client
 
@@ -132,13 +132,9 @@ def _rules(client: Client) -> tuple[ClientTerms, list[rd.RateRule]]:
 
 def remittance_ledger_collections(*, client: Client, start: date, end: date) -> dict[str, Decimal]:
     """Money received for the client's accounts in the period, from the ledger alone."""
-    entries = LedgerEntry.objects.filter(
-        Q(kind=EntryKind.PAYMENT, source_type="payment")
-        | Q(kind=EntryKind.REVERSAL, reverses__kind=EntryKind.PAYMENT, reverses__source_type="payment"),
-        organization_id=client.organization_id,
-        account__client=client,
-        effective_on__range=(start, end),
-    ).values_list("bucket", "amount", "currency")
+    entries = ledger_payment_movements(
+        organization_id=client.organization_id, client_id=client.pk, start=start, end=end
+    )
     received: dict[str, Decimal] = defaultdict(Decimal)
     for bucket, amount, currency in entries:
         received[currency] += amount if bucket == Bucket.CREDIT else -amount
@@ -154,14 +150,9 @@ def remittance_build(*, client: Client, start: date, end: date) -> Remittance:
         status__in=(PaymentStatus.POSTED, PaymentStatus.REVERSED),
     ).select_related("account")
     reversed_on: dict[int, date] = {}
-    for source_id, on in LedgerEntry.objects.filter(
-        kind=EntryKind.REVERSAL,
-        reverses__kind=EntryKind.PAYMENT,
-        reverses__source_type="payment",
-        organization_id=client.organization_id,
-        account__client=client,
-        effective_on__range=(start, end),
-    ).values_list("reverses__source_id", "effective_on"):
+    for source_id, on in ledger_payment_reversals(
+        organization_id=client.organization_id, client_id=client.pk, start=start, end=end
+    ):
         reversed_on[int(source_id)] = min(on, reversed_on.get(int(source_id), on))
     chosen = payments.filter(Q(received_on__range=(start, end)) | Q(pk__in=list(reversed_on))).order_by(
         "account__reference", "received_on", "pk"

@@ -7,11 +7,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet, Sum
 
-from arrears.accounts.models import Account
+from arrears.accounts.selectors import account_ids_earning_interest, accounts_in_organization
 from arrears.core.errors import ArrearsError, NotFound
 from arrears.core.money import Money, from_storage, quantize
 from arrears.ledger.choices import Bucket, EntryKind
@@ -23,6 +23,9 @@ from . import domain
 from .choices import ACCRUING, OPEN_PLAN, OPEN_SETTLEMENT, InstallmentStatus, PaymentStatus, PromiseStatus
 from .errors import PaymentError, PromiseError
 from .models import ExchangeRate, Installment, InterestCap, Payment, PaymentPlan, Promise, Settlement
+
+if TYPE_CHECKING:
+    from arrears.accounts.models import Account
 
 
 def _scoped(model: type[Any], principal: Principal) -> QuerySet[Any]:
@@ -251,11 +254,7 @@ def interest_caps(*, organization_id: int) -> dict[str, Decimal]:
 
 def accruing_account_ids(*, organization_id: int) -> set[int]:
     """Accounts that may earn interest: a rate, and a status in which interest accrues."""
-    return set(
-        Account.objects.filter(
-            organization_id=organization_id, interest_rate__gt=0, status__in=ACCRUING
-        ).values_list("pk", flat=True)
-    )
+    return account_ids_earning_interest(organization_id=organization_id, statuses=ACCRUING)
 
 
 def open_arrangement_account_ids(*, organization_id: int) -> set[int]:
@@ -280,8 +279,4 @@ def open_arrangement_account_ids(*, organization_id: int) -> set[int]:
 
 def accounts_for_accrual(*, organization_id: int, account_ids: Sequence[int]) -> list[Account]:
     """The organization's accounts among `account_ids`, in id order, with what accruing reads."""
-    return list(
-        Account.objects.filter(organization_id=organization_id, pk__in=account_ids)
-        .select_related("organization")
-        .order_by("pk")
-    )
+    return accounts_in_organization(organization_id=organization_id, account_ids=account_ids)

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time
+from typing import TYPE_CHECKING
 
-from arrears.accounts.models import Account
 from arrears.core.money import quantize
 from arrears.core.timeline import TimelineItem
 from arrears.tenancy.domain import Principal
 
 from .models import Payment, PaymentPlan, Promise, Settlement
+
+if TYPE_CHECKING:
+    from arrears.accounts.models import Account
 
 
 def _money(amount, currency: str) -> str:

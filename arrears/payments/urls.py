@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .providers.views import stripe_webhook
+from .views import stripe_webhook
 
 app_name = "payments"
 

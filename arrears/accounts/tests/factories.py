@@ -14,9 +14,9 @@ from typing import Any
 
 from arrears.accounts.choices import DebtorRole
 from arrears.accounts.models import Account, AccountDebtor
-from arrears.accounts.services import account_create
 from arrears.debtors.models import Debtor
 from arrears.debtors.services import contact_point_add, debtor_create
+from arrears.ledger.services import account_open
 from arrears.tenancy.choices import Role
 from arrears.tenancy.domain import Principal
 from arrears.tenancy.models import Client
@@ -69,12 +69,12 @@ def shared_account(
     **fields: Any,
 ) -> Shared:
     """An account owed by a primary debtor in ``primary_state`` and a co-debtor in ``co_debtor_state``;
-    ``fields`` go to ``account_create``."""
+    ``fields`` go to ``account_open``."""
     actor = Principal(organization_id=client.organization_id, role=Role.ADMIN, label="test")
     primary = debtor_in(client=client, state=primary_state, first_name="Paula", last_name="Primary")
     co_debtor = debtor_in(client=client, state=co_debtor_state, first_name="Cody", last_name="Codebtor")
     order = [co_debtor, primary] if co_debtor_first else [primary, co_debtor]
-    account = account_create(
+    account = account_open(
         client=client,
         reference=reference or f"SHARED-{next(_serial)}",
         debtors=order,
@@ -84,7 +84,7 @@ def shared_account(
         **fields,
     )
     if co_debtor_first:
-        # account_create makes the first debtor primary: swap the roles, keeping the co-debtor's older link.
+        # account_open makes the first debtor primary: swap the roles, keeping the co-debtor's older link.
         AccountDebtor.objects.filter(account=account, debtor=co_debtor).update(role=DebtorRole.CO_DEBTOR)
         AccountDebtor.objects.filter(account=account, debtor=primary).update(role=DebtorRole.PRIMARY)
     links = list(

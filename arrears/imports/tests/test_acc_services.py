@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 from arrears.accounts.models import Account
-from arrears.accounts.services import account_create
 from arrears.audit.models import AuditEvent
 from arrears.audit.selectors import audit_chain_verify
 from arrears.cli import main
@@ -17,6 +16,7 @@ from arrears.debtors.services import contact_point_add, debtor_create
 from arrears.imports.models import ImportJob
 from arrears.ledger.models import LedgerEntry
 from arrears.ledger.selectors import ledger_cache_mismatches
+from arrears.ledger.services import account_open
 
 FILE = (
     "account_ref,first_name,last_name,date_of_birth,ssn,email,phone,address_line1,city,state,postal_code,"
@@ -84,7 +84,7 @@ def test_an_imported_account_has_the_audit_events_of_one_created_by_hand(client_
         label="home",
         actor=system,
     )
-    by_hand = account_create(
+    by_hand = account_open(
         client=client_,
         reference="HAND-1",
         debtors=[debtor],
@@ -136,7 +136,7 @@ def test_an_imported_account_holds_the_balances_of_one_created_by_hand(client_, 
     debtor = debtor_create(
         organization_id=client_.organization_id, actor=system, first_name="A", last_name="B"
     )
-    by_hand = account_create(
+    by_hand = account_open(
         client=client_,
         reference="HAND-1",
         debtors=[debtor],

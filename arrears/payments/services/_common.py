@@ -6,13 +6,13 @@ from __future__ import annotations
 import zoneinfo
 from datetime import date, datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from arrears.accounts.domain import TRANSITIONS
-from arrears.accounts.errors import AccountError
-from arrears.accounts.models import Account
+from arrears.accounts.selectors import account_lock, account_status
 from arrears.accounts.services import account_transition
 from arrears.core.clock import ensure_aware, utcnow
-from arrears.core.errors import ArrearsError, NotFound
+from arrears.core.errors import ArrearsError
 from arrears.ledger.domain import OWED_BUCKETS
 from arrears.tenancy.domain import Principal
 from arrears.tenancy.models import Organization
@@ -20,6 +20,9 @@ from arrears.tenancy.models import Organization
 from .. import domain
 from ..choices import PaymentStatus
 from ..models import Payment
+
+if TYPE_CHECKING:
+    from arrears.accounts.models import Account
 
 ZERO = Decimal(0)
 
@@ -43,20 +46,13 @@ def _owed(account: Account) -> Decimal:
 
 def _lock(account: Account | int, actor: Principal) -> Account:
     pk = account if isinstance(account, int) else account.pk
-    try:
-        return (
-            Account.objects.select_for_update(of=("self",))
-            .select_related("organization")
-            .get(pk=pk, organization_id=actor.organization_id)
-        )
-    except Account.DoesNotExist:
-        raise NotFound(AccountError.NOT_FOUND, f"no account {pk}") from None
+    return account_lock(account_id=pk, organization_id=actor.organization_id, with_organization=True)
 
 
 def _follow(account: Account, to: str, *, actor: Principal, reason: str) -> None:
     """Move the account's status along when the lifecycle allows it; otherwise leave it (a payment on
     a disputed or recalled account does not change why it is there)."""
-    current = Account.objects.filter(pk=account.pk).values_list("status", flat=True).get()
+    current = account_status(account_id=account.pk)
     if current != to and to in TRANSITIONS.get(current, frozenset()):
         account_transition(account=account, to=to, actor=actor, reason=reason)
 

@@ -5,12 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 from arrears.accounts.choices import AccountStatus
-from arrears.accounts.models import Account
 from arrears.compliance.choices import HoldKind
 from arrears.compliance.selectors import holds_for_account
 from arrears.tenancy.domain import Principal
+
+if TYPE_CHECKING:
+    from arrears.accounts.models import Account
 
 
 @dataclass(frozen=True, slots=True)

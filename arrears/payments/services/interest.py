@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 
-from arrears.accounts.models import Account
 from arrears.core.clock import utcnow
 from arrears.ledger.choices import Bucket, EntryKind
 from arrears.ledger.selectors import ledger_bucket_changes
@@ -21,6 +21,9 @@ from ..errors import InterestError
 from ..models import Installment, InterestAccrual, PaymentPlan
 from ._common import ZERO, _lock, _rule, local_date
 from .holds import MoneyFacts, account_money_facts
+
+if TYPE_CHECKING:
+    from arrears.accounts.models import Account
 
 
 def accrual_start(account: Account) -> date:

@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 
 from arrears.accounts.choices import AccountStatus
-from arrears.accounts.models import Account
+from arrears.accounts.selectors import account_status
 from arrears.audit.services import audit_record
 from arrears.core.clock import utcnow
 from arrears.core.errors import ArrearsError, Conflict
@@ -22,6 +23,9 @@ from ..errors import PaymentError, PlanError
 from ..models import Installment, PaymentPlan
 from ._common import ZERO, _follow, _lock, _owed, _posted_payments, _rule, organization_today
 from .interest import _late_fee_post
+
+if TYPE_CHECKING:
+    from arrears.accounts.models import Account
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,7 +167,7 @@ def plans_evaluate(*, account: Account, today: date, actor: Principal) -> int:
                 data={"from": previous, "missed": list(standing.missed)},
             )
             if plan.status in (PlanStatus.BROKEN, PlanStatus.COMPLETED):
-                current = Account.objects.filter(pk=account.pk).values_list("status", flat=True).get()
+                current = account_status(account_id=account.pk)
                 if current == AccountStatus.ON_PLAN:
                     _follow(
                         account, AccountStatus.ACTIVE, actor=actor, reason=f"plan {plan.pk} {plan.status}"

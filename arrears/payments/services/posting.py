@@ -7,13 +7,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
 
 from arrears.accounts.choices import AccountStatus
 from arrears.accounts.errors import AccountError
-from arrears.accounts.models import Account
+from arrears.accounts.selectors import account_by_id, accounts_lock_many
 from arrears.audit.services import audit_record
 from arrears.core.bulk import in_array, insert_rows
 from arrears.core.clock import ensure_aware, utcnow
@@ -33,6 +33,9 @@ from ..models import Payment
 from ..selectors import exchange_rate_find
 from ._common import ZERO, _follow, _lock, _owed, _rule, local_date, organization_today
 from .holds import MoneyFacts, account_money_facts
+
+if TYPE_CHECKING:
+    from arrears.accounts.models import Account
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,12 +84,7 @@ _BALANCES = (*OWED_BUCKETS, Bucket.CREDIT)
 def _lock_many(ids: Sequence[int], actor: Principal) -> dict[int, _Locked]:
     """Lock accounts of the actor's organization in id order and read what posting needs."""
     columns = ("pk", "currency", "allocation_order", "last_payment_on", *(f"balance_{b}" for b in _BALANCES))
-    rows = (
-        Account.objects.select_for_update()
-        .filter(organization_id=actor.organization_id, pk__in=in_array(ids))
-        .order_by("pk")
-        .values_list(*columns)
-    )
+    rows = accounts_lock_many(organization_id=actor.organization_id, account_ids=ids, fields=columns)
     return {
         pk: _Locked(
             pk, actor.organization_id, currency, order, dict(zip(_BALANCES, balances, strict=True)), last
@@ -319,7 +317,7 @@ def _post_to_ledger(
     moved = sorted({p.account_id for p in payments})
     for pk in moved:
         if sum((running[pk][b] for b in OWED_BUCKETS), ZERO) == 0:
-            _follow(Account.objects.get(pk=pk), AccountStatus.PAID, actor=actor, reason="paid in full")
+            _follow(account_by_id(account_id=pk), AccountStatus.PAID, actor=actor, reason="paid in full")
     _reconcile_on_commit(moved, actor)
 
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 
 from arrears.accounts.choices import AccountStatus
-from arrears.accounts.models import Account
+from arrears.accounts.selectors import account_status
 from arrears.audit.services import audit_record
 from arrears.core.clock import utcnow
 from arrears.core.errors import ArrearsError, Conflict
@@ -19,6 +20,9 @@ from ..choices import PromiseStatus
 from ..errors import PaymentError, PromiseError
 from ..models import Promise
 from ._common import _follow, _lock, _posted_payments, organization_today
+
+if TYPE_CHECKING:
+    from arrears.accounts.models import Account
 
 
 @transaction.atomic
@@ -97,7 +101,7 @@ def _promise_set(promise: Promise, status: str, *, actor: Principal, reason: str
 def _account_after_promises(account: Account, *, actor: Principal) -> None:
     """An account leaves `promised` once no promise is pending."""
     if not Promise.objects.filter(account=account, status=PromiseStatus.PENDING).exists():
-        current = Account.objects.filter(pk=account.pk).values_list("status", flat=True).get()
+        current = account_status(account_id=account.pk)
         if current == AccountStatus.PROMISED:
             _follow(account, AccountStatus.ACTIVE, actor=actor, reason="no pending promise")
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 
 from arrears.accounts.choices import AccountStatus
-from arrears.accounts.models import Account
 from arrears.audit.services import audit_record
 from arrears.core.clock import utcnow
 from arrears.core.errors import ArrearsError, Conflict, PermissionDenied
@@ -26,6 +26,9 @@ from ..errors import PaymentError, SettlementError
 from ..models import PaymentPlan, Settlement
 from ._common import ZERO, _follow, _lock, _owed, _posted_payments, _rule, organization_today
 from .plans import PlanTerms, plan_create
+
+if TYPE_CHECKING:
+    from arrears.accounts.models import Account
 
 
 @transaction.atomic

@@ -20,7 +20,7 @@ from arrears.payments.card import card_checkout_start, card_webhook_handle
 from arrears.payments.choices import CheckoutStatus, PaymentMethod
 from arrears.payments.models import CheckoutSession, Payment
 from arrears.payments.providers.stripe_provider import StripeProvider
-from arrears.payments.providers.views import stripe_webhook
+from arrears.payments.views import stripe_webhook
 
 D = Decimal
 API_KEY = "sk_test_arrears"

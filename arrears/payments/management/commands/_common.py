@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING
 
 from django.core.management.base import CommandError, CommandParser
 
-from arrears.accounts.models import Account
 from arrears.accounts.selectors import account_get_by_reference
 from arrears.core.clock import parse_instant
 from arrears.core.management.base import EXIT_USAGE
@@ -15,6 +15,9 @@ from arrears.core.money import Money, is_currency_code, quantize
 from arrears.tenancy.domain import Principal, system_principal
 from arrears.tenancy.models import Organization
 from arrears.tenancy.selectors import organization_resolve
+
+if TYPE_CHECKING:
+    from arrears.accounts.models import Account
 
 
 def usage(message: str) -> CommandError:

@@ -8,8 +8,8 @@ from django.views.decorators.http import require_POST
 
 from arrears.core.errors import ArrearsError
 
-from ..card import card_webhook_handle
-from .stripe_provider import StripeProvider
+from .card import card_webhook_handle
+from .providers.stripe_provider import StripeProvider
 
 
 @csrf_exempt  # authenticated by the Stripe-Signature header instead
