@@ -6,6 +6,7 @@ from __future__ import annotations
 import zoneinfo
 from datetime import date, datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from arrears.accounts.domain import TRANSITIONS
 from arrears.accounts.errors import AccountError
@@ -15,11 +16,13 @@ from arrears.core.clock import ensure_aware, utcnow
 from arrears.core.errors import ArrearsError, NotFound
 from arrears.ledger.domain import OWED_BUCKETS
 from arrears.tenancy.domain import Principal
-from arrears.tenancy.models import Organization
 
 from .. import domain
 from ..choices import PaymentStatus
 from ..models import Payment
+
+if TYPE_CHECKING:
+    from arrears.tenancy.models import Organization
 
 ZERO = Decimal(0)
 

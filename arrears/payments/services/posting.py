@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
 
@@ -24,7 +24,7 @@ from arrears.ledger.domain import ALLOCATION_ORDERS, OWED_BUCKETS, allocate
 from arrears.ledger.selectors import ledger_entries_for_source
 from arrears.ledger.services import EntrySpec, Posting, ledger_post, ledger_post_many, ledger_reverse
 from arrears.tenancy.domain import Principal
-from arrears.tenancy.models import Organization
+from arrears.tenancy.selectors import organization_get
 
 from .. import domain
 from ..choices import PaymentMethod, PaymentStatus
@@ -33,6 +33,9 @@ from ..models import Payment
 from ..selectors import exchange_rate_find
 from ._common import ZERO, _follow, _lock, _owed, _rule, local_date, organization_today
 from .holds import MoneyFacts, account_money_facts
+
+if TYPE_CHECKING:
+    from arrears.tenancy.models import Organization
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,7 +140,7 @@ def _payments_post(requests: Sequence[PaymentRequest], actor: Principal) -> list
     for r in requests:
         _validate_request(r)
     ids = sorted({r.account_id for r in requests})
-    organization = Organization.objects.get(pk=actor.organization_id)
+    organization = organization_get(organization_id=actor.organization_id)
     accounts = _lock_many(ids, actor)
     if missing := [pk for pk in ids if pk not in accounts]:
         raise NotFound(AccountError.NOT_FOUND, f"no account {missing[0]}")

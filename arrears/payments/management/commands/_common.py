@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING
 
 from django.core.management.base import CommandError, CommandParser
 
@@ -13,8 +14,10 @@ from arrears.core.clock import parse_instant
 from arrears.core.management.base import EXIT_USAGE
 from arrears.core.money import Money, is_currency_code, quantize
 from arrears.tenancy.domain import Principal, system_principal
-from arrears.tenancy.models import Organization
 from arrears.tenancy.selectors import organization_resolve
+
+if TYPE_CHECKING:
+    from arrears.tenancy.models import Organization
 
 
 def usage(message: str) -> CommandError:
