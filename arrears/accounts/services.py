@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, connection, models, transaction
 from django.db.models import F
@@ -16,12 +16,14 @@ from arrears.core.clock import utcnow
 from arrears.core.errors import ArrearsError, Conflict
 from arrears.core.money import is_currency_code
 from arrears.tenancy.domain import Principal
-from arrears.tenancy.models import Client
 
 from .choices import DebtorRole
 from .domain import IllegalTransition, check_transition
 from .errors import AccountError
 from .models import Account, AccountDebtor, AccountNote
+
+if TYPE_CHECKING:
+    from arrears.tenancy.models import Client
 
 ZERO = Decimal(0)
 

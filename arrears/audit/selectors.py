@@ -2,13 +2,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
 
-from arrears.tenancy.domain import Principal
-
 from .domain import Break, ChainRow, verify_chain
 from .models import AuditEvent
+
+if TYPE_CHECKING:
+    from arrears.tenancy.domain import Principal
 
 
 @dataclass(frozen=True, slots=True)

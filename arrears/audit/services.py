@@ -7,17 +7,19 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 
 from arrears.core.bulk import insert_rows
 from arrears.core.clock import utcnow
-from arrears.tenancy.domain import Principal
 
 from .domain import event_hash, is_plain
 from .models import AuditChainHead, AuditEvent
+
+if TYPE_CHECKING:
+    from arrears.tenancy.domain import Principal
 
 
 def _round_trip(data: Mapping[str, Any]) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from django.db import connection
 from django.db.models import F, Lookup, Q, TextField
@@ -35,7 +35,7 @@ from arrears.core.errors import ArrearsError
 from arrears.debtors.domain import zones_from_text
 from arrears.debtors.models import ConsentRecord, ContactPoint, Debtor
 from arrears.tenancy.choices import CollectionMode
-from arrears.tenancy.models import Organization
+from arrears.tenancy.selectors import organization_list
 
 from .choices import HOLD_FLAGS, HoldKind, LimitationKind
 from .domain import accrual_date, limitation_expires_on
@@ -44,6 +44,9 @@ from .facts import Action, Address, Attempt, Consumer, Debt, Email, Facts, Phone
 from .models import Hold, ValidationNotice
 from .scenario import InvalidScenario, normalize_number, windows_from_json
 from .statutes import limitation_for
+
+if TYPE_CHECKING:
+    from arrears.tenancy.models import Organization
 
 # History older than this cannot affect any rule (the longest window is Massachusetts' 30 days).
 HISTORY_DAYS = 40
@@ -324,9 +327,9 @@ def facts_bases(*, requests: Sequence[FactsRequest], at: datetime) -> list[Facts
             debtors[pk] = _DebtorRow(pk, organization_id, timezone, parsed, dnc, dnc_reason)
     modes = {
         o.pk: collector_type(o)
-        for o in Organization.objects.filter(
-            _among("id", {r.account.organization_id for r in requests})
-        ).only("collection_mode")
+        for o in organization_list(
+            where=_among("id", {r.account.organization_id for r in requests}), only=("collection_mode",)
+        )
     }
 
     points: dict[int, list[tuple[Any, ...]]] = defaultdict(list)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.template.loader import render_to_string
 
@@ -13,12 +14,15 @@ from arrears.core.errors import ArrearsError
 from arrears.core.money import quantize
 from arrears.debtors.models import ContactPoint, Debtor
 from arrears.ledger.selectors import ledger_balances, ledger_entries
-from arrears.tenancy.models import Organization
+from arrears.tenancy.selectors import organization_get
 
 from .calendar import ValidationPeriod, validation_period
 from .domain import Itemization, LedgerLine, itemize
 from .errors import ComplianceError
 from .selectors import primary_debtor
+
+if TYPE_CHECKING:
+    from arrears.tenancy.models import Organization
 
 CFPB_WEBSITE = "www.cfpb.gov/debt-collection"
 
@@ -84,7 +88,7 @@ def validation_notice_content(*, account: Account, provided_on: date) -> NoticeC
     return NoticeContent(
         account=account,
         debtor=debtor,
-        organization=Organization.objects.get(pk=account.organization_id),
+        organization=organization_get(organization_id=account.organization_id),
         provided_on=provided_on,
         period=validation_period(provided_on),
         itemization=account_itemization(account=account),

@@ -20,9 +20,8 @@ from arrears.accounts.models import Account
 from arrears.accounts.selectors import account_get
 from arrears.core.clock import utcnow
 from arrears.core.errors import ArrearsError, NotFound
+from arrears.tenancy.auth import request_principal
 from arrears.tenancy.domain import Principal
-from arrears.tenancy.models import User
-from arrears.tenancy.selectors import principal_for_user
 
 from .choices import HoldKind
 from .forms import HoldLiftForm, HoldPlaceForm
@@ -41,12 +40,7 @@ def with_account(permission: str = "view") -> Callable[[View], View]:
         @login_required
         @wraps(view)
         def wrapper(request: HttpRequest, pk: int, *args: Any, **kwargs: Any) -> HttpResponse:
-            user = request.user
-            if not isinstance(user, User):  # login_required has already sent anonymous users away
-                raise PermissionDenied("Log in first.")
-            principal = principal_for_user(user=user, organization_id=request.session.get("organization_id"))
-            if principal is None:
-                raise PermissionDenied("You are not a member of any organization.")
+            principal = request_principal(request)
             try:
                 account = account_get(principal=principal, pk=pk)
             except NotFound as exc:

@@ -24,7 +24,7 @@ from arrears.core.clock import utcnow
 from arrears.debtors.models import ContactPoint
 from arrears.payments.selectors import plans_current
 from arrears.tenancy.domain import Principal
-from arrears.tenancy.models import Organization
+from arrears.tenancy.selectors import organization_get
 
 from .content import sms_size
 from .messaging import GATE_CHANNEL, POINT_KIND, UNUSABLE, context_for, party_for, segment_limit
@@ -111,7 +111,7 @@ def messages_queue_many(
     # for the final inserts and the commit, and other workers' batches run alongside.
     events: list[AuditSpec] = []
     results = decide_many(requests=requests, at=now, actor=actor, audit=events)
-    organization = Organization.objects.get(pk=actor.organization_id)
+    organization = organization_get(organization_id=actor.organization_id)
     party = party_for(organization)
     plans = plans_current(account_ids=[a.pk for a, _ in wanted])
     compiled_body = compile_template(template.body, html=template.channel == TemplateChannel.LETTER)

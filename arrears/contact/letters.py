@@ -14,7 +14,7 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -28,7 +28,7 @@ from arrears.core.clock import utcnow
 from arrears.core.errors import ArrearsError
 from arrears.debtors.models import ContactPoint
 from arrears.tenancy.domain import Principal
-from arrears.tenancy.models import Organization
+from arrears.tenancy.selectors import organization_get
 
 from .batch import attempts_create_many
 from .content import reveals_debt_collection
@@ -37,6 +37,9 @@ from .messaging_choices import LetterBatchStatus, MessageStatus, TemplateChannel
 from .messaging_errors import MessagingError
 from .models import LetterBatch, OrganizationBranding, OutboundMessage
 from .rendering import Party
+
+if TYPE_CHECKING:
+    from arrears.tenancy.models import Organization
 
 LETTER_BATCH_MAX = 2000  # letters per print file; a larger run makes several batches
 MANIFEST_COLUMNS = (
@@ -141,7 +144,7 @@ def letter_pdf(*, message: OutboundMessage) -> bytes:
     """One letter on its own (a preview, or a copy for the evidence packet)."""
     if message.channel != TemplateChannel.LETTER:
         raise ArrearsError(MessagingError.NOT_A_LETTER, f"message {message.pk} is not a letter")
-    party = party_for(Organization.objects.get(pk=message.organization_id))
+    party = party_for(organization_get(organization_id=message.organization_id))
     views = _views([message], party, (message.sent_at or utcnow()).date())
     return render_letters(views, logo_url=_logo_url(message.organization_id)).pdf
 
@@ -291,7 +294,7 @@ def letter_batch_complete(*, batch_id: int, actor: Principal, at: datetime | Non
         .select_related("account", "contact_point", "debtor")
         .order_by("id")
     )
-    party = party_for(Organization.objects.get(pk=batch.organization_id))
+    party = party_for(organization_get(organization_id=batch.organization_id))
     views = _views(messages, party, now.date())
     printed = render_letters(views, logo_url=_logo_url(batch.organization_id))
     manifest = manifest_csv(views, printed)

@@ -33,7 +33,7 @@ from arrears.debtors.services import consent_record
 from arrears.payments.selectors import CurrentPlan, plans_current
 from arrears.tenancy.choices import CollectionMode
 from arrears.tenancy.domain import Principal, system_principal
-from arrears.tenancy.models import Organization
+from arrears.tenancy.selectors import organization_get
 
 from .channels.base import DeliveryError, LookupUnsupported, Outgoing, Provider, Receipt
 from .content import sms_size, template_problems
@@ -59,6 +59,7 @@ from .rendering import (
 
 if TYPE_CHECKING:
     from arrears.attempts.models import ContactAttempt
+    from arrears.tenancy.models import Organization
 
 # Seconds to wait before retry n (1-based); after the last one the message is failed.
 BACKOFF_SECONDS = (60, 300, 1800, 7200, 21600)
@@ -280,7 +281,7 @@ def message_queue(
         raise NotFound(AccountError.NOT_FOUND, f"no account {account.pk}")
     debtor = debtor or primary_debtor(account)
     point = contact_point_for(debtor=debtor, channel=template.channel, given=contact_point)
-    organization = Organization.objects.get(pk=account.organization_id)
+    organization = organization_get(organization_id=account.organization_id)
     key = uuid.uuid4().hex
     plan = plans_current(account_ids=[account.pk]).get(account.pk)
     context = context_for(
@@ -719,7 +720,7 @@ def email_unsubscribe(*, token: str, at: datetime | None = None) -> OutboundMess
         actor=actor,
         at=at,
     )
-    party = party_for(Organization.objects.get(pk=debtor.organization_id))
+    party = party_for(organization_get(organization_id=debtor.organization_id))
     disclosure = " This communication is from a debt collector." if party.third_party else ""
     return _system_message(
         debtor=debtor,
@@ -836,7 +837,7 @@ def _latest_account(debtor: Debtor) -> Account | None:
 def _sms_confirmation(
     debtor: Debtor, point: ContactPoint, account: Account, *, stop: bool
 ) -> OutboundMessage:
-    party = party_for(Organization.objects.get(pk=debtor.organization_id))
+    party = party_for(organization_get(organization_id=debtor.organization_id))
     name = party.envelope_name or party.name
     disclosure = " This is a debt collector." if party.third_party else ""
     if stop:

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
 
 from arrears.tenancy.domain import Principal
-from arrears.tenancy.models import Organization
 
 from .content import SmsSize, sms_size
 from .messaging import party_for
 from .messaging_choices import TemplateChannel
 from .models import MessageTemplate, OutboundMessage
 from .rendering import demo_context, render
+
+if TYPE_CHECKING:
+    from arrears.tenancy.models import Organization
 
 
 @dataclass(frozen=True, slots=True)

@@ -42,14 +42,14 @@ def letters_print_task(*, organization_id: int) -> list[int]:
     """Print what is waiting: batches left open by an interrupted run first, then new batches until no
     letter is left. Returns the completed batch ids."""
     from arrears.tenancy.domain import system_principal
-    from arrears.tenancy.models import Organization
+    from arrears.tenancy.selectors import organization_get
 
     from .letters import letter_batch_complete, letter_batch_create
     from .messaging_choices import LetterBatchStatus
     from .models import LetterBatch
 
     actor = system_principal(organization_id, "contact")
-    organization = Organization.objects.get(pk=organization_id)
+    organization = organization_get(organization_id=organization_id)
     done = []
     for batch_id in LetterBatch.objects.filter(
         organization_id=organization_id, status=LetterBatchStatus.OPEN

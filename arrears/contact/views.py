@@ -9,7 +9,7 @@ from django.views.decorators.csrf import csrf_exempt
 from arrears.core.errors import ArrearsError
 from arrears.tenancy.auth import staff_view
 from arrears.tenancy.domain import Principal
-from arrears.tenancy.models import Organization
+from arrears.tenancy.selectors import organization_get
 
 from .forms import TemplatePreviewForm
 from .messaging import email_unsubscribe
@@ -37,7 +37,7 @@ def preview(request: HttpRequest, principal: Principal, pk: int) -> HttpResponse
     form = TemplatePreviewForm(request.GET)
     if not form.is_valid():
         return HttpResponseBadRequest("format: choose pdf, or leave it out for the page.")
-    organization = Organization.objects.get(pk=principal.organization_id)
+    organization = organization_get(organization_id=principal.organization_id)
     shown = template_preview(template=template, organization=organization)
     if template.channel == TemplateChannel.LETTER and form.cleaned_data["format"] == "pdf":
         return HttpResponse(shown.pdf(), content_type="application/pdf")

@@ -16,7 +16,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from arrears.core.errors import ArrearsError
-from arrears.tenancy.models import Organization
+from arrears.tenancy.selectors import organization_list
 
 from .errors import ContactError
 from .forms import TwilioInboundForm, TwilioStatusForm
@@ -56,7 +56,7 @@ def _bad_payload(form: TwilioInboundForm | TwilioStatusForm) -> JsonResponse:
 def twilio_inbound(request: HttpRequest, org_slug: str) -> HttpResponse:
     if not twilio_signature_valid(request):
         return HttpResponseForbidden(MessagingError.WEBHOOK_SIGNATURE_INVALID)
-    organization = get_object_or_404(Organization, slug=org_slug)
+    organization = get_object_or_404(organization_list(), slug=org_slug)
     form = TwilioInboundForm(request.POST)
     if not form.is_valid():
         return _bad_payload(form)
@@ -76,7 +76,7 @@ def twilio_inbound(request: HttpRequest, org_slug: str) -> HttpResponse:
 def twilio_status(request: HttpRequest, org_slug: str) -> HttpResponse:
     if not twilio_signature_valid(request):
         return HttpResponseForbidden(MessagingError.WEBHOOK_SIGNATURE_INVALID)
-    get_object_or_404(Organization, slug=org_slug)
+    get_object_or_404(organization_list(), slug=org_slug)
     form = TwilioStatusForm({**request.POST.dict(), "key": request.GET.get("key", "")})
     if not form.is_valid():
         return _bad_payload(form)
@@ -98,7 +98,7 @@ def email_bounce(request: HttpRequest, org_slug: str) -> HttpResponse:
     given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
     if not secret or not hmac.compare_digest(given, secret):
         return HttpResponseForbidden(MessagingError.WEBHOOK_SIGNATURE_INVALID)
-    organization = get_object_or_404(Organization, slug=org_slug)
+    organization = get_object_or_404(organization_list(), slug=org_slug)
     try:
         payload = json.loads(request.body)
         message_id = str(payload["message_id"]).strip().strip("<>")

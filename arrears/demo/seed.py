@@ -6,6 +6,7 @@ import random
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from faker import Faker
@@ -22,8 +23,11 @@ from arrears.ledger.selectors import ledger_entries_new, ledger_entry_ids
 from arrears.ledger.services import EntrySpec, account_open, ledger_post, ledger_reverse
 from arrears.tenancy.choices import Role
 from arrears.tenancy.domain import Principal, system_principal
-from arrears.tenancy.models import Organization, User
-from arrears.tenancy.services import client_create, membership_grant, organization_create
+from arrears.tenancy.selectors import organization_list
+from arrears.tenancy.services import client_create, membership_grant, organization_create, user_create
+
+if TYPE_CHECKING:
+    from arrears.tenancy.models import Organization
 
 DEMO_SLUG = "demo"
 DEMO_PASSWORD = "arrears-demo"  # noqa: S105 - published demo credential, printed on start
@@ -75,7 +79,7 @@ LOGINS = [
 
 
 def demo_exists() -> bool:
-    return Organization.objects.filter(slug=DEMO_SLUG).exists()
+    return organization_list().filter(slug=DEMO_SLUG).exists()
 
 
 def _phone(rng: random.Random, state: str) -> str:
@@ -98,8 +102,6 @@ def seed_demo(
         country="US",
         timezone="America/New_York",
         actor_label="demo",
-    )
-    Organization.objects.filter(pk=org.pk).update(
         legal_name="Summit Recovery Partners LLC",
         address="100 Summit Plaza, Suite 400\nAlbany, NY 12207",
         phone="+15185550100",
@@ -254,7 +256,7 @@ NOTES = [
 
 def _create_logins(org: Organization, viewer_client, actor: Principal) -> None:
     for login in LOGINS:
-        user = User.objects.create_user(
+        user = user_create(
             username=login.username,
             password=DEMO_PASSWORD,
             email=f"{login.username}@demo.arrears.invalid",

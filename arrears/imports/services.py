@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO, cast
+from typing import TYPE_CHECKING, Any, BinaryIO, cast
 
 from django.conf import settings
 from django.db import transaction
@@ -20,7 +20,6 @@ from arrears.audit.services import audit_record
 from arrears.core.clock import utcnow
 from arrears.core.errors import ArrearsError
 from arrears.tenancy.domain import Principal
-from arrears.tenancy.models import Client, Organization
 
 from . import writing
 from .choices import FileFormat, JobStatus
@@ -36,6 +35,9 @@ from .domain.records import Issue, Record, RowParser
 from .errors import ImportProblem
 from .models import COUNTERS, ImportJob, ImportRowError
 from .parsing import REJECTED, SKIPPED, default_workers, parse_rows
+
+if TYPE_CHECKING:
+    from arrears.tenancy.models import Client, Organization
 
 HEADER_SEARCH_ROWS = 30
 ERROR_FLUSH = 5000

@@ -12,7 +12,7 @@ from arrears.debtors import merging
 from arrears.debtors import selectors as debtor_selectors
 from arrears.tenancy.auth import staff_view
 from arrears.tenancy.domain import Principal
-from arrears.tenancy.models import Client
+from arrears.tenancy.selectors import client_list
 
 from . import selectors, services
 from .choices import DateOrder, FileFormat, JobStatus
@@ -25,7 +25,7 @@ RUNNING = (JobStatus.PENDING, JobStatus.VALIDATING, JobStatus.WRITING)
 
 
 def _clients(principal: Principal):
-    clients = Client.objects.filter(organization_id=principal.organization_id, active=True).order_by("name")
+    clients = client_list(organization_id=principal.organization_id, active_only=True)
     return clients if principal.client_ids is None else clients.filter(pk__in=principal.client_ids)
 
 

@@ -13,6 +13,7 @@ import unicodedata
 import zoneinfo
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 
@@ -23,7 +24,6 @@ from arrears.core.errors import ArrearsError
 from arrears.core.money import Money
 from arrears.payments.bankfiles import BankFileError, nacha
 from arrears.tenancy.domain import Principal
-from arrears.tenancy.models import Organization
 
 from .choices import (
     AchAccountType,
@@ -36,6 +36,9 @@ from .choices import (
 from .errors import AchError
 from .models import AchAuthorization, AchEntry, AchFile, AchOriginator, Installment, PaymentPlan
 from .services import PaymentRequest, payment_reverse, payments_post
+
+if TYPE_CHECKING:
+    from arrears.tenancy.models import Organization
 
 ACCOUNT_NUMBER = re.compile(r"[0-9A-Za-z-]{1,17}")
 # Return codes after which the authorisation must not be debited again (NACHA Operating Rules, Appendix 4).

@@ -39,7 +39,7 @@ from arrears.payments.bankfiles import (
     parse_statement,
 )
 from arrears.tenancy.domain import Principal
-from arrears.tenancy.models import Organization
+from arrears.tenancy.selectors import organization_get
 
 from . import bank_csv
 from .choices import BankLineState, InstallmentStatus, MatchKind, PaymentMethod, PlanStatus, PromiseStatus
@@ -50,6 +50,7 @@ from .services import PaymentRequest, payment_post, payments_post
 
 if TYPE_CHECKING:
     from arrears.accounts.models import Account
+    from arrears.tenancy.models import Organization
 
 CHUNK = 2_000
 # From this size a camt file is parsed in a child process while this one matches and posts.
@@ -446,7 +447,7 @@ def _line_for_review(line_id: int, actor: Principal) -> BankLine:
 def bank_line_resolve(*, line_id: int, account: Account, actor: Principal) -> BankLine:
     """Post a line from the review queue to the account a person chose (idempotent by the line key)."""
     line = _line_for_review(line_id, actor)
-    organization = Organization.objects.get(pk=actor.organization_id)
+    organization = organization_get(organization_id=actor.organization_id)
     payment = payment_post(
         account=account,
         amount=Money(line.amount, line.currency),

@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.db.models import Q
@@ -28,12 +29,14 @@ from arrears.core.money import quantize
 from arrears.ledger.choices import Bucket
 from arrears.ledger.selectors import ledger_payment_movements, ledger_payment_reversals
 from arrears.tenancy.domain import Principal
-from arrears.tenancy.models import Client
 
 from . import remittance_domain as rd
 from .choices import PaymentStatus, RemitMode
 from .errors import RemittanceError
 from .models import ClientTerms, CommissionRule, ContingencyRate, Payment, RemittanceStatement
+
+if TYPE_CHECKING:
+    from arrears.tenancy.models import Client
 
 ZERO = Decimal(0)
 

@@ -17,7 +17,7 @@ from arrears.core.money import Money, from_storage, quantize
 from arrears.ledger.choices import Bucket, EntryKind
 from arrears.ledger.selectors import ledger_entries_for_source
 from arrears.tenancy.domain import Principal
-from arrears.tenancy.models import Organization
+from arrears.tenancy.selectors import organization_currency
 
 from . import domain
 from .choices import ACCRUING, OPEN_PLAN, OPEN_SETTLEMENT, InstallmentStatus, PaymentStatus, PromiseStatus
@@ -192,7 +192,7 @@ def collections_in_home_currency(
 ) -> dict[str, Any]:
     """Posted payments per currency, and their total in the organization's home currency at the rate
     of the report date (the latest published on or before it). The result says which rates it used."""
-    home = Organization.objects.values_list("currency", flat=True).get(pk=principal.organization_id)
+    home = organization_currency(organization_id=principal.organization_id)
     rows = (
         _scoped(Payment, principal)
         .filter(status=PaymentStatus.POSTED, received_on__gte=received_from, received_on__lte=received_to)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.tasks import task
 
 from arrears.tenancy.domain import system_principal
-from arrears.tenancy.models import Organization
+from arrears.tenancy.selectors import organization_get
 
 
 @task()
@@ -14,6 +14,6 @@ def accounts_reconcile_task(*, organization_id: int, account_ids: list[int]) -> 
     from .services import account_reconcile, organization_today
 
     actor = system_principal(organization_id, "payments")
-    today = organization_today(Organization.objects.get(pk=organization_id))
+    today = organization_today(organization_get(organization_id=organization_id))
     for account_id in account_ids:
         account_reconcile(account_id=account_id, today=today, actor=actor)

@@ -24,7 +24,7 @@ from arrears.audit.services import audit_record
 from arrears.core.errors import ArrearsError
 from arrears.ledger.selectors import ledger_balances
 from arrears.tenancy.domain import Principal
-from arrears.tenancy.models import Organization
+from arrears.tenancy.selectors import organization_get
 
 from .timeline import account_timeline
 
@@ -76,7 +76,7 @@ def evidence_content(
 
     if account.organization_id != principal.organization_id:
         raise ArrearsError(AccountError.NOT_FOUND, f"no account {account.pk}")
-    org = Organization.objects.get(pk=account.organization_id)
+    org = organization_get(organization_id=account.organization_id)
     debtors = debtors_for_account(principal=principal, account=account)
     timeline = account_timeline(principal=principal, account=account)
     base = facts_base(account=account, at=timeline[0].at if timeline else account.created_at)

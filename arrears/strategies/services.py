@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 
@@ -21,10 +22,12 @@ from arrears.payments import selectors as payment_selectors
 from arrears.payments import services as payments
 from arrears.payments.choices import ACCRUING
 from arrears.tenancy.domain import Principal
-from arrears.tenancy.models import Organization
 
 from .errors import NightlyError
 from .models import NightlyRun
+
+if TYPE_CHECKING:
+    from arrears.tenancy.models import Organization
 
 logger = logging.getLogger(__name__)
 

@@ -1,11 +1,18 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
 from arrears.core.errors import ArrearsError, NotFound
 
 from .choices import Role
 from .domain import Principal
 from .errors import TenancyError
 from .models import Client, Membership, Organization, User
+
+if TYPE_CHECKING:
+    from django.db.models import Q, QuerySet
+    from django.db.models.expressions import BaseExpression
 
 
 def principal_for_user(*, user: User, organization_id: int | None = None) -> Principal | None:
@@ -50,3 +57,43 @@ def client_get(*, organization: Organization, code: str) -> Client:
         return Client.objects.get(organization=organization, code=code)
     except Client.DoesNotExist:
         raise NotFound(TenancyError.CLIENT_NOT_FOUND, f"no client {code!r} in {organization.slug}") from None
+
+
+def client_list(*, organization_id: int, active_only: bool = False) -> QuerySet[Client]:
+    """The organization's clients by name (only the active ones when asked), e.g. for a form's choices."""
+    clients = Client.objects.filter(organization_id=organization_id)
+    if active_only:
+        clients = clients.filter(active=True)
+    return clients.order_by("name")
+
+
+def organization_get(*, organization_id: int) -> Organization:
+    """The organization by id; `Organization.DoesNotExist` when there is none (ids come from our own rows)."""
+    return Organization.objects.get(pk=organization_id)
+
+
+def organization_list(
+    *,
+    where: Q | BaseExpression | None = None,
+    only: Sequence[str] = (),
+    order_by: Sequence[str] = (),
+) -> QuerySet[Organization]:
+    """Organizations matching `where` (all when None), with only the named fields loaded and in the
+    named order when given; the caller's filter goes into the one query unchanged."""
+    organizations = Organization.objects.all()
+    if where is not None:
+        organizations = organizations.filter(where)
+    if only:
+        organizations = organizations.only(*only)
+    if order_by:
+        organizations = organizations.order_by(*order_by)
+    return organizations
+
+
+def organization_currency(*, organization_id: int) -> str:
+    """The organization's home currency (ISO 4217), read without loading the row."""
+    return Organization.objects.values_list("currency", flat=True).get(pk=organization_id)
+
+
+def user_by_username(*, username: str) -> User | None:
+    return User.objects.filter(username=username).first()

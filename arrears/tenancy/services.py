@@ -16,8 +16,19 @@ from .models import Client, Membership, Organization, User
 
 @transaction.atomic
 def organization_create(
-    *, slug: str, name: str, kind: str, currency: str, country: str, timezone: str, actor_label: str = "cli"
+    *,
+    slug: str,
+    name: str,
+    kind: str,
+    currency: str,
+    country: str,
+    timezone: str,
+    actor_label: str = "cli",
+    legal_name: str = "",
+    address: str = "",
+    phone: str = "",
 ) -> Organization:
+    """A new organization (audited). The letterhead (legal name, address, phone) is optional."""
     if kind not in OrganizationKind.values:
         raise ArrearsError(
             TenancyError.INVALID_KIND, f"kind must be one of {', '.join(OrganizationKind.values)}"
@@ -41,6 +52,9 @@ def organization_create(
         currency=currency,
         country=country,
         timezone=timezone,
+        legal_name=legal_name,
+        address=address,
+        phone=phone,
     )
     actor = system_principal(org.pk, actor_label)
     audit_record(
@@ -75,6 +89,15 @@ def client_create(
         data={"code": code, "name": name},
     )
     return client
+
+
+def user_create(
+    *, username: str, password: str, email: str = "", is_staff: bool = False, is_superuser: bool = False
+) -> User:
+    """A login. A user belongs to no organization until `membership_grant` (which is audited) adds one."""
+    return User.objects.create_user(
+        username=username, password=password, email=email, is_staff=is_staff, is_superuser=is_superuser
+    )
 
 
 @transaction.atomic

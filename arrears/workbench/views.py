@@ -25,7 +25,7 @@ from arrears.ledger.selectors import ledger_balances, ledger_entries
 from arrears.reports.timeline import GROUPS, account_timeline
 from arrears.tenancy.auth import staff_view
 from arrears.tenancy.domain import Principal
-from arrears.tenancy.models import Client
+from arrears.tenancy.selectors import client_list
 
 from .forms import AccountFilterForm, CallCheckForm, CallLogForm, NoteForm, TimelineForm
 
@@ -58,7 +58,7 @@ def account_list(request: HttpRequest, principal: Principal) -> HttpResponse:
         }
         for a in window[:PAGE_SIZE]
     ]
-    clients = Client.objects.filter(organization_id=principal.organization_id).order_by("name")
+    clients = client_list(organization_id=principal.organization_id)
     if principal.client_ids is not None:
         clients = clients.filter(id__in=principal.client_ids)
     context = {

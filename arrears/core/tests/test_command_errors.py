@@ -137,7 +137,7 @@ def test_remittance_for_an_unknown_client(org, tmp_path, capsys):
 
     assert code == 2
     assert json.loads(out)["error"]["code"] == "CLIENT_NOT_FOUND"
-    assert err == "error CLIENT_NOT_FOUND: no client 'nope'\n"
+    assert err == "error CLIENT_NOT_FOUND: no client 'nope' in acme\n"
 
 
 @pytest.mark.django_db

@@ -15,7 +15,6 @@ from arrears.core.clock import ensure_aware, utcnow
 from arrears.core.errors import ArrearsError
 from arrears.ledger.domain import OWED_BUCKETS
 from arrears.tenancy.domain import Principal
-from arrears.tenancy.models import Organization
 
 from .. import domain
 from ..choices import PaymentStatus
@@ -23,6 +22,7 @@ from ..models import Payment
 
 if TYPE_CHECKING:
     from arrears.accounts.models import Account
+    from arrears.tenancy.models import Organization
 
 ZERO = Decimal(0)
 

@@ -24,7 +24,7 @@ from arrears.ledger.domain import ALLOCATION_ORDERS, OWED_BUCKETS, allocate
 from arrears.ledger.selectors import ledger_entries_for_source
 from arrears.ledger.services import EntrySpec, Posting, ledger_post, ledger_post_many, ledger_reverse
 from arrears.tenancy.domain import Principal
-from arrears.tenancy.models import Organization
+from arrears.tenancy.selectors import organization_get
 
 from .. import domain
 from ..choices import PaymentMethod, PaymentStatus
@@ -36,6 +36,7 @@ from .holds import MoneyFacts, account_money_facts
 
 if TYPE_CHECKING:
     from arrears.accounts.models import Account
+    from arrears.tenancy.models import Organization
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,7 +136,7 @@ def _payments_post(requests: Sequence[PaymentRequest], actor: Principal) -> list
     for r in requests:
         _validate_request(r)
     ids = sorted({r.account_id for r in requests})
-    organization = Organization.objects.get(pk=actor.organization_id)
+    organization = organization_get(organization_id=actor.organization_id)
     accounts = _lock_many(ids, actor)
     if missing := [pk for pk in ids if pk not in accounts]:
         raise NotFound(AccountError.NOT_FOUND, f"no account {missing[0]}")

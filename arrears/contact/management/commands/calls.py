@@ -9,8 +9,7 @@ from arrears.contact.calls import CALL_OUTCOMES, call_log, call_read
 from arrears.core.clock import parse_instant
 from arrears.core.management.base import EXIT_REJECTED, EXIT_USAGE, ArrearsCommand
 from arrears.tenancy.domain import system_principal
-from arrears.tenancy.models import User
-from arrears.tenancy.selectors import organization_resolve, principal_for_user
+from arrears.tenancy.selectors import organization_resolve, principal_for_user, user_by_username
 
 
 def _instant(text: str):
@@ -48,7 +47,7 @@ class Command(ArrearsCommand):
         org = organization_resolve(slug=options["org"])
         actor = system_principal(org.pk, "cli:calls")
         if options["user"]:
-            user = User.objects.filter(username=options["user"]).first()
+            user = user_by_username(username=options["user"])
             actor = principal_for_user(user=user, organization_id=org.pk) if user else None
             if actor is None:
                 self.stderr.write(f"--user: {options['user']!r} is not a member of {org.slug}")

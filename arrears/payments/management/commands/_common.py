@@ -13,11 +13,11 @@ from arrears.core.clock import parse_instant
 from arrears.core.management.base import EXIT_USAGE
 from arrears.core.money import Money, is_currency_code, quantize
 from arrears.tenancy.domain import Principal, system_principal
-from arrears.tenancy.models import Organization
 from arrears.tenancy.selectors import organization_resolve
 
 if TYPE_CHECKING:
     from arrears.accounts.models import Account
+    from arrears.tenancy.models import Organization
 
 
 def usage(message: str) -> CommandError:

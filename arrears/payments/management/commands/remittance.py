@@ -4,11 +4,9 @@ from pathlib import Path
 
 from django.core.management.base import CommandParser
 
-from arrears.core.errors import NotFound
 from arrears.core.management.base import ArrearsCommand
 from arrears.payments import remittance
-from arrears.tenancy.errors import TenancyError
-from arrears.tenancy.models import Client
+from arrears.tenancy.selectors import client_get
 
 from ._common import actor_for, add_org, usage
 
@@ -24,10 +22,7 @@ class Command(ArrearsCommand):
 
     def handle(self, *args, **options):
         org, actor = actor_for(options)
-        try:
-            client = Client.objects.get(organization=org, code=options["client"])
-        except Client.DoesNotExist:
-            raise NotFound(TenancyError.CLIENT_NOT_FOUND, f"no client {options['client']!r}") from None
+        client = client_get(organization=org, code=options["client"])
         result = remittance.remittance_issue(client=client, period=options["period"], actor=actor)
         out = Path(options["out"])
         stem = f"remittance-{client.code}-{options['period']}"

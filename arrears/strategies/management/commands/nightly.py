@@ -8,8 +8,7 @@ from arrears.core.management.base import EXIT_REJECTED, EXIT_USAGE, ArrearsComma
 from arrears.payments.services import organization_today
 from arrears.strategies import selectors, services
 from arrears.tenancy.domain import system_principal
-from arrears.tenancy.models import Organization
-from arrears.tenancy.selectors import organization_resolve
+from arrears.tenancy.selectors import organization_list, organization_resolve
 
 
 def parse_date(text: str, name: str) -> date:
@@ -34,7 +33,7 @@ class Command(ArrearsCommand):
         orgs = (
             [organization_resolve(slug=options["org"])]
             if options["org"]
-            else list(Organization.objects.order_by("pk"))
+            else list(organization_list(order_by=("pk",)))
         )
         runs = []
         for org in orgs:
