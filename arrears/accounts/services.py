@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, models, transaction
 
@@ -14,7 +14,6 @@ from arrears.core.bulk import column_defaults, insert_rows
 from arrears.core.clock import utcnow
 from arrears.core.errors import ArrearsError, Conflict
 from arrears.core.money import is_currency_code
-from arrears.debtors.models import Debtor
 from arrears.ledger.services import (
     OPENING_EVENT,
     Posting,
@@ -29,6 +28,9 @@ from .choices import DebtorRole
 from .domain import IllegalTransition, check_transition
 from .errors import AccountError
 from .models import Account, AccountDebtor, AccountNote
+
+if TYPE_CHECKING:
+    from arrears.debtors.models import Debtor
 
 ZERO = Decimal(0)
 

@@ -14,7 +14,7 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -26,7 +26,6 @@ from arrears.compliance.services import GateRequest, decide_many
 from arrears.core.bulk import update_rows
 from arrears.core.clock import utcnow
 from arrears.core.errors import ArrearsError
-from arrears.debtors.models import ContactPoint
 from arrears.tenancy.domain import Principal
 from arrears.tenancy.models import Organization
 
@@ -37,6 +36,9 @@ from .messaging_choices import LetterBatchStatus, MessageStatus, TemplateChannel
 from .messaging_errors import MessagingError
 from .models import LetterBatch, OrganizationBranding, OutboundMessage
 from .rendering import Party
+
+if TYPE_CHECKING:
+    from arrears.debtors.models import ContactPoint
 
 LETTER_BATCH_MAX = 2000  # letters per print file; a larger run makes several batches
 MANIFEST_COLUMNS = (
