@@ -209,3 +209,8 @@ def contact_points_ordered() -> QuerySet[ContactPoint]:
 def contact_points_of_organization(*, organization_id: int) -> QuerySet[ContactPoint]:
     """The organization's contact points (for a search to filter further)."""
     return ContactPoint.objects.filter(organization_id=organization_id)
+
+
+def debtors_in_bulk(*, ids: Iterable[int]) -> dict[int, Debtor]:
+    """These debtors by id (the ones that exist)."""
+    return Debtor.objects.in_bulk(list(ids))

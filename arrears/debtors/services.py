@@ -390,6 +390,63 @@ def consent_record(
     return record
 
 
+@dataclass(frozen=True, slots=True)
+class ConsentSpec:
+    """A consent or opt-out to record for a debtor (and one of its contact points, if given)."""
+
+    debtor_id: int
+    channel: str
+    kind: str
+    granted: bool
+    contact_point_id: int | None = None
+    source: str = ""
+    note: str = ""
+
+
+@transaction.atomic(savepoint=False)
+def consents_record_many(
+    *, organization_id: int, actor: Principal, consents: Sequence[ConsentSpec], at: datetime | None = None
+) -> list[int]:
+    """Record consents with one insert and one audit event each, as ``consent_record`` does for one
+    (a consent from an original creditor's application, for many debtors at once); returns their ids."""
+    if not consents:
+        return []
+    if unknown := {c.kind for c in consents} - set(ConsentKind.values):
+        raise ArrearsError(DebtorError.INVALID_CONTACT, f"unknown consent kind {sorted(unknown)[0]!r}")
+    base = column_defaults(ConsentRecord, now=utcnow())
+    base["organization_id"] = organization_id
+    base["recorded_at"] = at or utcnow()
+    ids = insert_rows(
+        ConsentRecord,
+        [
+            {
+                **base,
+                "debtor_id": c.debtor_id,
+                "contact_point_id": c.contact_point_id,
+                "channel": c.channel,
+                "kind": c.kind,
+                "granted": c.granted,
+                "source": c.source,
+                "note": c.note,
+            }
+            for c in consents
+        ],
+    )
+    audit_record_many(
+        actor=actor,
+        events=[
+            AuditSpec(
+                event=f"consent.{c.kind}.{'granted' if c.granted else 'revoked'}",
+                subject_type="debtor",
+                subject_id=c.debtor_id,
+                data={"channel": c.channel, "contact_point": c.contact_point_id, "source": c.source},
+            )
+            for c in consents
+        ],
+    )
+    return ids
+
+
 def debtor_reveal_national_id(*, debtor: Debtor, actor: Principal) -> str:
     """The plain national id, for a principal allowed to see it. Every view is audited."""
     if not actor.can("view_pii"):
