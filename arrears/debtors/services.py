@@ -403,7 +403,7 @@ class ConsentSpec:
     note: str = ""
 
 
-@transaction.atomic(savepoint=False)
+@transaction.atomic
 def consents_record_many(
     *, organization_id: int, actor: Principal, consents: Sequence[ConsentSpec], at: datetime | None = None
 ) -> list[int]:
