@@ -2,21 +2,24 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import connection
 from django.db.models import Case, IntegerField, Model, Prefetch, Q, QuerySet, Value, When
 
-from arrears.core.bulk import in_array, select_in
+from arrears.core.bulk import among, in_array, select_in
 from arrears.core.errors import NotFound
 from arrears.debtors.domain import name_key, normalize_email, phone_search_key
-from arrears.debtors.models import ContactPoint, Debtor
+from arrears.debtors.selectors import contact_points_of_organization, contact_points_ordered
 from arrears.tenancy.domain import Principal
 
 from .choices import DebtorRole
 from .domain import aging_delinquent_range
 from .errors import AccountError
 from .models import Account, AccountDebtor
+
+if TYPE_CHECKING:
+    from arrears.debtors.models import Debtor
 
 # Who "the" debtor of an account is: the primary, then co-debtors, then any role added later in the order
 # declared here, then roles unknown to the code by name; the oldest link breaks a tie. Never the role
@@ -36,6 +39,42 @@ def debtor_role_rank() -> Case:
 def debtor_link_order() -> tuple[Case | str, ...]:
     """``order_by`` terms putting an account's debtor links in role order, the primary debtor first."""
     return (debtor_role_rank(), "role", "id")
+
+
+def debtor_links_for_decisions(*, account_ids: Iterable[int]) -> QuerySet[AccountDebtor, tuple[int, int]]:
+    """(account_id, debtor_id) of these accounts' debtor links, by account and then in role order (the
+    primary debtor first); the ids as one array parameter on PostgreSQL (the compliance gate's read)."""
+    return (
+        AccountDebtor.objects.filter(among("account_id", account_ids))
+        .order_by("account_id", *debtor_link_order())
+        .values_list("account_id", "debtor_id")
+    )
+
+
+def account_debtor_ids(*, account: Account) -> QuerySet[AccountDebtor, Any]:
+    """The account's debtor ids, as a subquery (``.values("debtor_id")``)."""
+    return AccountDebtor.objects.filter(account=account).values("debtor_id")
+
+
+def account_debtor_links(*, accounts: Sequence[Account]) -> QuerySet[AccountDebtor]:
+    """These accounts' debtor links with their debtors, in role order (the primary debtor first)."""
+    return (
+        AccountDebtor.objects.filter(account__in=accounts)
+        .select_related("debtor")
+        .order_by(*debtor_link_order())
+    )
+
+
+def debtor_account_ids(*, debtor: Debtor, accounts: Sequence[Account]) -> QuerySet[AccountDebtor, int]:
+    """The ids of those of these accounts that the debtor is linked to."""
+    return AccountDebtor.objects.filter(debtor=debtor, account__in=accounts).values_list(
+        "account_id", flat=True
+    )
+
+
+def account_latest_of_debtor(*, debtor: Debtor) -> Account | None:
+    """The debtor's most recently created account, if any."""
+    return Account.objects.filter(account_debtors__debtor=debtor).order_by("-id").first()
 
 
 def primary_debtor_ids(account_ids: Iterable[int]) -> dict[int, int]:
@@ -133,9 +172,18 @@ def account_list(
     )
 
 
+def accounts_to_message(*, account_ids: Sequence[int], organization_id: int) -> QuerySet[Account]:
+    """The organization's accounts among these, with their clients (a message's context names them), by id."""
+    return (
+        Account.objects.filter(pk__in=account_ids, organization_id=organization_id)
+        .select_related("client")
+        .order_by("id")
+    )
+
+
 def _search_q(principal: Principal, term: str) -> Q:
     q = Q(reference__iexact=term) | Q(reference__istartswith=term)
-    points = ContactPoint.objects.filter(organization_id=principal.organization_id)
+    points = contact_points_of_organization(organization_id=principal.organization_id)
     matched_points: Q | None = None
     if phone := phone_search_key(term):
         matched_points = Q(value=phone)
@@ -187,7 +235,7 @@ def account_debtor_rows(*, account_ids: Iterable[int]) -> list[tuple[Any, ...]]:
 
 def debtors_for_account(*, principal: Principal, account: Account) -> list[tuple[str, Debtor]]:
     """The account's debtors (primary first) with their contact points, as (role, debtor)."""
-    points = ContactPoint.objects.order_by("kind", "-is_primary", "id")
+    points = contact_points_ordered()
     links = (
         AccountDebtor.objects.filter(account=account, organization_id=principal.organization_id)
         .select_related("debtor")

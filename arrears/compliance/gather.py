@@ -17,23 +17,30 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, TypeIs
 
-from django.db import connection
-from django.db.models import F, Lookup, Q, TextField
+from django.db.models import Q, TextField
 from django.db.models.functions import Cast
 
-from arrears.accounts.models import Account, AccountDebtor
-from arrears.accounts.selectors import debtor_link_order
+from arrears.accounts.selectors import debtor_links_for_decisions
 from arrears.attempts.choices import HISTORY_OUTCOME, Outcome
 from arrears.attempts.selectors import (
     attempts_first_outbound,
     attempts_history,
     attempts_inbound_email_points,
 )
+from arrears.core.bulk import among as _among
 from arrears.core.errors import ArrearsError
 from arrears.debtors.domain import zones_from_text
-from arrears.debtors.models import ConsentRecord, ContactPoint, Debtor
+from arrears.debtors.selectors import (
+    consents_for_decisions,
+    contact_point_values,
+    contact_point_values_for_accounts,
+    contact_points_for_decisions,
+    contact_points_in_bulk,
+    debtor_from_row,
+    debtors_for_decisions,
+)
 from arrears.tenancy.choices import CollectionMode
 from arrears.tenancy.selectors import organization_list
 
@@ -46,6 +53,8 @@ from .scenario import InvalidScenario, normalize_number, windows_from_json
 from .statutes import limitation_for
 
 if TYPE_CHECKING:
+    from arrears.accounts.models import Account
+    from arrears.debtors.models import ContactPoint, Debtor
     from arrears.tenancy.models import Organization
 
 # History older than this cannot affect any rule (the longest window is Massachusetts' 30 days).
@@ -83,26 +92,6 @@ class Request:
     account: Account
     target: ContactPoint | str | None = None
     debtor: Debtor | None = None
-
-
-class _AnyOf(Lookup[Any]):
-    """``column = ANY(%s)`` with the ids as one array parameter. A 2,000-item ``IN (%s, …)`` costs more
-    to build and to bind (in Python, for every query) than PostgreSQL takes to run it."""
-
-    lookup_name = "any_of"
-    prepare_rhs = False
-
-    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, tuple[Any, ...]]:
-        lhs, params = self.process_lhs(compiler, connection)
-        # An array literal, '{1,2,3}': the ids are ints, and a string is cheaper to send than a list.
-        literal = "{" + ",".join(str(int(i)) for i in self.rhs) + "}"
-        return f"{lhs} = ANY(%s::bigint[])", (*params, literal)
-
-
-def _among(name: str, ids: Iterable[int]) -> Q | _AnyOf:
-    if connection.vendor == "postgresql":
-        return _AnyOf(F(name), ids)
-    return Q(**{f"{name}__in": list(ids)})
 
 
 def collector_type(organization: Organization) -> str:
@@ -188,10 +177,10 @@ class FactsBase:
     @property
     def debtor(self) -> Debtor:
         """The debtor as a model instance (its other columns deferred when it was read for a batch)."""
-        if isinstance(self.debtor_row, Debtor):
+        if not isinstance(self.debtor_row, _DebtorRow):
             return self.debtor_row
         if "debtor" not in self._built:
-            self._built["debtor"] = Debtor.from_db(connection.alias, list(_DEBTOR_FIELDS), self.debtor_row)
+            self._built["debtor"] = debtor_from_row(fields=_DEBTOR_FIELDS, row=self.debtor_row)
         debtor: Debtor = self._built["debtor"]
         return debtor
 
@@ -199,7 +188,7 @@ class FactsBase:
     def points(self) -> tuple[ContactPoint, ...]:
         """The debtor's usable contact points, primary first, as model instances (read once)."""
         if "points" not in self._built:
-            found = ContactPoint.objects.in_bulk([row[_ID] for row in self.point_rows])
+            found = contact_points_in_bulk(ids=[row[_ID] for row in self.point_rows])
             self._built["points"] = tuple(found[row[_ID]] for row in self.point_rows if row[_ID] in found)
         points: tuple[ContactPoint, ...] = self._built["points"]
         return points
@@ -207,7 +196,7 @@ class FactsBase:
     def for_action(
         self, *, channel: str, target: str | ContactPoint | None, purpose: str
     ) -> tuple[Facts, ContactPoint | None]:
-        if isinstance(target, ContactPoint):
+        if _is_point(target):
             point: ContactPoint | None = target
         else:
             row = _match_row(self.point_rows, target)
@@ -228,6 +217,11 @@ class FactsBase:
                 )
         action = Action(channel, text or None, purpose)
         return Facts(action, self.debt, self.collector_type, consumer, self.history), point
+
+
+def _is_point(target: ContactPoint | str | None) -> TypeIs[ContactPoint]:
+    """A request's target is a contact point, a text (a number, an address) or nothing."""
+    return target is not None and not isinstance(target, str)
 
 
 def _match_row(rows: Iterable[tuple[Any, ...]], target: str | None) -> tuple[Any, ...] | None:
@@ -260,12 +254,8 @@ def _owners(requests: Sequence[FactsRequest]) -> dict[int, int]:
     if not wanted:
         return {}
     points: dict[int, list[tuple[int, int, str]]] = defaultdict(list)
-    for account_id, point_id, debtor_id, value in (
-        ContactPoint.objects.filter(
-            _among("debtor__account_links__account_id", {r.account.pk for r in wanted.values()})
-        )
-        .order_by("pk")
-        .values_list("debtor__account_links__account_id", "pk", "debtor_id", "value")
+    for account_id, point_id, debtor_id, value in contact_point_values_for_accounts(
+        account_ids={r.account.pk for r in wanted.values()}
     ):
         points[account_id].append((point_id, debtor_id, value))
     found = {}
@@ -291,11 +281,7 @@ def facts_bases(*, requests: Sequence[FactsRequest], at: datetime) -> list[Facts
         return []
     account_ids = {r.account.pk for r in requests}
     links: dict[int, list[int]] = defaultdict(list)
-    for account_id, debtor_id in (
-        AccountDebtor.objects.filter(_among("account_id", account_ids))
-        .order_by("account_id", *debtor_link_order())
-        .values_list("account_id", "debtor_id")
-    ):
+    for account_id, debtor_id in debtor_links_for_decisions(account_ids=account_ids):
         links[account_id].append(debtor_id)
     owners = _owners(requests)
     chosen: list[int] = []
@@ -304,7 +290,7 @@ def facts_bases(*, requests: Sequence[FactsRequest], at: datetime) -> list[Facts
         if r.debtor is not None:
             given[r.debtor.pk] = r.debtor
             chosen.append(r.debtor.pk)
-        elif isinstance(r.target, ContactPoint):
+        elif _is_point(r.target):
             chosen.append(r.target.debtor_id)
         elif i in owners:
             chosen.append(owners[i])
@@ -319,7 +305,7 @@ def facts_bases(*, requests: Sequence[FactsRequest], at: datetime) -> list[Facts
         # The inconvenient times as text, parsed only when there are some: most debtors have none, and
         # Django would decode every row's JSON in Python.
         for pk, organization_id, timezone, times, dnc, dnc_reason in (
-            Debtor.objects.filter(_among("id", missing))
+            debtors_for_decisions(debtor_ids=missing)
             .annotate(times_text=Cast("inconvenient_times", TextField()))
             .values_list("id", "organization_id", "timezone", "times_text", *_DEBTOR_FIELDS[4:])
         ):
@@ -333,19 +319,12 @@ def facts_bases(*, requests: Sequence[FactsRequest], at: datetime) -> list[Facts
     }
 
     points: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
-    for row in (
-        ContactPoint.objects.filter(_among("debtor_id", debtor_ids))
-        .exclude(status__in=UNUSABLE_POINTS)
-        .order_by("-is_primary", "id")
-        .values_list(*_POINT_FIELDS)
+    for row in contact_points_for_decisions(
+        debtor_ids=debtor_ids, fields=_POINT_FIELDS, exclude_statuses=UNUSABLE_POINTS
     ):
         points[row[_DEBTOR]].append(row)
     consents: dict[int, dict[tuple[int | None, str, str], bool]] = defaultdict(dict)
-    for debtor_id, point_id, channel, kind, granted in (
-        ConsentRecord.objects.filter(_among("debtor_id", debtor_ids), recorded_at__lte=at)
-        .order_by("recorded_at", "id")
-        .values_list("debtor_id", "contact_point_id", "channel", "kind", "granted")
-    ):
+    for debtor_id, point_id, channel, kind, granted in consents_for_decisions(debtor_ids=debtor_ids, at=at):
         consents[debtor_id][(point_id, channel, kind)] = granted  # the newest record wins
     used = attempts_inbound_email_points(debtor_ids=debtor_ids, at=at)
     holds = _holds(account_ids, debtor_ids)
@@ -525,7 +504,7 @@ def _histories(
         if not r.target and r.contact_point_id is not None and r.contact_point_id not in values
     }
     if unknown:
-        values.update(ContactPoint.objects.filter(_among("id", unknown)).values_list("id", "value"))
+        values.update(contact_point_values(ids=unknown))
     found: dict[int, list[Attempt]] = defaultdict(list)
     for r in rows:
         point_id = r.contact_point_id

@@ -9,10 +9,9 @@ from typing import TYPE_CHECKING
 
 from django.template.loader import render_to_string
 
-from arrears.accounts.models import Account
 from arrears.core.errors import ArrearsError
 from arrears.core.money import quantize
-from arrears.debtors.models import ContactPoint, Debtor
+from arrears.debtors.selectors import debtor_mailing_address
 from arrears.ledger.selectors import ledger_balances, ledger_entries
 from arrears.tenancy.selectors import organization_get
 
@@ -22,6 +21,8 @@ from .errors import ComplianceError
 from .selectors import primary_debtor
 
 if TYPE_CHECKING:
+    from arrears.accounts.models import Account
+    from arrears.debtors.models import ContactPoint, Debtor
     from arrears.tenancy.models import Organization
 
 CFPB_WEBSITE = "www.cfpb.gov/debt-collection"
@@ -79,12 +80,7 @@ def account_itemization(*, account: Account) -> Itemization:
 
 def validation_notice_content(*, account: Account, provided_on: date) -> NoticeContent:
     debtor = primary_debtor(account)
-    address = (
-        ContactPoint.objects.filter(debtor=debtor, kind="address")
-        .exclude(status__in=["undeliverable", "wrong_party", "invalid"])
-        .order_by("-is_primary", "id")
-        .first()
-    )
+    address = debtor_mailing_address(debtor=debtor)
     return NoticeContent(
         account=account,
         debtor=debtor,

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from django.db.models import Q, QuerySet
 
 from arrears.accounts.errors import AccountError
-from arrears.accounts.models import Account, AccountDebtor
+from arrears.accounts.selectors import account_debtor_ids
 from arrears.accounts.selectors import primary_debtor as account_primary_debtor
 from arrears.core.errors import ArrearsError, NotFound
-from arrears.debtors.models import ContactPoint, Debtor
 from arrears.tenancy.domain import Principal
 
 from .domain import evaluate
@@ -19,12 +19,16 @@ from .errors import ComplianceError
 from .facts import Decision, Facts
 from .gather import FactsBase, Request, facts_bases
 from .models import Decision as StoredDecision
-from .models import Hold
+from .models import Hold, ValidationNotice
+
+if TYPE_CHECKING:
+    from arrears.accounts.models import Account
+    from arrears.debtors.models import ContactPoint, Debtor
 
 
 def _account_holds(*, organization_id: int, account: Account) -> QuerySet[Hold]:
     """Holds on the account itself and debtor-wide holds on any of its debtors."""
-    debtor_ids = AccountDebtor.objects.filter(account=account).values("debtor_id")
+    debtor_ids = account_debtor_ids(account=account)
     return (
         Hold.objects.filter(organization_id=organization_id)
         .filter(Q(account=account) | Q(account__isnull=True, debtor_id__in=debtor_ids))
@@ -55,6 +59,13 @@ def decisions_for_account(*, principal: Principal, account: Account) -> QuerySet
     return StoredDecision.objects.filter(organization_id=principal.organization_id, account=account).order_by(
         "-at", "-id"
     )
+
+
+def validation_notices_for_account(*, principal: Principal, account: Account) -> QuerySet[ValidationNotice]:
+    """The validation notices sent for the account, oldest first."""
+    return ValidationNotice.objects.filter(
+        account=account, organization_id=principal.organization_id
+    ).order_by("provided_on", "pk")
 
 
 def primary_debtor(account: Account) -> Debtor:

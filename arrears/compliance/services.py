@@ -6,17 +6,15 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
 
-from arrears.accounts.models import Account
 from arrears.audit.services import AuditSpec, audit_record, audit_record_many
 from arrears.core.bulk import insert_rows
 from arrears.core.clock import utcnow
 from arrears.core.errors import ArrearsError, Conflict, PermissionDenied
-from arrears.debtors.models import ContactPoint, Debtor
 from arrears.tenancy.domain import Principal
 
 from .choices import ACCOUNT_ONLY_HOLDS, HoldKind
@@ -26,6 +24,10 @@ from .facts import ActionChannel, Purpose
 from .gather import facts_bases
 from .models import Decision, Hold, ValidationNotice
 from .scenario import decision_to_json, facts_to_json
+
+if TYPE_CHECKING:
+    from arrears.accounts.models import Account
+    from arrears.debtors.models import ContactPoint, Debtor
 
 
 @dataclass(frozen=True, slots=True)

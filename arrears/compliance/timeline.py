@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from django.db.models import Q
 
-from arrears.accounts.models import Account
 from arrears.core.timeline import TimelineItem
 from arrears.tenancy.domain import Principal
 
 from .models import Hold, ValidationNotice
+
+if TYPE_CHECKING:
+    from arrears.accounts.models import Account
 
 
 def items(*, principal: Principal, account: Account) -> Iterator[TimelineItem]:

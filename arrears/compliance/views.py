@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from functools import wraps
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -16,7 +16,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from arrears.accounts.models import Account
 from arrears.accounts.selectors import account_get
 from arrears.core.clock import utcnow
 from arrears.core.errors import ArrearsError, NotFound
@@ -28,6 +27,9 @@ from .forms import HoldLiftForm, HoldPlaceForm
 from .selectors import contact_now_panel, hold_get, holds_for_account, primary_debtor
 from .services import hold_lift, hold_place
 from .zones import zone
+
+if TYPE_CHECKING:
+    from arrears.accounts.models import Account
 
 View = Callable[..., HttpResponse]
 

@@ -9,19 +9,18 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 
-from arrears.accounts.models import Account
-from arrears.accounts.selectors import primary_debtor_ids
+from arrears.accounts.selectors import accounts_to_message, primary_debtor_ids
 from arrears.attempts.choices import Direction, Outcome
 from arrears.attempts.services import AttemptSpec, attempts_record_many
 from arrears.audit.services import AuditSpec, audit_record_many
 from arrears.compliance.services import GateRequest, GateResult, decide_many
 from arrears.core.bulk import insert_rows, update_rows
 from arrears.core.clock import utcnow
-from arrears.debtors.models import ContactPoint
+from arrears.debtors.selectors import contact_points_to_message
 from arrears.payments.selectors import plans_current
 from arrears.tenancy.domain import Principal
 from arrears.tenancy.selectors import organization_get
@@ -31,6 +30,10 @@ from .messaging import GATE_CHANNEL, POINT_KIND, UNUSABLE, context_for, party_fo
 from .messaging_choices import MessageStatus, TemplateChannel
 from .models import MessageTemplate, OutboundMessage
 from .rendering import compile_template
+
+if TYPE_CHECKING:
+    from arrears.accounts.models import Account
+    from arrears.debtors.models import ContactPoint
 
 CHUNK = 500  # messages per delivery task
 
@@ -50,15 +53,9 @@ def _points_by_debtor(
     """Each debtor's contact point of ``kind`` a message goes to: the primary, and a mobile for texts.
     With their debtors, for rendering; without, only the columns the compliance gate reads."""
     chosen: dict[int, ContactPoint] = {}
-    points = (
-        ContactPoint.objects.filter(debtor_id__in=debtor_ids, kind=kind)
-        .exclude(status__in=UNUSABLE)
-        .order_by("debtor_id", "-is_primary", "id")
+    points = contact_points_to_message(
+        debtor_ids=debtor_ids, kind=kind, exclude_statuses=UNUSABLE, for_rendering=for_rendering
     )
-    if for_rendering:
-        points = points.select_related("debtor")
-    else:
-        points = points.only("id", "debtor_id", "kind", "label", "value")
     for p in points:
         current = chosen.get(p.debtor_id)
         if current is None or (kind == "phone" and p.label == "mobile" and current.label != "mobile"):
@@ -84,9 +81,7 @@ def messages_queue_many(
     now = at or utcnow()
     # Read again in one query: current balances, and the client each context names.
     accounts = list(
-        Account.objects.filter(pk__in=[a.pk for a in accounts], organization_id=actor.organization_id)
-        .select_related("client")
-        .order_by("id")
+        accounts_to_message(account_ids=[a.pk for a in accounts], organization_id=actor.organization_id)
     )
     if not accounts:
         return QueueSummary([], 0, 0, 0, {})

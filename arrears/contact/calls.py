@@ -11,20 +11,21 @@ from typing import TYPE_CHECKING
 
 from django.db import transaction
 
-from arrears.accounts.models import Account, AccountDebtor
-from arrears.accounts.selectors import debtor_link_order
+from arrears.accounts.selectors import account_debtor_links
 from arrears.attempts.choices import Direction, Outcome
 from arrears.attempts.services import attempt_end_set
 from arrears.core.errors import ArrearsError
 from arrears.debtors.domain import InvalidContact, normalize_phone
-from arrears.debtors.models import ContactPoint, Debtor
+from arrears.debtors.selectors import contact_point_of_debtors
 from arrears.tenancy.domain import Principal
 
 from .errors import ContactError
 from .services import contact_attempt_record
 
 if TYPE_CHECKING:
+    from arrears.accounts.models import Account
     from arrears.attempts.models import ContactAttempt
+    from arrears.debtors.models import ContactPoint, Debtor
 
 CALL_OUTCOMES = (
     Outcome.NO_ANSWER,
@@ -50,20 +51,12 @@ class LoggedCall:
 
 def _owner(number: str, accounts: Sequence[Account]) -> tuple[Debtor, ContactPoint | None]:
     """The debtor the number belongs to, among the accounts' debtors; else the first account's primary."""
-    links = list(
-        AccountDebtor.objects.filter(account__in=accounts)
-        .select_related("debtor")
-        .order_by(*debtor_link_order())
-    )
+    links = list(account_debtor_links(accounts=accounts))
     if not links:
         raise ArrearsError(ContactError.NO_ACCOUNT, "the account has no debtor to call")
     debtors = [link.debtor for link in links]
     primary = next((link.debtor for link in links if link.account_id == accounts[0].pk), debtors[0])
-    point = (
-        ContactPoint.objects.filter(debtor__in=debtors, kind="phone", value=number)
-        .select_related("debtor")
-        .first()
-    )
+    point = contact_point_of_debtors(debtors=debtors, kind="phone", value=number)
     return (point.debtor, point) if point else (primary, None)
 
 

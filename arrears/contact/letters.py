@@ -26,7 +26,6 @@ from arrears.compliance.services import GateRequest, decide_many
 from arrears.core.bulk import update_rows
 from arrears.core.clock import utcnow
 from arrears.core.errors import ArrearsError
-from arrears.debtors.models import ContactPoint
 from arrears.tenancy.domain import Principal
 from arrears.tenancy.selectors import organization_get
 
@@ -39,6 +38,7 @@ from .models import LetterBatch, OrganizationBranding, OutboundMessage
 from .rendering import Party
 
 if TYPE_CHECKING:
+    from arrears.debtors.models import ContactPoint
     from arrears.tenancy.models import Organization
 
 LETTER_BATCH_MAX = 2000  # letters per print file; a larger run makes several batches

@@ -19,7 +19,7 @@ from django.db.models import Max
 from django.utils.html import linebreaks, urlize
 
 from arrears.accounts.errors import AccountError
-from arrears.accounts.models import Account
+from arrears.accounts.selectors import account_latest_of_debtor
 from arrears.attempts.choices import Direction, Outcome
 from arrears.attempts.services import AttemptSpec, attempt_outcome_set, attempt_record
 from arrears.audit.services import audit_record
@@ -28,8 +28,8 @@ from arrears.compliance.services import decide
 from arrears.core.clock import utcnow
 from arrears.core.errors import ArrearsError, NotFound
 from arrears.debtors.choices import ContactStatus
-from arrears.debtors.models import ConsentRecord, ContactPoint, Debtor
-from arrears.debtors.services import consent_record
+from arrears.debtors.selectors import consent_opted_out, contact_points_by_phone, contact_points_usable
+from arrears.debtors.services import consent_record, contact_point_status_set, debtor_lock
 from arrears.payments.selectors import CurrentPlan, plans_current
 from arrears.tenancy.choices import CollectionMode
 from arrears.tenancy.domain import Principal, system_principal
@@ -58,7 +58,9 @@ from .rendering import (
 )
 
 if TYPE_CHECKING:
+    from arrears.accounts.models import Account
     from arrears.attempts.models import ContactAttempt
+    from arrears.debtors.models import ContactPoint, Debtor
     from arrears.tenancy.models import Organization
 
 # Seconds to wait before retry n (1-based); after the last one the message is failed.
@@ -245,7 +247,7 @@ def contact_point_for(*, debtor: Debtor, channel: str, given: ContactPoint | Non
         if given.debtor_id != debtor.pk or given.kind != kind:
             raise ArrearsError(MessagingError.WRONG_CONTACT_POINT, f"not a {kind} of this debtor")
         return given
-    points = ContactPoint.objects.filter(debtor=debtor, kind=kind).exclude(status__in=UNUSABLE)
+    points = contact_points_usable(debtor=debtor, kind=kind, exclude_statuses=UNUSABLE)
     order = ["-is_primary", "id"]
     if kind == "phone":
         points = points.filter(label="mobile") or points
@@ -633,7 +635,9 @@ def _record_failure(*, message_id: int, error: DeliveryError, now: datetime) -> 
     message.next_attempt_at = None
     if error.bounced:
         message.status = MessageStatus.BOUNCED
-        _mark_point(message.contact_point, ContactStatus.INVALID, actor=actor, reason=str(error))
+        contact_point_status_set(
+            contact_point=message.contact_point, status=ContactStatus.INVALID, actor=actor, reason=str(error)
+        )
     elif error.permanent or message.attempts >= len(BACKOFF_SECONDS):
         message.status = MessageStatus.FAILED
     else:
@@ -644,20 +648,6 @@ def _record_failure(*, message_id: int, error: DeliveryError, now: datetime) -> 
     if message.status == MessageStatus.PENDING:
         _enqueue_delivery(message, run_after=message.next_attempt_at)
     return message
-
-
-def _mark_point(point: ContactPoint | None, status: str, *, actor: Principal, reason: str) -> None:
-    if point is None or point.status == status:
-        return
-    ContactPoint.objects.filter(pk=point.pk).update(status=status, updated_at=utcnow())
-    audit_record(
-        actor=actor,
-        event="contact_point.status_changed",
-        subject_type="debtor",
-        subject_id=point.debtor_id,
-        data={"contact_point": point.pk, "from": point.status, "to": status, "reason": reason[:500]},
-    )
-    point.status = status
 
 
 def messages_due(*, now: datetime, limit: int = 1000) -> list[int]:
@@ -681,12 +671,7 @@ def messages_due(*, now: datetime, limit: int = 1000) -> list[int]:
 
 
 def _opted_out(debtor: Debtor, point: ContactPoint, channel: str) -> bool:
-    newest = (
-        ConsentRecord.objects.filter(debtor=debtor, contact_point=point, channel=channel, kind="opt_out")
-        .order_by("-recorded_at", "-id")
-        .first()
-    )
-    return bool(newest and newest.granted)
+    return consent_opted_out(debtor=debtor, contact_point=point, channel=channel)
 
 
 @transaction.atomic
@@ -705,7 +690,7 @@ def email_unsubscribe(*, token: str, at: datetime | None = None) -> OutboundMess
     debtor, point = message.debtor, message.contact_point
     if point is None:
         raise ArrearsError(MessagingError.UNSUBSCRIBE_LINK_INVALID, "the address of this message is gone")
-    Debtor.objects.select_for_update().only("pk").get(pk=debtor.pk)  # two clicks at once: one opt-out
+    debtor_lock(debtor_id=debtor.pk)  # two clicks at once: one opt-out
     if _opted_out(debtor, point, "email"):
         return None
     actor = _actor(debtor.organization_id)
@@ -773,11 +758,7 @@ def sms_inbound_receive(
     when = at or utcnow()
     number = normalize_number(sender)
     kind = inbound_keyword(body)
-    points = list(
-        ContactPoint.objects.filter(organization_id=organization.pk, kind="phone", value=number)
-        .select_related("debtor")
-        .order_by("id")
-    )
+    points = list(contact_points_by_phone(organization_id=organization.pk, number=number))
     inbound = InboundMessage.objects.create(
         organization=organization,
         channel=TemplateChannel.SMS,
@@ -801,7 +782,7 @@ def sms_inbound_receive(
     confirmations: list[OutboundMessage] = []
     for point in points:
         debtor = point.debtor
-        Debtor.objects.select_for_update().only("pk").get(pk=debtor.pk)
+        debtor_lock(debtor_id=debtor.pk)
         account = _latest_account(debtor)
         if kind == InboundKind.STOP:
             if _opted_out(debtor, point, "sms"):
@@ -831,7 +812,7 @@ def sms_inbound_receive(
 
 
 def _latest_account(debtor: Debtor) -> Account | None:
-    return Account.objects.filter(account_debtors__debtor=debtor).order_by("-id").first()
+    return account_latest_of_debtor(debtor=debtor)
 
 
 def _sms_confirmation(
@@ -925,7 +906,9 @@ def message_bounce_record(
     status = (
         ContactStatus.UNDELIVERABLE if message.channel == TemplateChannel.LETTER else ContactStatus.INVALID
     )
-    _mark_point(message.contact_point, status, actor=actor, reason=reason or kind)
+    contact_point_status_set(
+        contact_point=message.contact_point, status=status, actor=actor, reason=reason or kind
+    )
     _audit(actor, message, "contact.message_bounced", kind=kind, reason=reason[:500])
     return message
 

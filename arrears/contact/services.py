@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from django.db import transaction
 
-from arrears.accounts.models import Account, AccountDebtor
+from arrears.accounts.selectors import debtor_account_ids
 from arrears.attempts.choices import Direction, Outcome
 from arrears.attempts.services import AttemptSpec, attempt_record
 from arrears.audit.services import audit_record
@@ -16,13 +16,15 @@ from arrears.compliance.services import decide
 from arrears.core.clock import utcnow
 from arrears.core.errors import ArrearsError
 from arrears.debtors.choices import Channel
-from arrears.debtors.models import ContactPoint, Debtor
+from arrears.debtors.services import debtor_lock
 from arrears.tenancy.domain import Principal
 
 from .errors import ContactError
 
 if TYPE_CHECKING:
+    from arrears.accounts.models import Account
     from arrears.attempts.models import ContactAttempt
+    from arrears.debtors.models import ContactPoint, Debtor
 
 
 @transaction.atomic
@@ -54,15 +56,13 @@ def contact_attempt_record(
     if outcome not in Outcome.values or outcome == Outcome.BLOCKED:
         raise ArrearsError(ContactError.INVALID_OUTCOME, f"not an outcome to record: {outcome!r}")
     accounts = list(accounts)
-    linked = set(
-        AccountDebtor.objects.filter(debtor=debtor, account__in=accounts).values_list("account_id", flat=True)
-    )
+    linked = set(debtor_account_ids(debtor=debtor, accounts=accounts))
     if any(a.pk not in linked or a.organization_id != actor.organization_id for a in accounts):
         raise ArrearsError(ContactError.NOT_THE_DEBTORS_ACCOUNT, "every account must be one of this debtor's")
     when = at or utcnow()
     # One debtor's attempts are decided one at a time: two collectors dialling at once must not both
     # slip under a frequency limit. (SQLite's IMMEDIATE transactions already serialize writers.)
-    Debtor.objects.select_for_update().only("pk").get(pk=debtor.pk)
+    debtor_lock(debtor_id=debtor.pk)
     if contact_point is not None and not target:
         target = contact_point.value
     decision = None

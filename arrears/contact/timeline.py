@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from django.db.models import Prefetch
 
-from arrears.accounts.models import Account
 from arrears.attempts.selectors import attempts_for_account
 from arrears.core.timeline import TimelineItem
 from arrears.tenancy.domain import Principal
+
+if TYPE_CHECKING:
+    from arrears.accounts.models import Account
 
 
 def decision_summary(decision) -> dict | None:
@@ -41,9 +44,9 @@ def _message_content(attempt_ids: list[int]) -> dict[int, str]:
 
 
 def items(*, principal: Principal, account: Account) -> Iterator[TimelineItem]:
-    from arrears.documents.models import Document
+    from arrears.documents.selectors import documents_of_kind
 
-    recordings = Document.objects.filter(kind="call_recording").order_by("id")
+    recordings = documents_of_kind(kind="call_recording")
     attempts = (
         attempts_for_account(organization_id=principal.organization_id, account_id=account.pk)
         .select_related("decision", "user")

@@ -1,17 +1,19 @@
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Sequence
+from datetime import datetime
 from typing import Any
 
+from django.db import connection
 from django.db.models import Model, QuerySet
 
-from arrears.core.bulk import select_in
+from arrears.core.bulk import among, select_in
 from arrears.core.errors import NotFound
 from arrears.tenancy.domain import Principal
 
 from .choices import CandidateStatus
 from .errors import MergeProblem
-from .models import ContactPoint, Debtor, DebtorMerge, MergeCandidate
+from .models import ConsentRecord, ContactPoint, Debtor, DebtorMerge, MergeCandidate
 
 
 def merge_candidate_list(*, actor: Principal, status: str = CandidateStatus.OPEN) -> QuerySet[MergeCandidate]:
@@ -74,3 +76,141 @@ def debtor_rows_by_id(*, ids: Iterable[int]) -> list[tuple[Any, ...]]:
 def contact_point_rows_by_value(*, values: Iterable[str]) -> list[tuple[Any, ...]]:
     """(debtor_id, kind, value, organization_id) of contact points with these values."""
     return select_in(_SQL_POINTS, "value", values)
+
+
+# ── reads for the compliance gate and other apps' pages ─────────────────────────────────────────────
+# The gate (``compliance.gather``) reads thousands of debtors a second: these return the querysets and
+# rows it builds its facts from, with the ids as one array parameter (``among``) on PostgreSQL.
+
+
+def debtors_for_decisions(*, debtor_ids: Iterable[int]) -> QuerySet[Debtor]:
+    """These debtors (the caller picks the columns)."""
+    return Debtor.objects.filter(among("id", debtor_ids))
+
+
+def debtor_from_row(*, fields: Sequence[str], row: Sequence[Any]) -> Debtor:
+    """A debtor instance built from a row of ``fields`` already read (the other columns deferred)."""
+    return Debtor.from_db(connection.alias, list(fields), row)
+
+
+def contact_points_for_decisions(
+    *, debtor_ids: Iterable[int], fields: Sequence[str], exclude_statuses: Collection[str] = ()
+) -> QuerySet[ContactPoint, tuple[Any, ...]]:
+    """The debtors' contact points as rows of ``fields``, primary first, without those in these statuses."""
+    return (
+        ContactPoint.objects.filter(among("debtor_id", debtor_ids))
+        .exclude(status__in=exclude_statuses)
+        .order_by("-is_primary", "id")
+        .values_list(*fields)
+    )
+
+
+def contact_point_values(*, ids: Iterable[int]) -> QuerySet[ContactPoint, tuple[int, str]]:
+    """(id, value) of these contact points."""
+    return ContactPoint.objects.filter(among("id", ids)).values_list("id", "value")
+
+
+def contact_point_values_for_accounts(
+    *, account_ids: Iterable[int]
+) -> QuerySet[ContactPoint, tuple[int, int, int, str]]:
+    """(account_id, point id, debtor_id, value) of the contact points of these accounts' debtors, by
+    point id (through the debtor's links to accounts, ``Debtor.account_links``)."""
+    return (
+        ContactPoint.objects.filter(among("debtor__account_links__account_id", account_ids))
+        .order_by("pk")
+        .values_list("debtor__account_links__account_id", "pk", "debtor_id", "value")
+    )
+
+
+def contact_points_in_bulk(*, ids: Iterable[int]) -> dict[int, ContactPoint]:
+    """These contact points by id (the ones that exist)."""
+    return ContactPoint.objects.in_bulk(list(ids))
+
+
+def consents_for_decisions(
+    *, debtor_ids: Iterable[int], at: datetime
+) -> QuerySet[ConsentRecord, tuple[int, int | None, str, str, bool]]:
+    """(debtor_id, contact_point_id, channel, kind, granted) of the debtors' consent records up to ``at``,
+    oldest first (so the newest wins when read into a dict)."""
+    return (
+        ConsentRecord.objects.filter(among("debtor_id", debtor_ids), recorded_at__lte=at)
+        .order_by("recorded_at", "id")
+        .values_list("debtor_id", "contact_point_id", "channel", "kind", "granted")
+    )
+
+
+def debtor_mailing_address(*, debtor: Debtor) -> ContactPoint | None:
+    """The debtor's postal address to mail to: the primary one first, never one known to be bad."""
+    return (
+        ContactPoint.objects.filter(debtor=debtor, kind="address")
+        .exclude(status__in=["undeliverable", "wrong_party", "invalid"])
+        .order_by("-is_primary", "id")
+        .first()
+    )
+
+
+def contact_points_to_message(
+    *, debtor_ids: Collection[int], kind: str, exclude_statuses: Collection[str], for_rendering: bool = True
+) -> QuerySet[ContactPoint]:
+    """The debtors' contact points of ``kind``, by debtor, primary first, without those in these statuses:
+    with their debtors (for rendering), or else only the columns the compliance gate reads."""
+    points = (
+        ContactPoint.objects.filter(debtor_id__in=debtor_ids, kind=kind)
+        .exclude(status__in=exclude_statuses)
+        .order_by("debtor_id", "-is_primary", "id")
+    )
+    if for_rendering:
+        return points.select_related("debtor")
+    return points.only("id", "debtor_id", "kind", "label", "value")
+
+
+def contact_points_usable(
+    *, debtor: Debtor, kind: str, exclude_statuses: Collection[str]
+) -> QuerySet[ContactPoint]:
+    """The debtor's contact points of ``kind``, without those in these statuses (unordered)."""
+    return ContactPoint.objects.filter(debtor=debtor, kind=kind).exclude(status__in=exclude_statuses)
+
+
+def contact_point_of_debtors(*, debtors: Sequence[Debtor], kind: str, value: str) -> ContactPoint | None:
+    """The first of these debtors' contact points of ``kind`` with this value, with its debtor."""
+    return (
+        ContactPoint.objects.filter(debtor__in=debtors, kind=kind, value=value)
+        .select_related("debtor")
+        .first()
+    )
+
+
+def contact_points_by_phone(*, organization_id: int, number: str) -> QuerySet[ContactPoint]:
+    """The organization's phone contact points with this (normalized) number, with their debtors, by id."""
+    return (
+        ContactPoint.objects.filter(organization_id=organization_id, kind="phone", value=number)
+        .select_related("debtor")
+        .order_by("id")
+    )
+
+
+def consent_opted_out(*, debtor: Debtor, contact_point: ContactPoint, channel: str) -> bool:
+    """Whether the debtor's newest opt-out record for this contact point and channel is in force."""
+    newest = (
+        ConsentRecord.objects.filter(
+            debtor=debtor, contact_point=contact_point, channel=channel, kind="opt_out"
+        )
+        .order_by("-recorded_at", "-id")
+        .first()
+    )
+    return bool(newest and newest.granted)
+
+
+def contact_points_ordered() -> QuerySet[ContactPoint]:
+    """Contact points in the order a page lists them: by kind, the primary first (for a ``Prefetch``)."""
+    return ContactPoint.objects.order_by("kind", "-is_primary", "id")
+
+
+def contact_points_of_organization(*, organization_id: int) -> QuerySet[ContactPoint]:
+    """The organization's contact points (for a search to filter further)."""
+    return ContactPoint.objects.filter(organization_id=organization_id)
+
+
+def debtors_in_bulk(*, ids: Iterable[int]) -> dict[int, Debtor]:
+    """These debtors by id (the ones that exist)."""
+    return Debtor.objects.in_bulk(list(ids))

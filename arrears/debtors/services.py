@@ -25,7 +25,7 @@ from .domain import (
     zones_text,
 )
 from .errors import DebtorError
-from .models import ConsentRecord, ContactPoint, Debtor
+from .models import ConsentRecord, ContactPoint, Debtor, MergeCandidate
 
 
 def national_id_fields(raw: str) -> dict[str, str]:
@@ -390,9 +390,137 @@ def consent_record(
     return record
 
 
+@dataclass(frozen=True, slots=True)
+class ConsentSpec:
+    """A consent or opt-out to record for a debtor (and one of its contact points, if given)."""
+
+    debtor_id: int
+    channel: str
+    kind: str
+    granted: bool
+    contact_point_id: int | None = None
+    source: str = ""
+    note: str = ""
+
+
+@transaction.atomic
+def consents_record_many(
+    *, organization_id: int, actor: Principal, consents: Sequence[ConsentSpec], at: datetime | None = None
+) -> list[int]:
+    """Record consents with one insert and one audit event each, as ``consent_record`` does for one
+    (a consent from an original creditor's application, for many debtors at once); returns their ids."""
+    if not consents:
+        return []
+    if unknown := {c.kind for c in consents} - set(ConsentKind.values):
+        raise ArrearsError(DebtorError.INVALID_CONTACT, f"unknown consent kind {sorted(unknown)[0]!r}")
+    base = column_defaults(ConsentRecord, now=utcnow())
+    base["organization_id"] = organization_id
+    base["recorded_at"] = at or utcnow()
+    ids = insert_rows(
+        ConsentRecord,
+        [
+            {
+                **base,
+                "debtor_id": c.debtor_id,
+                "contact_point_id": c.contact_point_id,
+                "channel": c.channel,
+                "kind": c.kind,
+                "granted": c.granted,
+                "source": c.source,
+                "note": c.note,
+            }
+            for c in consents
+        ],
+    )
+    audit_record_many(
+        actor=actor,
+        events=[
+            AuditSpec(
+                event=f"consent.{c.kind}.{'granted' if c.granted else 'revoked'}",
+                subject_type="debtor",
+                subject_id=c.debtor_id,
+                data={"channel": c.channel, "contact_point": c.contact_point_id, "source": c.source},
+            )
+            for c in consents
+        ],
+    )
+    return ids
+
+
 def debtor_reveal_national_id(*, debtor: Debtor, actor: Principal) -> str:
     """The plain national id, for a principal allowed to see it. Every view is audited."""
     if not actor.can("view_pii"):
         raise ArrearsError(DebtorError.PII_FORBIDDEN, "your role may not view national ids")
     audit_record(actor=actor, event="debtor.national_id_viewed", subject_type="debtor", subject_id=debtor.pk)
     return debtor.national_id_plain()
+
+
+def debtor_lock(*, debtor_id: int) -> None:
+    """Lock the debtor's row until the transaction ends: one debtor's contacts are decided and recorded
+    one at a time (two collectors dialling at once, two clicks on one unsubscribe link)."""
+    Debtor.objects.select_for_update().only("pk").get(pk=debtor_id)
+
+
+def contact_point_status_set(
+    *, contact_point: ContactPoint | None, status: str, actor: Principal, reason: str
+) -> None:
+    """Mark a contact point (a bounce, returned mail, a provider's verdict), audited; no-op when it is
+    already in that status. The given instance is updated too."""
+    if contact_point is None or contact_point.status == status:
+        return
+    ContactPoint.objects.filter(pk=contact_point.pk).update(status=status, updated_at=utcnow())
+    audit_record(
+        actor=actor,
+        event="contact_point.status_changed",
+        subject_type="debtor",
+        subject_id=contact_point.debtor_id,
+        data={
+            "contact_point": contact_point.pk,
+            "from": contact_point.status,
+            "to": status,
+            "reason": reason[:500],
+        },
+    )
+    contact_point.status = status
+
+
+@dataclass(frozen=True, slots=True)
+class MergeCandidateSpec:
+    """Two debtors that look alike (``debtor_a_id`` < ``debtor_b_id``) for a person to decide on."""
+
+    debtor_a_id: int
+    debtor_b_id: int
+    score: float
+    reason: str
+    job_id: int | None = None
+
+
+@transaction.atomic(savepoint=False)
+def merge_candidates_add_many(
+    *, organization_id: int, candidates: Sequence[MergeCandidateSpec], now: datetime | None = None
+) -> int:
+    """Record pairs of look-alike debtors as open merge candidates, with one insert; a pair already
+    recorded (in any status) is left as it is. Returns how many were added."""
+    if not candidates:
+        return 0
+    taken = set(
+        MergeCandidate.objects.filter(debtor_a_id__in=[c.debtor_a_id for c in candidates]).values_list(
+            "debtor_a_id", "debtor_b_id"
+        )
+    )
+    base = column_defaults(MergeCandidate, now=now or utcnow())
+    base["organization_id"] = organization_id
+    rows = [
+        {
+            **base,
+            "debtor_a_id": c.debtor_a_id,
+            "debtor_b_id": c.debtor_b_id,
+            "score": c.score,
+            "reason": c.reason,
+            "job_id": c.job_id,
+        }
+        for c in candidates
+        if (c.debtor_a_id, c.debtor_b_id) not in taken
+    ]
+    insert_rows(MergeCandidate, rows)
+    return len(rows)

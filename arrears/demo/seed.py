@@ -14,10 +14,8 @@ from faker import Faker
 from arrears.accounts.choices import AccountStatus as S
 from arrears.accounts.choices import DebtType
 from arrears.accounts.domain import WORKABLE
-from arrears.accounts.models import Account
 from arrears.accounts.services import account_note_add, account_transition
 from arrears.audit.services import audit_record
-from arrears.debtors.models import Debtor
 from arrears.ledger.choices import Bucket, EntryKind
 from arrears.ledger.selectors import ledger_entries_new, ledger_entry_ids
 from arrears.ledger.services import EntrySpec, account_open, ledger_post, ledger_reverse
@@ -28,6 +26,10 @@ from arrears.tenancy.services import client_create, membership_grant, organizati
 
 if TYPE_CHECKING:
     from arrears.tenancy.models import Organization
+
+if TYPE_CHECKING:
+    from arrears.accounts.models import Account
+    from arrears.debtors.models import Debtor
 
 DEMO_SLUG = "demo"
 DEMO_PASSWORD = "arrears-demo"  # noqa: S105 - published demo credential, printed on start
@@ -277,43 +279,56 @@ def _make_debtors(
 ) -> list[tuple[Debtor, str]]:
     """Debtors with addresses, phones (some in another state's zone), emails and SMS consents.
 
-    Written in bulk, as an import would, with one audit event for the batch.
+    Written in batches through the debtors app's services, as an import would.
     """
-    from arrears.core.clock import utcnow
-    from arrears.debtors.domain import address_line, name_key, normalize_phone
-    from arrears.debtors.models import ConsentRecord, ContactPoint
-    from arrears.debtors.services import contact_points_locate, national_id_fields
+    from arrears.debtors.domain import address_line, normalize_phone
+    from arrears.debtors.selectors import debtors_in_bulk
+    from arrears.debtors.services import (
+        ConsentSpec,
+        ContactPointSpec,
+        consents_record_many,
+        contact_points_add_many,
+        contact_points_locate,
+        debtor_spec,
+        debtors_create_many,
+    )
 
-    people = []
+    specs = []
+    states = []
     for _ in range(count):
         first, last = fake.first_name(), fake.last_name()
         ssn = f"9{rng.randrange(10, 99)}-{rng.randrange(70, 99)}-{rng.randrange(1000, 9999)}"
-        debtor = Debtor(
-            organization_id=org.pk,
-            first_name=first,
-            last_name=last,
-            name_key=name_key(first, last),
-            date_of_birth=fake.date_of_birth(minimum_age=21, maximum_age=85),
-            **national_id_fields(ssn),
+        specs.append(
+            debtor_spec(
+                first_name=first,
+                last_name=last,
+                date_of_birth=fake.date_of_birth(minimum_age=21, maximum_age=85),
+                national_id=ssn,
+            )
         )
-        people.append((debtor, rng.choice(list(STATES))))
-    Debtor.objects.bulk_create([d for d, _ in people])
+        states.append(rng.choice(list(STATES)))
+    ids = debtors_create_many(organization_id=org.pk, actor=actor, debtors=specs)
+    found = debtors_in_bulk(ids=ids)
+    people = [(found[pk], state) for pk, state in zip(ids, states, strict=True)]
 
-    points: list[ContactPoint] = []
-    sms_consent: list[ContactPoint] = []
+    points: list[ContactPointSpec] = []
+    sms_consent: list[int] = []  # positions in points
 
-    def point(debtor: Debtor, kind: str, label: str, value: str, **address: str) -> ContactPoint:
-        cp = ContactPoint(
-            organization_id=org.pk,
-            debtor=debtor,
-            kind=kind,
-            label=label,
-            value=value,
-            source="demo",
-            **address,
+    def point(
+        debtor: Debtor, kind: str, label: str, value: str, *, primary: bool = False, **address: str
+    ) -> int:
+        points.append(
+            ContactPointSpec(
+                debtor_id=debtor.pk,
+                kind=kind,
+                label=label,
+                value=value,
+                source="demo",
+                is_primary=primary,
+                **address,
+            )
         )
-        points.append(cp)
-        return cp
+        return len(points) - 1
 
     for debtor, state in people:
         _, prefix, city = STATES[state]
@@ -324,15 +339,15 @@ def _make_debtors(
             "postal_code": f"{prefix}{rng.randrange(10, 99)}",
             "country": "US",
         }
-        point(debtor, "address", "home", address_line(**parts), **parts).is_primary = True
-        mobile = point(debtor, "phone", "mobile", normalize_phone(_phone(rng, state)))
-        mobile.is_primary = True
+        point(debtor, "address", "home", address_line(**parts), primary=True, **parts)
+        mobile_number = normalize_phone(_phone(rng, state))
+        mobile = point(debtor, "phone", "mobile", mobile_number, primary=True)
         if rng.random() < 0.5:
             sms_consent.append(mobile)
         if rng.random() < 0.3:
             # A phone from another state: the contact window must respect both zones.
             other = normalize_phone(_phone(rng, rng.choice(list(STATES))))
-            if other != mobile.value:
+            if other != mobile_number:
                 point(debtor, "phone", rng.choice(["home", "work"]), other)
         if rng.random() < 0.7:
             domain = rng.choice(["example.com", "example.net", "example.org"])
@@ -342,22 +357,23 @@ def _make_debtors(
                 "personal",
                 f"{debtor.first_name}.{debtor.last_name}{rng.randrange(100)}@{domain}".lower(),
             )
-    ContactPoint.objects.bulk_create(points)
+    point_ids = contact_points_add_many(organization_id=org.pk, actor=actor, points=points, locate=False)
     # As after an import: the phones' time zones, which the compliance gate reads.
     contact_points_locate(organization_id=org.pk)
-    now = utcnow()
-    ConsentRecord.objects.bulk_create(
-        ConsentRecord(
-            organization_id=org.pk,
-            debtor_id=cp.debtor_id,
-            contact_point=cp,
-            channel="sms",
-            kind="consent",
-            granted=True,
-            recorded_at=now,
-            source="original creditor application",
-        )
-        for cp in sms_consent
+    consents_record_many(
+        organization_id=org.pk,
+        actor=actor,
+        consents=[
+            ConsentSpec(
+                debtor_id=points[i].debtor_id,
+                contact_point_id=point_ids[i],
+                channel="sms",
+                kind="consent",
+                granted=True,
+                source="original creditor application",
+            )
+            for i in sms_consent
+        ],
     )
     audit_record(
         actor=actor,

@@ -47,3 +47,9 @@ def document_list(
     if uploaded_to:
         qs = qs.filter(uploaded_at__date__lte=uploaded_to)
     return qs.order_by("-uploaded_at", "-id")
+
+
+def documents_of_kind(*, kind: str) -> QuerySet[Document]:
+    """Every document of this kind, oldest first: unscoped, for a ``Prefetch`` on rows already scoped
+    (the call recordings of an account's attempts)."""
+    return Document.objects.filter(kind=kind).order_by("id")

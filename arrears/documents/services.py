@@ -5,23 +5,25 @@ import tempfile
 import urllib.error
 import urllib.request
 import uuid
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from django.conf import settings
 from django.core.files import File
 from django.db import transaction
 
-from arrears.accounts.models import Account
 from arrears.audit.services import audit_record
 from arrears.core.clock import utcnow
 from arrears.core.errors import ArrearsError
-from arrears.debtors.models import Debtor
 from arrears.tenancy.domain import Principal
 
 from .choices import DocumentKind
 from .domain import EXTENSIONS, allowed_types, sniff
 from .errors import DocumentError
 from .models import Document
+
+if TYPE_CHECKING:
+    from arrears.accounts.models import Account
+    from arrears.debtors.models import Debtor
 
 CHUNK = 1 << 16
 

@@ -1,12 +1,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
-from arrears.accounts.models import Account
 from arrears.core.timeline import TimelineItem
 from arrears.tenancy.domain import Principal
 
 from .selectors import document_list
+
+if TYPE_CHECKING:
+    from arrears.accounts.models import Account
 
 
 def items(*, principal: Principal, account: Account) -> Iterator[TimelineItem]:

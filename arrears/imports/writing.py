@@ -32,7 +32,6 @@ from arrears.accounts.services import (
 from arrears.core.bulk import analyze, select_in
 from arrears.core.clock import utcnow
 from arrears.debtors.domain import address_line
-from arrears.debtors.models import MergeCandidate
 from arrears.debtors.selectors import (
     MATCHING_COLUMNS,
     contact_point_rows_by_value,
@@ -43,8 +42,10 @@ from arrears.debtors.selectors import (
 from arrears.debtors.services import (
     ContactPointSpec,
     DebtorSpec,
+    MergeCandidateSpec,
     contact_points_add_many,
     debtors_create_many,
+    merge_candidates_add_many,
 )
 from arrears.ledger.choices import Bucket, EntryKind
 from arrears.ledger.selectors import ledger_sums_by_source
@@ -371,31 +372,24 @@ def batch_write(
         ledger_post_many(postings=postings, actor=actor)
 
     # 5. Look-alikes for a person to review.
-    candidate_rows = []
+    look_alikes = []
     pairs: set[tuple[int, int]] = set()
     for ref, other, score in candidates:
         a, b = sorted((real(ref), real(other)))
         if (a, b) not in pairs:
             pairs.add((a, b))
-            candidate_rows.append(
-                {
-                    "organization_id": org_id,
-                    "debtor_a_id": a,
-                    "debtor_b_id": b,
-                    "score": score,
-                    "reason": "similar name, shared contact",
-                    "job_id": job.pk,
-                }
+            look_alikes.append(
+                MergeCandidateSpec(
+                    debtor_a_id=a,
+                    debtor_b_id=b,
+                    score=score,
+                    reason="similar name, shared contact",
+                    job_id=job.pk,
+                )
             )
-    if candidate_rows:
-        taken = set(
-            MergeCandidate.objects.filter(
-                debtor_a_id__in=[c["debtor_a_id"] for c in candidate_rows]
-            ).values_list("debtor_a_id", "debtor_b_id")
-        )
-        candidate_rows = [c for c in candidate_rows if (c["debtor_a_id"], c["debtor_b_id"]) not in taken]
-        writer.insert(MergeCandidate, candidate_rows)
-    counts["merge_candidates"] = len(candidate_rows)
+    counts["merge_candidates"] = merge_candidates_add_many(
+        organization_id=org_id, candidates=look_alikes, now=now
+    )
     return counts
 
 

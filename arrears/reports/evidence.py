@@ -10,14 +10,13 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.template.loader import render_to_string
 
 from arrears.accounts.errors import AccountError
-from arrears.accounts.models import Account
 from arrears.accounts.selectors import debtors_for_account
 from arrears.audit.selectors import ChainReport, audit_chain_verify
 from arrears.audit.services import audit_record
@@ -27,6 +26,9 @@ from arrears.tenancy.domain import Principal
 from arrears.tenancy.selectors import organization_get
 
 from .timeline import account_timeline
+
+if TYPE_CHECKING:
+    from arrears.accounts.models import Account
 
 CONTACT_KINDS = frozenset({"call", "voicemail", "sms", "email", "letter", "visit"})
 
@@ -68,9 +70,8 @@ def evidence_content(
     *, principal: Principal, account: Account, chain: ChainReport | None = None
 ) -> dict[str, Any]:
     """The packet's facts, as plain data (also what the fingerprint is taken over)."""
-    from arrears.compliance.models import ValidationNotice
     from arrears.compliance.notices import account_itemization
-    from arrears.compliance.selectors import facts_base
+    from arrears.compliance.selectors import facts_base, validation_notices_for_account
     from arrears.compliance.zones import candidate_zones
     from arrears.documents.selectors import document_list
 
@@ -102,9 +103,7 @@ def evidence_content(
             "ends_on": n.ends_on,
             "sha256": hashlib.sha256(n.document.open("rb").read()).hexdigest() if n.document else "",
         }
-        for n in ValidationNotice.objects.filter(account=account, organization_id=org.pk).order_by(
-            "provided_on", "pk"
-        )
+        for n in validation_notices_for_account(principal=principal, account=account)
     ]
     contacts: list[dict[str, Any]] = []
     others: list[dict[str, Any]] = []
