@@ -28,6 +28,7 @@ lint: install
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen ruff format --check .
 	$(UV) run --frozen mypy arrears
+	$(UV) run --frozen lint-imports --no-cache --no-logo
 
 check: install
 	$(UV) run --frozen python manage.py check
