@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import IntegrityError, connection, models, transaction
 from django.db.models import F
 
+from arrears.audit.events import Event
 from arrears.audit.services import AuditSpec, audit_record, audit_record_many
 from arrears.core.bulk import column_defaults, insert_rows
 from arrears.core.clock import utcnow
@@ -137,7 +138,7 @@ def accounts_create_many(
         actor=actor,
         events=[
             AuditSpec(
-                event="account.created",
+                event=Event.ACCOUNT_CREATED,
                 subject_type="account",
                 subject_id=pk,
                 account_id=pk,
@@ -178,7 +179,7 @@ def account_debtors_add_many(*, organization_id: int, links: Sequence[DebtorLink
         actor=actor,
         events=[
             AuditSpec(
-                event="account.debtor_added",
+                event=Event.ACCOUNT_DEBTOR_ADDED,
                 subject_type="account",
                 subject_id=k.account_id,
                 account_id=k.account_id,
@@ -196,7 +197,7 @@ class AccountChange:
 
     account_id: int
     fields: Mapping[str, Any]
-    event: str
+    event: Event
     data: Mapping[str, Any]
 
 
@@ -241,7 +242,7 @@ def account_transition(*, account: Account, to: str, actor: Principal, reason: s
     locked.save(update_fields=["status", "status_changed_at", "updated_at"])
     audit_record(
         actor=actor,
-        event="account.status_changed",
+        event=Event.ACCOUNT_STATUS_CHANGED,
         subject_type="account",
         subject_id=locked.pk,
         account_id=locked.pk,
@@ -265,7 +266,7 @@ def account_note_add(*, account: Account, body: str, actor: Principal) -> Accoun
     )
     audit_record(
         actor=actor,
-        event="account.note_added",
+        event=Event.ACCOUNT_NOTE_ADDED,
         subject_type="account",
         subject_id=account.pk,
         account_id=account.pk,

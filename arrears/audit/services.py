@@ -16,6 +16,7 @@ from arrears.core.bulk import insert_rows
 from arrears.core.clock import utcnow
 
 from .domain import event_hash, is_plain
+from .events import Event
 from .models import AuditChainHead, AuditEvent
 
 if TYPE_CHECKING:
@@ -51,13 +52,14 @@ def _locked_head(organization_id: int) -> AuditChainHead:
 def audit_record(
     *,
     actor: Principal,
-    event: str,
+    event: Event,
     subject_type: str,
     subject_id: object,
     account_id: int | None = None,
     data: Mapping[str, Any] | None = None,
     at: datetime | None = None,
 ) -> AuditEvent:
+    name = Event(event).value  # a name outside the enum is refused before anything is written
     # No savepoint: a failure here must fail the caller's whole transaction anyway.
     with transaction.atomic(savepoint=False):
         head = _locked_head(actor.organization_id)
@@ -70,7 +72,7 @@ def audit_record(
             "seq": head.seq + 1,
             "at": when,
             "actor": label,
-            "event": str(event),
+            "event": name,
             "subject_type": subject_type,
             "subject_id": str(subject_id),
             "account_id": account_id,
@@ -99,7 +101,7 @@ def audit_record(
 class AuditSpec:
     """One event for `audit_record_many`."""
 
-    event: str
+    event: Event
     subject_type: str
     subject_id: object
     account_id: int | None = None
@@ -114,6 +116,7 @@ def audit_record_many(*, actor: Principal, events: Sequence[AuditSpec]) -> list[
     """
     if not events:
         return []
+    names = [Event(spec.event).value for spec in events]  # refused before anything is written
     with transaction.atomic(savepoint=False):
         head = _locked_head(actor.organization_id)
         label = actor.label or (f"user:{actor.user_id}" if actor.user_id else "system")
@@ -121,7 +124,7 @@ def audit_record_many(*, actor: Principal, events: Sequence[AuditSpec]) -> list[
         when_text = when.isoformat(timespec="microseconds")
         seq, prev = head.seq, head.hash
         rows = []
-        for spec in events:
+        for spec, name in zip(events, names, strict=True):
             seq += 1
             data = spec.data or {}
             # Plain data (ids, codes and flags: most events) is hashed and stored as it is, and at once:
@@ -136,7 +139,7 @@ def audit_record_many(*, actor: Principal, events: Sequence[AuditSpec]) -> list[
                 "seq": seq,
                 "at": when,
                 "actor": label,
-                "event": str(spec.event),
+                "event": name,
                 "subject_type": spec.subject_type,
                 "subject_id": str(spec.subject_id),
                 "account_id": spec.account_id,

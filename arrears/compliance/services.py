@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
 
+from arrears.audit.events import Event
 from arrears.audit.services import AuditSpec, audit_record, audit_record_many
 from arrears.core.bulk import insert_rows
 from arrears.core.clock import utcnow
@@ -185,7 +186,7 @@ def _decide_and_store(
 def _decided_event(pk: int, row: dict[str, Any]) -> AuditSpec:
     overridden = row["overridden"]
     return AuditSpec(
-        event="compliance.overridden" if overridden else "compliance.decided",
+        event=Event.COMPLIANCE_OVERRIDDEN if overridden else Event.COMPLIANCE_DECIDED,
         subject_type="account",
         subject_id=row["account_id"],
         account_id=row["account_id"],
@@ -240,7 +241,7 @@ def hold_place(
     )
     audit_record(
         actor=actor,
-        event="compliance.hold_placed",
+        event=Event.COMPLIANCE_HOLD_PLACED,
         subject_type="account" if account else "debtor",
         subject_id=subject.pk,
         account_id=account.pk if account else None,
@@ -266,7 +267,7 @@ def hold_lift(*, hold: Hold, actor: Principal, reason: str, at: datetime | None 
     locked.save(update_fields=["lifted_at", "lifted_by", "lifted_by_label", "lift_reason", "updated_at"])
     audit_record(
         actor=actor,
-        event="compliance.hold_lifted",
+        event=Event.COMPLIANCE_HOLD_LIFTED,
         subject_type="account" if locked.account_id else "debtor",
         subject_id=locked.account_id or locked.debtor_id,
         account_id=locked.account_id,
@@ -305,7 +306,7 @@ def validation_notice_record(*, account: Account, provided_on: date, actor: Prin
     notice.save()
     audit_record(
         actor=actor,
-        event="compliance.validation_notice_provided",
+        event=Event.COMPLIANCE_VALIDATION_NOTICE_PROVIDED,
         subject_type="account",
         subject_id=account.pk,
         account_id=account.pk,

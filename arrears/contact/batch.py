@@ -16,6 +16,7 @@ from django.db import transaction
 from arrears.accounts.selectors import accounts_to_message, primary_debtor_ids
 from arrears.attempts.choices import Direction, Outcome
 from arrears.attempts.services import AttemptSpec, attempts_record_many
+from arrears.audit.events import Event
 from arrears.audit.services import AuditSpec, audit_record_many
 from arrears.compliance.services import GateRequest, GateResult, decide_many
 from arrears.core.bulk import insert_rows, update_rows
@@ -182,12 +183,12 @@ def messages_queue_many(
     events.extend(
         [
             AuditSpec(
-                event="contact.message_queued"
+                event=Event.CONTACT_MESSAGE_QUEUED
                 if row["status"] == MessageStatus.PENDING
                 else (
-                    "contact.message_held"
+                    Event.CONTACT_MESSAGE_HELD
                     if row["status"] == MessageStatus.BLOCKED
-                    else "contact.message_cancelled"
+                    else Event.CONTACT_MESSAGE_CANCELLED
                 ),
                 subject_type="outbound_message",
                 subject_id=pk,
@@ -247,9 +248,9 @@ def attempts_create_many(
     ids = attempts_record_many(attempts=specs)
     events = [
         AuditSpec(
-            event="contact.attempt_blocked"
+            event=Event.CONTACT_ATTEMPT_BLOCKED
             if m["outcome"] == Outcome.BLOCKED
-            else "contact.attempt_recorded",
+            else Event.CONTACT_ATTEMPT_RECORDED,
             subject_type="debtor",
             subject_id=m["debtor_id"],
             account_id=m["account_id"],

@@ -21,6 +21,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 
 from arrears.attempts.choices import Outcome
+from arrears.audit.events import Event
 from arrears.audit.services import AuditSpec, audit_record_many
 from arrears.compliance.services import GateRequest, decide_many
 from arrears.core.bulk import update_rows
@@ -250,9 +251,9 @@ def letter_batch_create(
         actor=actor,
         events=[
             AuditSpec(
-                event="contact.message_held"
+                event=Event.CONTACT_MESSAGE_HELD
                 if h["status"] == MessageStatus.BLOCKED
-                else "contact.message_cancelled",
+                else Event.CONTACT_MESSAGE_CANCELLED,
                 subject_type="outbound_message",
                 subject_id=m.pk,
                 account_id=m.account_id,
@@ -275,7 +276,7 @@ def letter_batch_create(
 
     audit_record(
         actor=actor,
-        event="contact.letter_batch_created",
+        event=Event.CONTACT_LETTER_BATCH_CREATED,
         subject_type="letter_batch",
         subject_id=batch.pk,
         data={"letters": len(allowed), "held": len(held)},
@@ -361,7 +362,7 @@ def _batch_record(
         actor=actor,
         events=[
             AuditSpec(
-                event="contact.message_sent",
+                event=Event.CONTACT_MESSAGE_SENT,
                 subject_type="outbound_message",
                 subject_id=m.pk,
                 account_id=m.account_id,
@@ -374,7 +375,7 @@ def _batch_record(
 
     audit_record(
         actor=actor,
-        event="contact.letter_batch_completed",
+        event=Event.CONTACT_LETTER_BATCH_COMPLETED,
         subject_type="letter_batch",
         subject_id=batch.pk,
         data={

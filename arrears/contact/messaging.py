@@ -22,6 +22,7 @@ from arrears.accounts.errors import AccountError
 from arrears.accounts.selectors import account_latest_of_debtor
 from arrears.attempts.choices import Direction, Outcome
 from arrears.attempts.services import AttemptSpec, attempt_outcome_set, attempt_record
+from arrears.audit.events import Event
 from arrears.audit.services import audit_record
 from arrears.compliance.selectors import primary_debtor
 from arrears.compliance.services import decide
@@ -215,7 +216,7 @@ def template_save(
     )
     audit_record(
         actor=actor,
-        event="contact.template_saved",
+        event=Event.CONTACT_TEMPLATE_SAVED,
         subject_type="message_template",
         subject_id=template.pk,
         data={"key": key, "channel": channel, "language": language, "version": version},
@@ -313,7 +314,7 @@ def message_queue(
         release_when_allowed=release_when_allowed,
         created_by_label=actor.label or f"user:{actor.user_id}",
     )
-    _audit(actor, message, "contact.message_queued", template=template.pk, version=template.version)
+    _audit(actor, message, Event.CONTACT_MESSAGE_QUEUED, template=template.pk, version=template.version)
     _enqueue_delivery(message)
     return message
 
@@ -344,7 +345,7 @@ def _system_message(
         release_when_allowed=True,
         created_by_label=actor.label,
     )
-    _audit(actor, message, "contact.message_queued", purpose=purpose)
+    _audit(actor, message, Event.CONTACT_MESSAGE_QUEUED, purpose=purpose)
     _enqueue_delivery(message)
     return message
 
@@ -363,7 +364,7 @@ def _enqueue_delivery(message: OutboundMessage, *, run_after: datetime | None = 
     transaction.on_commit(enqueue)
 
 
-def _audit(actor: Principal, message: OutboundMessage, event: str, **data: Any) -> None:
+def _audit(actor: Principal, message: OutboundMessage, event: Event, **data: Any) -> None:
     audit_record(
         actor=actor,
         event=event,
@@ -499,7 +500,7 @@ def _claim(*, message_id: int, now: datetime) -> tuple[OutboundMessage, bool] | 
     message.save(
         update_fields=["status", "sending_started_at", "attempts", "held_reasons", "decision", "updated_at"]
     )
-    _audit(actor, message, "contact.message_sending", decision=decision.pk, attempt=message.attempts)
+    _audit(actor, message, Event.CONTACT_MESSAGE_SENDING, decision=decision.pk, attempt=message.attempts)
     return message, False
 
 
@@ -529,7 +530,9 @@ def _hold(
     _audit(
         actor,
         message,
-        "contact.message_held" if message.status == MessageStatus.BLOCKED else "contact.message_cancelled",
+        Event.CONTACT_MESSAGE_HELD
+        if message.status == MessageStatus.BLOCKED
+        else Event.CONTACT_MESSAGE_CANCELLED,
         decision=message.decision_id,
         codes=[r["code"] for r in decision_reasons],
         next_allowed_at=next_allowed_at,
@@ -559,7 +562,7 @@ def _attempt_create(message: OutboundMessage, *, outcome: str, at: datetime) -> 
     )
     audit_record(
         actor=_actor(message.organization_id),
-        event="contact.attempt_blocked" if outcome == Outcome.BLOCKED else "contact.attempt_recorded",
+        event=Event.CONTACT_ATTEMPT_BLOCKED if outcome == Outcome.BLOCKED else Event.CONTACT_ATTEMPT_RECORDED,
         subject_type="debtor",
         subject_id=message.debtor_id,
         account_id=message.account_id,
@@ -600,7 +603,7 @@ def _record_sent(
     _audit(
         _actor(message.organization_id),
         message,
-        "contact.message_sent",
+        Event.CONTACT_MESSAGE_SENT,
         provider=receipt.provider,
         provider_message_id=receipt.message_id,
         uncertain=uncertain,
@@ -644,7 +647,7 @@ def _record_failure(*, message_id: int, error: DeliveryError, now: datetime) -> 
         message.status = MessageStatus.PENDING
         message.next_attempt_at = now + timedelta(seconds=BACKOFF_SECONDS[message.attempts - 1])
     message.save(update_fields=["status", "last_error", "next_attempt_at", "updated_at"])
-    _audit(actor, message, "contact.message_failed", error=error.code, retry_at=message.next_attempt_at)
+    _audit(actor, message, Event.CONTACT_MESSAGE_FAILED, error=error.code, retry_at=message.next_attempt_at)
     if message.status == MessageStatus.PENDING:
         _enqueue_delivery(message, run_after=message.next_attempt_at)
     return message
@@ -774,7 +777,7 @@ def sms_inbound_receive(
     actor = _actor(organization.pk)
     audit_record(
         actor=actor,
-        event=f"contact.inbound_{kind}",
+        event=Event(f"contact.inbound_{kind}"),
         subject_type="inbound_message",
         subject_id=inbound.pk,
         data={"from": number, "points": [p.pk for p in points]},
@@ -856,7 +859,7 @@ def _inbound_to_timeline(inbound: InboundMessage, points: list[ContactPoint], wh
         )
         audit_record(
             actor=actor,
-            event="contact.attempt_recorded",
+            event=Event.CONTACT_ATTEMPT_RECORDED,
             subject_type="debtor",
             subject_id=point.debtor_id,
             account_id=account.pk if account else None,
@@ -909,7 +912,7 @@ def message_bounce_record(
     contact_point_status_set(
         contact_point=message.contact_point, status=status, actor=actor, reason=reason or kind
     )
-    _audit(actor, message, "contact.message_bounced", kind=kind, reason=reason[:500])
+    _audit(actor, message, Event.CONTACT_MESSAGE_BOUNCED, kind=kind, reason=reason[:500])
     return message
 
 
@@ -923,7 +926,7 @@ def message_status_update(*, key: str, provider_status: str, error_code: str = "
         message.status = MessageStatus.DELIVERED
         message.delivered_at = utcnow()
         message.save(update_fields=["status", "delivered_at", "updated_at"])
-        _audit(_actor(message.organization_id), message, "contact.message_delivered")
+        _audit(_actor(message.organization_id), message, Event.CONTACT_MESSAGE_DELIVERED)
         return message
     if provider_status in ("undelivered", "failed"):
         return message_bounce_record(

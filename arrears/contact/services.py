@@ -11,6 +11,7 @@ from django.db import transaction
 from arrears.accounts.selectors import debtor_account_ids
 from arrears.attempts.choices import Direction, Outcome
 from arrears.attempts.services import AttemptSpec, attempt_record
+from arrears.audit.events import Event
 from arrears.audit.services import audit_record
 from arrears.compliance.services import decide
 from arrears.core.clock import utcnow
@@ -106,7 +107,7 @@ def contact_attempt_record(
     for account_id in account_ids:
         audit_record(
             actor=actor,
-            event="contact.attempt_blocked" if attempt.blocked else "contact.attempt_recorded",
+            event=Event.CONTACT_ATTEMPT_BLOCKED if attempt.blocked else Event.CONTACT_ATTEMPT_RECORDED,
             subject_type="debtor",
             subject_id=debtor.pk,
             account_id=account_id,

@@ -22,6 +22,7 @@ from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
 from django.db import IntegrityError, models, transaction
 
+from arrears.audit.events import Event
 from arrears.audit.services import audit_record
 from arrears.core.clock import utcnow
 from arrears.core.errors import ArrearsError, Conflict, NotFound
@@ -161,7 +162,7 @@ def debtor_merge(*, kept: Debtor, merged: Debtor, actor: Principal) -> DebtorMer
     ).update(status=CandidateStatus.MERGED, merge=record, decided_by=actor.label, decided_at=record.merged_at)
     audit_record(
         actor=actor,
-        event="debtor.merged",
+        event=Event.DEBTOR_MERGED,
         subject_type="debtor",
         subject_id=kept.pk,
         data={"merge": record.pk, "merged": merged.pk, "moved": {k: len(v) for k, v in moved.items()}},
@@ -196,7 +197,7 @@ def debtor_unmerge(*, merge: DebtorMerge, actor: Principal) -> DebtorMerge:
     )
     audit_record(
         actor=actor,
-        event="debtor.unmerged",
+        event=Event.DEBTOR_UNMERGED,
         subject_type="debtor",
         subject_id=merge.kept_id,
         data={"merge": merge.pk, "merged": merge.merged_id},
@@ -230,7 +231,7 @@ def merge_candidate_decide(*, candidate: MergeCandidate, merge: bool, actor: Pri
     candidate.save(update_fields=["status", "decided_by", "decided_at", "updated_at"])
     audit_record(
         actor=actor,
-        event="debtor.merge_dismissed",
+        event=Event.DEBTOR_MERGE_DISMISSED,
         subject_type="debtor",
         subject_id=candidate.debtor_a_id,
         data={"candidate": candidate.pk, "other": candidate.debtor_b_id},

@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 from django.db import IntegrityError, transaction
 
+from arrears.audit.events import Event
 from arrears.audit.services import AuditSpec, audit_record, audit_record_many
 from arrears.core import crypto
 from arrears.core.bulk import column_defaults, insert_rows, update_rows
@@ -122,7 +123,7 @@ def debtors_create_many(
         actor=actor,
         events=[
             AuditSpec(
-                event="debtor.created",
+                event=Event.DEBTOR_CREATED,
                 subject_type="debtor",
                 subject_id=pk,
                 data={"kind": str(d.kind), "has_national_id": bool(d.national_id)},
@@ -271,7 +272,7 @@ def contact_points_add_many(
         actor=actor,
         events=[
             AuditSpec(
-                event="contact_point.added",
+                event=Event.CONTACT_POINT_ADDED,
                 subject_type="debtor",
                 subject_id=p.debtor_id,
                 data={"contact_point": pk, "kind": str(p.kind), "label": str(p.label)},
@@ -382,7 +383,7 @@ def consent_record(
     )
     audit_record(
         actor=actor,
-        event=f"consent.{kind}.{'granted' if granted else 'revoked'}",
+        event=Event(f"consent.{kind}.{'granted' if granted else 'revoked'}"),
         subject_type="debtor",
         subject_id=debtor.pk,
         data={"channel": channel, "contact_point": contact_point and contact_point.pk, "source": source},
@@ -436,7 +437,7 @@ def consents_record_many(
         actor=actor,
         events=[
             AuditSpec(
-                event=f"consent.{c.kind}.{'granted' if c.granted else 'revoked'}",
+                event=Event(f"consent.{c.kind}.{'granted' if c.granted else 'revoked'}"),
                 subject_type="debtor",
                 subject_id=c.debtor_id,
                 data={"channel": c.channel, "contact_point": c.contact_point_id, "source": c.source},
@@ -451,7 +452,9 @@ def debtor_reveal_national_id(*, debtor: Debtor, actor: Principal) -> str:
     """The plain national id, for a principal allowed to see it. Every view is audited."""
     if not actor.can("view_pii"):
         raise ArrearsError(DebtorError.PII_FORBIDDEN, "your role may not view national ids")
-    audit_record(actor=actor, event="debtor.national_id_viewed", subject_type="debtor", subject_id=debtor.pk)
+    audit_record(
+        actor=actor, event=Event.DEBTOR_NATIONAL_ID_VIEWED, subject_type="debtor", subject_id=debtor.pk
+    )
     return debtor.national_id_plain()
 
 
@@ -471,7 +474,7 @@ def contact_point_status_set(
     ContactPoint.objects.filter(pk=contact_point.pk).update(status=status, updated_at=utcnow())
     audit_record(
         actor=actor,
-        event="contact_point.status_changed",
+        event=Event.CONTACT_POINT_STATUS_CHANGED,
         subject_type="debtor",
         subject_id=contact_point.debtor_id,
         data={

@@ -15,6 +15,7 @@ from arrears.accounts.choices import AccountStatus as S
 from arrears.accounts.choices import DebtType
 from arrears.accounts.domain import WORKABLE
 from arrears.accounts.services import account_note_add, account_transition
+from arrears.audit.events import Event
 from arrears.audit.services import audit_record
 from arrears.ledger.choices import Bucket, EntryKind
 from arrears.ledger.selectors import ledger_entries_new, ledger_entry_ids
@@ -377,7 +378,7 @@ def _make_debtors(
     )
     audit_record(
         actor=actor,
-        event="demo.debtors_seeded",
+        event=Event.DEMO_DEBTORS_SEEDED,
         subject_type="organization",
         subject_id=org.pk,
         data={"debtors": len(people), "contact_points": len(points), "sms_consents": len(sms_consent)},
@@ -397,7 +398,7 @@ def _ledger_history(rng: random.Random, account, target: str, actor: Principal, 
                 effective_on=today - timedelta(days=rng.randrange(1, 30)),
                 actor=actor,
                 source=("demo", "interest"),
-                event="ledger.interest_accrued",
+                event=Event.LEDGER_INTEREST_ACCRUED,
             )
             owed += accrued
     if target == S.PAID:
@@ -418,7 +419,7 @@ def _ledger_history(rng: random.Random, account, target: str, actor: Principal, 
                 effective_on=today,
                 actor=actor,
                 source=("demo", "settlement"),
-                event="ledger.written_off",
+                event=Event.LEDGER_WRITTEN_OFF,
             )
     elif target in (S.ON_PLAN, S.PROMISED, S.ACTIVE) and rng.random() < 0.5:
         _pay(
@@ -445,7 +446,7 @@ def _pay(account, amount: Decimal, actor: Principal, on: date) -> None:
             effective_on=on,
             actor=actor,
             source=("demo", "payment"),
-            event="ledger.payment_posted",
+            event=Event.LEDGER_PAYMENT_POSTED,
         )
         type(account).objects.filter(pk=account.pk).update(last_payment_on=on, last_payment_amount=amount)
 

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.files import File
 from django.db import transaction
 
+from arrears.audit.events import Event
 from arrears.audit.services import audit_record
 from arrears.core.clock import utcnow
 from arrears.core.errors import ArrearsError
@@ -109,7 +110,7 @@ def document_store(
         document.save()
     audit_record(
         actor=actor,
-        event="document.stored",
+        event=Event.DOCUMENT_STORED,
         subject_type="document",
         subject_id=document.pk,
         account_id=account.pk if account else None,
@@ -160,7 +161,7 @@ def document_open(*, document: Document, actor: Principal) -> IO[bytes]:
     """Open a stored file for reading; every opening is on the audit log (who looked at what, when)."""
     audit_record(
         actor=actor,
-        event="document.viewed",
+        event=Event.DOCUMENT_VIEWED,
         subject_type="document",
         subject_id=document.pk,
         account_id=document.account_id,

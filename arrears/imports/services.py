@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, cast
 from django.conf import settings
 from django.db import transaction
 
+from arrears.audit.events import Event
 from arrears.audit.services import audit_record
 from arrears.core.clock import utcnow
 from arrears.core.errors import ArrearsError
@@ -263,7 +264,7 @@ def _validate_and_write(job: ImportJob, actor: Principal, spill: Spill) -> Impor
     )
     audit_record(
         actor=actor,
-        event="import.completed",
+        event=Event.IMPORT_COMPLETED,
         subject_type="import_job",
         subject_id=job.pk,
         data={

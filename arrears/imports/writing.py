@@ -29,6 +29,7 @@ from arrears.accounts.services import (
     account_debtors_add_many,
     accounts_update_many,
 )
+from arrears.audit.events import Event
 from arrears.core.bulk import analyze, select_in
 from arrears.core.clock import utcnow
 from arrears.debtors.domain import address_line
@@ -432,7 +433,7 @@ def _account_update(
         AccountChange(
             account_id=account["id"],
             fields=changed,
-            event="account.updated_by_import",
+            event=Event.ACCOUNT_UPDATED_BY_IMPORT,
             data={
                 "job": job.pk,
                 "fields": {k: [account[k], v] for k, v in changed.items()},
@@ -450,7 +451,7 @@ def _account_update(
                 ],
                 effective_on=today,
                 source=("import", str(job.pk)),
-                event="ledger.adjusted_by_import",
+                event=Event.LEDGER_ADJUSTED_BY_IMPORT,
             )
         )
     return True

@@ -19,6 +19,7 @@ from arrears.accounts.services import (
     accounts_create_many,
     new_accounts_check,
 )
+from arrears.audit.events import Event
 from arrears.audit.services import AuditSpec, audit_record, audit_record_many
 from arrears.core.bulk import insert_rows
 from arrears.core.clock import utcnow
@@ -133,7 +134,7 @@ def ledger_post(
     effective_on: date,
     actor: Principal,
     source: tuple[str, str] = ("", ""),
-    event: str = "ledger.posted",
+    event: Event = Event.LEDGER_POSTED,
 ) -> list[LedgerEntry]:
     """Post one or more entries to an account atomically (they share a batch id) and audit them."""
     if not entries:
@@ -186,7 +187,7 @@ def ledger_reverse(
     )
     audit_record(
         actor=actor,
-        event="ledger.reversed",
+        event=Event.LEDGER_REVERSED,
         subject_type="account",
         subject_id=account.pk,
         account_id=account.pk,
@@ -203,7 +204,7 @@ class Posting:
     entries: Sequence[EntrySpec]
     effective_on: date
     source: tuple[str, str] = ("", "")
-    event: str = "ledger.posted"
+    event: Event = Event.LEDGER_POSTED
 
 
 @transaction.atomic(savepoint=False)
@@ -291,7 +292,7 @@ def _posting_events(
     ]
 
 
-OPENING_EVENT = "ledger.opening_balance"
+OPENING_EVENT = Event.LEDGER_OPENING_BALANCE
 
 
 def opening_entries(

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from django.db import transaction
 
+from arrears.audit.events import Event
 from arrears.audit.services import audit_record
 from arrears.core import crypto
 from arrears.core.clock import utcnow
@@ -90,7 +91,7 @@ def ach_originator_set(
     )
     audit_record(
         actor=actor,
-        event="ach.originator_set",
+        event=Event.ACH_ORIGINATOR_SET,
         subject_type="ach_originator",
         subject_id=originator.pk,
         data={"odfi_routing": odfi_routing, "company_id": company_id},
@@ -129,7 +130,7 @@ def ach_authorization_create(
     )
     audit_record(
         actor=actor,
-        event="ach.authorized",
+        event=Event.ACH_AUTHORIZED,
         subject_type="ach_authorization",
         subject_id=authorization.pk,
         account_id=plan.account_id,
@@ -236,7 +237,7 @@ def ach_export(*, organization: Organization, on: date, actor: Principal) -> Ach
     )
     audit_record(
         actor=actor,
-        event="ach.file_created",
+        event=Event.ACH_FILE_CREATED,
         subject_type="ach_file",
         subject_id=ach_file.pk,
         data={"effective_date": on, "entries": ach_file.entry_count, "total_cents": ach_file.total_cents},
@@ -305,7 +306,7 @@ def _return_one(
         authorization.save(update_fields=["revoked_at", "updated_at"])
     audit_record(
         actor=actor,
-        event="ach.returned",
+        event=Event.ACH_RETURNED,
         subject_type="ach_entry",
         subject_id=entry.pk,
         account_id=authorization.account_id,

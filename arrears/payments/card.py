@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from django.db import transaction
 
+from arrears.audit.events import Event
 from arrears.audit.services import audit_record
 from arrears.core.clock import utcnow
 from arrears.core.errors import ArrearsError
@@ -66,7 +67,7 @@ def card_checkout_start(
     if created:
         audit_record(
             actor=actor,
-            event="card.checkout_opened",
+            event=Event.CARD_CHECKOUT_OPENED,
             subject_type="checkout_session",
             subject_id=session.pk,
             account_id=account.pk,
@@ -98,7 +99,7 @@ def card_webhook_handle(
         session.save(update_fields=["status", "updated_at"])
         audit_record(
             actor=actor,
-            event="card.checkout_expired",
+            event=Event.CARD_CHECKOUT_EXPIRED,
             subject_type="checkout_session",
             subject_id=session.pk,
             account_id=session.account_id,
@@ -119,7 +120,7 @@ def card_webhook_handle(
     session.save(update_fields=["status", "payment", "updated_at"])
     audit_record(
         actor=actor,
-        event="card.checkout_paid",
+        event=Event.CARD_CHECKOUT_PAID,
         subject_type="checkout_session",
         subject_id=session.pk,
         account_id=session.account_id,

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import connection, transaction
 
 from arrears.accounts.selectors import account_reference_rows
+from arrears.audit.events import Event
 from arrears.audit.services import AuditSpec, audit_record, audit_record_many
 from arrears.core.bulk import in_array, insert_rows
 from arrears.core.clock import utcnow
@@ -255,7 +256,7 @@ def bank_file_import(
     record.save(update_fields=["format", "counts", "warnings", "updated_at"])
     audit_record(
         actor=actor,
-        event="bank_file.imported",
+        event=Event.BANK_FILE_IMPORTED,
         subject_type="bank_statement_import",
         subject_id=record.pk,
         data={"file": record.file_name, "sha256": record.file_sha256, **summary.as_dict()},
@@ -410,7 +411,7 @@ def _store(pending: list[_Pending], *, record: BankStatementImport, actor: Princ
         actor=actor,
         events=[
             AuditSpec(
-                event=f"bank_line.{row['state']}",
+                event=Event(f"bank_line.{row['state']}"),
                 subject_type="bank_line",
                 subject_id=pk,
                 account_id=row["account_id"] if row["state"] == BankLineState.POSTED else None,
@@ -468,7 +469,7 @@ def bank_line_resolve(*, line_id: int, account: Account, actor: Principal) -> Ba
     )
     audit_record(
         actor=actor,
-        event="bank_line.resolved",
+        event=Event.BANK_LINE_RESOLVED,
         subject_type="bank_line",
         subject_id=line.pk,
         account_id=account.pk,
@@ -486,7 +487,7 @@ def bank_line_dismiss(*, line_id: int, reason: str, actor: Principal) -> BankLin
     line.save(update_fields=["state", "resolved_at", "resolved_by", "reasons"])
     audit_record(
         actor=actor,
-        event="bank_line.dismissed",
+        event=Event.BANK_LINE_DISMISSED,
         subject_type="bank_line",
         subject_id=line.pk,
         data={"reason": reason},

@@ -23,6 +23,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 
+from arrears.audit.events import Event
 from arrears.audit.services import audit_record
 from arrears.core.errors import ArrearsError
 from arrears.core.money import quantize
@@ -87,7 +88,7 @@ def client_terms_set(
     )
     audit_record(
         actor=actor,
-        event="client.terms_set",
+        event=Event.CLIENT_TERMS_SET,
         subject_type="client",
         subject_id=client.pk,
         data={
@@ -229,7 +230,7 @@ def remittance_issue(*, client: Client, period: str, actor: Principal) -> Remitt
         )
         audit_record(
             actor=actor,
-            event="remittance.issued",
+            event=Event.REMITTANCE_ISSUED,
             subject_type="remittance_statement",
             subject_id=statement.pk,
             data={

@@ -18,6 +18,7 @@ from django.template.loader import render_to_string
 
 from arrears.accounts.errors import AccountError
 from arrears.accounts.selectors import debtors_for_account
+from arrears.audit.events import Event
 from arrears.audit.selectors import ChainReport, audit_chain_verify
 from arrears.audit.services import audit_record
 from arrears.core.errors import ArrearsError
@@ -195,7 +196,7 @@ def evidence_packet(*, principal: Principal, account: Account, generated_at: dat
     pdf = render_packet(content, generated_at=generated_at, events_checked=chain.checked)
     audit_record(
         actor=principal,
-        event="evidence.packet_generated",
+        event=Event.EVIDENCE_PACKET_GENERATED,
         subject_type="account",
         subject_id=account.pk,
         account_id=account.pk,

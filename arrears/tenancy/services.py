@@ -4,6 +4,7 @@ import zoneinfo
 
 from django.db import IntegrityError, transaction
 
+from arrears.audit.events import Event
 from arrears.audit.services import audit_record
 from arrears.core.errors import ArrearsError, Conflict
 from arrears.core.money import is_currency_code
@@ -59,7 +60,7 @@ def organization_create(
     actor = system_principal(org.pk, actor_label)
     audit_record(
         actor=actor,
-        event="organization.created",
+        event=Event.ORGANIZATION_CREATED,
         subject_type="organization",
         subject_id=org.pk,
         data={"slug": slug, "kind": kind, "currency": currency},
@@ -83,7 +84,7 @@ def client_create(
         ) from exc
     audit_record(
         actor=actor,
-        event="client.created",
+        event=Event.CLIENT_CREATED,
         subject_type="client",
         subject_id=client.pk,
         data={"code": code, "name": name},
@@ -118,7 +119,7 @@ def membership_grant(
         membership.clients.set(clients)
     audit_record(
         actor=actor,
-        event="membership.granted",
+        event=Event.MEMBERSHIP_GRANTED,
         subject_type="user",
         subject_id=user.pk,
         data={"role": role, "clients": [c.code for c in clients or []]},

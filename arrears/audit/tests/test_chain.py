@@ -1,18 +1,22 @@
 from datetime import datetime, timedelta
 
+import pytest
 from django.db import connection
 from hypothesis import given
 from hypothesis import strategies as st
 
 from arrears.audit.domain import GENESIS, ChainRow, event_hash, verify_chain
+from arrears.audit.events import Event
 from arrears.audit.models import AuditEvent
 from arrears.audit.selectors import audit_chain_verify
-from arrears.audit.services import audit_record
+from arrears.audit.services import AuditSpec, audit_record, audit_record_many
 
 
 def test_a_fresh_chain_verifies(org, system):
     for i in range(5):
-        audit_record(actor=system, event="note.added", subject_type="account", subject_id=i, data={"n": i})
+        audit_record(
+            actor=system, event="account.note_added", subject_type="account", subject_id=i, data={"n": i}
+        )
 
     report = audit_chain_verify(organization_id=org.pk)
 
@@ -36,14 +40,16 @@ def test_a_batch_of_plain_and_other_data_verifies_and_stores_what_it_hashed(org,
     audit_record_many(
         actor=system,
         events=[
-            AuditSpec(event="note.added", subject_type="account", subject_id=i, account_id=i, data=data)
+            AuditSpec(
+                event="account.note_added", subject_type="account", subject_id=i, account_id=i, data=data
+            )
             for i, data in enumerate(payloads)
         ],
     )
 
     report = audit_chain_verify(organization_id=org.pk)
     assert report.ok
-    rows = list(AuditEvent.objects.filter(organization=org, event="note.added").order_by("seq"))
+    rows = list(AuditEvent.objects.filter(organization=org, event="account.note_added").order_by("seq"))
     assert [r.data for r in rows] == [
         payloads[0],
         {"amount": "12.50", "on": "2026-03-10", "rate": 0.25, "pair": [1, 2]},
@@ -54,8 +60,10 @@ def test_a_batch_of_plain_and_other_data_verifies_and_stores_what_it_hashed(org,
 
 def test_editing_a_row_in_the_database_is_detected(org, system):
     for i in range(5):
-        audit_record(actor=system, event="note.added", subject_type="account", subject_id=i, data={"n": i})
-    target = AuditEvent.objects.filter(organization=org, event="note.added").order_by("seq")[2]
+        audit_record(
+            actor=system, event="account.note_added", subject_type="account", subject_id=i, data={"n": i}
+        )
+    target = AuditEvent.objects.filter(organization=org, event="account.note_added").order_by("seq")[2]
 
     with connection.cursor() as cur:  # bypass the ORM's append-only guard, as an attacker would
         cur.execute(
@@ -70,7 +78,7 @@ def test_editing_a_row_in_the_database_is_detected(org, system):
 
 def test_deleting_a_row_is_detected(org, system):
     for i in range(4):
-        audit_record(actor=system, event="note.added", subject_type="account", subject_id=i)
+        audit_record(actor=system, event="account.note_added", subject_type="account", subject_id=i)
     target = AuditEvent.objects.filter(organization=org).order_by("seq")[1]
 
     with connection.cursor() as cur:
@@ -82,7 +90,7 @@ def test_deleting_a_row_is_detected(org, system):
 
 
 def test_each_organization_has_its_own_chain(org, other_org, system):
-    audit_record(actor=system, event="x", subject_type="t", subject_id=1)
+    audit_record(actor=system, event=Event.ACCOUNT_NOTE_ADDED, subject_type="t", subject_id=1)
 
     assert audit_chain_verify(organization_id=org.pk).ok
     assert audit_chain_verify(organization_id=other_org.pk).ok
@@ -146,3 +154,17 @@ def test_canonical_form_is_byte_for_byte_the_standard_librarys(value):
     except UnicodeEncodeError:  # a lone surrogate: neither path can hash it
         return
     assert canonical(row) == expected
+
+
+def test_an_event_name_outside_the_enum_is_refused_and_nothing_is_written(org, system):
+    # given a name nobody declared in arrears.audit.events
+    before = AuditEvent.objects.filter(organization=org).count()
+
+    # when a service tries to record it, alone or in a batch
+    with pytest.raises(ValueError, match="not a valid Event"):
+        audit_record(actor=system, event="account.renamed", subject_type="account", subject_id=1)
+    with pytest.raises(ValueError, match="not a valid Event"):
+        audit_record_many(actor=system, events=[AuditSpec(event="x", subject_type="t", subject_id=1)])
+
+    # then the log is as it was
+    assert AuditEvent.objects.filter(organization=org).count() == before

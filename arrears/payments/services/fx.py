@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.db import transaction
 
+from arrears.audit.events import Event
 from arrears.audit.services import audit_record
 from arrears.core.errors import ArrearsError
 from arrears.tenancy.domain import Principal
@@ -30,7 +31,7 @@ def exchange_rate_set(
     )
     audit_record(
         actor=actor,
-        event="exchange_rate.set",
+        event=Event.EXCHANGE_RATE_SET,
         subject_type="exchange_rate",
         subject_id=row.pk,
         data={"base": base, "quote": quote, "rate": str(rate), "on": on.isoformat(), "source": source},

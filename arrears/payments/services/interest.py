@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from django.db import transaction
 
+from arrears.audit.events import Event
 from arrears.core.clock import utcnow
 from arrears.ledger.choices import Bucket, EntryKind
 from arrears.ledger.selectors import ledger_bucket_changes
@@ -92,7 +93,7 @@ def interest_accrue(
             effective_on=through,
             actor=actor,
             source=("interest", f"{locked.pk}:{through}"),
-            event="interest.accrued",
+            event=Event.INTEREST_ACCRUED,
         )
     return InterestAccrual.objects.create(
         organization_id=locked.organization_id,
@@ -132,5 +133,5 @@ def _late_fee_post(
             effective_on=on,
             actor=actor,
             source=("late_fee", str(inst.pk)),
-            event="fee.late",
+            event=Event.FEE_LATE,
         )

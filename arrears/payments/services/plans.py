@@ -11,6 +11,7 @@ from django.db import transaction
 
 from arrears.accounts.choices import AccountStatus
 from arrears.accounts.selectors import account_status
+from arrears.audit.events import Event
 from arrears.audit.services import audit_record
 from arrears.core.clock import utcnow
 from arrears.core.errors import ArrearsError, Conflict
@@ -107,7 +108,7 @@ def plan_create(
     )
     audit_record(
         actor=actor,
-        event="plan.created",
+        event=Event.PLAN_CREATED,
         subject_type="plan",
         subject_id=plan.pk,
         account_id=locked.pk,
@@ -160,7 +161,7 @@ def plans_evaluate(*, account: Account, today: date, actor: Principal) -> int:
             plan.save(update_fields=["status", "status_changed_at", "updated_at"])
             audit_record(
                 actor=actor,
-                event=f"plan.{plan.status}",
+                event=Event(f"plan.{plan.status}"),
                 subject_type="plan",
                 subject_id=plan.pk,
                 account_id=account.pk,

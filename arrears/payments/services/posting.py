@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from arrears.accounts.choices import AccountStatus
 from arrears.accounts.errors import AccountError
 from arrears.accounts.selectors import account_by_id, accounts_lock_many
+from arrears.audit.events import Event
 from arrears.audit.services import audit_record
 from arrears.core.bulk import in_array, insert_rows
 from arrears.core.clock import ensure_aware, utcnow
@@ -164,7 +165,7 @@ def _payments_post(requests: Sequence[PaymentRequest], actor: Principal) -> list
     for p in scheduled:
         audit_record(
             actor=actor,
-            event="payment.scheduled",
+            event=Event.PAYMENT_SCHEDULED,
             subject_type="payment",
             subject_id=p.pk,
             account_id=p.account_id,
@@ -296,7 +297,9 @@ def _post_to_ledger(
             for bucket, amount in postings
         ]
         batch.append(
-            Posting(account.pk, specs, p.received_on, source=("payment", str(p.pk)), event="payment.posted")
+            Posting(
+                account.pk, specs, p.received_on, source=("payment", str(p.pk)), event=Event.PAYMENT_POSTED
+            )
         )
     # The last payment is the latest received (the later posted on a tie), whether the payments
     # come in one batch or one by one: a back-dated payment does not move it back.
@@ -364,14 +367,14 @@ def payment_reverse(
             effective_on=on,
             actor=actor,
             source=("payment_return", str(locked.pk)),
-            event="payment.return_fee",
+            event=Event.PAYMENT_RETURN_FEE,
         )
     locked.reversed_at = utcnow()
     locked.reversal_reason = reason
     locked.save(update_fields=["status", "reversed_at", "reversal_reason", "updated_at"])
     audit_record(
         actor=actor,
-        event=f"payment.{locked.status}",
+        event=Event(f"payment.{locked.status}"),
         subject_type="payment",
         subject_id=locked.pk,
         account_id=account.pk,
@@ -489,7 +492,7 @@ def payment_notices_record(*, organization_id: int, on: date, actor: Principal) 
         p.save(update_fields=["notice_recorded_at", "updated_at"])
         audit_record(
             actor=actor,
-            event="payment.postdated_notice_due",
+            event=Event.PAYMENT_POSTDATED_NOTICE_DUE,
             subject_type="payment",
             subject_id=p.pk,
             account_id=p.account_id,

@@ -9,6 +9,7 @@ from django.db import transaction
 
 from arrears.accounts.choices import AccountStatus
 from arrears.accounts.selectors import account_status
+from arrears.audit.events import Event
 from arrears.audit.services import audit_record
 from arrears.core.clock import utcnow
 from arrears.core.errors import ArrearsError, Conflict
@@ -57,7 +58,7 @@ def promise_create(
     )
     audit_record(
         actor=actor,
-        event="promise.created",
+        event=Event.PROMISE_CREATED,
         subject_type="promise",
         subject_id=promise.pk,
         account_id=locked.pk,
@@ -90,7 +91,7 @@ def _promise_set(promise: Promise, status: str, *, actor: Principal, reason: str
     promise.save(update_fields=["status", "status_changed_at", "updated_at"])
     audit_record(
         actor=actor,
-        event=f"promise.{status}",
+        event=Event(f"promise.{status}"),
         subject_type="promise",
         subject_id=promise.pk,
         account_id=promise.account_id,

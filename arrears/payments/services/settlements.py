@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 
 from arrears.accounts.choices import AccountStatus
+from arrears.audit.events import Event
 from arrears.audit.services import audit_record
 from arrears.core.clock import utcnow
 from arrears.core.errors import ArrearsError, Conflict, PermissionDenied
@@ -86,7 +87,7 @@ def settlement_offer(
     )
     audit_record(
         actor=actor,
-        event="settlement.offered",
+        event=Event.SETTLEMENT_OFFERED,
         subject_type="settlement",
         subject_id=settlement.pk,
         account_id=locked.pk,
@@ -128,7 +129,7 @@ def settlement_approve(
     locked.save(update_fields=["status", "approved_by", "approved_at", "updated_at"])
     audit_record(
         actor=actor,
-        event="settlement.approved",
+        event=Event.SETTLEMENT_APPROVED,
         subject_type="settlement",
         subject_id=locked.pk,
         account_id=locked.account_id,
@@ -155,7 +156,7 @@ def settlements_evaluate(*, account: Account, today: date, actor: Principal) -> 
             s.save(update_fields=["status", "updated_at"])
             audit_record(
                 actor=actor,
-                event="settlement.expired",
+                event=Event.SETTLEMENT_EXPIRED,
                 subject_type="settlement",
                 subject_id=s.pk,
                 account_id=account.pk,
@@ -181,7 +182,7 @@ def _settlement_complete(s: Settlement, *, account: Account, actor: Principal, o
             effective_on=on,
             actor=actor,
             source=("settlement", str(s.pk)),
-            event="settlement.write_off",
+            event=Event.SETTLEMENT_WRITE_OFF,
         )
     s.status, s.completed_at, s.write_off_reason = SettlementStatus.COMPLETED, utcnow(), reason
     s.save(update_fields=["status", "completed_at", "write_off_reason", "updated_at"])
@@ -191,7 +192,7 @@ def _settlement_complete(s: Settlement, *, account: Account, actor: Principal, o
         )
     audit_record(
         actor=actor,
-        event="settlement.completed",
+        event=Event.SETTLEMENT_COMPLETED,
         subject_type="settlement",
         subject_id=s.pk,
         account_id=account.pk,

@@ -7,13 +7,14 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from arrears.audit.events import Event
 from arrears.audit.models import AuditEvent
 from arrears.audit.services import audit_record
 from arrears.tenancy.domain import system_principal
 
 
 def test_verify_exits_1_on_a_broken_chain(org, system, capsys):
-    audit_record(actor=system, event="x", subject_type="t", subject_id=1)
+    audit_record(actor=system, event=Event.ACCOUNT_NOTE_ADDED, subject_type="t", subject_id=1)
     AuditEvent.objects.filter(organization=org).update(actor_label="mallory")
 
     with pytest.raises(SystemExit) as exit_:
@@ -33,8 +34,13 @@ def test_verify_of_an_unknown_organization_is_a_usage_error(org):
 
 
 def test_verify_without_org_checks_every_organization_by_slug(org, other_org, system, capsys):
-    audit_record(actor=system, event="x", subject_type="t", subject_id=1)
-    audit_record(actor=system_principal(other_org.pk, "test"), event="x", subject_type="t", subject_id=2)
+    audit_record(actor=system, event=Event.ACCOUNT_NOTE_ADDED, subject_type="t", subject_id=1)
+    audit_record(
+        actor=system_principal(other_org.pk, "test"),
+        event=Event.ACCOUNT_NOTE_ADDED,
+        subject_type="t",
+        subject_id=2,
+    )
 
     call_command("audit", "verify", "--json")
 
