@@ -12,7 +12,7 @@ from arrears.audit.models import AuditEvent
 from arrears.core.errors import ArrearsError, Conflict, NotFound, PermissionDenied
 from arrears.core.money import Money
 from arrears.ledger.choices import Bucket
-from arrears.ledger.selectors import ledger_balances, ledger_cache_mismatches
+from arrears.ledger.selectors import ledger_balances
 from arrears.payments import services
 from arrears.payments.choices import (
     InstallmentStatus,
@@ -27,40 +27,11 @@ from arrears.payments.errors import PaymentError, PlanError, SettlementError
 from arrears.payments.models import Payment
 from arrears.payments.services import MoneyFacts, PlanTerms
 from arrears.payments.tasks import accounts_reconcile_task
+from arrears.payments.tests.money import USD, assert_ledger_matches_cache, at, balances, post, usd
 from arrears.tenancy.choices import Role
 from arrears.tenancy.domain import Principal
 
 D = Decimal
-USD = "USD"
-
-
-def usd(amount):
-    return Money.of(amount, USD)
-
-
-def at(day, hour=15):
-    return datetime(day.year, day.month, day.day, hour, tzinfo=UTC)
-
-
-def post(account, amount, system, key, day=date(2026, 12, 1), **kw):
-    return services.payment_post(
-        account=account,
-        amount=usd(amount),
-        method="ach",
-        received_at=at(day),
-        actor=system,
-        idempotency_key=key,
-        **kw,
-    )
-
-
-def balances(account):
-    account.refresh_from_db()
-    return {b: getattr(account, f"balance_{b}") for b in (*Bucket.values,)}
-
-
-def assert_ledger_matches_cache(org):
-    assert list(ledger_cache_mismatches(organization_id=org.pk)) == []
 
 
 @pytest.fixture

@@ -1,52 +1,20 @@
 """What the nightly run does to money: deposits, notices and interest, through payments' services."""
 
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 
 import pytest
 
 from arrears.audit.models import AuditEvent
-from arrears.core.money import Money
-from arrears.ledger.choices import Bucket
 from arrears.ledger.models import LedgerEntry
-from arrears.ledger.selectors import ledger_cache_mismatches
 from arrears.payments import services
 from arrears.payments.choices import PaymentStatus, SplitRule
 from arrears.payments.models import InterestAccrual
+from arrears.payments.tests.money import assert_ledger_matches_cache, at, balances, post, usd
 from arrears.strategies.models import NightlyRun
 from arrears.strategies.services import nightly_run
 
 D = Decimal
-USD = "USD"
-
-
-def usd(amount):
-    return Money.of(amount, USD)
-
-
-def at(day, hour=15):
-    return datetime(day.year, day.month, day.day, hour, tzinfo=UTC)
-
-
-def post(account, amount, system, key, day=date(2026, 12, 1), **kw):
-    return services.payment_post(
-        account=account,
-        amount=usd(amount),
-        method="ach",
-        received_at=at(day),
-        actor=system,
-        idempotency_key=key,
-        **kw,
-    )
-
-
-def balances(account):
-    account.refresh_from_db()
-    return {b: getattr(account, f"balance_{b}") for b in (*Bucket.values,)}
-
-
-def assert_ledger_matches_cache(org):
-    assert list(ledger_cache_mismatches(organization_id=org.pk)) == []
 
 
 @pytest.fixture
