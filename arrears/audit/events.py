@@ -62,6 +62,7 @@ class Event(StrEnum):
     CONTACT_MESSAGE_QUEUED = "contact.message_queued"
     CONTACT_MESSAGE_SENDING = "contact.message_sending"
     CONTACT_MESSAGE_SENT = "contact.message_sent"
+    CONTACT_TASK_DONE = "contact.task_done"
     CONTACT_TEMPLATE_SAVED = "contact.template_saved"
     # contact_point
     CONTACT_POINT_ADDED = "contact_point.added"
@@ -97,8 +98,11 @@ class Event(StrEnum):
     LEDGER_WRITTEN_OFF = "ledger.written_off"
     # membership
     MEMBERSHIP_GRANTED = "membership.granted"
+    USER_INVITATION_ACCEPTED = "user.invitation_accepted"
+    USER_INVITED = "user.invited"
     # organization
     ORGANIZATION_CREATED = "organization.created"
+    ORGANIZATION_SETTINGS_CHANGED = "organization.settings_changed"
     # payment
     PAYMENT_CANCELLED = "payment.cancelled"
     PAYMENT_POSTDATED_NOTICE_DUE = "payment.postdated_notice_due"
@@ -126,4 +130,5 @@ class Event(StrEnum):
     SETTLEMENT_COMPLETED = "settlement.completed"
     SETTLEMENT_EXPIRED = "settlement.expired"
     SETTLEMENT_OFFERED = "settlement.offered"
+    SETTLEMENT_REJECTED = "settlement.rejected"
     SETTLEMENT_WRITE_OFF = "settlement.write_off"

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
@@ -54,3 +55,28 @@ def audit_list_for_account(*, principal: Principal, account_id: int) -> QuerySet
     return AuditEvent.objects.filter(
         organization_id=principal.organization_id, account_id=account_id
     ).order_by("-seq")
+
+
+def audit_search(
+    *,
+    principal: Principal,
+    event: str = "",
+    actor: str = "",
+    since: datetime | None = None,
+    until: datetime | None = None,
+    account_id: int | None = None,
+) -> QuerySet[AuditEvent]:
+    """The organization's audit log, newest first, narrowed by event (a name, or its prefix such as
+    ``payment.``), actor label, an instant range [since, until) and the account."""
+    qs = AuditEvent.objects.filter(organization_id=principal.organization_id)
+    if event:
+        qs = qs.filter(event__startswith=event) if event.endswith(".") else qs.filter(event=event)
+    if actor:
+        qs = qs.filter(actor_label=actor)
+    if since is not None:
+        qs = qs.filter(at__gte=since)
+    if until is not None:
+        qs = qs.filter(at__lt=until)
+    if account_id is not None:
+        qs = qs.filter(account_id=account_id)
+    return qs.order_by("-seq")

@@ -8,6 +8,7 @@ Every delivery passes ``compliance.services.decide`` at send time (DESIGN rule 4
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -23,7 +24,7 @@ from arrears.accounts.selectors import account_latest_of_debtor
 from arrears.attempts.choices import Direction, Outcome
 from arrears.attempts.services import AttemptSpec, attempt_outcome_set, attempt_record
 from arrears.audit.events import Event
-from arrears.audit.services import audit_record
+from arrears.audit.services import AuditSpec, audit_record, audit_record_many
 from arrears.compliance.selectors import primary_debtor
 from arrears.compliance.services import decide
 from arrears.core.clock import utcnow
@@ -37,7 +38,7 @@ from arrears.tenancy.domain import Principal, system_principal
 from arrears.tenancy.selectors import organization_get
 
 from .channels.base import DeliveryError, LookupUnsupported, Outgoing, Provider, Receipt
-from .content import sms_size, template_problems
+from .content import ContentProblem, sms_size, template_problems
 from .messaging_choices import CollectorTaskKind, InboundKind, MessageStatus, TemplateChannel
 from .messaging_errors import MessagingError
 from .models import (
@@ -162,6 +163,25 @@ def unsubscribe_url(key: str) -> str:
 # --- templates --------------------------------------------------------------------------------------------
 
 
+def template_check(
+    *, organization: Organization, channel: str, subject: str, body: str
+) -> list[ContentProblem]:
+    """Every content rule a draft breaks, rendered with demo data (a syntax error raises
+    ``ArrearsError``). The editor asks this as the manager types; ``template_save`` asks it again."""
+    party = party_for(organization)
+    context = demo_context(party)
+    rendered = render(body, context, html=channel == TemplateChannel.LETTER)
+    render(subject, context)  # a syntax error in the subject fails here too
+    return template_problems(
+        channel=channel,
+        subject=subject,
+        body=body,
+        rendered=rendered,
+        third_party=party.third_party,
+        segment_limit=segment_limit(),
+    )
+
+
 @transaction.atomic
 def template_save(
     *,
@@ -178,19 +198,7 @@ def template_save(
     the first problem's code and all of them in ``details['problems']``)."""
     if channel not in TemplateChannel.values:
         raise ArrearsError(MessagingError.TEMPLATE_SYNTAX, f"unknown channel {channel!r}")
-    party = party_for(organization)
-    context = demo_context(party)
-    html = channel == TemplateChannel.LETTER
-    rendered = render(body, context, html=html)
-    render(subject, context)  # a syntax error in the subject fails here too
-    problems = template_problems(
-        channel=channel,
-        subject=subject,
-        body=body,
-        rendered=rendered,
-        third_party=party.third_party,
-        segment_limit=segment_limit(),
-    )
+    problems = template_check(organization=organization, channel=channel, subject=subject, body=body)
     if problems:
         raise ArrearsError(
             problems[0].code,
@@ -933,3 +941,33 @@ def message_status_update(*, key: str, provider_status: str, error_code: str = "
             message=message, reason=f"provider status {provider_status} {error_code}"
         )
     return message
+
+
+# --- review tasks -----------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def collector_tasks_done(*, task_ids: Sequence[int], actor: Principal, note: str = "") -> int:
+    """Close review tasks (an inbound text answered, a delivery checked); each closing is audited."""
+    tasks = list(
+        CollectorTask.objects.select_for_update()
+        .filter(organization_id=actor.organization_id, pk__in=task_ids, done_at__isnull=True)
+        .order_by("pk")
+    )
+    if len(tasks) != len(set(task_ids)):
+        raise NotFound(MessagingError.TASK_NOT_FOUND, "no such open task in this organization")
+    now = utcnow()
+    CollectorTask.objects.filter(pk__in=[t.pk for t in tasks]).update(done_at=now, updated_at=now)
+    audit_record_many(
+        actor=actor,
+        events=[
+            AuditSpec(
+                event=Event.CONTACT_TASK_DONE,
+                subject_type="collector_task",
+                subject_id=t.pk,
+                data={"kind": t.kind, "note": note},
+            )
+            for t in tasks
+        ],
+    )
+    return len(tasks)

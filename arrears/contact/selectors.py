@@ -13,10 +13,11 @@ from arrears.tenancy.domain import Principal
 from .content import SmsSize, sms_size
 from .messaging import party_for
 from .messaging_choices import TemplateChannel
-from .models import MessageTemplate, OutboundMessage
+from .models import CollectorTask, LetterBatch, MessageTemplate, OutboundMessage
 from .rendering import demo_context, render
 
 if TYPE_CHECKING:
+    from arrears.accounts.models import Account
     from arrears.tenancy.models import Organization
 
 
@@ -72,4 +73,84 @@ def message_for_provider_report(*, organization_id: int, message_id: str) -> Out
         OutboundMessage.objects.filter(
             organization_id=organization_id, provider_message_id=message_id
         ).first()
+    )
+
+
+# --- the manager's pages: templates, outbox, letter batches, review tasks ----------------------------------
+
+
+def templates_current(*, organization_id: int) -> QuerySet[MessageTemplate]:
+    """The active version of every template, by key and channel."""
+    return MessageTemplate.objects.filter(organization_id=organization_id, active=True).order_by(
+        "key", "channel", "language"
+    )
+
+
+def template_get(*, organization_id: int, pk: int) -> MessageTemplate:
+    from arrears.core.errors import NotFound
+
+    from .messaging_errors import MessagingError
+
+    try:
+        return MessageTemplate.objects.get(organization_id=organization_id, pk=pk)
+    except MessageTemplate.DoesNotExist:
+        raise NotFound(MessagingError.TEMPLATE_NOT_FOUND, f"no template {pk}") from None
+
+
+def template_preview_for_account(
+    *, channel: str, subject: str, body: str, account: Account, organization: Organization
+) -> tuple[str, str]:
+    """A draft rendered for a real account and its primary debtor: (subject, body)."""
+    from arrears.compliance.selectors import primary_debtor
+    from arrears.core.clock import utcnow
+    from arrears.payments.selectors import plans_current
+
+    from .messaging import context_for
+
+    context = context_for(
+        party=party_for(organization),
+        account=account,
+        debtor=primary_debtor(account),
+        plan=plans_current(account_ids=[account.pk]).get(account.pk),
+        key="preview",
+        channel=channel,
+        today=utcnow().date(),
+    )
+    body_text = render(body, context, html=channel == TemplateChannel.LETTER)
+    return render(subject, context).strip(), body_text
+
+
+def outbox_list(*, principal: Principal, status: str = "", channel: str = "") -> QuerySet[OutboundMessage]:
+    """The outbox, newest first, with the account shown on each row (no query per row)."""
+    qs = OutboundMessage.objects.filter(organization_id=principal.organization_id)
+    if principal.client_ids is not None:
+        qs = qs.filter(account__client_id__in=principal.client_ids)
+    if status:
+        qs = qs.filter(status=status)
+    if channel:
+        qs = qs.filter(channel=channel)
+    return qs.select_related("account").order_by("-created_at", "-pk")
+
+
+def letter_batches(*, organization_id: int) -> QuerySet[LetterBatch]:
+    return LetterBatch.objects.filter(organization_id=organization_id).order_by("-created_at", "-pk")
+
+
+def letter_batch_get(*, organization_id: int, pk: int) -> LetterBatch:
+    from arrears.core.errors import NotFound
+
+    from .messaging_errors import MessagingError
+
+    try:
+        return LetterBatch.objects.get(organization_id=organization_id, pk=pk)
+    except LetterBatch.DoesNotExist:
+        raise NotFound(MessagingError.LETTER_BATCH_NOT_FOUND, f"no letter batch {pk}") from None
+
+
+def collector_tasks_open(*, organization_id: int) -> QuerySet[CollectorTask]:
+    """Inbound texts and deliveries a person must look at, oldest first."""
+    return (
+        CollectorTask.objects.filter(organization_id=organization_id, done_at__isnull=True)
+        .select_related("debtor", "inbound")
+        .order_by("created_at", "pk")
     )

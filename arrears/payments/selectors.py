@@ -21,7 +21,7 @@ from arrears.tenancy.selectors import organization_currency
 
 from . import domain
 from .choices import ACCRUING, OPEN_PLAN, OPEN_SETTLEMENT, InstallmentStatus, PaymentStatus, PromiseStatus
-from .errors import PaymentError, PromiseError
+from .errors import AchError, PaymentError, PromiseError, SettlementError
 from .models import ExchangeRate, Installment, InterestCap, Payment, PaymentPlan, Promise, Settlement
 
 if TYPE_CHECKING:
@@ -280,3 +280,48 @@ def open_arrangement_account_ids(*, organization_id: int) -> set[int]:
 def accounts_for_accrual(*, organization_id: int, account_ids: Sequence[int]) -> list[Account]:
     """The organization's accounts among `account_ids`, in id order, with what accruing reads."""
     return accounts_in_organization(organization_id=organization_id, account_ids=account_ids)
+
+
+def settlements_pending(*, principal: Principal) -> QuerySet[Settlement]:
+    """Settlements awaiting a manager's approval, oldest offer first, with what the page shows."""
+    from .choices import SettlementStatus
+
+    return (
+        _scoped(Settlement, principal)
+        .filter(status=SettlementStatus.PENDING_APPROVAL)
+        .select_related("account", "account__client")
+        .order_by("made_on", "pk")
+    )
+
+
+def settlement_get(*, principal: Principal, pk: int) -> Settlement:
+    try:
+        return _scoped(Settlement, principal).select_related("account").get(pk=pk)
+    except Settlement.DoesNotExist:
+        raise NotFound(SettlementError.NOT_FOUND, f"no settlement {pk}") from None
+
+
+def client_terms_by_client(*, organization_id: int) -> dict[int, Any]:
+    """Each client's contingency terms, by client id (clients without terms are absent)."""
+    from .models import ClientTerms
+
+    return {t.client_id: t for t in ClientTerms.objects.filter(organization_id=organization_id)}
+
+
+def ach_files(*, organization_id: int) -> QuerySet[Any]:
+    from .models import AchFile
+
+    return (
+        AchFile.objects.filter(organization_id=organization_id)
+        .defer("content")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def ach_file_get(*, organization_id: int, pk: int) -> Any:
+    from .models import AchFile
+
+    try:
+        return AchFile.objects.get(organization_id=organization_id, pk=pk)
+    except AchFile.DoesNotExist:
+        raise NotFound(AchError.FILE_NOT_FOUND, f"no ACH file {pk}") from None

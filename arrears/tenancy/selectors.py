@@ -97,3 +97,20 @@ def organization_currency(*, organization_id: int) -> str:
 
 def user_by_username(*, username: str) -> User | None:
     return User.objects.filter(username=username).first()
+
+
+def memberships_list(*, organization_id: int) -> QuerySet[Membership]:
+    """Everyone with access to the organization, with their clients (two queries for the page)."""
+    return (
+        Membership.objects.filter(organization_id=organization_id)
+        .select_related("user")
+        .prefetch_related("clients")
+        .order_by("user__username")
+    )
+
+
+def membership_get(*, organization_id: int, user_id: int) -> Membership:
+    try:
+        return Membership.objects.select_related("user").get(organization_id=organization_id, user_id=user_id)
+    except Membership.DoesNotExist:
+        raise NotFound(TenancyError.USER_NOT_FOUND, f"no user {user_id} in this organization") from None

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -12,3 +12,5 @@ urlpatterns = [
     path("accounts/<int:pk>/call/", views.call_form, name="call_form"),
     path("accounts/<int:pk>/call/log/", views.call_log_view, name="call_log"),
 ]
+
+urlpatterns += [path("manage/", include("arrears.workbench.manage.urls"))]

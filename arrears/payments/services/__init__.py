@@ -24,7 +24,7 @@ from .posting import (
 )
 from .promises import promise_cancel, promise_create, promises_evaluate
 from .reconcile import account_reconcile
-from .settlements import settlement_approve, settlement_offer, settlements_evaluate
+from .settlements import settlement_approve, settlement_offer, settlements_evaluate, settlements_reject
 
 __all__ = [
     "MoneyFacts",
@@ -51,4 +51,5 @@ __all__ = [
     "settlement_approve",
     "settlement_offer",
     "settlements_evaluate",
+    "settlements_reject",
 ]

@@ -3,7 +3,7 @@ off the rest, with the reason) or let it expire."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -12,9 +12,9 @@ from django.db import transaction
 
 from arrears.accounts.choices import AccountStatus
 from arrears.audit.events import Event
-from arrears.audit.services import audit_record
+from arrears.audit.services import AuditSpec, audit_record, audit_record_many
 from arrears.core.clock import utcnow
-from arrears.core.errors import ArrearsError, Conflict, PermissionDenied
+from arrears.core.errors import ArrearsError, Conflict, NotFound, PermissionDenied
 from arrears.core.money import Money, quantize
 from arrears.ledger.choices import EntryKind
 from arrears.ledger.domain import OWED_BUCKETS
@@ -136,6 +136,41 @@ def settlement_approve(
         data={"discount_pct": str(locked.discount_pct)},
     )
     return locked
+
+
+@transaction.atomic
+def settlements_reject(*, settlement_ids: Sequence[int], reason: str, actor: Principal) -> int:
+    """Turn down settlements awaiting approval (a manager's decision); each one is audited with the
+    reason. Returns how many were rejected; one that is no longer pending is a conflict."""
+    if not reason.strip():
+        raise ArrearsError(SettlementError.INVALID, "say why the settlement is rejected")
+    locked = list(
+        Settlement.objects.select_for_update()
+        .filter(pk__in=settlement_ids, organization_id=actor.organization_id)
+        .order_by("pk")
+    )
+    if len(locked) != len(set(settlement_ids)):
+        raise NotFound(SettlementError.NOT_FOUND, "no such settlement in this organization")
+    for s in locked:
+        if s.status != SettlementStatus.PENDING_APPROVAL:
+            raise Conflict(SettlementError.INVALID, f"settlement {s.pk} is {s.status}")
+    Settlement.objects.filter(pk__in=[s.pk for s in locked]).update(
+        status=SettlementStatus.REJECTED, updated_at=utcnow()
+    )
+    audit_record_many(
+        actor=actor,
+        events=[
+            AuditSpec(
+                event=Event.SETTLEMENT_REJECTED,
+                subject_type="settlement",
+                subject_id=s.pk,
+                account_id=s.account_id,
+                data={"reason": reason, "discount_pct": str(s.discount_pct)},
+            )
+            for s in locked
+        ],
+    )
+    return len(locked)
 
 
 def settlements_evaluate(*, account: Account, today: date, actor: Principal) -> int:
