@@ -949,6 +949,8 @@ def message_status_update(*, key: str, provider_status: str, error_code: str = "
 @transaction.atomic
 def collector_tasks_done(*, task_ids: Sequence[int], actor: Principal, note: str = "") -> int:
     """Close review tasks (an inbound text answered, a delivery checked); each closing is audited."""
+    if any(not 0 < i < 2**63 for i in task_ids):  # an id no table holds (and the database cannot compare)
+        raise NotFound(MessagingError.TASK_NOT_FOUND, "no such open task in this organization")
     tasks = list(
         CollectorTask.objects.select_for_update()
         .filter(organization_id=actor.organization_id, pk__in=task_ids, done_at__isnull=True)

@@ -111,6 +111,8 @@ def memberships_list(*, organization_id: int) -> QuerySet[Membership]:
 
 def membership_get(*, organization_id: int, user_id: int) -> Membership:
     try:
-        return Membership.objects.select_related("user").get(organization_id=organization_id, user_id=user_id)
+        return Membership.objects.select_related("user").get(
+            organization_id=organization_id, user__pk=user_id
+        )
     except Membership.DoesNotExist:
         raise NotFound(TenancyError.USER_NOT_FOUND, f"no user {user_id} in this organization") from None

@@ -144,6 +144,8 @@ def settlements_reject(*, settlement_ids: Sequence[int], reason: str, actor: Pri
     reason. Returns how many were rejected; one that is no longer pending is a conflict."""
     if not reason.strip():
         raise ArrearsError(SettlementError.INVALID, "say why the settlement is rejected")
+    if any(not 0 < i < 2**63 for i in settlement_ids):  # an id no table holds
+        raise NotFound(SettlementError.NOT_FOUND, "no such settlement in this organization")
     locked = list(
         Settlement.objects.select_for_update()
         .filter(pk__in=settlement_ids, organization_id=actor.organization_id)

@@ -112,11 +112,11 @@ def parameter_names(walked: list[Route]) -> tuple[set[str], set[str]]:
         files |= set(re.findall(r"""name=["'](\w+)["'][^>]*type=["']file["']""", text))
     from django import forms
 
-    for config in apps.get_app_configs():
-        if not config.name.startswith("arrears."):
-            continue
+    packages = {c.name for c in apps.get_app_configs() if c.name.startswith("arrears.")}
+    packages |= {r.module.rsplit(".", 1)[0] for r in walked if r.module.startswith("arrears.")}
+    for package in packages:
         try:
-            module = import_module(f"{config.name}.forms")
+            module = import_module(f"{package}.forms")
         except ModuleNotFoundError:
             continue
         for value in vars(module).values():
@@ -154,6 +154,14 @@ VALID: dict[str, Callable[[SimpleNamespace], dict[str, object]]] = {
     "workbench:note_add": lambda s: {"pk": s.account.pk},
     "workbench:call_form": lambda s: {"pk": s.account.pk},
     "workbench:call_log": lambda s: {"pk": s.account.pk},
+    "workbench:manage:template_edit": lambda s: {"pk": s.template.pk},
+    "workbench:manage:settlement_decide": lambda s: {"pk": s.settlement.pk},
+    "workbench:manage:bank_line_decide": lambda s: {"pk": s.bank_line.pk},
+    "workbench:manage:role_set": lambda s: {"user_id": s.member.pk},
+    "workbench:manage:join": lambda s: {"token": s.invitation},
+    "workbench:manage:letter_file": lambda s: {"pk": s.letter_batch.pk, "part": "print"},
+    "workbench:manage:task_done": lambda s: {"pk": s.task.pk},
+    "workbench:manage:remittance": lambda s: {"pk": s.client.pk},
 }
 
 BAD_BY_CONVERTER = {
@@ -213,7 +221,9 @@ def seed(organization, client, make_account) -> SimpleNamespace:
         organization_id=organization.pk, debtor_a=second, debtor_b=first, score=95, reason="seeded"
     )
     merge = debtor_merge(kept=first, merged=third, actor=actor)
+    manager = manager_seed(organization, client, account, actor)
     return SimpleNamespace(
+        **manager,
         org=organization,
         account=account,
         hold=hold,
@@ -224,6 +234,54 @@ def seed(organization, client, make_account) -> SimpleNamespace:
         merge=merge,
         unsubscribe_token=signing.dumps({"k": "no-such-message"}, salt=UNSUBSCRIBE_SALT, compress=True),
     )
+
+
+def manager_seed(organization, client, account, actor) -> dict[str, object]:
+    """What the manager's pages point at: a pending settlement, a bank line in review, a member with a
+    pending invitation, a letter batch and an open review task."""
+    from datetime import timedelta
+
+    from arrears.contact.models import CollectorTask, LetterBatch
+    from arrears.core.clock import utcnow
+    from arrears.core.money import Money
+    from arrears.payments.models import BankLine, BankStatementImport
+    from arrears.payments.services import settlement_offer
+    from arrears.tenancy.invitations import invitation_token
+    from arrears.tenancy.models import User
+    from arrears.tenancy.services import membership_grant
+
+    today = utcnow().date()
+    collector = Principal(organization_id=organization.pk, role=Role.COLLECTOR, label="seed")
+    settlement = settlement_offer(
+        account=account,
+        amount=Money(Decimal("100.00"), "USD"),
+        expires_on=today + timedelta(days=30),
+        actor=collector,
+        today=today,
+    )
+    statement = BankStatementImport.objects.create(
+        organization=organization, file_name="s.ofx", file_sha256="0" * 64, format="ofx"
+    )
+    bank_line = BankLine.objects.create(
+        organization=organization, statement_import=statement, key=f"k{organization.pk}", bank_account="1",
+        transaction_id="t1", booking_date=today, currency="USD", direction="credit", status="booked",
+        amount=Decimal("5.00"), state="review", created_at=utcnow(),
+    )  # fmt: skip
+    member = User.objects.create_user(username=f"member-{organization.slug}", email="m@example.com")
+    membership_grant(organization=organization, user=member, role=Role.COLLECTOR, actor=actor)
+    letter_batch = LetterBatch.objects.create(organization=organization, created_by_label="seed")
+    task = CollectorTask.objects.create(
+        organization=organization, kind="inbound_message", description="seeded"
+    )
+    return {
+        "settlement": settlement,
+        "bank_line": bank_line,
+        "member": member,
+        "invitation": invitation_token(member),
+        "letter_batch": letter_batch,
+        "task": task,
+        "client": client,
+    }
 
 
 @pytest.fixture
