@@ -8,6 +8,8 @@ PY313 := $(shell command -v python3.13 2>/dev/null || ls -d $$(pyenv root 2>/dev
 UV := $(CURDIR)/.tools/bin/uv
 ARREARS := $(CURDIR)/.venv/bin/arrears
 PYTEST_ARGS ?=
+PORT ?= 8000
+HOST ?= 127.0.0.1
 
 .PHONY: run test lint install demo check fmt bench clean
 
@@ -22,7 +24,7 @@ install: $(UV)
 run: install
 	$(ARREARS) migrate --no-input
 	$(ARREARS) demo --seed-only
-	$(ARREARS) serve
+	$(ARREARS) serve --host $(HOST) --port $(PORT)
 
 lint: install
 	$(UV) run --frozen ruff check .

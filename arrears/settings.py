@@ -22,7 +22,9 @@ PRODUCTION = os.environ.get("ARREARS_ENV", "development") == "production"
 # fontTools, which stamps each embedded font with the current time unless this is set. The same
 # evidence packet must give the same bytes (docs/evidence.md), whatever second it is rendered in.
 os.environ.setdefault("SOURCE_DATE_EPOCH", "0")
-DEBUG = os.environ.get("DEBUG", "0" if PRODUCTION else "1") == "1"
+# Debug pages (tracebacks, settings) only when a developer asks for them: `ARREARS_DEBUG=1`. Everyone
+# else, a small business included, gets the friendly 404 and 500 pages, in development too.
+DEBUG = os.environ.get("ARREARS_DEBUG", "0") == "1" and not PRODUCTION
 
 
 def _env_list(name: str, default: str) -> list[str]:

@@ -319,3 +319,11 @@ def account_balance_rows(*, organization_id: int | None, fields: Sequence[str]) 
     if organization_id is not None:
         accounts = accounts.filter(organization_id=organization_id)
     return accounts.values("id", "reference", "currency", *fields).iterator(chunk_size=5000)
+
+
+def organizations_with_reference(*, reference: str, client_code: str | None = None) -> list[int]:
+    """The organizations holding an account with this reference (for a CLI that was given no --org)."""
+    qs = Account.objects.filter(reference=reference)
+    if client_code:
+        qs = qs.filter(client__code=client_code)
+    return list(qs.values_list("organization_id", flat=True).distinct()[:5])

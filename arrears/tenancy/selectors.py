@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING
 
 from arrears.core.errors import ArrearsError, NotFound
@@ -35,8 +35,15 @@ def principal_for_user(*, user: User, organization_id: int | None = None) -> Pri
     )
 
 
-def organization_resolve(*, slug: str | None) -> Organization:
-    """The organization named by slug, or the only one when no slug is given (CLI convenience)."""
+def organization_resolve(
+    *, slug: str | None, client_code: str | None = None, among: Collection[int] | None = None
+) -> Organization:
+    """The organization named by slug, or the only one when no slug is given (CLI convenience).
+
+    With several organizations, what the command names picks one: the organization that has the client
+    ``client_code``, or the only one of ``among`` (organization ids the caller found, e.g. those holding
+    an account reference). So a second organization does not break a command that worked with one.
+    """
     if slug:
         try:
             return Organization.objects.get(slug=slug)
@@ -47,9 +54,21 @@ def organization_resolve(*, slug: str | None) -> Organization:
         raise NotFound(
             TenancyError.ORG_NOT_FOUND, "no organization exists yet: run `arrears org create` first"
         )
-    if len(orgs) > 1:
-        raise ArrearsError(TenancyError.ORG_AMBIGUOUS, "several organizations exist: name one with --org")
-    return orgs[0]
+    if len(orgs) == 1:
+        return orgs[0]
+    narrowed = Organization.objects.order_by("id")
+    if client_code:
+        narrowed = narrowed.filter(clients__code=client_code)
+    if among is not None:
+        narrowed = narrowed.filter(pk__in=list(among))
+    if client_code or among is not None:
+        found = list(narrowed.distinct()[:2])
+        if len(found) == 1:
+            return found[0]
+    slugs = ", ".join(Organization.objects.order_by("slug").values_list("slug", flat=True)[:10])
+    raise ArrearsError(
+        TenancyError.ORG_AMBIGUOUS, f"several organizations exist ({slugs}): name one with --org"
+    )
 
 
 def client_get(*, organization: Organization, code: str) -> Client:

@@ -102,3 +102,92 @@ def test_worker_claims_a_task_then_stops_on_sigterm(database: Database):
     assert claimed == "SUCCESSFUL", output
     assert code == 0, output
     assert "Traceback" not in output, output
+
+
+def _read_until(process: subprocess.Popen[str], marker: str, timeout: float = 120) -> str:
+    """What the process printed up to and including the first line holding `marker`."""
+    import selectors
+
+    seen: list[str] = []
+    watch = selectors.DefaultSelector()
+    watch.register(process.stdout, selectors.EVENT_READ)  # type: ignore[arg-type]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not watch.select(timeout=0.5):
+            continue
+        line = process.stdout.readline()  # type: ignore[union-attr]
+        if not line:
+            break
+        seen.append(line)
+        if marker in line:
+            return "".join(seen)
+    pytest.fail(f"{marker!r} not printed within {timeout} s:\n{''.join(seen)}")
+
+
+def test_serve_prints_its_url_only_once_it_listens(database: Database):
+    # given
+    port = _free_port()
+
+    # when
+    process = database.start("serve", "--no-worker", "--host", "127.0.0.1", "--port", str(port))
+    try:
+        printed = _read_until(process, "Arrears is running at")
+        # then: at the moment the URL is printed, the port already accepts connections
+        with socket.socket() as s:
+            accepting = s.connect_ex(("127.0.0.1", port)) == 0
+        status = _get(f"http://127.0.0.1:{port}/login/")
+    finally:
+        _stop(process, signal.SIGINT)
+
+    assert f"http://127.0.0.1:{port}/" in printed
+    assert accepting and status == 200
+
+
+def test_serve_on_a_port_in_use_prints_no_url(database: Database):
+    # given: something else listens on the port
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+
+        # when
+        process = database.start("serve", "--no-worker", "--host", "127.0.0.1", "--port", str(port))
+        output, _ = process.communicate(timeout=120)
+
+    # then
+    assert process.returncode != 0
+    assert "Arrears is running at" not in output
+    assert "address already in use" in output.lower()
+
+
+def test_demo_prints_the_logins_as_a_table_with_headers(database: Database):
+    # when: the demo exists already (the session made it), so this only prints
+    again = database.ok("demo", "--seed-only")
+
+    # then
+    lines = [line.split() for line in again.stderr.splitlines() if line.startswith("  ")]
+    assert lines[0][:3] == ["username", "password", "role"]
+    assert set(lines[1][0]) == {"-"}
+    assert {row[0] for row in lines[2:]} == {"admin", "manager", "collector", "client"}
+    assert all(row[1] == "arrears-demo" for row in lines[2:])
+    assert "http://" not in again.stderr  # the URL is printed by the server once it listens
+
+
+def test_make_run_takes_port_and_host():
+    # when: make's dry run shows the commands `make run PORT=8123` would run
+    import shutil
+    import subprocess as sp
+
+    from .conftest import REPO
+
+    make = shutil.which("make") or pytest.skip("make is not installed")
+    done = sp.run(  # noqa: S603 (make, with fixed arguments)
+        [make, "-n", "run", "PORT=8123", "HOST=0.0.0.0"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+
+    # then
+    assert "serve --host 0.0.0.0 --port 8123" in done.stdout

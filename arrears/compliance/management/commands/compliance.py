@@ -106,11 +106,12 @@ class Command(ArrearsCommand):
     # --- stored data ---
 
     def _account(self, options: dict[str, Any]) -> tuple[Principal, Account]:
-        from arrears.accounts.selectors import account_get_by_reference
+        from arrears.accounts.selectors import account_get_by_reference, organizations_with_reference
         from arrears.tenancy.domain import system_principal
         from arrears.tenancy.selectors import organization_resolve
 
-        org = organization_resolve(slug=options["org"])
+        among = organizations_with_reference(reference=options["account"], client_code=options["client"])
+        org = organization_resolve(slug=options["org"], among=among)
         principal = system_principal(org.pk, label="cli:compliance")
         account = account_get_by_reference(
             principal=principal, reference=options["account"], client_code=options["client"]

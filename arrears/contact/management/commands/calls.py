@@ -3,7 +3,7 @@ from pathlib import Path
 
 from django.core.management.base import CommandParser
 
-from arrears.accounts.selectors import account_get_by_reference
+from arrears.accounts.selectors import account_get_by_reference, organizations_with_reference
 from arrears.attempts.choices import Direction
 from arrears.contact.calls import CALL_OUTCOMES, call_log, call_read
 from arrears.core.clock import parse_instant
@@ -44,7 +44,9 @@ class Command(ArrearsCommand):
         log.add_argument("--json", action="store_true")
 
     def handle(self, *args, **options):
-        org = organization_resolve(slug=options["org"])
+        org = organization_resolve(
+            slug=options["org"], among=organizations_with_reference(reference=options["account"][0])
+        )
         actor = system_principal(org.pk, "cli:calls")
         if options["user"]:
             user = user_by_username(username=options["user"])

@@ -1,5 +1,9 @@
+import contextlib
+import socket
 import threading
+from collections.abc import Callable
 
+import uvicorn
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils.crypto import get_random_string
 
@@ -31,16 +35,15 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
-        import uvicorn
         from django.core.management import call_command
+        from uvicorn.supervisors import Multiprocess
 
         call_command("collectstatic", interactive=False, verbosity=0)
         if not options["no_worker"]:
             threading.Thread(target=_run_worker, args=(1.0,), name="task-worker", daemon=True).start()
-        self.stderr.write(
-            f"Arrears is running at http://{options['host']}:{options['port']}/  (Ctrl+C to stop)"
-        )
-        uvicorn.run(
+        url = f"http://{options['host']}:{options['port']}/"
+        announce = f"Arrears is running at {url}  (Ctrl+C to stop)"
+        config = uvicorn.Config(
             "arrears.asgi:application",
             host=options["host"],
             port=options["port"],
@@ -48,3 +51,29 @@ class Command(BaseCommand):
             log_level="info",
             lifespan="off",
         )
+        if config.workers > 1:
+            config.load()  # as uvicorn.run does: checks the app and the settings before binding
+            sock = config.bind_socket()  # listening from here on: the workers accept on this socket
+            self.stderr.write(announce)
+            with contextlib.suppress(KeyboardInterrupt):
+                Multiprocess(config, target=uvicorn.Server(config).run, sockets=[sock]).run()
+            return
+        # One process: the URL is printed once the server listens (a port in use fails before it).
+        server = _AnnouncingServer(config, announce=lambda: self.stderr.write(announce))
+        with contextlib.suppress(KeyboardInterrupt):
+            server.run()
+        if not server.started:
+            raise SystemExit(3)  # uvicorn's STARTUP_FAILURE: the port is taken, or the app failed to load
+
+
+class _AnnouncingServer(uvicorn.Server):
+    """uvicorn's server, saying where it listens only once its socket is bound and serving."""
+
+    def __init__(self, config: uvicorn.Config, *, announce: Callable[[], None]) -> None:
+        super().__init__(config)
+        self._announce = announce
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets=sockets)
+        if self.started and not self.should_exit:
+            self._announce()

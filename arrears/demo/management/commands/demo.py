@@ -7,12 +7,25 @@ from arrears.core.clock import utcnow
 from arrears.demo.seed import DEMO_PASSWORD, DEMO_SLUG, LOGINS, demo_exists, seed_demo
 
 
+def logins_table() -> str:
+    """The demo logins as a table with headers, columns padded to their widest cell."""
+    rows = [("username", "password", "role", "what they do")]
+    rows += [(login.username, DEMO_PASSWORD, login.role, login.note) for login in LOGINS]
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    lines = [
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in rows
+    ]
+    lines.insert(1, "  ".join("-" * width for width in widths))
+    return "\n".join(f"  {line}" for line in lines) + "\n"
+
+
 class Command(BaseCommand):
     help = "Seed the demo portfolio if the database has none, print logins, then serve (--seed-only: exit)."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--seed-only", action="store_true", help="seed and exit")
         parser.add_argument("--accounts", type=int, default=2000)
+        parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
 
     def handle(self, *args, **options):
@@ -24,9 +37,6 @@ class Command(BaseCommand):
             self.stderr.write(f"Seeding the demo portfolio ({options['accounts']} accounts)…")
             seed_demo(accounts=options["accounts"], today=utcnow().date())
             self.stderr.write(f"Seeded in {time.monotonic() - started:.1f} s.")
-        self.stderr.write(f"\nDemo logins (password for all: {DEMO_PASSWORD}):")
-        for login in LOGINS:
-            self.stderr.write(f"  {login.username:<10} {login.role:<14} {login.note}")
-        self.stderr.write(f"\nOpen http://127.0.0.1:{options['port']}/ and log in.\n")
+        self.stderr.write("\nDemo logins:\n" + logins_table())
         if not options["seed_only"]:
-            call_command("serve", port=options["port"])
+            call_command("serve", host=options["host"], port=options["port"])

@@ -54,7 +54,7 @@ class Command(ArrearsCommand):
             ) from exc
         if not path.is_file():
             raise CommandError(f"no such file: {path}", returncode=EXIT_USAGE)
-        org = organization_resolve(slug=options["org"])
+        org = organization_resolve(slug=options["org"], client_code=options["client"])
         client = client_get(organization=org, code=options["client"])
         job = import_job_create(
             organization=org,

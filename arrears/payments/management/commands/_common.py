@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from django.core.management.base import CommandError, CommandParser
 
-from arrears.accounts.selectors import account_get_by_reference
+from arrears.accounts.selectors import account_get_by_reference, organizations_with_reference
 from arrears.core.clock import parse_instant
 from arrears.core.management.base import EXIT_USAGE
 from arrears.core.money import Money, is_currency_code, quantize
@@ -37,7 +37,10 @@ def add_account(parser: CommandParser) -> None:
 
 
 def actor_for(options: dict) -> tuple[Organization, Principal]:
-    org = organization_resolve(slug=options.get("org"))
+    among = None
+    if options.get("account"):
+        among = organizations_with_reference(reference=options["account"], client_code=options.get("client"))
+    org = organization_resolve(slug=options.get("org"), client_code=options.get("client"), among=among)
     return org, system_principal(org.pk, "cli")
 
 

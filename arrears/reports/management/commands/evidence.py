@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import CommandParser
 
-from arrears.accounts.selectors import account_get_by_reference
+from arrears.accounts.selectors import account_get_by_reference, organizations_with_reference
 from arrears.core.clock import utcnow
 from arrears.core.management.base import ArrearsCommand
 from arrears.reports.evidence import evidence_packet
@@ -21,7 +21,10 @@ class Command(ArrearsCommand):
         parser.add_argument("--json", action="store_true")
 
     def handle(self, *args, **options):
-        org = organization_resolve(slug=options["org"])
+        org = organization_resolve(
+            slug=options["org"],
+            among=organizations_with_reference(reference=options["account"], client_code=options["client"]),
+        )
         principal = system_principal(org.pk, "cli:evidence")
         account = account_get_by_reference(
             principal=principal, reference=options["account"], client_code=options["client"]
