@@ -43,7 +43,7 @@ PREFIXES: dict[str, tuple[str, ...]] = {
         "PROVIDER_",
     ),
     "strategies": ("NIGHTLY_", "STRATEGY_"),
-    "tenancy": ("ORG_", "CLIENT_", "MEMBERSHIP_", "USER_"),
+    "tenancy": ("ORG_", "CLIENT_", "MEMBERSHIP_", "TEAM_", "USER_"),
 }
 
 
