@@ -122,7 +122,7 @@ def memberships_list(*, organization_id: int) -> QuerySet[Membership]:
     """Everyone with access to the organization, with their clients (two queries for the page)."""
     return (
         Membership.objects.filter(organization_id=organization_id)
-        .select_related("user")
+        .select_related("user", "team")
         .prefetch_related("clients")
         .order_by("user__username")
     )

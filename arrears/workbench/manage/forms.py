@@ -96,6 +96,18 @@ class InviteForm(forms.Form):
         self.fields["clients"].choices = [(c.pk, c.name) for c in clients]
 
 
+class TeamForm(forms.Form):
+    name = forms.CharField(label="Team name", max_length=80)
+
+
+class MemberTeamForm(forms.Form):
+    team = forms.TypedChoiceField(label="Team", coerce=int, required=False, empty_value=None)
+
+    def __init__(self, *args, teams=(), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["team"].choices = [("", "No team"), *((t.pk, t.name) for t in teams)]
+
+
 class RoleForm(forms.Form):
     role = forms.ChoiceField(label="Role", choices=Role.choices)
 

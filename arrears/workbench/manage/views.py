@@ -35,17 +35,20 @@ from arrears.tenancy.selectors import (
     membership_get,
     memberships_list,
     organization_get,
+    teams_for,
 )
-from arrears.tenancy.services import membership_grant
+from arrears.tenancy.services import membership_grant, membership_team_set, team_create
 
 from .forms import (
     AuditFilterForm,
     BankLineForm,
     InviteForm,
+    MemberTeamForm,
     PreviewAccountForm,
     RoleForm,
     SetPasswordForm,
     SettlementDecisionForm,
+    TeamForm,
     TemplateForm,
 )
 
@@ -256,12 +259,20 @@ def bank_line_decide(request: HttpRequest, principal: Principal, pk: int) -> Htt
 # --- people -----------------------------------------------------------------------------------------------
 
 
-def _people(request: HttpRequest, principal: Principal, form: InviteForm | None = None, status: int = 200):
+def _people(
+    request: HttpRequest,
+    principal: Principal,
+    form: InviteForm | None = None,
+    status: int = 200,
+    team_form: TeamForm | None = None,
+):
     clients = client_list(organization_id=principal.organization_id)
     context = {
         "memberships": memberships_list(organization_id=principal.organization_id),
         "form": form or InviteForm(clients=clients),
         "role_form": RoleForm(),
+        "teams": list(teams_for(principal.organization_id)),
+        "team_form": team_form or TeamForm(),
     }
     return render(request, "workbench/manage/people.html", context, status=status)
 
@@ -313,6 +324,41 @@ def role_set(request: HttpRequest, principal: Principal, user_id: int) -> HttpRe
         actor=principal,
     )
     messages.success(request, f"{membership.user.username} is now {form.cleaned_data['role']}.")
+    return redirect("workbench:manage:people")
+
+
+@require_POST
+@staff_view("manage")
+def team_new(request: HttpRequest, principal: Principal) -> HttpResponse:
+    form = TeamForm(request.POST)
+    if form.is_valid():
+        try:
+            team = team_create(
+                organization_id=principal.organization_id, name=form.cleaned_data["name"], actor=principal
+            )
+        except ArrearsError as exc:
+            form.add_error("name", exc.message)
+        else:
+            messages.success(request, f"Team {team.name} created.")
+            return redirect("workbench:manage:people")
+    return _people(request, principal, status=400, team_form=form)
+
+
+@require_POST
+@staff_view("manage")
+def member_team_set(request: HttpRequest, principal: Principal, user_id: int) -> HttpResponse:
+    membership = membership_get(organization_id=principal.organization_id, user_id=user_id)
+    form = MemberTeamForm(request.POST, teams=teams_for(principal.organization_id))
+    if not form.is_valid():
+        messages.error(request, f"Team of {membership.user.username}: choose a team from the list.")
+        return _people(request, principal, status=400)
+    membership_team_set(
+        organization_id=principal.organization_id,
+        user_id=membership.user_id,
+        team_id=form.cleaned_data["team"],
+        actor=principal,
+    )
+    messages.success(request, f"{membership.user.username}'s team is saved.")
     return redirect("workbench:manage:people")
 
 

@@ -158,6 +158,7 @@ VALID: dict[str, Callable[[SimpleNamespace], dict[str, object]]] = {
     "workbench:manage:settlement_decide": lambda s: {"pk": s.settlement.pk},
     "workbench:manage:bank_line_decide": lambda s: {"pk": s.bank_line.pk},
     "workbench:manage:role_set": lambda s: {"user_id": s.member.pk},
+    "workbench:manage:member_team_set": lambda s: {"user_id": s.member.pk},
     "workbench:manage:join": lambda s: {"token": s.invitation},
     "workbench:manage:letter_file": lambda s: {"pk": s.letter_batch.pk, "part": "print"},
     "workbench:manage:task_done": lambda s: {"pk": s.task.pk},

@@ -128,3 +128,25 @@ def test_only_an_admin_changes_roles(org, make_user):
     assert by_manager.status_code == 403
     assert by_admin.status_code == 302
     assert Membership.objects.get(user=target).role == Role.MANAGER
+
+
+def test_a_manager_creates_a_team_and_puts_a_collector_in_it(org, make_user):
+    # given
+    carla = make_user(org, Role.COLLECTOR, username="carla")
+    boss = manager_browser(org, make_user)
+
+    # when
+    empty = boss.post(reverse("workbench:manage:team_new"), {"name": "  "})
+    made = boss.post(reverse("workbench:manage:team_new"), {"name": "Early shift"})
+    twice = boss.post(reverse("workbench:manage:team_new"), {"name": "Early shift"})
+    team_id = Membership.objects.model._meta.get_field("team").related_model.objects.get(name="Early shift").pk
+    placed = boss.post(reverse("workbench:manage:member_team_set", args=[carla.pk]), {"team": team_id})
+    bad = boss.post(reverse("workbench:manage:member_team_set", args=[carla.pk]), {"team": "999999"})
+
+    # then
+    assert empty.status_code == 400
+    assert made.status_code == 302
+    assert twice.status_code == 400 and "exists" in twice.content.decode()
+    assert placed.status_code == 302 and Membership.objects.get(user=carla).team_id == team_id
+    assert bad.status_code == 400
+    assert "Early shift" in boss.get(reverse("workbench:manage:people")).content.decode()
