@@ -205,7 +205,7 @@ def test_dismissing_a_line_needs_a_reason(manager, review_line):
 
 GOOD_SMS = (
     "Hi {{ debtor.first_name }}, this is a debt collector. About {{ account.reference }}: "
-    "call {{ org.phone }}. Reply STOP to opt out."
+    "call {{ callback_number }}. Reply STOP to opt out."
 )
 
 

@@ -139,7 +139,9 @@ def test_a_manager_creates_a_team_and_puts_a_collector_in_it(org, make_user):
     empty = boss.post(reverse("workbench:manage:team_new"), {"name": "  "})
     made = boss.post(reverse("workbench:manage:team_new"), {"name": "Early shift"})
     twice = boss.post(reverse("workbench:manage:team_new"), {"name": "Early shift"})
-    team_id = Membership.objects.model._meta.get_field("team").related_model.objects.get(name="Early shift").pk
+    team_id = (
+        Membership.objects.model._meta.get_field("team").related_model.objects.get(name="Early shift").pk
+    )
     placed = boss.post(reverse("workbench:manage:member_team_set", args=[carla.pk]), {"team": team_id})
     bad = boss.post(reverse("workbench:manage:member_team_set", args=[carla.pk]), {"team": "999999"})
 
