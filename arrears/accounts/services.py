@@ -253,6 +253,49 @@ def account_transition(*, account: Account, to: str, actor: Principal, reason: s
 
 
 @transaction.atomic
+def accounts_transition_many(*, moves: Sequence[tuple[int, str]], actor: Principal, reason: str = "") -> int:
+    """Move many accounts along their lifecycle, each as `account_transition` would (an illegal move
+    raises before anything is written): locked in id order, one UPDATE per target status, one audit
+    event per move. Returns how many moved."""
+    targets = dict(moves)
+    locked = {
+        pk: status
+        for pk, status in Account.objects.select_for_update()
+        .filter(organization_id=actor.organization_id, pk__in=sorted(targets))
+        .order_by("pk")
+        .values_list("pk", "status")
+    }
+    if len(locked) != len(targets):
+        raise ArrearsError(AccountError.NOT_FOUND, "an account to move is not in this organization")
+    changed = {pk: (locked[pk], to) for pk, to in targets.items() if locked[pk] != to}
+    for pk, (current, to) in changed.items():
+        try:
+            check_transition(current, to)
+        except IllegalTransition as exc:
+            raise ArrearsError(
+                AccountError.ILLEGAL_TRANSITION, f"account {pk}: {exc}", current=exc.current, target=to
+            ) from exc
+    now = utcnow()
+    for to in {to for _, to in changed.values()}:
+        ids = [pk for pk, (_, target) in changed.items() if target == to]
+        Account.objects.filter(pk__in=ids).update(status=to, status_changed_at=now, updated_at=now)
+    audit_record_many(
+        actor=actor,
+        events=[
+            AuditSpec(
+                event=Event.ACCOUNT_STATUS_CHANGED,
+                subject_type="account",
+                subject_id=pk,
+                account_id=pk,
+                data={"from": current, "to": to, "reason": reason},
+            )
+            for pk, (current, to) in sorted(changed.items())
+        ],
+    )
+    return len(changed)
+
+
+@transaction.atomic
 def account_note_add(*, account: Account, body: str, actor: Principal) -> AccountNote:
     text = body.strip()
     if not text:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -10,10 +11,10 @@ from django.db import transaction
 
 from arrears.accounts.selectors import debtor_account_ids
 from arrears.attempts.choices import Direction, Outcome
-from arrears.attempts.services import AttemptSpec, attempt_record
+from arrears.attempts.services import AttemptSpec, attempt_record, attempts_record_many
 from arrears.audit.events import Event
-from arrears.audit.services import audit_record
-from arrears.compliance.services import decide
+from arrears.audit.services import AuditSpec, audit_record, audit_record_many
+from arrears.compliance.services import GateRequest, decide, decide_many
 from arrears.core.clock import utcnow
 from arrears.core.errors import ArrearsError
 from arrears.debtors.choices import Channel
@@ -121,3 +122,77 @@ def contact_attempt_record(
             at=None,
         )
     return attempt
+
+
+@dataclass(frozen=True, slots=True)
+class OutboundAttempt:
+    """One outbound contact about one account, for `outbound_attempts_record_many`."""
+
+    account: Account
+    debtor: Debtor
+    channel: str
+    outcome: str
+    contact_point: ContactPoint | None = None
+    notes: str = ""
+
+
+@transaction.atomic
+def outbound_attempts_record_many(
+    *, attempts: Sequence[OutboundAttempt], at: datetime, actor: Principal
+) -> list[int]:
+    """Log many outbound attempts made at one instant (a dialer's batch, the demo's history): each passes
+    the compliance gate (`decide_many`: the facts of the batch read at once), a blocked one is stored as
+    ``blocked`` with its decision, and each is audited, as `contact_attempt_record` does for one. An
+    account appears at most once per batch, so that each decision sees the attempts before it."""
+    if len({a.account.pk for a in attempts}) != len(attempts):
+        raise ArrearsError(ContactError.NO_ACCOUNT, "an account appears twice in one batch of attempts")
+    for a in attempts:
+        if a.channel not in Channel.values:
+            raise ArrearsError(ContactError.INVALID_CHANNEL, f"unknown channel {a.channel!r}")
+        if a.outcome not in Outcome.values or a.outcome == Outcome.BLOCKED:
+            raise ArrearsError(ContactError.INVALID_OUTCOME, f"not an outcome to record: {a.outcome!r}")
+        if a.account.organization_id != actor.organization_id:
+            raise ArrearsError(ContactError.NOT_THE_DEBTORS_ACCOUNT, "an account of another organization")
+    results = decide_many(
+        requests=[GateRequest(a.account, a.channel, a.contact_point, debtor=a.debtor) for a in attempts],
+        at=at,
+        actor=actor,
+    )
+    specs = [
+        AttemptSpec(
+            organization_id=a.debtor.organization_id,
+            debtor_id=a.debtor.pk,
+            contact_point_id=a.contact_point.pk if a.contact_point is not None else None,
+            channel=a.channel,
+            direction=Direction.OUTBOUND,
+            outcome=a.outcome if r.allowed else Outcome.BLOCKED,
+            target=a.contact_point.value if a.contact_point is not None else "",
+            at=at,
+            user_id=actor.user_id,
+            decision_id=r.decision_id,
+            notes=a.notes,
+            account_ids=[a.account.pk],
+        )
+        for a, r in zip(attempts, results, strict=True)
+    ]
+    ids = attempts_record_many(attempts=specs)
+    audit_record_many(
+        actor=actor,
+        events=[
+            AuditSpec(
+                event=Event.CONTACT_ATTEMPT_RECORDED if r.allowed else Event.CONTACT_ATTEMPT_BLOCKED,
+                subject_type="debtor",
+                subject_id=a.debtor.pk,
+                account_id=a.account.pk,
+                data={
+                    "attempt": pk,
+                    "channel": a.channel,
+                    "direction": Direction.OUTBOUND,
+                    "outcome": spec.outcome,
+                    "decision": r.decision_id,
+                },
+            )
+            for a, r, spec, pk in zip(attempts, results, specs, ids, strict=True)
+        ],
+    )
+    return ids

@@ -14,12 +14,13 @@ from faker import Faker
 from arrears.accounts.choices import AccountStatus as S
 from arrears.accounts.choices import DebtType
 from arrears.accounts.domain import WORKABLE
-from arrears.accounts.services import account_note_add, account_transition
+from arrears.accounts.selectors import accounts_in_organization
+from arrears.accounts.services import NewAccount, account_note_add, accounts_transition_many
 from arrears.audit.events import Event
 from arrears.audit.services import audit_record
 from arrears.ledger.choices import Bucket, EntryKind
 from arrears.ledger.selectors import ledger_entries_new, ledger_entry_ids
-from arrears.ledger.services import EntrySpec, account_open, ledger_post, ledger_reverse
+from arrears.ledger.services import EntrySpec, accounts_open_many, ledger_post, ledger_reverse
 from arrears.tenancy.choices import Role
 from arrears.tenancy.domain import Principal, system_principal
 from arrears.tenancy.selectors import organization_list
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
 if TYPE_CHECKING:
     from arrears.accounts.models import Account
     from arrears.debtors.models import Debtor
+    from arrears.tenancy.models import Client
 
 DEMO_SLUG = "demo"
 DEMO_PASSWORD = "arrears-demo"  # noqa: S105 - published demo credential, printed on start
@@ -122,7 +124,11 @@ def seed_demo(
 
     statuses = [s for s, _ in STATUS_MIX]
     weights = [w for _, w in STATUS_MIX]
-    reversal_done = False
+    # Draw every account first, then write them in batches: one `accounts_open_many` per client, one
+    # `ledger_post_many` for the whole history, the calls a day at a time through the compliance gate,
+    # and the status moves in one `accounts_transition_many` per step (as an import or a nightly run
+    # would; one account at a time took minutes).
+    drawn: list[tuple[Client, NewAccount, Debtor, str]] = []
     for n in range(accounts):
         debtor, state = debtors[n] if n < len(debtors) else rng.choice(debtors)
         client = clients[n % 3]
@@ -137,37 +143,53 @@ def seed_demo(
         interest = (principal * Decimal(rng.choice([0, 0, 3, 7, 12])) / 100).quantize(Decimal("0.01"))
         fees = Decimal(rng.choice([0, 0, 25, 35, 50]))
         is_consumer = client.code != "metro-utilities" or rng.random() < 0.8
-        account = account_open(
-            client=client,
+        new = NewAccount(
             reference=f"{client.code[:3].upper()}-{100000 + n}",
-            debtors=[debtor],
             currency="USD",
-            actor=actor,
+            debtor_ids=[debtor.pk],
             principal=principal,
             interest=interest,
             fees=fees,
             itemization_date=(delinquent_since or today) - timedelta(days=rng.randrange(30, 90)),
-            original_creditor=client.name,
-            current_creditor=client.name,
-            debt_type=DebtType.CONSUMER if is_consumer else DebtType.COMMERCIAL,
-            opened_on=(delinquent_since or today) - timedelta(days=rng.randrange(200, 2000)),
-            due_on=delinquent_since,
-            delinquent_since=delinquent_since,
-            charged_off_on=charged_off,
-            interest_rate=Decimal(rng.choice(["0", "6", "9.5", "18"])),
-            jurisdiction_country="US",
-            jurisdiction_state=state,
-            placed_on=today - timedelta(days=rng.randrange(1, 400)),
+            fields={
+                "original_creditor": client.name,
+                "current_creditor": client.name,
+                "debt_type": DebtType.CONSUMER if is_consumer else DebtType.COMMERCIAL,
+                "opened_on": (delinquent_since or today) - timedelta(days=rng.randrange(200, 2000)),
+                "due_on": delinquent_since,
+                "delinquent_since": delinquent_since,
+                "charged_off_on": charged_off,
+                "interest_rate": Decimal(rng.choice(["0", "6", "9.5", "18"])),
+                "jurisdiction_country": "US",
+                "jurisdiction_state": state,
+                "placed_on": today - timedelta(days=rng.randrange(1, 400)),
+            },
         )
-        target = rng.choices(statuses, weights)[0]
-        _ledger_history(rng, account, target, actor, today)
-        if not reversal_done and target == S.ACTIVE and n > 10:
-            _payment_then_reversal(account, actor, today)
-            reversal_done = True
+        drawn.append((client, new, debtor, rng.choices(statuses, weights)[0]))
+
+    ids_by_reference: dict[str, int] = {}
+    for client in clients:
+        batch = [new for c, new, _, _ in drawn if c.pk == client.pk]
+        ids = accounts_open_many(client=client, accounts=batch, actor=actor)
+        ids_by_reference.update(zip((new.reference for new in batch), ids, strict=True))
+    opened = {
+        a.pk: a
+        for a in accounts_in_organization(organization_id=org.pk, account_ids=list(ids_by_reference.values()))
+    }
+    book = [(opened[ids_by_reference[new.reference]], debtor, target) for _, new, debtor, target in drawn]
+
+    _ledger_history(rng, book, actor, today)
+    reversal = next((a for n, (a, _, target) in enumerate(book) if target == S.ACTIVE and n > 10), None)
+    if reversal is not None:
+        _payment_then_reversal(reversal, actor, today)
+    for account, _, _ in book:
+        account.refresh_from_db()
+    _calls(rng, book, actor, today)
+    for n, (account, debtor, target) in enumerate(book):
         _work(rng, account, debtor, target, actor, today, calls=n % 6 == 0)
-        for step in PATHS.get(target, [target]):
-            if step != S.NEW:
-                account_transition(account=account, to=step, actor=actor, reason="demo data")
+    for step in range(2):
+        moves = [(a.pk, path[step]) for a, _, t in book if len(path := PATHS.get(t, [t])) > step]
+        accounts_transition_many(moves=[m for m in moves if m[1] != S.NEW], actor=actor, reason="demo data")
     return org
 
 
@@ -184,27 +206,11 @@ def _work(
     *,
     calls: bool,
 ) -> None:
-    """What collectors did: calls (through the compliance gate), promises, plans, holds and notes."""
+    """What collectors did: promises, plans, holds and notes."""
     from arrears.compliance.services import hold_place
-    from arrears.contact.services import contact_attempt_record
     from arrears.core.money import Money
     from arrears.payments.services import PlanTerms, plan_create, promise_create
 
-    if calls and target in WORKABLE:
-        phone = debtor.contact_points.filter(kind="phone").first()
-        for days_ago in sorted(rng.sample(range(2, 40), rng.randint(1, 3)), reverse=True):
-            # 19:00 UTC is early afternoon in every zone the demo uses.
-            at = datetime.combine(today - timedelta(days=days_ago), time(19, rng.randrange(60)), tzinfo=UTC)
-            contact_attempt_record(
-                debtor=debtor,
-                channel="call",
-                direction="outbound",
-                accounts=[account],
-                outcome=rng.choice(CALL_OUTCOMES),
-                actor=actor,
-                at=at,
-                contact_point=phone,
-            )
     owed = account.balance_total
     if target == S.PROMISED and owed > 0:
         amount = Money.of(max(owed * Decimal("0.1"), Decimal("1")), account.currency)
@@ -247,6 +253,27 @@ def _work(
         )
     if calls and rng.random() < 0.5:
         account_note_add(account=account, body=rng.choice(NOTES), actor=actor)
+
+
+def _calls(
+    rng: random.Random, book: list[tuple[Account, Debtor, str]], actor: Principal, today: date
+) -> None:
+    """Calls of the last weeks, a day at a time (oldest first) through the compliance gate, so each
+    day's decisions see the calls before them."""
+    from arrears.contact.services import OutboundAttempt, outbound_attempts_record_many
+
+    by_day: dict[int, list[OutboundAttempt]] = {}
+    for n, (account, debtor, target) in enumerate(book):
+        if n % 6 or target not in WORKABLE:
+            continue
+        phone = debtor.contact_points.filter(kind="phone").first()
+        for days_ago in sorted(rng.sample(range(2, 40), rng.randint(1, 3)), reverse=True):
+            outcome = rng.choice(CALL_OUTCOMES)
+            by_day.setdefault(days_ago, []).append(OutboundAttempt(account, debtor, "call", outcome, phone))
+    for days_ago in sorted(by_day, reverse=True):
+        # 19:00 UTC is early afternoon in every zone the demo uses.
+        at = datetime.combine(today - timedelta(days=days_ago), time(19, rng.randrange(60)), tzinfo=UTC)
+        outbound_attempts_record_many(attempts=by_day[days_ago], at=at, actor=actor)
 
 
 NOTES = [
@@ -386,48 +413,67 @@ def _make_debtors(
     return people
 
 
-def _ledger_history(rng: random.Random, account, target: str, actor: Principal, today: date) -> None:
-    """Interest accruals and payments that fit the status the account will end in."""
-    owed = account.balance_total
-    if account.interest_rate and rng.random() < 0.6:
-        accrued = (account.balance_principal * account.interest_rate / 100 / 12).quantize(Decimal("0.01"))
-        if accrued:
-            ledger_post(
-                account=account,
-                entries=[EntrySpec(EntryKind.INTEREST, Bucket.INTEREST, accrued, "monthly interest")],
-                effective_on=today - timedelta(days=rng.randrange(1, 30)),
-                actor=actor,
-                source=("demo", "interest"),
-                event=Event.LEDGER_INTEREST_ACCRUED,
+def _ledger_history(
+    rng: random.Random, book: list[tuple[Account, Debtor, str]], actor: Principal, today: date
+) -> None:
+    """Interest accruals and payments that fit the status each account will end in: one batch."""
+    from arrears.ledger.domain import ALLOCATION_ORDERS, allocate
+    from arrears.ledger.services import Posting, ledger_post_many
+
+    postings: list[Posting] = []
+    paid: dict[int, dict[str, object]] = {}
+
+    def pay(account: Account, balances: dict[str, Decimal], amount: Decimal, on: date) -> None:
+        split = allocate(amount, balances=balances, order=ALLOCATION_ORDERS[account.allocation_order])
+        specs = [EntrySpec(EntryKind.PAYMENT, b, -v, "payment") for b, v in split.applied.items()]
+        if split.unapplied:
+            specs.append(EntrySpec(EntryKind.PAYMENT, Bucket.CREDIT, split.unapplied, "overpayment"))
+        if specs:
+            postings.append(Posting(account.pk, specs, on, ("demo", "payment"), Event.LEDGER_PAYMENT_POSTED))
+            paid[account.pk] = {"last_payment_on": on, "last_payment_amount": amount}
+        for b, v in split.applied.items():
+            balances[b] -= v
+
+    for account, _, target in book:
+        balances = {b: getattr(account, f"balance_{b}") for b in ("principal", "interest", "fees", "costs")}
+        if account.interest_rate and rng.random() < 0.6:
+            accrued = (account.balance_principal * account.interest_rate / 100 / 12).quantize(Decimal("0.01"))
+            if accrued:
+                entry = EntrySpec(EntryKind.INTEREST, Bucket.INTEREST, accrued, "monthly interest")
+                on = today - timedelta(days=rng.randrange(1, 30))
+                postings.append(
+                    Posting(account.pk, [entry], on, ("demo", "interest"), Event.LEDGER_INTEREST_ACCRUED)
+                )
+                balances["interest"] += accrued
+        owed = sum(balances.values(), Decimal(0))
+        if target == S.PAID:
+            pay(account, balances, owed, today - timedelta(days=rng.randrange(1, 60)))
+        elif target == S.SETTLED:
+            pay(
+                account,
+                balances,
+                (owed * Decimal("0.6")).quantize(Decimal("0.01")),
+                today - timedelta(days=rng.randrange(1, 60)),
             )
-            owed += accrued
-    if target == S.PAID:
-        _pay(account, owed + 0, actor, today - timedelta(days=rng.randrange(1, 60)))
-    elif target == S.SETTLED:
-        paid = (owed * Decimal("0.6")).quantize(Decimal("0.01"))
-        _pay(account, paid, actor, today - timedelta(days=rng.randrange(1, 60)))
-        account.refresh_from_db()
-        writeoff = [
-            EntrySpec(EntryKind.WRITE_OFF, b, -getattr(account, f"balance_{b}"), "settlement remainder")
-            for b in ("principal", "interest", "fees", "costs")
-            if getattr(account, f"balance_{b}") > 0
-        ]
-        if writeoff:
-            ledger_post(
-                account=account,
-                entries=writeoff,
-                effective_on=today,
-                actor=actor,
-                source=("demo", "settlement"),
-                event=Event.LEDGER_WRITTEN_OFF,
+            writeoff = [
+                EntrySpec(EntryKind.WRITE_OFF, b, -v, "settlement remainder")
+                for b, v in balances.items()
+                if v > 0
+            ]
+            if writeoff:
+                postings.append(
+                    Posting(account.pk, writeoff, today, ("demo", "settlement"), Event.LEDGER_WRITTEN_OFF)
+                )
+        elif target in (S.ON_PLAN, S.PROMISED, S.ACTIVE) and rng.random() < 0.5:
+            share = Decimal(rng.choice(["0.05", "0.1", "0.2"]))
+            pay(
+                account,
+                balances,
+                (owed * share).quantize(Decimal("0.01")),
+                today - timedelta(days=rng.randrange(1, 90)),
             )
-    elif target in (S.ON_PLAN, S.PROMISED, S.ACTIVE) and rng.random() < 0.5:
-        _pay(
-            account,
-            (owed * Decimal(rng.choice(["0.05", "0.1", "0.2"]))).quantize(Decimal("0.01")),
-            actor,
-            today - timedelta(days=rng.randrange(1, 90)),
-        )
+    if postings:
+        ledger_post_many(postings=postings, actor=actor, account_fields=paid)
 
 
 def _pay(account, amount: Decimal, actor: Principal, on: date) -> None:
