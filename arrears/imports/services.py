@@ -491,7 +491,8 @@ def import_job_configure(
     job = ImportJob.objects.select_for_update().get(pk=job.pk, organization_id=actor.organization_id)
     if job.status != JobStatus.PENDING:
         raise ArrearsError(
-            ImportProblem.JOB_NOT_CONFIRMABLE, "this import has started; upload the file again"
+            ImportProblem.JOB_NOT_CONFIRMABLE,
+            "this import has run; start again from its page to change the mapping or the options",
         )
     if format not in FileFormat.values:
         raise ArrearsError(ImportProblem.MAPPING_INVALID, f"unknown format {format!r}")
@@ -522,6 +523,31 @@ def import_job_confirm(*, job: ImportJob, actor: Principal) -> ImportJob:
         date_order=job.date_order,
         skip_invalid=job.skip_invalid,
         dry_run=False,
+    )
+
+
+def import_job_retry(*, job: ImportJob, actor: Principal) -> ImportJob:
+    """After a dry run (rejected rows, a wrong mapping, an unusable file): a new draft dry run of the same
+    file with the same mapping and options, for the person to change them and run again. Nothing of the
+    first job changes; its report stays."""
+    if job.organization_id != actor.organization_id:
+        raise ArrearsError(ImportProblem.JOB_NOT_FOUND, "no such import")
+    if job.status not in (JobStatus.DRY_RUN, JobStatus.REJECTED, JobStatus.FAILED):
+        raise ArrearsError(
+            ImportProblem.JOB_NOT_CONFIRMABLE,
+            "only a finished dry run or a rejected import can be tried again",
+        )
+    return import_job_create(
+        organization=job.organization,
+        client=job.client,
+        path=Path(job.file_path),
+        actor=actor,
+        file_name=job.file_name,
+        format=job.format,
+        mapping_toml=job.mapping_toml,
+        date_order=job.date_order,
+        skip_invalid=job.skip_invalid,
+        dry_run=True,
     )
 
 

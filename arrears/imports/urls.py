@@ -11,6 +11,7 @@ urlpatterns = [
     path("<int:pk>/mapping/", views.mapping, name="mapping"),
     path("<int:pk>/progress/", views.job_progress, name="job_progress"),
     path("<int:pk>/confirm/", views.confirm, name="confirm"),
+    path("<int:pk>/retry/", views.retry, name="retry"),
     path("<int:pk>/errors.csv", views.errors_csv, name="errors_csv"),
     path("merges/", views.merge_review, name="merge_review"),
     path("merges/candidates/<int:pk>/", views.merge_decide, name="merge_decide"),

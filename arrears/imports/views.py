@@ -121,6 +121,8 @@ def _job_detail(request: HttpRequest, principal: Principal, job, status: int = 2
             "errors": summary["errors"][:200],
             "running": job.status in RUNNING,
             "can_confirm": principal.can("manage") and job.dry_run and job.status == JobStatus.DRY_RUN,
+            "can_retry": principal.can("manage")
+            and job.status in (JobStatus.DRY_RUN, JobStatus.REJECTED, JobStatus.FAILED),
         },
         status=status,
     )
@@ -147,6 +149,20 @@ def confirm(request: HttpRequest, principal: Principal, pk: int) -> HttpResponse
         return _job_detail(request, principal, job, status=exc.status)
     import_job_run_task.enqueue(job_id=real.pk)
     return redirect("imports:job_detail", pk=real.pk)
+
+
+@require_POST
+@staff_view("manage")
+def retry(request: HttpRequest, principal: Principal, pk: int) -> HttpResponse:
+    """From a dry run's report back to the mapping step: same file, the mapping and options to change."""
+    job = selectors.import_job_get(actor=principal, job_id=pk)
+    try:
+        draft = services.import_job_retry(job=job, actor=principal)
+    except ArrearsError as exc:
+        messages.error(request, exc.message)
+        return _job_detail(request, principal, job, status=exc.status)
+    messages.info(request, "Change the mapping or the options below, then run the dry run again.")
+    return redirect("imports:mapping", pk=draft.pk)
 
 
 @staff_view("view")

@@ -120,7 +120,7 @@ def parse_date(raw: str, *, order: str | None = None) -> date:
     try:
         return date(year, month, day)
     except ValueError:
-        hint = "" if order else " (is the file day-first? use --date-order dmy)"
+        hint = "" if order else " (is the file day-first? set the date order to day/month/year)"
         raise BadValue(f"not a calendar date{hint}") from None
 
 

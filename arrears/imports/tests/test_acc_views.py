@@ -212,3 +212,47 @@ def test_a_bad_mapping_is_a_400_with_the_message_next_to_the_field(manager, clie
     assert f'id="{field}-error"' in response.content.decode()
     job.refresh_from_db()
     assert (job.status, job.format, job.date_order) == ("pending", "auto", "")
+
+
+DAY_FIRST = (
+    b"account_ref,first_name,last_name,address_line1,city,state,postal_code,balance,date_of_birth\n"
+    b"D1,Ana,Lima,1 Rua,Springfield,IL,62704,10,25/12/1980\n"
+)
+
+
+def test_after_a_rejected_dry_run_the_manager_changes_the_mapping_and_goes_on(manager, client_):
+    # given: a day-first file, dry-run with the documented date order: its row is rejected
+    manager.post(
+        reverse("imports:upload"), {"client": client_.pk, "file": SimpleUploadedFile("d.csv", DAY_FIRST)}
+    )
+    first = ImportJob.objects.get()
+    manager.post(
+        reverse("imports:mapping", args=[first.pk]), {"format": "auto", "date_order": "", "run": "1"}
+    )
+    first.refresh_from_db()
+    report = manager.get(reverse("imports:job_detail", args=[first.pk])).content.decode()
+    assert first.rejected == 1
+    assert "day/month/year" in report and "--date-order" not in report
+    assert "Change the mapping and try again" in report and "upload the corrected file" in report
+
+    # when: they try again, choose day/month/year and run the dry run
+    retried = manager.post(reverse("imports:retry", args=[first.pk]))
+    draft = ImportJob.objects.exclude(pk=first.pk).get()
+    manager.post(
+        reverse("imports:mapping", args=[draft.pk]), {"format": "auto", "date_order": "dmy", "run": "1"}
+    )
+
+    # then: the same file passes, and can be confirmed
+    assert retried.url == reverse("imports:mapping", args=[draft.pk])
+    draft.refresh_from_db()
+    assert (draft.status, draft.rejected, draft.file_path) == ("dry_run", 0, first.file_path)
+    assert b"Confirm and import" in manager.get(reverse("imports:job_detail", args=[draft.pk])).content
+
+
+def test_a_job_that_has_not_run_cannot_be_retried(manager, client_):
+    manager.post(reverse("imports:upload"), {"client": client_.pk, "file": SimpleUploadedFile("p.csv", CSV)})
+    job = ImportJob.objects.get()
+
+    answer = manager.post(reverse("imports:retry", args=[job.pk]))
+
+    assert answer.status_code == 400 and ImportJob.objects.count() == 1

@@ -146,6 +146,7 @@ VALID: dict[str, Callable[[SimpleNamespace], dict[str, object]]] = {
     "imports:mapping": lambda s: {"pk": s.job.pk},
     "imports:job_progress": lambda s: {"pk": s.job.pk},
     "imports:confirm": lambda s: {"pk": s.job.pk},
+    "imports:retry": lambda s: {"pk": s.job.pk},
     "imports:errors_csv": lambda s: {"pk": s.job.pk},
     "imports:merge_decide": lambda s: {"pk": s.candidate.pk},
     "imports:merge_undo": lambda s: {"pk": s.merge.pk},
