@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from email.utils import formataddr, parseaddr
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -38,7 +39,7 @@ from arrears.tenancy.domain import Principal, system_principal
 from arrears.tenancy.selectors import organization_get
 
 from .channels.base import DeliveryError, LookupUnsupported, Outgoing, Provider, Receipt
-from .content import ContentProblem, sms_size, template_problems
+from .content import ContentProblem, reveals_debt_collection, sms_size, template_problems
 from .messaging_choices import CollectorTaskKind, InboundKind, MessageStatus, TemplateChannel
 from .messaging_errors import MessagingError
 from .models import (
@@ -409,7 +410,14 @@ def outgoing(message: OutboundMessage) -> Outgoing:
                 mailto=str(getattr(settings, "EMAIL_UNSUBSCRIBE_MAILTO", "")),
             )
         html = linebreaks(urlize(message.body, autoescape=True), autoescape=False)
+    sender = ""
+    if message.channel == TemplateChannel.EMAIL:
+        # The organization's sender name on the configured address: "Summit Billing" <noreply@…>.
+        organization = organization_get(organization_id=message.organization_id)
+        address = parseaddr(str(settings.DEFAULT_FROM_EMAIL))[1]
+        sender = formataddr((organization.email_sender_name or organization.name, address))
     return Outgoing(
+        sender=sender,
         key=message.idempotency_key,
         to=message.target,
         body=message.body,
@@ -973,3 +981,54 @@ def collector_tasks_done(*, task_ids: Sequence[int], actor: Principal, note: str
         ],
     )
     return len(tasks)
+
+
+# --- branding ---------------------------------------------------------------------------------------------
+
+LOGO_TYPES = {"image/png": ".png", "image/jpeg": ".jpg", "image/svg+xml": ".svg"}
+
+
+@transaction.atomic
+def branding_set(
+    *,
+    organization_id: int,
+    actor: Principal,
+    primary_colour: str,
+    accent_colour: str,
+    envelope_name: str,
+    return_address: str,
+    logo: Any = None,
+) -> OrganizationBranding:
+    """The letterhead: colours, the neutral name in the envelope's return window (1006.22(f)(5): it may
+    not show that the sender collects debts) and, when given, a new logo (PNG, JPEG or SVG)."""
+    if reveals_debt_collection(envelope_name):
+        raise ArrearsError(
+            MessagingError.ENVELOPE_REVEALS_DEBT,
+            "The envelope name may not show that you collect debts (12 CFR 1006.22(f)(5)).",
+        )
+    branding, _ = OrganizationBranding.objects.select_for_update().get_or_create(
+        organization_id=organization_id
+    )
+    branding.primary_colour, branding.accent_colour = primary_colour, accent_colour
+    branding.envelope_name, branding.return_address = envelope_name, return_address
+    fields = ["primary_colour", "accent_colour", "envelope_name", "return_address", "updated_at"]
+    if logo is not None:
+        extension = LOGO_TYPES.get(getattr(logo, "content_type", ""), "")
+        if not extension:
+            raise ArrearsError(MessagingError.LOGO_INVALID, "The logo must be a PNG, JPEG or SVG image.")
+        branding.logo.save(f"logo-{organization_id}{extension}", logo, save=False)
+        fields.append("logo")
+    branding.save(update_fields=fields)
+    audit_record(
+        actor=actor,
+        event=Event.ORGANIZATION_SETTINGS_CHANGED,
+        subject_type="branding",
+        subject_id=organization_id,
+        data={
+            "primary_colour": primary_colour,
+            "accent_colour": accent_colour,
+            "envelope_name": envelope_name,
+            "logo": bool(logo),
+        },
+    )
+    return branding

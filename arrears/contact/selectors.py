@@ -13,7 +13,7 @@ from arrears.tenancy.domain import Principal
 from .content import SmsSize, sms_size
 from .messaging import party_for
 from .messaging_choices import TemplateChannel
-from .models import CollectorTask, LetterBatch, MessageTemplate, OutboundMessage
+from .models import CollectorTask, LetterBatch, MessageTemplate, OrganizationBranding, OutboundMessage
 from .rendering import demo_context, render
 
 if TYPE_CHECKING:
@@ -154,3 +154,7 @@ def collector_tasks_open(*, organization_id: int) -> QuerySet[CollectorTask]:
         .select_related("debtor", "inbound")
         .order_by("created_at", "pk")
     )
+
+
+def branding_get(*, organization_id: int) -> OrganizationBranding | None:
+    return OrganizationBranding.objects.filter(pk=organization_id).first()

@@ -22,6 +22,8 @@ class Organization(TimeStamped):
     legal_name = models.CharField(max_length=200, blank=True)
     address = models.TextField(blank=True)
     phone = models.CharField(max_length=32, blank=True)
+    # The name emails come from ("Summit Billing" <noreply@…>); empty: the organization's name.
+    email_sender_name = models.CharField(max_length=100, blank=True)
 
     def __str__(self) -> str:
         return self.name

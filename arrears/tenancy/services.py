@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import zoneinfo
+from collections.abc import Mapping
 
 from django.db import IntegrityError, transaction
 
@@ -165,3 +166,42 @@ def membership_team_set(*, organization_id: int, user_id: int, team_id: int | No
         subject_id=user_id,
         data={"team": team_id},
     )
+
+
+SETTINGS_FIELDS = ("name", "legal_name", "address", "phone", "timezone", "email_sender_name")
+
+
+@transaction.atomic
+def organization_settings_update(
+    *, organization_id: int, changes: Mapping[str, str], actor: Principal
+) -> Organization:
+    """Change the organization's own settings (name, letterhead, time zone, the email sender name); the
+    audit event names each field with its old and new value."""
+    unknown = set(changes) - set(SETTINGS_FIELDS)
+    if unknown:
+        raise ArrearsError(TenancyError.SETTING_INVALID, f"not a setting: {', '.join(sorted(unknown))}")
+    if "timezone" in changes:
+        try:
+            zoneinfo.ZoneInfo(changes["timezone"])
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ArrearsError(
+                TenancyError.INVALID_TIMEZONE, f"unknown time zone {changes['timezone']!r}"
+            ) from None
+    if "name" in changes and not changes["name"].strip():
+        raise ArrearsError(TenancyError.SETTING_INVALID, "the organization needs a name")
+    organization = Organization.objects.select_for_update().get(pk=organization_id)
+    changed = {k: v for k, v in changes.items() if getattr(organization, k) != v}
+    if not changed:
+        return organization
+    before = {k: getattr(organization, k) for k in changed}
+    for k, v in changed.items():
+        setattr(organization, k, v)
+    organization.save(update_fields=[*changed, "updated_at"])
+    audit_record(
+        actor=actor,
+        event=Event.ORGANIZATION_SETTINGS_CHANGED,
+        subject_type="organization",
+        subject_id=organization.pk,
+        data={k: {"from": before[k], "to": v} for k, v in changed.items()},
+    )
+    return organization

@@ -207,3 +207,60 @@ class RemittanceForm(forms.Form):
         validators=[RegexValidator(r"^(19|20)\d\d-(0[1-9]|1[0-2])$", "A month such as 2026-10.")],
     )
     format = forms.ChoiceField(label="Format", choices=[("pdf", "PDF"), ("csv", "CSV")], initial="pdf")
+
+
+LOGO_MAX_BYTES = 2 * 1024 * 1024
+
+
+class OrganizationSettingsForm(forms.Form):
+    name = forms.CharField(label="Name", max_length=200)
+    legal_name = forms.CharField(label="Legal name (letterhead)", max_length=200, required=False)
+    address = forms.CharField(
+        label="Address", max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    phone = forms.CharField(
+        label="Phone",
+        max_length=32,
+        required=False,
+        validators=[RegexValidator(r"^\+?[\d\s().-]{0,31}$", "Digits, spaces, ( ) . - and a leading +.")],
+    )
+    timezone = forms.CharField(
+        label="Time zone",
+        max_length=64,
+        validators=[valid_timezone],
+        help_text="Every time on the pages shows in it.",
+    )
+    email_sender_name = forms.CharField(
+        label="Email sender name", max_length=100, required=False, help_text="Emails come from this name."
+    )
+
+
+class BrandingForm(forms.Form):
+    primary_colour = forms.CharField(
+        label="Primary colour",
+        max_length=7,
+        validators=[HEX_COLOUR],
+        widget=forms.TextInput(attrs={"type": "color"}),
+    )
+    accent_colour = forms.CharField(
+        label="Accent colour",
+        max_length=7,
+        validators=[HEX_COLOUR],
+        widget=forms.TextInput(attrs={"type": "color"}),
+    )
+    envelope_name = forms.CharField(
+        label="Name on envelopes",
+        max_length=200,
+        required=False,
+        help_text="Printed in the return window; it may not say that you collect debts.",
+    )
+    return_address = forms.CharField(
+        label="Return address", max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    logo = forms.FileField(label="Logo (PNG, JPEG or SVG, at most 2 MB)", required=False)
+
+    def clean_logo(self):
+        logo = self.cleaned_data.get("logo")
+        if logo is not None and logo.size > LOGO_MAX_BYTES:
+            raise forms.ValidationError("The logo may be at most 2 MB.")
+        return logo

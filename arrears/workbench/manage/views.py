@@ -12,7 +12,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
@@ -20,9 +20,14 @@ from django.views.decorators.http import require_GET, require_POST
 from arrears.accounts.selectors import account_get_by_reference
 from arrears.audit.events import Event
 from arrears.audit.selectors import audit_search
-from arrears.contact.messaging import template_check, template_save
+from arrears.contact.messaging import branding_set, template_check, template_save
 from arrears.contact.messaging_choices import TemplateChannel
-from arrears.contact.selectors import template_get, template_preview_for_account, templates_current
+from arrears.contact.selectors import (
+    branding_get,
+    template_get,
+    template_preview_for_account,
+    templates_current,
+)
 from arrears.core.errors import ArrearsError, NotFound
 from arrears.payments.reconciliation import bank_line_dismiss, bank_line_resolve, bank_lines_for_review
 from arrears.payments.selectors import settlement_get, settlements_pending
@@ -37,13 +42,20 @@ from arrears.tenancy.selectors import (
     organization_get,
     teams_for,
 )
-from arrears.tenancy.services import membership_grant, membership_team_set, team_create
+from arrears.tenancy.services import (
+    membership_grant,
+    membership_team_set,
+    organization_settings_update,
+    team_create,
+)
 
 from .forms import (
     AuditFilterForm,
     BankLineForm,
+    BrandingForm,
     InviteForm,
     MemberTeamForm,
+    OrganizationSettingsForm,
     PreviewAccountForm,
     RoleForm,
     SetPasswordForm,
@@ -419,3 +431,65 @@ def audit_log(request: HttpRequest, principal: Principal) -> HttpResponse:
         "events": sorted(e.value for e in Event),
     }
     return render(request, "workbench/manage/audit.html", context, status=200 if form.is_valid() else 400)
+
+
+# --- settings ---------------------------------------------------------------------------------------------
+
+
+@staff_view("admin")
+def organization_settings(request: HttpRequest, principal: Principal) -> HttpResponse:
+    """The organization's settings and letterhead (admins): one form each, each through its service."""
+    organization = organization_get(organization_id=principal.organization_id)
+    branding = branding_get(organization_id=principal.organization_id)
+    settings_form = OrganizationSettingsForm(
+        initial={f: getattr(organization, f) for f in OrganizationSettingsForm.base_fields}
+    )
+    branding_form = BrandingForm(
+        initial={
+            "primary_colour": branding.primary_colour if branding else "#1f3a5f",
+            "accent_colour": branding.accent_colour if branding else "#6b7c93",
+            "envelope_name": branding.envelope_name if branding else "",
+            "return_address": branding.return_address if branding else "",
+        }
+    )
+    status = 200
+    if request.method == "POST" and request.POST.get("part") == "branding":
+        branding_form = BrandingForm(request.POST, request.FILES)
+        if branding_form.is_valid():
+            data = branding_form.cleaned_data
+            try:
+                branding_set(organization_id=principal.organization_id, actor=principal, **data)
+            except ArrearsError as exc:
+                branding_form.add_error(
+                    "logo" if exc.code == "CONTACT_LOGO_INVALID" else "envelope_name", exc.message
+                )
+            else:
+                messages.success(request, "Letterhead saved.")
+                return redirect("workbench:manage:settings")
+        status = 400
+    elif request.method == "POST":
+        settings_form = OrganizationSettingsForm(request.POST)
+        if settings_form.is_valid():
+            try:
+                organization_settings_update(
+                    organization_id=principal.organization_id,
+                    changes=settings_form.cleaned_data,
+                    actor=principal,
+                )
+            except ArrearsError as exc:
+                settings_form.add_error("timezone" if "ZONE" in exc.code else "name", exc.message)
+            else:
+                messages.success(request, "Settings saved.")
+                return redirect("workbench:manage:settings")
+        status = 400
+    context = {"settings_form": settings_form, "branding_form": branding_form, "branding": branding}
+    return render(request, "workbench/manage/settings.html", context, status=status)
+
+
+@require_GET
+@staff_view("manage")
+def logo(request: HttpRequest, principal: Principal) -> HttpResponse:
+    branding = branding_get(organization_id=principal.organization_id)
+    if branding is None or not branding.logo:
+        raise Http404("No logo yet.")
+    return FileResponse(branding.logo.open("rb"))

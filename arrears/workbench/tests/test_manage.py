@@ -320,3 +320,51 @@ def test_list_pages_take_a_fixed_number_of_queries(manager, org, make_user, make
         manager.get(url(name))
 
     assert len(after) == len(before) <= 12
+
+
+# --- settings -------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def admin(org, make_user):
+    return login(org, make_user, Role.ADMIN)
+
+
+def test_an_admin_changes_the_time_zone_and_the_sender_name(admin, manager, org):
+    # given
+    path = url("settings")
+    base = {"name": "Acme", "legal_name": "", "address": "", "phone": "", "email_sender_name": "Acme Billing"}
+
+    # when
+    bad = admin.post(path, {**base, "part": "organization", "timezone": "Mars/Olympus"})
+    good = admin.post(path, {**base, "part": "organization", "timezone": "Europe/Paris"})
+
+    # then
+    assert bad.status_code == 400 and "Choose a time zone" in bad.content.decode()
+    assert good.status_code == 302
+    org.refresh_from_db()
+    assert (org.timezone, org.email_sender_name) == ("Europe/Paris", "Acme Billing")
+    event = AuditEvent.objects.get(event=Event.ORGANIZATION_SETTINGS_CHANGED, subject_type="organization")
+    assert event.data["timezone"] == {"from": "America/New_York", "to": "Europe/Paris"}
+    assert manager.get(path).status_code == 403
+
+
+def test_the_letterhead_refuses_an_envelope_name_that_reveals_debt_collection(admin, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    path = url("settings")
+    base = {"part": "branding", "primary_colour": "#112233", "accent_colour": "#445566", "return_address": ""}
+    png = SimpleUploadedFile("logo.png", b"\x89PNG\r\n\x1a\n" + b"0" * 20, content_type="image/png")
+    text = SimpleUploadedFile("logo.txt", b"hello", content_type="text/plain")
+
+    revealing = admin.post(path, {**base, "envelope_name": "Acme Debt Collection"})
+    not_an_image = admin.post(path, {**base, "envelope_name": "Acme", "logo": text})
+    bad_colour = admin.post(path, {**base, "envelope_name": "Acme", "primary_colour": "red"})
+    saved = admin.post(path, {**base, "envelope_name": "Acme Services", "logo": png})
+
+    assert revealing.status_code == 400 and "1006.22(f)(5)" in revealing.content.decode()
+    assert not_an_image.status_code == 400 and "PNG, JPEG or SVG" in not_an_image.content.decode()
+    assert bad_colour.status_code == 400 and "#1f3a5f" in bad_colour.content.decode()
+    assert saved.status_code == 302
+    assert admin.get(url("logo")).status_code == 200
