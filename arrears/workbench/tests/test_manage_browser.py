@@ -160,12 +160,17 @@ def test_a_managers_day(page, shoot, manager_day, smtp):  # noqa: F811
 def test_the_other_manager_pages_pass_axe_at_both_widths(page, shoot, org, make_user):
     make_user(org, Role.ADMIN, username="ada")
     log_in(page, "ada")
-    for name in ("audit", "outbox", "letters", "tasks", "clients", "ach"):
+    for name in ("audit", "outbox", "letters", "tasks", "clients", "ach", "settings"):
         page.goto(f"/manage/{name}/")
         shoot(page, name)
     page.goto("/manage/audit/?since=2026-02-01&until=2026-01-01")
     page.wait_for_selector("text=The end date is before the start date")
     shoot(page, "audit-bad-input")
+    page.goto("/manage/settings/")
+    page.fill("input[name=envelope_name]", "Acme Debt Collectors")
+    page.click("button:has-text('Save letterhead')")
+    page.wait_for_selector("text=may not show that you collect debts")
+    shoot(page, "settings-bad-input")
     page.goto("/no/such/page/")
     shoot(page, "404")
 
