@@ -65,7 +65,7 @@ STATUS_MIX = [
     (S.CLOSED, 0.04),
     (S.RECALLED, 0.03),
 ]
-PATHS = {S.LEGAL: [S.ACTIVE, S.LEGAL], S.CLOSED: [S.ACTIVE, S.CLOSED]}
+PATHS: dict[str, list[str]] = {S.LEGAL: [S.ACTIVE, S.LEGAL], S.CLOSED: [S.ACTIVE, S.CLOSED]}
 
 
 @dataclass(frozen=True)
