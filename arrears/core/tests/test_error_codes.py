@@ -44,6 +44,7 @@ PREFIXES: dict[str, tuple[str, ...]] = {
     ),
     "strategies": ("NIGHTLY_", "STRATEGY_"),
     "tenancy": ("ORG_", "CLIENT_", "MEMBERSHIP_", "TEAM_", "USER_"),
+    "attempts": ("CALL_REQUEST_",),
 }
 
 
