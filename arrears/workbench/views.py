@@ -333,7 +333,8 @@ def _answer(
         if done:
             messages.success(request, done)
         return redirect("workbench:account_detail", pk=account_pk)
-    context.setdefault("done", done)
+    if done:
+        context["done"] = done
     response = render(request, template, context, status=400 if refused and not request.htmx else 200)
     if event and not refused:
         response["HX-Trigger"] = event

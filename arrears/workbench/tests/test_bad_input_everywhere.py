@@ -154,6 +154,19 @@ VALID: dict[str, Callable[[SimpleNamespace], dict[str, object]]] = {
     "workbench:note_add": lambda s: {"pk": s.account.pk},
     "workbench:call_form": lambda s: {"pk": s.account.pk},
     "workbench:call_log": lambda s: {"pk": s.account.pk},
+    "workbench:contact_now": lambda s: {"pk": s.account.pk},
+    "workbench:status": lambda s: {"pk": s.account.pk},
+    "workbench:money": lambda s: {"pk": s.account.pk},
+    "workbench:promise_add": lambda s: {"pk": s.account.pk},
+    "workbench:plan_add": lambda s: {"pk": s.account.pk},
+    "workbench:settlement_add": lambda s: {"pk": s.account.pk},
+    "workbench:payment_add": lambda s: {"pk": s.account.pk},
+    "workbench:payment_reverse": lambda s: {"pk": s.account.pk, "payment_pk": s.payment.pk},
+    "workbench:message": lambda s: {"pk": s.account.pk},
+    "workbench:message_preview": lambda s: {"pk": s.account.pk},
+    "workbench:message_send": lambda s: {"pk": s.account.pk},
+    "workbench:evidence": lambda s: {"pk": s.account.pk},
+    "workbench:validation_notice": lambda s: {"pk": s.account.pk},
 }
 
 BAD_BY_CONVERTER = {
@@ -213,7 +226,20 @@ def seed(organization, client, make_account) -> SimpleNamespace:
         organization_id=organization.pk, debtor_a=second, debtor_b=first, score=95, reason="seeded"
     )
     merge = debtor_merge(kept=first, merged=third, actor=actor)
+    from arrears.core.clock import utcnow
+    from arrears.core.money import Money
+    from arrears.payments.services import payment_post
+
+    payment = payment_post(
+        account=account,
+        amount=Money(Decimal("10.00"), account.currency),
+        method="cash",
+        received_at=utcnow(),
+        actor=actor,
+        idempotency_key="seeded",
+    )
     return SimpleNamespace(
+        payment=payment,
         org=organization,
         account=account,
         hold=hold,
