@@ -341,11 +341,9 @@ def _answer(
     return response
 
 
-def _words(principal: Principal, account, decision: dict[str, object]):
-    organization = organization_get(organization_id=principal.organization_id)
-    return in_words(
-        decision, organization=organization.name, creditor=account.current_creditor or account.client.name
-    )
+def _words(principal: Principal, account, decision: dict[str, object], organization_name: str = ""):
+    name = organization_name or organization_get(organization_id=principal.organization_id).name
+    return in_words(decision, organization=name, creditor=account.current_creditor or account.client.name)
 
 
 @require_GET
@@ -354,6 +352,7 @@ def contact_now(request: HttpRequest, principal: Principal, pk: int) -> HttpResp
     """Per channel, may the debtor be contacted now: blocks, warnings and the words to say."""
     account = account_get(principal=principal, pk=pk)
     now = utcnow()
+    name = organization_get(organization_id=principal.organization_id).name
     rows = []
     for row in contact_now_panel(principal=principal, account=account, at=now):
         decision = decision_to_json(row.decision) if row.decision else None
@@ -362,7 +361,7 @@ def contact_now(request: HttpRequest, principal: Principal, pk: int) -> HttpResp
                 "channel": row.channel,
                 "target": row.target,
                 "allowed": row.allowed,
-                "words": _words(principal, account, decision) if decision else None,
+                "words": _words(principal, account, decision, name) if decision else None,
                 "next_allowed_at": row.decision.next_allowed_at
                 if row.decision and not row.decision.allowed
                 else None,

@@ -54,3 +54,20 @@ def day(value: object) -> str:
     if isinstance(value, date):
         return f"{value:%Y-%m-%d}"
     return "—"
+
+
+@register.filter
+def input_value(value: object) -> str:
+    """A form value as an <input> takes it: dates as YYYY-MM-DD (what type=date sends and shows), not in
+    the display format."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return (
+            f"{timezone.localtime(value):%Y-%m-%dT%H:%M}"
+            if timezone.is_aware(value)
+            else f"{value:%Y-%m-%dT%H:%M}"
+        )
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)

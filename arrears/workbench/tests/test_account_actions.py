@@ -286,7 +286,10 @@ def test_a_message_is_previewed_for_the_account_then_sent(as_role, make_account,
         organization=org,
         key="reminder",
         channel="sms",
-        body="{{ organization.name }}: {{ account.balance }} is due. From a debt collector. Reply STOP to opt out.",
+        body=(
+            "{{ organization.name }}: {{ account.balance }} is due. From a debt collector. "
+            "Reply STOP to opt out."
+        ),
         actor=system,
     )
     browser = as_role(Role.COLLECTOR)
@@ -412,8 +415,7 @@ def test_the_account_page_and_its_panels_cost_the_same_queries_with_more_history
     as_role, make_account, system
 ):
     from arrears.core.money import Money
-    from arrears.payments.services import payment_post, plan_create, promise_create
-    from arrears.payments.services import PlanTerms
+    from arrears.payments.services import PlanTerms, payment_post, plan_create, promise_create
 
     account = make_account(principal=Decimal("5000.00"))
     browser = as_role(Role.COLLECTOR)
@@ -444,7 +446,11 @@ def test_the_account_page_and_its_panels_cost_the_same_queries_with_more_history
                 actor=system,
                 idempotency_key=f"b{i}",
             )
-        plan_create(account=account, terms=PlanTerms(frequency="monthly", installments=12, first_due=date(2026, 4, 1)), actor=system)
+        plan_create(
+            account=account,
+            terms=PlanTerms(frequency="monthly", installments=12, first_due=date(2026, 4, 1)),
+            actor=system,
+        )
 
         after = [_queries(browser, p) for p in pages]
 
