@@ -514,7 +514,14 @@ def settlement_add(request: HttpRequest, principal: Principal, pk: int) -> HttpR
 @staff_view("work")
 def payment_add(request: HttpRequest, principal: Principal, pk: int) -> HttpResponse:
     def act(account, data) -> str:
-        received_at = timezone.make_aware(datetime.combine(data["received_on"], time(12)))
+        # Received today: now. An earlier day: noon of it in the organization's zone (the active one).
+        received_on = data["received_on"]
+        now = utcnow()
+        received_at = (
+            now
+            if received_on == timezone.localdate(now)
+            else timezone.make_aware(datetime.combine(received_on, time(12)))
+        )
         payment = payment_post(
             account=account,
             amount=Money(data["amount"], account.currency),

@@ -457,3 +457,13 @@ def test_the_account_page_and_its_panels_cost_the_same_queries_with_more_history
     assert after[1:] == before[1:] or after[1] == before[1] + 1  # a plan adds its installments' query
     assert after[0] == before[0]
     assert before[0] <= 25 and after[1] <= 12
+
+
+def test_the_forms_start_with_the_organizations_today_as_an_input_takes_it(as_role, make_account):
+    account = make_account()
+
+    with time_machine.travel(datetime(2026, 3, 11, 3, 0, tzinfo=UTC), tick=False):  # 23:00 on the 10th in NY
+        body = as_role(Role.COLLECTOR).get(url("money", account)).content.decode()
+
+    assert 'name="received_on" id="payment-received_on" value="2026-03-10"' in body
+    assert 'name="due_on" id="promise-due_on" value="2026-03-17"' in body

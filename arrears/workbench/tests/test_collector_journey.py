@@ -96,11 +96,16 @@ def test_a_collector_records_a_call_a_promise_a_plan_and_a_payment(page, org, ma
     page.wait_for_selector("#timeline:has-text('debtor called about the hospital bill')")
     assert "Promise" in page.inner_text("#timeline")
     shoot(page, "account-1366")
+    page.locator("#money").screenshot(path=str(SCREENSHOTS / "collector-money-1366.png"))
     assert serious_violations(page) == []
 
     page.set_viewport_size({"width": 390, "height": 844})
     settle(page)
     shoot(page, "account-390")
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=str(SCREENSHOTS / "collector-top-390.png"))
+    page.locator("#money").screenshot(path=str(SCREENSHOTS / "collector-money-390.png"))
+    page.locator("#call-panel").screenshot(path=str(SCREENSHOTS / "collector-call-390.png"))
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"the page is {width}px wide at 390px: something does not wrap"
     assert serious_violations(page) == []
