@@ -48,41 +48,21 @@ def _trivial(request):  # noqa: ANN001, ANN202 - a bench view
     return HttpResponse("ok")
 
 
+def _run(argv: list[str]) -> None:
+    subprocess.run(argv, check=True, stdout=subprocess.DEVNULL)  # noqa: S603 - our own commands, fixed arguments
+
+
 def _build(rows: int, slug: str) -> None:
     """An organization with `rows` generated accounts, through the real commands."""
     arrears = str(ROOT / ".venv/bin/arrears")
     out = ROOT / f"var/bench/workbench-{rows}.csv"
     out.parent.mkdir(parents=True, exist_ok=True)
-    subprocess.run([arrears, "migrate", "--no-input"], check=True, stdout=subprocess.DEVNULL)
-    subprocess.run(
-        [arrears, "org", "create", "--slug", slug, "--name", "Bench Agency", "--kind", "agency",
-         "--currency", "USD", "--country", "US", "--timezone", "America/New_York"],
-        check=True,
-    )  # fmt: skip
-    subprocess.run(
-        [arrears, "client", "create", "--org", slug, "--code", "BENCH", "--name", "Bench Creditor"],
-        check=True,
-    )
-    subprocess.run(
-        [sys.executable, str(ROOT / "bench/gen_accounts.py"), "--rows", str(rows), "--out", str(out)],
-        check=True,
-    )
-    subprocess.run(
-        [
-            arrears,
-            "import",
-            "accounts",
-            str(out),
-            "--client",
-            "BENCH",
-            "--org",
-            slug,
-            "--skip-invalid",
-            "--json",
-        ],
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
+    _run([arrears, "migrate", "--no-input"])
+    _run([arrears, "org", "create", "--slug", slug, "--name", "Bench Agency", "--kind", "agency",
+          "--currency", "USD", "--country", "US", "--timezone", "America/New_York"])  # fmt: skip
+    _run([arrears, "client", "create", "--org", slug, "--code", "BENCH", "--name", "Bench Creditor"])
+    _run([sys.executable, str(ROOT / "bench/gen_accounts.py"), "--rows", str(rows), "--out", str(out)])
+    _run([arrears, "import", "accounts", str(out), "--client", "BENCH", "--org", slug, "--skip-invalid"])
 
 
 def _history(account_ids: list[int], organization_id: int, today: date) -> None:
@@ -110,8 +90,9 @@ def _history(account_ids: list[int], organization_id: int, today: date) -> None:
             promise_create(account=account, amount=Money(Decimal("25.00"), account.currency),
                            due_on=today + timedelta(days=10), actor=actor)  # fmt: skip
             for i in range(2):
-                payment_post(account=account, amount=Money(Decimal("10.00"), account.currency), method="check",
-                             received_at=now, actor=actor, idempotency_key=f"bench-wb-{pk}-{i}")  # fmt: skip
+                payment_post(account=account, amount=Money(Decimal("10.00"), account.currency),
+                             method="check", received_at=now, actor=actor,
+                             idempotency_key=f"bench-wb-{pk}-{i}")  # fmt: skip
             account_note_add(account=account, body="bench: called, promised, paid twice", actor=actor)
             if n % 3 == 0:
                 account.refresh_from_db()
@@ -229,7 +210,8 @@ def main() -> int:
             }
             for k, v in times.items()
         },
-        "machine": f"{platform.node()} {platform.machine()} {os.cpu_count()} cpu, Python {platform.python_version()}",
+        "machine": f"{platform.node()} {platform.machine()} {os.cpu_count()} cpu, "
+        f"Python {platform.python_version()}",
         "load_average": os.getloadavg(),
     }
     print(json.dumps(result, indent=2))
