@@ -4,7 +4,7 @@ import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -672,7 +672,8 @@ def _safe_name(reference: str) -> str:
 @staff_view("work")
 def evidence_download(request: HttpRequest, principal: Principal, pk: int) -> HttpResponse:
     account = account_get(principal=principal, pk=pk)
-    packet = evidence_packet(principal=principal, account=account, generated_at=utcnow())
+    with timezone.override(UTC):  # the packet states its times in UTC (with the debtor's local beside)
+        packet = evidence_packet(principal=principal, account=account, generated_at=utcnow())
     return _pdf(packet.pdf, f"evidence-{_safe_name(account.reference)}.pdf")
 
 
