@@ -228,6 +228,7 @@ def test_a_promise_on_a_call_needs_its_amount_and_date(as_role, make_account):
     assert not ContactAttempt.objects.exists()
 
 
+@pytest.mark.django_db(transaction=True)
 def test_a_promise_in_the_past_undoes_the_call_too(as_role, make_account):
     account = make_account()
     browser = as_role(Role.COLLECTOR)
