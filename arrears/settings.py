@@ -95,6 +95,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "arrears.workbench.middleware.OrganizationTimeZoneMiddleware",
 ]
 
 ROOT_URLCONF = "arrears.urls"

@@ -8,11 +8,13 @@ from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
 
+from arrears.core.errors import NotFound
 from arrears.tenancy.domain import Principal
 
 from .content import SmsSize, sms_size
 from .messaging import party_for
 from .messaging_choices import TemplateChannel
+from .messaging_errors import MessagingError
 from .models import CollectorTask, LetterBatch, MessageTemplate, OrganizationBranding, OutboundMessage
 from .rendering import demo_context, render
 
@@ -158,3 +160,72 @@ def collector_tasks_open(*, organization_id: int) -> QuerySet[CollectorTask]:
 
 def branding_get(*, organization_id: int) -> OrganizationBranding | None:
     return OrganizationBranding.objects.filter(pk=organization_id).first()
+
+
+def templates_for_sending(*, principal: Principal) -> QuerySet[MessageTemplate]:
+    """The organization's active templates, the ones a collector may send from an account."""
+    return MessageTemplate.objects.filter(organization_id=principal.organization_id, active=True).order_by(
+        "channel", "key", "language"
+    )
+
+
+def template_for_sending(*, principal: Principal, pk: int) -> MessageTemplate:
+    found = templates_for_sending(principal=principal).filter(pk=pk).first()
+    if found is None:
+        raise NotFound(MessagingError.TEMPLATE_NOT_FOUND, f"no active template {pk}")
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class AccountPreview:
+    """A template rendered for a real account, as the queued message would read, and where it would go."""
+
+    template: MessageTemplate
+    target: str
+    subject: str
+    body: str
+    sms: SmsSize | None
+
+
+def message_preview_for_account(
+    *, principal: Principal, template: MessageTemplate, account: Account, today: date
+) -> AccountPreview:
+    """Render `template` for the account's primary debtor exactly as ``message_queue`` would; nothing is
+    stored. A missing contact point is an ``ArrearsError`` naming what is missing."""
+    from arrears.compliance.selectors import primary_debtor
+    from arrears.payments.selectors import plans_current
+    from arrears.tenancy.selectors import organization_get
+
+    from .messaging import contact_point_for, context_for
+
+    if template.organization_id != principal.organization_id or account.organization_id != (
+        principal.organization_id
+    ):
+        raise NotFound(MessagingError.TEMPLATE_NOT_FOUND, f"no template {template.pk}")
+    debtor = primary_debtor(account)
+    point = contact_point_for(debtor=debtor, channel=template.channel)
+    context = context_for(
+        party=party_for(organization_get(organization_id=account.organization_id)),
+        account=account,
+        debtor=debtor,
+        plan=plans_current(account_ids=[account.pk]).get(account.pk),
+        key="preview",
+        channel=template.channel,
+        today=today,
+    )
+    body = render(template.body, context, html=template.channel == TemplateChannel.LETTER)
+    return AccountPreview(
+        template=template,
+        target=point.value,
+        subject=render(template.subject, context).strip(),
+        body=body,
+        sms=sms_size(body) if template.channel == TemplateChannel.SMS else None,
+    )
+
+
+def message_latest_for_account(*, principal: Principal, account_id: int) -> OutboundMessage | None:
+    return (
+        OutboundMessage.objects.filter(organization_id=principal.organization_id, account_id=account_id)
+        .order_by("-created_at", "-id")
+        .first()
+    )

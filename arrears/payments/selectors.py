@@ -9,7 +9,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import QuerySet, Sum
+from django.db.models import Prefetch, QuerySet, Sum
 
 from arrears.accounts.selectors import account_ids_earning_interest, accounts_in_organization
 from arrears.core.errors import ArrearsError, NotFound
@@ -325,3 +325,31 @@ def ach_file_get(*, organization_id: int, pk: int) -> Any:
         return AchFile.objects.get(organization_id=organization_id, pk=pk)
     except AchFile.DoesNotExist:
         raise NotFound(AchError.FILE_NOT_FOUND, f"no ACH file {pk}") from None
+
+
+@dataclass(frozen=True, slots=True)
+class AccountArrangements:
+    """What the account page shows of money in: promises, plans with their installments, settlements and
+    the latest payments, newest first. Four queries plus one for the installments."""
+
+    promises: list[Promise]
+    plans: list[PaymentPlan]
+    settlements: list[Settlement]
+    payments: list[Payment]
+
+
+def account_arrangements(*, principal: Principal, account: Account, limit: int = 20) -> AccountArrangements:
+    """The account's arrangements; the caller looked the account up through `principal`."""
+    if account.organization_id != principal.organization_id:
+        raise NotFound(PaymentError.NOT_FOUND, f"no account {account.pk}")
+    plans = list(
+        PaymentPlan.objects.filter(account=account)
+        .order_by("-made_on", "-id")
+        .prefetch_related(Prefetch("installments", queryset=Installment.objects.order_by("seq")))[:limit]
+    )
+    return AccountArrangements(
+        promises=list(Promise.objects.filter(account=account).order_by("-made_on", "-id")[:limit]),
+        plans=plans,
+        settlements=list(Settlement.objects.filter(account=account).order_by("-made_on", "-id")[:limit]),
+        payments=list(Payment.objects.filter(account=account).order_by("-received_at", "-id")[:limit]),
+    )

@@ -187,7 +187,7 @@ def test_contact_now_on_the_morning_clocks_spring_forward(logged_in, make_accoun
         after = web.get(reverse("compliance:contact_now", args=[account.pk])).content.decode()
 
     assert "INCONVENIENT_TIME" in before
-    assert 'datetime="2026-03-08T12:00:00+00:00"' in before
+    assert 'datetime="2026-03-08T08:00:00-04:00"' in before  # the organization's zone, New York
     assert "Sun 08 Mar 08:00 New York" in before
     assert "INCONVENIENT_TIME" not in after
 

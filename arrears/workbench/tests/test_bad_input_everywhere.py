@@ -164,6 +164,19 @@ VALID: dict[str, Callable[[SimpleNamespace], dict[str, object]]] = {
     "workbench:manage:letter_file": lambda s: {"pk": s.letter_batch.pk, "part": "print"},
     "workbench:manage:task_done": lambda s: {"pk": s.task.pk},
     "workbench:manage:remittance": lambda s: {"pk": s.client.pk},
+    "workbench:contact_now": lambda s: {"pk": s.account.pk},
+    "workbench:status": lambda s: {"pk": s.account.pk},
+    "workbench:money": lambda s: {"pk": s.account.pk},
+    "workbench:promise_add": lambda s: {"pk": s.account.pk},
+    "workbench:plan_add": lambda s: {"pk": s.account.pk},
+    "workbench:settlement_add": lambda s: {"pk": s.account.pk},
+    "workbench:payment_add": lambda s: {"pk": s.account.pk},
+    "workbench:payment_reverse": lambda s: {"pk": s.account.pk, "payment_pk": s.payment.pk},
+    "workbench:message": lambda s: {"pk": s.account.pk},
+    "workbench:message_preview": lambda s: {"pk": s.account.pk},
+    "workbench:message_send": lambda s: {"pk": s.account.pk},
+    "workbench:evidence": lambda s: {"pk": s.account.pk},
+    "workbench:validation_notice": lambda s: {"pk": s.account.pk},
 }
 
 BAD_BY_CONVERTER = {
@@ -224,8 +237,21 @@ def seed(organization, client, make_account) -> SimpleNamespace:
     )
     merge = debtor_merge(kept=first, merged=third, actor=actor)
     manager = manager_seed(organization, client, account, actor)
+    from arrears.core.clock import utcnow
+    from arrears.core.money import Money
+    from arrears.payments.services import payment_post
+
+    payment = payment_post(
+        account=account,
+        amount=Money(Decimal("10.00"), account.currency),
+        method="cash",
+        received_at=utcnow(),
+        actor=actor,
+        idempotency_key="seeded",
+    )
     return SimpleNamespace(
         **manager,
+        payment=payment,
         org=organization,
         account=account,
         hold=hold,

@@ -73,8 +73,8 @@ def test_a_blocked_call_is_refused_without_override_and_accepted_with_one(as_rol
             follow=True,
         )
 
-    assert "Blocked by the compliance gate (INCONVENIENT_TIME)" in refused.content.decode()
-    assert "Call logged." in accepted.content.decode()
+    assert "Blocked by the compliance gate: " in refused.content.decode()
+    assert "Call logged: conversation (other)." in accepted.content.decode()
     outcomes = list(ContactAttempt.objects.order_by("id").values_list("outcome", "decision__overridden"))
     assert outcomes == [("blocked", False), ("conversation", True)]
 
@@ -215,7 +215,7 @@ def test_bad_minutes_show_the_form_again_with_the_message_next_to_the_field(
     page = response.content.decode()
     assert response.status_code == 400
     assert f'<span class="error field-error" id="minutes-error" role="alert">{message}' in page
-    assert 'aria-describedby="minutes-error"' in page and f'value="{minutes}"' in page
+    assert 'aria-describedby="minutes-help minutes-error"' in page and f'value="{minutes}"' in page
     assert ">Minutes" in page  # a visible label
     assert not ContactAttempt.objects.exists()
 

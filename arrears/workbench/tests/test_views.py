@@ -124,6 +124,7 @@ def test_the_list_costs_the_same_queries_for_5_or_25_accounts(logged_in, make_ac
     url = reverse("workbench:account_list")
     for _ in range(5):
         make_account()
+    logged_in.get(url)  # the first page of a session also reads the organization's time zone once
     with CaptureQueriesContext(connection) as few:
         logged_in.get(url)
     for _ in range(20):
@@ -141,6 +142,7 @@ def test_the_account_page_query_count_does_not_grow_with_the_ledger(logged_in, m
 
     account = make_account()
     url = reverse("workbench:account_detail", args=[account.pk])
+    logged_in.get(url)  # the first page of a session also reads the organization's time zone once
     with CaptureQueriesContext(connection) as before:
         logged_in.get(url)
     for _ in range(10):

@@ -1,0 +1,46 @@
+"""Times on staff pages show in the organization's time zone: the zone is activated per request for a
+logged-in member, so templates' ``date`` filters and forms' date-times use it."""
+
+from __future__ import annotations
+
+import zoneinfo
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+
+from arrears.tenancy.selectors import organization_get, principal_for_user
+
+SESSION_KEY = "arrears_time_zone"
+
+
+def _zone_of(request: HttpRequest) -> str | None:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return None
+    organization_id = request.session.get("organization_id")
+    cached = request.session.get(SESSION_KEY)
+    if cached and cached[0] == organization_id:  # (organization id, zone), read once per session
+        return str(cached[1])
+    principal = principal_for_user(user=user, organization_id=organization_id)
+    if principal is None:
+        return None
+    zone = organization_get(organization_id=principal.organization_id).timezone
+    request.session[SESSION_KEY] = (organization_id, zone)
+    return zone
+
+
+class OrganizationTimeZoneMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        name = _zone_of(request)
+        try:
+            timezone.activate(zoneinfo.ZoneInfo(name)) if name else timezone.deactivate()
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            timezone.deactivate()
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()
