@@ -98,9 +98,9 @@ class Fitted:
     scale: np.ndarray
     coef: np.ndarray
     intercept: float
-    cal_x: np.ndarray
-    cal_y: np.ndarray
     amount_ratio: float  # expected share of the balance paid, given the calibrated probability
+    cal_a: float = 1.0  # Platt scaling of the log-odds: sigmoid(cal_a · z + cal_b)
+    cal_b: float = 0.0
     heuristic: bool = False
 
     def to_params(self) -> dict[str, Any]:
@@ -112,8 +112,8 @@ class Fitted:
             "scale": self.scale.tolist(),
             "coef": self.coef.tolist(),
             "intercept": self.intercept,
-            "cal_x": self.cal_x.tolist(),
-            "cal_y": self.cal_y.tolist(),
+            "cal_a": self.cal_a,
+            "cal_b": self.cal_b,
             "amount_ratio": self.amount_ratio,
         }
 
@@ -126,8 +126,8 @@ class Fitted:
             scale=np.asarray(p["scale"], dtype=np.float64),
             coef=np.asarray(p["coef"], dtype=np.float64),
             intercept=float(p["intercept"]),
-            cal_x=np.asarray(p["cal_x"], dtype=np.float64),
-            cal_y=np.asarray(p["cal_y"], dtype=np.float64),
+            cal_a=float(p["cal_a"]),
+            cal_b=float(p["cal_b"]),
             amount_ratio=float(p["amount_ratio"]),
             heuristic=p.get("kind") == "heuristic",
         )
@@ -138,10 +138,8 @@ class Fitted:
 
     def probability(self, x: np.ndarray) -> np.ndarray:
         z = self.intercept + self.contributions(x).sum(axis=1)
-        raw = 1.0 / (1.0 + np.exp(-z))
-        if len(self.cal_x) < 2:
-            return raw
-        return np.interp(raw, self.cal_x, self.cal_y)
+        result: np.ndarray = 1.0 / (1.0 + np.exp(-(self.cal_a * z + self.cal_b)))
+        return result
 
 
 # The heuristic used below MIN_LABELLED outcomes: the collector's rule of thumb "young and small first".
@@ -170,10 +168,8 @@ def heuristic(cats: Mapping[str, Sequence[str]] | None = None) -> Fitted:
         scale,
         coef,
         HEURISTIC_INTERCEPT,
-        np.array([]),
-        np.array([]),
         HEURISTIC_RATIO,
-        True,
+        heuristic=True,
     )
 
 

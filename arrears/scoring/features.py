@@ -182,3 +182,127 @@ def features_all(
     return FeatureRows(
         as_of=as_of, cols={k: np.concatenate([p.cols[k] for p in parts]) for k in parts[0].cols}
     )
+
+
+@dataclass(frozen=True)
+class Signals:
+    """What moves an account up the queue today: a promise due, a promise just broken, the
+    debtor's promise record."""
+
+    promise_due_amount: float = 0.0
+    broken_recently: int = 0
+    kept: int = 0
+    broken: int = 0
+
+
+def queue_signals(*, organization_id: int, account_ids: Sequence[int], day: date) -> dict[int, Signals]:
+    """Promises due ``day`` (pending), promises broken in the 14 days before, and every promise's
+    outcome so far, for the accounts among ``account_ids`` (one grouped query)."""
+    if not account_ids:
+        return {}
+    promises = _table("payments", "Promise")
+    ids = ",".join(str(int(i)) for i in account_ids)
+    d, d14 = _d(day), _d(day - timedelta(days=14))
+    sql = f"""
+SELECT account_id,
+       SUM(CASE WHEN status = 'pending' AND due_on = {d} THEN amount ELSE 0 END),
+       SUM(CASE WHEN status = 'broken' AND due_on >= {d14} AND due_on < {d} THEN 1 ELSE 0 END),
+       SUM(CASE WHEN status = 'kept' THEN 1 ELSE 0 END),
+       SUM(CASE WHEN status = 'broken' THEN 1 ELSE 0 END)
+FROM {promises} WHERE organization_id = {int(organization_id)} AND account_id IN ({ids})
+GROUP BY account_id
+"""  # noqa: S608 - as features_sql
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        return {
+            int(a): Signals(float(due or 0), int(br or 0), int(k or 0), int(b or 0))
+            for a, due, br, k, b in cursor.fetchall()
+        }
+
+
+def promise_totals(*, organization_id: int, before: date) -> tuple[int, int]:
+    """Kept and broken promises of the organization due before ``before``: the prior of kept rates."""
+    sql = f"""
+SELECT SUM(CASE WHEN status = 'kept' THEN 1 ELSE 0 END), SUM(CASE WHEN status = 'broken' THEN 1 ELSE 0 END)
+FROM {_table("payments", "Promise")} WHERE organization_id = {int(organization_id)} AND due_on < {_d(before)}
+"""  # noqa: S608 - as features_sql
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        kept, broken = cursor.fetchone()
+    return int(kept or 0), int(broken or 0)
+
+
+def forecast_items(
+    *, organization_id: int, as_of: date, until: date
+) -> tuple[list[tuple[int, date, float, int, int]], list[tuple[int, date, float, int, int]]]:
+    """What is due between ``as_of`` (exclusive) and ``until`` (inclusive) as known on ``as_of``:
+    promises (account, due date, amount, the debtor's kept and broken promises before ``as_of``)
+    and plan installments (account, due date, amount, the plan's paid and missed installments due
+    before ``as_of``). A debtor's record counts the promises on all their accounts."""
+    promises = _table("payments", "Promise")
+    links = _table("accounts", "AccountDebtor")
+    plans = _table("payments", "PaymentPlan")
+    installments = _table("payments", "Installment")
+    org, d, u = int(organization_id), _d(as_of), _d(until)
+    promise_sql = f"""
+WITH debtor_of AS (
+  SELECT account_id, MIN(debtor_id) AS debtor_id FROM {links}
+  WHERE organization_id = {org} AND role = 'primary' GROUP BY account_id
+), record AS (
+  SELECT o.debtor_id,
+         SUM(CASE WHEN p.status = 'kept' THEN 1 ELSE 0 END) AS kept,
+         SUM(CASE WHEN p.status = 'broken' THEN 1 ELSE 0 END) AS broken
+  FROM {promises} p JOIN debtor_of o ON o.account_id = p.account_id
+  WHERE p.organization_id = {org} AND p.due_on < {d} GROUP BY o.debtor_id
+)
+SELECT p.account_id, p.due_on, p.amount, COALESCE(r.kept, 0), COALESCE(r.broken, 0)
+FROM {promises} p LEFT JOIN debtor_of o ON o.account_id = p.account_id
+  LEFT JOIN record r ON r.debtor_id = o.debtor_id
+WHERE p.organization_id = {org} AND p.made_on <= {d} AND p.due_on > {d} AND p.due_on <= {u}
+  AND p.status <> 'cancelled'
+ORDER BY p.due_on, p.account_id
+"""  # noqa: S608 - as features_sql
+    plan_sql = f"""
+WITH record AS (
+  SELECT plan_id,
+         SUM(CASE WHEN status = 'paid' AND due_on <= {d} THEN 1 ELSE 0 END) AS paid,
+         SUM(CASE WHEN status = 'missed' AND due_on <= {d} THEN 1 ELSE 0 END) AS missed
+  FROM {installments} WHERE organization_id = {org} GROUP BY plan_id
+)
+SELECT pp.account_id, i.due_on, i.amount, COALESCE(r.paid, 0), COALESCE(r.missed, 0)
+FROM {installments} i JOIN {plans} pp ON pp.id = i.plan_id LEFT JOIN record r ON r.plan_id = i.plan_id
+WHERE pp.organization_id = {org} AND pp.made_on <= {d} AND pp.status IN ('active', 'delinquent')
+  AND i.due_on > {d} AND i.due_on <= {u}
+ORDER BY i.due_on, pp.account_id
+"""  # noqa: S608 - as features_sql
+
+    def rows(sql: str) -> list[tuple[int, date, float, int, int]]:
+        with connection.cursor() as cursor:
+            cursor.execute(sql)
+            return [
+                (
+                    int(a),
+                    due if isinstance(due, date) else date.fromisoformat(str(due)),
+                    float(amt),
+                    int(k),
+                    int(b),
+                )
+                for a, due, amt, k, b in cursor.fetchall()
+            ]
+
+    return rows(promise_sql), rows(plan_sql)
+
+
+def collected_between(*, organization_id: int, after: date, until: date) -> list[tuple[date, float]]:
+    """Posted payments received after ``after`` up to ``until``: (day, amount)."""
+    sql = f"""
+SELECT received_on, amount FROM {_table("payments", "Payment")}
+WHERE organization_id = {int(organization_id)} AND status = 'posted'
+  AND received_on > {_d(after)} AND received_on <= {_d(until)}
+"""  # noqa: S608 - as features_sql
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        return [
+            (day if isinstance(day, date) else date.fromisoformat(str(day)), float(amount))
+            for day, amount in cursor.fetchall()
+        ]

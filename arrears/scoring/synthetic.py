@@ -41,6 +41,7 @@ from arrears.accounts.selectors import accounts_in_organization
 from arrears.accounts.services import NewAccount
 from arrears.attempts.choices import Direction, Outcome
 from arrears.attempts.services import AttemptSpec, attempts_record_many
+from arrears.compliance.services import validation_notice_record
 from arrears.core.money import Money
 from arrears.debtors.choices import Channel, ContactKind, ContactLabel
 from arrears.debtors.services import (
@@ -178,9 +179,14 @@ def history_generate(
     actor: Principal,
     seed: int = 7,
     prefix: str = "SYN-",
+    notices: int = 0,
 ) -> History:
     """Open ``n_accounts`` accounts spread over ``clients`` and write ``days`` of history before
-    ``today`` following the rule in this module's docstring. Deterministic for a seed."""
+    ``today`` following the rule in this module's docstring. Deterministic for a seed.
+
+    ``notices``: how many accounts (the first ones) get their validation notice recorded on their
+    placement day, as an agency sends it before calling. The others have none, so the compliance
+    gate lets only the notice go to those the calls reached. A notice is a rendered PDF (some 40 ms)."""
     rng = random.Random(seed)  # noqa: S311 - a reproducible simulation, not a secret
     organization_id = clients[0].organization_id
     sims = _simulate(rng, n_accounts, len(clients), days, today, prefix)
@@ -275,6 +281,8 @@ def history_generate(
         for pk, (s, _) in by_id.items():
             if s.promises:
                 promises_evaluate(account=accounts[pk], today=today, actor=actor)
+        for pk in ids[:notices]:
+            validation_notice_record(account=accounts[pk], provided_on=by_id[pk][0].placed_on, actor=actor)
     return History(
         account_ids=ids,
         willingness={pk: s.willingness for pk, (s, _) in by_id.items()},

@@ -8,7 +8,6 @@ from datetime import date, timedelta
 from typing import Any
 
 import numpy as np
-from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import brier_score_loss, roc_auc_score
 from sklearn.preprocessing import StandardScaler
@@ -120,20 +119,24 @@ def fit(organization_id: int, today: date) -> Trained:
         scale=scale,
         coef=lr.coef_[0],
         intercept=float(lr.intercept_[0]),
-        cal_x=np.array([]),
-        cal_y=np.array([]),
         amount_ratio=1.0,
     )
-    iso = IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0).fit(
-        raw.probability(cal_part.x), cal_part.y
-    )
-    calibrated = replace(raw, cal_x=iso.X_thresholds_, cal_y=iso.y_thresholds_)
+    # Platt scaling on the calibration month: a logistic curve on the raw log-odds, monotone, so the
+    # ranking (and the AUC) is the regression's and only the probabilities move.
+    raw_logit = _logit(raw.probability(cal_part.x))[:, None]
+    platt = LogisticRegression(C=1e6, max_iter=1000).fit(raw_logit, cal_part.y)
+    calibrated = replace(raw, cal_a=float(platt.coef_[0][0]), cal_b=float(platt.intercept_[0]))
     p_cal = calibrated.probability(cal_part.x)
     denom = float((cal_part.balance * p_cal).sum())
     ratio = float(cal_part.collected.sum()) / denom if denom > 0 else domain.HEURISTIC_RATIO
     fitted = replace(calibrated, amount_ratio=ratio)
     metrics = {**split, **_evaluate(fitted, test, heuristic)}
     return Trained(fitted, False, "", len(y_train), len(test.rows), metrics)
+
+
+def _logit(p: np.ndarray) -> np.ndarray:
+    q = np.clip(p, 1e-9, 1 - 1e-9)
+    return np.log(q / (1 - q))
 
 
 def _auc(y: np.ndarray, p: np.ndarray) -> float | None:

@@ -6,12 +6,17 @@ TODAY = date(2026, 11, 30)
 
 
 @pytest.fixture
-def history(org, client_, system):
-    """A year of synthetic history on 1,200 accounts of two clients (docs/scoring.md)."""
-    from arrears.scoring.synthetic import history_generate
+def second_client(org, system):
     from arrears.tenancy.services import client_create
 
-    second = client_create(organization=org, code="store", name="Second Store", actor=system)
+    return client_create(organization=org, code="store", name="Second Store", actor=system)
+
+
+@pytest.fixture
+def history(org, client_, second_client, system):
+    """A year of synthetic history on 900 accounts of two clients (docs/scoring.md)."""
+    from arrears.scoring.synthetic import history_generate
+
     return history_generate(
-        clients=[client_, second], n_accounts=1200, days=364, today=TODAY, actor=system, seed=11
+        clients=[client_, second_client], n_accounts=900, days=364, today=TODAY, actor=system, seed=11
     )

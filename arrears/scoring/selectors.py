@@ -1,0 +1,316 @@
+"""Scoring's reads: the work queue, the cash-flow forecast and its back-test, the model report."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from arrears.accounts.choices import AccountStatus
+from arrears.accounts.domain import WORKABLE
+from arrears.accounts.selectors import accounts_in_organization
+from arrears.compliance.domain import evaluate
+from arrears.compliance.facts import ActionChannel, Purpose
+from arrears.compliance.gather import Request, facts_bases
+
+from . import domain
+from .features import collected_between, features_all, forecast_items, promise_totals, queue_signals
+from .models import AccountScore, QueueLock, ScoringModel
+from .services import model_current, model_load, score_rows
+from .training import fit
+
+if TYPE_CHECKING:
+    from arrears.accounts.models import Account
+    from arrears.tenancy.domain import Principal
+
+# How the queue adjusts "balance × probability" (docs/scoring.md, "The work queue").
+BROKEN_BOOST = 1.3  # a promise broken in the last 14 days: call while the debtor remembers it
+CALLBACK_BOOST = 1.5  # the debtor (or a strategy) asked for a call now
+RECENTLY_WORKED_HOURS = 4  # "next account" skips what the same collector took in this time
+POOL = 200  # accounts read per round, by stored expected value
+
+
+@dataclass
+class QueueRow:
+    account_id: int
+    reference: str
+    score: float
+    expected_value: Decimal
+    reasons: list[str]
+    contactable_at: datetime
+    balance: Decimal = Decimal(0)
+    currency: str = ""
+
+
+@dataclass
+class LaterRow:
+    account_id: int
+    reference: str
+    expected_value: Decimal
+    contactable_at: datetime | None  # None: waiting does not clear the block
+    why: list[str]
+
+
+@dataclass
+class Queue:
+    rows: list[QueueRow] = field(default_factory=list)
+    later: list[LaterRow] = field(default_factory=list)
+    model_version: int = 0
+    fallback: bool = False
+
+
+def _locked_by_others(organization_id: int, user_id: int, at: datetime) -> set[int]:
+    held = QueueLock.objects.filter(organization_id=organization_id, locked_until__gt=at).exclude(
+        user_id=user_id
+    )
+    worked = QueueLock.objects.filter(
+        organization_id=organization_id,
+        user_id=user_id,
+        locked_at__gt=at - timedelta(hours=RECENTLY_WORKED_HOURS),
+        locked_until__lte=at,
+    )
+    return set(held.values_list("account_id", flat=True)) | set(worked.values_list("account_id", flat=True))
+
+
+def _mine(account: Account, principal: Principal) -> bool:
+    """Whether the account belongs in this collector's queue: a client they may see."""
+    return principal.sees_client(account.client_id)
+
+
+def _gate(accounts: Sequence[Account], at: datetime) -> list[tuple[bool, datetime | None, list[str]]]:
+    """The compliance gate's answer for a call now, for every account at once: the same facts builder
+    and engine as ``compliance.services.decide_many``, read-only (nothing is contacted yet, so no
+    decision is stored; the call itself passes the gate when it is made)."""
+    bases = facts_bases(requests=[Request(a) for a in accounts], at=at)
+    out = []
+    for base in bases:
+        facts, _ = base.for_action(channel=ActionChannel.CALL, target=None, purpose=Purpose.COLLECTION)
+        decision = evaluate(facts, now=at)
+        why = [f.message for f in decision.reasons][:2]
+        out.append((decision.allowed, decision.next_allowed_at, why))
+    return out
+
+
+def work_queue(
+    *, principal: Principal, user_id: int, at: datetime, limit: int = 25, today: date | None = None
+) -> Queue:
+    """The collector's ranked queue: workable accounts they may see, not locked to anyone else,
+    ranked by the money a call now is expected to bring (stored score × balance, adjusted for a
+    promise due today, a promise just broken and a callback due), each with why it ranks there.
+    Accounts the compliance gate blocks now are left out of ``rows`` and listed in ``later`` with
+    the time they become contactable."""
+    organization_id = principal.organization_id
+    today = today or at.date()
+    model = model_current(organization_id=organization_id)
+    queue = Queue(model_version=model.version if model else 0, fallback=bool(model and model.fallback))
+    skip = _locked_by_others(organization_id, user_id, at)
+    scores = AccountScore.objects.filter(organization_id=organization_id).order_by("-expected", "account_id")
+    offset = 0
+    seen: set[int] = set()
+    candidates: list[tuple[float, QueueRow]] = []
+    while len(candidates) < limit and offset < 20 * POOL:
+        page = list(
+            scores[offset : offset + POOL].values_list("account_id", "probability", "expected", "reasons")
+        )
+        offset += POOL
+        if not page:
+            break
+        stored = {a: (p, e, r) for a, p, e, r in page if a not in skip and a not in seen}
+        seen.update(a for a, *_ in page)
+        accounts = [
+            a
+            for a in accounts_in_organization(organization_id=organization_id, account_ids=list(stored))
+            if a.status in WORKABLE and a.balance_total > 0 and _mine(a, principal)
+        ]
+        if not accounts:
+            continue
+        signals = queue_signals(
+            organization_id=organization_id, account_ids=[a.pk for a in accounts], day=today
+        )
+        prior_kept, prior_broken = promise_totals(organization_id=organization_id, before=today)
+        prior = domain.kept_rate(prior_kept, prior_broken, prior=0.5)
+        for account, (allowed, next_at, why) in zip(accounts, _gate(accounts, at), strict=True):
+            p, expected, reasons = stored[account.pk]
+            value, lead = _adjust(float(expected), signals.get(account.pk), prior)
+            words = [*lead, *(f"{'▲' if r['effect'] == '+' else '▼'} {r['text']}" for r in reasons)]
+            ev = Decimal(f"{value:.2f}")
+            if not allowed:
+                queue.later.append(LaterRow(account.pk, account.reference, ev, next_at, why))
+                continue
+            row = QueueRow(
+                account.pk,
+                account.reference,
+                round(p, 4),
+                ev,
+                words,
+                at,
+                account.balance_total,
+                account.currency,
+            )
+            candidates.append((value, row))
+    candidates.sort(key=lambda c: (-c[0], c[1].account_id))
+    queue.rows = [row for _, row in candidates[:limit]]
+    queue.later.sort(key=lambda r: (r.contactable_at is None, r.contactable_at or at, -r.expected_value))
+    return queue
+
+
+def _adjust(expected: float, signal: Any, prior: float) -> tuple[float, list[str]]:
+    """The stored expected value adjusted for today's signals, and the words for each adjustment."""
+    if signal is None:
+        return expected, []
+    lead = []
+    value = expected
+    if signal.promise_due_amount > 0:
+        rate = domain.kept_rate(signal.kept, signal.broken, prior=prior)
+        value += signal.promise_due_amount * rate
+        lead.append(f"Promise of {signal.promise_due_amount:,.2f} due today (keeps {rate:.0%} of promises)")
+    if signal.broken_recently:
+        value *= BROKEN_BOOST
+        lead.append("Broke a promise in the last 14 days: follow up now")
+    return value, lead
+
+
+def work_queue_json(queue: Queue) -> dict[str, Any]:
+    return {
+        "accounts": [
+            {
+                "reference": r.reference,
+                "score": r.score,
+                "expected_value": str(r.expected_value),
+                "reasons": r.reasons,
+                "contactable_at": r.contactable_at.isoformat(),
+            }
+            for r in queue.rows
+        ]
+    }
+
+
+# --- forecast ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ForecastWeek:
+    week_start: date
+    expected: Decimal
+    low: Decimal
+    high: Decimal
+    promises: Decimal = Decimal(0)
+    plans: Decimal = Decimal(0)
+
+
+def _money(x: float) -> Decimal:
+    return Decimal(f"{x:.2f}")
+
+
+def forecast(
+    *, organization_id: int, weeks: int, as_of: date, fitted: domain.Fitted | None = None
+) -> list[ForecastWeek]:
+    """Expected collections in each of ``weeks`` weeks after ``as_of`` (week 1 starts the day after),
+    as known at the end of ``as_of``: promises × the debtor's kept rate, plan installments × the
+    plan's kept rate, and the stored model's 30-day probability for the rest of each balance."""
+    if fitted is None:
+        model = model_current(organization_id=organization_id)
+        fitted = model_load(model) if model else domain.heuristic()
+    until = as_of + timedelta(days=7 * weeks)
+    promises, installments = forecast_items(organization_id=organization_id, as_of=as_of, until=until)
+    kept, broken = promise_totals(organization_id=organization_id, before=as_of + timedelta(days=1))
+    prior = domain.kept_rate(kept, broken, prior=0.5)
+    committed: dict[int, float] = defaultdict(float)
+    p_items, i_items = [], []
+    p_week = [0.0] * weeks
+    i_week = [0.0] * weeks
+    for account_id, due, amount, k, b in promises:
+        week = (due - as_of).days - 1
+        rate = domain.kept_rate(k, b, prior=prior)
+        p_items.append((week // 7, amount, rate))
+        p_week[week // 7] += amount * rate
+        committed[account_id] += amount
+    for account_id, due, amount, paid, missed in installments:
+        week = (due - as_of).days - 1
+        rate = domain.kept_rate(paid, missed, prior=0.7)
+        i_items.append((week // 7, amount, rate))
+        i_week[week // 7] += amount * rate
+        committed[account_id] += amount
+    rows = features_all(organization_id=organization_id, as_of=as_of)
+    c = rows.cols
+    # Paid today is not paid then: an account that has been paid off since ``as_of`` still counts.
+    open_then = np.isin(c["status"], [*WORKABLE, AccountStatus.PAID])
+    alive = open_then & (c["balance"] > 0) & (c["placed_days"] >= 0)
+    cols = {k: v[alive] for k, v in c.items()}
+    p30, _, _ = score_rows(fitted, cols)
+    rest = cols["balance"] - np.array([committed.get(int(a), 0.0) for a in cols["account_id"]])
+    result = domain.forecast_weeks(
+        weeks=weeks,
+        promises=p_items,
+        installments=i_items,
+        balances=np.maximum(rest, 0),
+        p30=p30,
+        amount_ratio=fitted.amount_ratio,
+    )
+    out = []
+    for w, band in enumerate(result):
+        expected, low, high = band.band()
+        out.append(
+            ForecastWeek(
+                as_of + timedelta(days=1 + 7 * w),
+                _money(expected),
+                _money(low),
+                _money(high),
+                _money(p_week[w]),
+                _money(i_week[w]),
+            )
+        )
+    return out
+
+
+def forecast_json(weeks: Sequence[ForecastWeek]) -> dict[str, Any]:
+    return {
+        "weeks": [
+            {
+                "week_start": w.week_start.isoformat(),
+                "expected": str(w.expected),
+                "low": str(w.low),
+                "high": str(w.high),
+            }
+            for w in weeks
+        ]
+    }
+
+
+def forecast_backtest(*, organization_id: int, today: date, weeks: int = 13) -> dict[str, Any]:
+    """Forecast from ``weeks`` weeks ago with a model trained only on what was known then, against
+    what was collected since: the total error, and each week's pair."""
+    start = today - timedelta(days=7 * weeks)
+    trained = fit(organization_id, start)
+    predicted = forecast(organization_id=organization_id, weeks=weeks, as_of=start, fitted=trained.fitted)
+    actual = [0.0] * weeks
+    for day, amount in collected_between(organization_id=organization_id, after=start, until=today):
+        actual[((day - start).days - 1) // 7] += amount
+    total_p = float(sum(w.expected for w in predicted))
+    total_a = sum(actual)
+    inside = sum(1 for w, a in zip(predicted, actual, strict=True) if float(w.low) <= a <= float(w.high))
+    return {
+        "as_of": start.isoformat(),
+        "weeks": [
+            {"week_start": w.week_start.isoformat(), "expected": float(w.expected), "actual": round(a, 2)}
+            for w, a in zip(predicted, actual, strict=True)
+        ],
+        "expected_total": round(total_p, 2),
+        "actual_total": round(total_a, 2),
+        "error": abs(total_p - total_a) / total_a if total_a else None,
+        "weeks_inside_range": inside,
+        "fallback": trained.fallback,
+    }
+
+
+def model_list(*, organization_id: int) -> list[ScoringModel]:
+    return list(ScoringModel.objects.filter(organization_id=organization_id).order_by("-version")[:20])
+
+
+def model_get(*, organization_id: int, version: int) -> ScoringModel | None:
+    return ScoringModel.objects.filter(organization_id=organization_id, version=version).first()
