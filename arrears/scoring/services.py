@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import numpy as np
 from django.conf import settings
@@ -21,6 +22,7 @@ from arrears.core.bulk import insert_rows
 from arrears.core.clock import utcnow
 from arrears.core.errors import ArrearsError
 from arrears.tenancy.domain import Principal
+from arrears.tenancy.selectors import organization_get
 
 from . import domain
 from .errors import ScoringError
@@ -29,6 +31,11 @@ from .models import AccountScore, QueueLock, ScoringModel
 from .training import fit
 
 LOCK_MINUTES = 20
+
+
+def organization_today(*, organization_id: int, at: datetime) -> date:
+    """The organization's calendar day at ``at``."""
+    return at.astimezone(ZoneInfo(organization_get(organization_id=organization_id).timezone)).date()
 
 
 def _signature(params: dict[str, Any]) -> str:

@@ -212,7 +212,6 @@ def history_generate(
                 )
                 for i, (d, s) in enumerate(zip(debtor_ids, sims, strict=True))
             ],
-            locate=False,
         )
         ids: list[int] = [0] * len(sims)
         for ci, client in enumerate(clients):
