@@ -306,3 +306,53 @@ WHERE organization_id = {int(organization_id)} AND status = 'posted'
             (day if isinstance(day, date) else date.fromisoformat(str(day)), float(amount))
             for day, amount in cursor.fetchall()
         ]
+
+
+def queue_candidates(
+    *,
+    organization_id: int,
+    user_id: int,
+    team_id: int | None,
+    client_ids: Sequence[int] | None,
+    statuses: Sequence[str],
+    exclude: Sequence[int],
+    limit: int,
+    offset: int,
+    scores_table: str,
+) -> list[int]:
+    """Scored accounts in this collector's queue, best stored expected value first: workable, with a
+    balance, and theirs (assigned to them), their team's (assigned to the team and nobody in it) or
+    the organization's pool (assigned to nobody); only clients they may see."""
+    accounts = _table("accounts", "Account")
+    team = f"a.assigned_team_id = {int(team_id)} OR " if team_id else ""
+    clients = ""
+    if client_ids is not None:
+        clients = " AND a.client_id IN (" + (",".join(str(int(c)) for c in client_ids) or "NULL") + ")"
+    skip = ""
+    if exclude:
+        skip = " AND s.account_id NOT IN (" + ",".join(str(int(i)) for i in exclude) + ")"
+    status_list = ",".join("'" + s.replace("'", "") + "'" for s in statuses)
+    sql = f"""
+SELECT s.account_id FROM {scores_table} s JOIN {accounts} a ON a.id = s.account_id
+WHERE s.organization_id = {int(organization_id)} AND a.status IN ({status_list})
+  AND a.balance_principal + a.balance_interest + a.balance_fees + a.balance_costs > 0
+  AND (a.assigned_user_id = {int(user_id)}
+       OR (a.assigned_user_id IS NULL AND ({team}a.assigned_team_id IS NULL)))
+  {clients}{skip}
+ORDER BY s.expected DESC, s.account_id
+LIMIT {int(limit)} OFFSET {int(offset)}
+"""  # noqa: S608 - as features_sql; statuses are the accounts app's own choice values
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        return [int(r[0]) for r in cursor.fetchall()]
+
+
+def promise_due_account_ids(*, organization_id: int, day: date) -> list[int]:
+    """Accounts with a pending promise due on ``day``."""
+    sql = f"""
+SELECT DISTINCT account_id FROM {_table("payments", "Promise")}
+WHERE organization_id = {int(organization_id)} AND status = 'pending' AND due_on = {_d(day)}
+"""  # noqa: S608 - as features_sql
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        return [int(r[0]) for r in cursor.fetchall()]

@@ -14,12 +14,22 @@ import numpy as np
 from arrears.accounts.choices import AccountStatus
 from arrears.accounts.domain import WORKABLE
 from arrears.accounts.selectors import accounts_in_organization
+from arrears.attempts.selectors import call_requests_open
 from arrears.compliance.domain import evaluate
 from arrears.compliance.facts import ActionChannel, Purpose
 from arrears.compliance.gather import Request, facts_bases
+from arrears.tenancy.selectors import user_team_id
 
 from . import domain
-from .features import collected_between, features_all, forecast_items, promise_totals, queue_signals
+from .features import (
+    collected_between,
+    features_all,
+    forecast_items,
+    promise_due_account_ids,
+    promise_totals,
+    queue_candidates,
+    queue_signals,
+)
 from .models import AccountScore, QueueLock, ScoringModel
 from .services import model_current, model_load, score_rows
 from .training import fit
@@ -77,9 +87,15 @@ def _locked_by_others(organization_id: int, user_id: int, at: datetime) -> set[i
     return set(held.values_list("account_id", flat=True)) | set(worked.values_list("account_id", flat=True))
 
 
-def _mine(account: Account, principal: Principal) -> bool:
-    """Whether the account belongs in this collector's queue: a client they may see."""
-    return principal.sees_client(account.client_id)
+def _in_queue(account: Account, *, user_id: int, team_id: int | None, principal: Principal) -> bool:
+    """Theirs, their team's (nobody in it named) or the organization's pool; a client they may see."""
+    if not principal.sees_client(account.client_id) or account.status not in WORKABLE:
+        return False
+    if account.balance_total <= 0:
+        return False
+    if account.assigned_user_id is not None:
+        return account.assigned_user_id == user_id
+    return account.assigned_team_id is None or account.assigned_team_id == team_id
 
 
 def _gate(accounts: Sequence[Account], at: datetime) -> list[tuple[bool, datetime | None, list[str]]]:
@@ -99,44 +115,77 @@ def _gate(accounts: Sequence[Account], at: datetime) -> list[tuple[bool, datetim
 def work_queue(
     *, principal: Principal, user_id: int, at: datetime, limit: int = 25, today: date | None = None
 ) -> Queue:
-    """The collector's ranked queue: workable accounts they may see, not locked to anyone else,
-    ranked by the money a call now is expected to bring (stored score × balance, adjusted for a
-    promise due today, a promise just broken and a callback due), each with why it ranks there.
-    Accounts the compliance gate blocks now are left out of ``rows`` and listed in ``later`` with
-    the time they become contactable."""
+    """The collector's ranked queue: workable accounts that are theirs, their team's or the
+    organization's pool, of clients they may see, not locked to another collector, ranked by the
+    money a call now is expected to bring (stored 30-day probability × balance × the model's amount
+    ratio, adjusted for a promise due today, a promise just broken and a callback due), each with
+    why it ranks there. Accounts the compliance gate blocks now are left out of ``rows`` and listed in
+    ``later`` with the time they become contactable."""
     organization_id = principal.organization_id
     today = today or at.date()
     model = model_current(organization_id=organization_id)
     queue = Queue(model_version=model.version if model else 0, fallback=bool(model and model.fallback))
+    team_id = user_team_id(organization_id=organization_id, user_id=user_id)
     skip = _locked_by_others(organization_id, user_id, at)
-    scores = AccountScore.objects.filter(organization_id=organization_id).order_by("-expected", "account_id")
-    offset = 0
+    callbacks: dict[int, str] = {}
+    for request in call_requests_open(organization_id=organization_id, due_before=at):
+        callbacks.setdefault(request.account_id, request.reason)
+    urgent = [
+        a
+        for a in {*callbacks, *promise_due_account_ids(organization_id=organization_id, day=today)}
+        if a not in skip
+    ]
+    kept, broken = promise_totals(organization_id=organization_id, before=today)
+    prior = domain.kept_rate(kept, broken, prior=0.5)
     seen: set[int] = set()
     candidates: list[tuple[float, QueueRow]] = []
-    while len(candidates) < limit and offset < 20 * POOL:
-        page = list(
-            scores[offset : offset + POOL].values_list("account_id", "probability", "expected", "reasons")
+    offset = 0
+    rounds = 0
+    while len(candidates) < limit and rounds < 20:
+        ids = (
+            urgent
+            if rounds == 0
+            else queue_candidates(
+                organization_id=organization_id,
+                user_id=user_id,
+                team_id=team_id,
+                client_ids=sorted(principal.client_ids) if principal.client_ids is not None else None,
+                statuses=sorted(WORKABLE),
+                exclude=sorted(skip),
+                limit=POOL,
+                offset=offset,
+                scores_table=AccountScore._meta.db_table,
+            )
         )
-        offset += POOL
-        if not page:
-            break
-        stored = {a: (p, e, r) for a, p, e, r in page if a not in skip and a not in seen}
-        seen.update(a for a, *_ in page)
+        if rounds:
+            offset += POOL
+            if not ids:
+                break
+        rounds += 1
+        ids = [a for a in ids if a not in seen]
+        seen.update(ids)
         accounts = [
             a
-            for a in accounts_in_organization(organization_id=organization_id, account_ids=list(stored))
-            if a.status in WORKABLE and a.balance_total > 0 and _mine(a, principal)
+            for a in accounts_in_organization(organization_id=organization_id, account_ids=ids)
+            if _in_queue(a, user_id=user_id, team_id=team_id, principal=principal)
         ]
         if not accounts:
             continue
+        stored = {
+            a: (p, e, r)
+            for a, p, e, r in AccountScore.objects.filter(
+                account_id__in=[a.pk for a in accounts]
+            ).values_list("account_id", "probability", "expected", "reasons")
+        }
         signals = queue_signals(
             organization_id=organization_id, account_ids=[a.pk for a in accounts], day=today
         )
-        prior_kept, prior_broken = promise_totals(organization_id=organization_id, before=today)
-        prior = domain.kept_rate(prior_kept, prior_broken, prior=0.5)
         for account, (allowed, next_at, why) in zip(accounts, _gate(accounts, at), strict=True):
-            p, expected, reasons = stored[account.pk]
+            p, expected, reasons = stored.get(account.pk, (0.0, Decimal(0), []))
             value, lead = _adjust(float(expected), signals.get(account.pk), prior)
+            if account.pk in callbacks:
+                value *= CALLBACK_BOOST
+                lead.insert(0, f"Callback due: {callbacks[account.pk]}")
             words = [*lead, *(f"{'▲' if r['effect'] == '+' else '▼'} {r['text']}" for r in reasons)]
             ev = Decimal(f"{value:.2f}")
             if not allowed:
