@@ -173,6 +173,13 @@ def heuristic(cats: Mapping[str, Sequence[str]] | None = None) -> Fitted:
     )
 
 
+def score_rows(fitted: Fitted, cols: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Probability, the feature matrix and the expected 30-day collection of a batch of accounts."""
+    x = matrix(cols, fitted.cats)
+    p = fitted.probability(x)
+    return p, x, np.maximum(cols["balance"], 0) * p * fitted.amount_ratio
+
+
 # --- reason codes ------------------------------------------------------------------------------------
 
 

@@ -27,6 +27,7 @@ from arrears.tenancy.selectors import organization_get
 from . import domain
 from .errors import ScoringError
 from .features import features_read
+from .forecasting import forecast_backtest
 from .models import AccountScore, QueueLock, ScoringModel
 from .training import fit
 
@@ -68,6 +69,9 @@ def model_train(*, organization_id: int, today: date, actor: Principal) -> Scori
     """Train a model on the organization's history up to ``today`` (the heuristic below the
     thin-data threshold), store it as the next version and score every account with it."""
     trained = fit(organization_id, today)
+    if not trained.fallback:
+        # The forecast made 13 weeks ago by a model trained on what was known then, against what came in.
+        trained.metrics["backtest"] = forecast_backtest(organization_id=organization_id, today=today)
     params = _clean(trained.fitted.to_params())
     last = ScoringModel.objects.filter(organization_id=organization_id).aggregate(v=Max("version"))["v"] or 0
     model = ScoringModel.objects.create(
@@ -105,15 +109,6 @@ def _fitted_for(organization_id: int, model: ScoringModel | None) -> tuple[domai
     return model_load(model), model.version
 
 
-def score_rows(
-    fitted: domain.Fitted, cols: dict[str, np.ndarray]
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Probability, the feature matrix and the expected 30-day collection of a batch of accounts."""
-    x = domain.matrix(cols, fitted.cats)
-    p = fitted.probability(x)
-    return p, x, np.maximum(cols["balance"], 0) * p * fitted.amount_ratio
-
-
 @transaction.atomic
 def accounts_score(
     *,
@@ -133,7 +128,7 @@ def accounts_score(
     for rows in features_read(
         organization_id=organization_id, as_of=at.date(), account_ids=account_ids, chunk=chunk
     ):
-        p, x, expected = score_rows(fitted, rows.cols)
+        p, x, expected = domain.score_rows(fitted, rows.cols)
         why = domain.reasons(fitted, x)
         ids = rows.cols["account_id"]
         insert_rows(

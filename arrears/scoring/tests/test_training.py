@@ -4,7 +4,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from arrears.scoring.selectors import forecast_backtest
+from arrears.scoring.forecasting import forecast_backtest
 from arrears.scoring.services import model_load, model_train
 from arrears.scoring.synthetic import history_generate
 from arrears.scoring.tests.conftest import TODAY

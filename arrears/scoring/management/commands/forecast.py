@@ -12,7 +12,8 @@ from django.core.management.base import CommandParser
 
 from arrears.core.clock import utcnow
 from arrears.core.management.base import ArrearsCommand
-from arrears.scoring.selectors import forecast, forecast_json
+from arrears.scoring.forecasting import forecast_json
+from arrears.scoring.selectors import forecast
 from arrears.scoring.services import organization_today
 from arrears.tenancy.selectors import organization_resolve
 
