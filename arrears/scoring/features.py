@@ -167,7 +167,8 @@ def features_read(
     """The features of the organization's accounts (or of ``account_ids``) as of the end of ``as_of``,
     in chunks of ``chunk`` accounts, ordered by account id."""
     sql = features_sql(organization_id=organization_id, as_of=as_of, account_ids=account_ids)
-    with connection.cursor() as cursor:
+    # A server-side cursor on PostgreSQL: a million accounts stream in chunks, never all in memory.
+    with connection.chunked_cursor() as cursor:
         cursor.execute(sql)
         while rows := cursor.fetchmany(chunk):
             yield _to_arrays(rows, as_of)

@@ -38,7 +38,7 @@ class AccountScore(OrgScoped):
     """The latest score of an account: probability of a payment within 30 days, the expected
     amount collected in that time, and the reasons, in a collector's words."""
 
-    account_id = models.BigIntegerField(primary_key=True)  # accounts sits below; no FK across a cache
+    account_id = models.BigIntegerField(unique=True)  # no foreign key: a cache, replaced at each scoring
     organization = models.ForeignKey(
         "tenancy.Organization", on_delete=models.PROTECT, related_name="+", db_index=False
     )
