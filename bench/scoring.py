@@ -32,8 +32,9 @@ HISTORY_SQL = [
     INSERT INTO payments_payment (organization_id, account_id, amount, currency, method, status, received_at,
         received_on, idempotency_key, reference, split_key, original_currency, reversal_reason, actor_label,
         created_at, updated_at)
-    SELECT a.organization_id, a.id, 25 + (a.id %% 50), a.currency, 'ach', 'posted', now() - (d || ' days')::interval,
-        (now() - (d || ' days')::interval)::date, 'bench-' || a.id || '-' || d, '', '', '', '', 'bench', now(), now()
+    SELECT a.organization_id, a.id, 25 + (a.id %% 50), a.currency, 'ach', 'posted',
+        now() - (d || ' days')::interval, (now() - (d || ' days')::interval)::date,
+        'bench-' || a.id || '-' || d, '', '', '', '', 'bench', now(), now()
     FROM accounts_account a CROSS JOIN (VALUES (40), (100)) AS days(d)
     WHERE a.organization_id = %(org)s AND a.id %% 3 = 0 {limit}
     ON CONFLICT DO NOTHING
