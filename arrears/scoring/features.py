@@ -79,9 +79,11 @@ def features_sql(*, organization_id: int, as_of: date, account_ids: Sequence[int
     through, attempts = _through()
     d, ts = _d(as_of), _ts(as_of)
     d90, d30 = _d(as_of - timedelta(days=90)), _d(as_of + timedelta(days=30))
-    only = ""
+    only = only_p = only_t = only_pp = ""
     if account_ids is not None:
-        only = " AND id IN (" + (",".join(str(int(i)) for i in account_ids) or "NULL") + ")"
+        listed = ",".join(str(int(i)) for i in account_ids) or "NULL"
+        only, only_p = f" AND id IN ({listed})", f" AND account_id IN ({listed})"
+        only_t, only_pp = f" AND t.account_id IN ({listed})", f" AND pp.account_id IN ({listed})"
     return f"""
 WITH a AS (
   SELECT id, client_id, debt_type, jurisdiction_state AS state, status, currency,
@@ -96,7 +98,7 @@ WITH a AS (
          SUM(CASE WHEN received_on > {d} THEN amount ELSE 0 END) AS after_amt,
          SUM(CASE WHEN received_on > {d} AND received_on <= {d30} THEN amount ELSE 0 END) AS next30,
          SUM(CASE WHEN received_on > {d} AND received_on <= {d30} THEN 1 ELSE 0 END) AS next30_n
-  FROM {payments} WHERE organization_id = {org} AND status = 'posted' GROUP BY account_id
+  FROM {payments} WHERE organization_id = {org} AND status = 'posted'{only_p} GROUP BY account_id
 ), c AS (
   SELECT t.account_id,
          SUM(CASE WHEN x.outcome IN ('right_party_contact', 'conversation') THEN 1 ELSE 0 END) AS rpc,
@@ -104,13 +106,13 @@ WITH a AS (
          COUNT(*) AS calls,
          MAX(CASE WHEN x.outcome IN ('right_party_contact', 'conversation') THEN x.at END) AS last_rpc
   FROM {attempts} x JOIN {through} t ON t.contactattempt_id = x.id
-  WHERE x.organization_id = {org} AND x.at < {ts} AND x.direction = 'outbound' AND x.channel = 'call'
+  WHERE x.organization_id = {org} AND x.at < {ts} AND x.direction = 'outbound' AND x.channel = 'call'{only_t}
   GROUP BY t.account_id
 ), s AS (
   SELECT t.account_id, COUNT(*) AS streak
   FROM {attempts} x JOIN {through} t ON t.contactattempt_id = x.id LEFT JOIN c ON c.account_id = t.account_id
   WHERE x.organization_id = {org} AND x.at < {ts} AND x.direction = 'outbound'
-    AND x.outcome IN ('no_answer', 'voicemail', 'busy') AND (c.last_rpc IS NULL OR x.at > c.last_rpc)
+    AND x.outcome IN ('no_answer', 'voicemail', 'busy') AND (c.last_rpc IS NULL OR x.at > c.last_rpc){only_t}
   GROUP BY t.account_id
 ), pr AS (
   SELECT account_id,
@@ -118,13 +120,13 @@ WITH a AS (
          SUM(CASE WHEN status = 'broken' AND due_on < {d} THEN 1 ELSE 0 END) AS broken,
          SUM(CASE WHEN made_on <= {d} AND due_on >= {d} AND status <> 'cancelled' THEN 1 ELSE 0 END)
            AS pending
-  FROM {promises} WHERE organization_id = {org} GROUP BY account_id
+  FROM {promises} WHERE organization_id = {org}{only_p} GROUP BY account_id
 ), pl AS (
   SELECT pp.account_id,
          SUM(CASE WHEN i.status = 'paid' AND i.due_on <= {d} THEN 1 ELSE 0 END) AS paid,
          SUM(CASE WHEN i.status = 'missed' AND i.due_on <= {d} THEN 1 ELSE 0 END) AS missed
   FROM {installments} i JOIN {plans} pp ON pp.id = i.plan_id
-  WHERE pp.organization_id = {org} GROUP BY pp.account_id
+  WHERE pp.organization_id = {org}{only_pp} GROUP BY pp.account_id
 )
 SELECT a.id, a.client_id, a.debt_type, a.state, a.status, a.aging_days, a.placed_days, a.balance,
        a.currency, COALESCE(p.n, 0), {_days(as_of, "p.last_on")}, COALESCE(p.n90, 0),

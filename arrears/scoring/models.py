@@ -35,8 +35,9 @@ class ScoringModel(OrgScoped):
 
 
 class AccountScore(OrgScoped):
-    """The latest score of an account: probability of a payment within 30 days, the expected
-    amount collected in that time, and the reasons, in a collector's words."""
+    """The latest score of an account: probability of a payment within 30 days and the expected
+    amount collected in that time. The reasons are worked out when an account is shown (for the few on
+    a page), not stored for every account."""
 
     account_id = models.BigIntegerField(unique=True)  # no foreign key: a cache, replaced at each scoring
     organization = models.ForeignKey(
@@ -45,7 +46,6 @@ class AccountScore(OrgScoped):
     model_version = models.PositiveIntegerField()
     probability = models.FloatField()
     expected = money_field()
-    reasons = models.JSONField(default=list)
     scored_at = models.DateTimeField()
 
     class Meta:

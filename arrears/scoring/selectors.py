@@ -18,6 +18,7 @@ from arrears.tenancy.selectors import user_team_id
 
 from . import domain
 from .features import (
+    features_all,
     promise_due_account_ids,
     promise_totals,
     queue_candidates,
@@ -118,6 +119,7 @@ def work_queue(
     today = today or at.date()
     model = model_current(organization_id=organization_id)
     queue = Queue(model_version=model.version if model else 0, fallback=bool(model and model.fallback))
+    fitted = model_load(model) if model else domain.heuristic()
     team_id = user_team_id(organization_id=organization_id, user_id=user_id)
     skip = _locked_by_others(organization_id, user_id, at)
     callbacks: dict[int, str] = {}
@@ -165,16 +167,18 @@ def work_queue(
         if not accounts:
             continue
         stored = {
-            a: (p, e, r)
-            for a, p, e, r in AccountScore.objects.filter(
-                account_id__in=[a.pk for a in accounts]
-            ).values_list("account_id", "probability", "expected", "reasons")
+            a: (p, e)
+            for a, p, e in AccountScore.objects.filter(account_id__in=[a.pk for a in accounts]).values_list(
+                "account_id", "probability", "expected"
+            )
         }
+        explained = _reasons(organization_id, fitted, [a.pk for a in accounts], today)
         signals = queue_signals(
             organization_id=organization_id, account_ids=[a.pk for a in accounts], day=today
         )
         for account, (allowed, next_at, why) in zip(accounts, _gate(accounts, at), strict=True):
-            p, expected, reasons = stored.get(account.pk, (0.0, Decimal(0), []))
+            p, expected = stored.get(account.pk, (0.0, Decimal(0)))
+            reasons = explained.get(account.pk, [])
             value, lead = _adjust(float(expected), signals.get(account.pk), prior)
             if account.pk in callbacks:
                 value *= CALLBACK_BOOST
@@ -199,6 +203,17 @@ def work_queue(
     queue.rows = [row for _, row in candidates[:limit]]
     queue.later.sort(key=lambda r: (r.contactable_at is None, r.contactable_at or at, -r.expected_value))
     return queue
+
+
+def _reasons(
+    organization_id: int, fitted: domain.Fitted, account_ids: list[int], day: date
+) -> dict[int, list[dict[str, Any]]]:
+    """The reason codes of a page of accounts, from their features today."""
+    rows = features_all(organization_id=organization_id, as_of=day, account_ids=account_ids)
+    if not len(rows):
+        return {}
+    x = domain.matrix(rows.cols, fitted.cats)
+    return dict(zip(rows.cols["account_id"].tolist(), domain.reasons(fitted, x), strict=True))
 
 
 def _adjust(expected: float, signal: Any, prior: float) -> tuple[float, list[str]]:

@@ -120,7 +120,7 @@ def accounts_score(
 ) -> int:
     """Score the organization's accounts (or ``account_ids``) as of ``at`` with the current model
     (the heuristic when there is none) and store each account's latest score. Set-based: one
-    feature query, scored in chunks with numpy, written with one insert per chunk."""
+    feature query, scored in chunks with numpy, written with one insert (``COPY``) per chunk."""
     fitted, version = _fitted_for(organization_id, model)
     scores = AccountScore.objects.filter(organization_id=organization_id)
     (scores.filter(account_id__in=account_ids) if account_ids is not None else scores).delete()
@@ -128,25 +128,21 @@ def accounts_score(
     for rows in features_read(
         organization_id=organization_id, as_of=at.date(), account_ids=account_ids, chunk=chunk
     ):
-        p, x, expected = domain.score_rows(fitted, rows.cols)
-        why = domain.reasons(fitted, x)
-        ids = rows.cols["account_id"]
+        p, _, expected = domain.score_rows(fitted, rows.cols)
+        base = {"organization_id": organization_id, "model_version": version, "scored_at": at}
         insert_rows(
             AccountScore,
             [
-                {
-                    "account_id": int(ids[i]),
-                    "organization_id": organization_id,
-                    "model_version": version,
-                    "probability": float(p[i]),
-                    "expected": Decimal(f"{expected[i]:.2f}"),
-                    "reasons": why[i],
-                    "scored_at": at,
-                }
-                for i in range(len(ids))
+                {**base, "account_id": a, "probability": q, "expected": Decimal(e)}
+                for a, q, e in zip(
+                    rows.cols["account_id"].tolist(),
+                    p.tolist(),
+                    np.char.mod("%.2f", expected).tolist(),
+                    strict=True,
+                )
             ],
         )
-        n += len(ids)
+        n += len(rows)
     return n
 
 
