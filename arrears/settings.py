@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "arrears.contact",
     "arrears.payments",
     "arrears.imports",
+    "arrears.scoring",
     "arrears.documents",
     "arrears.reports",
     "arrears.strategies",

@@ -11,5 +11,6 @@ urlpatterns = [
     path("imports/", include("arrears.imports.urls")),
     path("payments/", include("arrears.payments.urls")),
     path("documents/", include("arrears.documents.urls")),
+    path("", include("arrears.scoring.urls")),  # /queue/ and /scoring/…
     path("", include("arrears.workbench.urls")),
 ]

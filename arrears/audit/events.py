@@ -130,6 +130,9 @@ class Event(StrEnum):
     PROMISE_PENDING = "promise.pending"
     # remittance
     REMITTANCE_ISSUED = "remittance.issued"
+    # scoring
+    SCORING_MODEL_TRAINED = "scoring.model_trained"
+    SCORING_QUEUE_LOCKED = "scoring.queue_locked"
     # settlement
     SETTLEMENT_APPROVED = "settlement.approved"
     SETTLEMENT_COMPLETED = "settlement.completed"

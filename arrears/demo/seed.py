@@ -18,6 +18,7 @@ from arrears.accounts.selectors import accounts_in_organization
 from arrears.accounts.services import NewAccount, account_note_add, accounts_transition_many
 from arrears.audit.events import Event
 from arrears.audit.services import audit_record
+from arrears.demo.scoring import seed_scoring
 from arrears.ledger.choices import Bucket, EntryKind
 from arrears.ledger.selectors import ledger_entries_new, ledger_entry_ids
 from arrears.ledger.services import EntrySpec, accounts_open_many, ledger_post, ledger_reverse
@@ -190,6 +191,7 @@ def seed_demo(
     for step in range(2):
         moves = [(a.pk, path[step]) for a, _, t in book if len(path := PATHS.get(t, [t])) > step]
         accounts_transition_many(moves=[m for m in moves if m[1] != S.NEW], actor=actor, reason="demo data")
+    seed_scoring(clients=clients, accounts=accounts, today=today, actor=actor)
     return org
 
 

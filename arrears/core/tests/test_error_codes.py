@@ -42,6 +42,7 @@ PREFIXES: dict[str, tuple[str, ...]] = {
         "REMITTANCE_",
         "PROVIDER_",
     ),
+    "scoring": ("SCORING_", "QUEUE_"),
     "strategies": ("NIGHTLY_", "STRATEGY_"),
     "tenancy": ("ORG_", "CLIENT_", "MEMBERSHIP_", "TEAM_", "USER_"),
     "attempts": ("CALL_REQUEST_",),
