@@ -319,3 +319,12 @@ def account_balance_rows(*, organization_id: int | None, fields: Sequence[str]) 
     if organization_id is not None:
         accounts = accounts.filter(organization_id=organization_id)
     return accounts.values("id", "reference", "currency", *fields).iterator(chunk_size=5000)
+
+
+def account_ids_in_statuses(*, organization_id: int, statuses: Iterable[str]) -> list[int]:
+    """The organization's account ids with one of `statuses`, in id order (a nightly run's chunks)."""
+    return list(
+        Account.objects.filter(organization_id=organization_id, status__in=list(statuses))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )

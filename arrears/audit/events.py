@@ -127,3 +127,8 @@ class Event(StrEnum):
     SETTLEMENT_EXPIRED = "settlement.expired"
     SETTLEMENT_OFFERED = "settlement.offered"
     SETTLEMENT_WRITE_OFF = "settlement.write_off"
+    # strategies (automation)
+    STRATEGY_SAVED = "strategy.saved"
+    EXPERIMENT_STARTED = "experiment.started"
+    EXPERIMENT_STOPPED = "experiment.stopped"
+    SCHEDULE_CHANGED = "schedule.changed"

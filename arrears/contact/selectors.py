@@ -73,3 +73,13 @@ def message_for_provider_report(*, organization_id: int, message_id: str) -> Out
             organization_id=organization_id, provider_message_id=message_id
         ).first()
     )
+
+
+def messages_brief(*, message_ids: list[int]) -> list[tuple[int, int, str, list, object]]:
+    """(id, account id, status, held reasons, next attempt) of outbox messages, for a batch caller
+    that must tell each account what became of its message."""
+    return list(
+        OutboundMessage.objects.filter(pk__in=message_ids).values_list(
+            "pk", "account_id", "status", "held_reasons", "next_attempt_at"
+        )
+    )
