@@ -12,7 +12,7 @@ from django.db.models import Min, QuerySet
 from arrears.core.bulk import in_array
 
 from .choices import Direction, Outcome
-from .models import ContactAttempt
+from .models import CallRequest, ContactAttempt
 
 
 class HistoryRow(NamedTuple):
@@ -82,6 +82,7 @@ def attempts_for_account(*, organization_id: int, account_id: int) -> QuerySet[C
     return ContactAttempt.objects.filter(organization_id=organization_id, accounts__id=account_id)
 
 
+<<<<<<< HEAD
 def attempts_last_by_account(*, account_ids: Collection[int]) -> dict[int, tuple[datetime | None, datetime | None]]:
     """For each account, its last contact (any attempt the gate did not block) and its last right-party
     contact, in one query (strategies' segments read them)."""
@@ -121,3 +122,19 @@ def attempts_counts_by_account(*, account_ids: Collection[int], since: datetime)
             ),
         )
     }
+=======
+def call_requests_open(
+    *,
+    organization_id: int,
+    account_ids: Collection[int] | None = None,
+    due_before: datetime | None = None,
+) -> QuerySet[CallRequest]:
+    """Open call requests of the organization (optionally of these accounts, due before a time), soonest
+    first."""
+    rows = CallRequest.objects.filter(organization_id=organization_id, closed_at__isnull=True)
+    if account_ids is not None:
+        rows = rows.filter(account_id__in=in_array(list(account_ids)))
+    if due_before is not None:
+        rows = rows.filter(due_at__lt=due_before)
+    return rows.order_by("due_at", "id")
+>>>>>>> main
