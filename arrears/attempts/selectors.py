@@ -82,7 +82,6 @@ def attempts_for_account(*, organization_id: int, account_id: int) -> QuerySet[C
     return ContactAttempt.objects.filter(organization_id=organization_id, accounts__id=account_id)
 
 
-<<<<<<< HEAD
 def attempts_last_by_account(*, account_ids: Collection[int]) -> dict[int, tuple[datetime | None, datetime | None]]:
     """For each account, its last contact (any attempt the gate did not block) and its last right-party
     contact, in one query (strategies' segments read them)."""
@@ -122,7 +121,6 @@ def attempts_counts_by_account(*, account_ids: Collection[int], since: datetime)
             ),
         )
     }
-=======
 def call_requests_open(
     *,
     organization_id: int,
@@ -137,4 +135,3 @@ def call_requests_open(
     if due_before is not None:
         rows = rows.filter(due_at__lt=due_before)
     return rows.order_by("due_at", "id")
->>>>>>> main

@@ -132,13 +132,10 @@ class Event(StrEnum):
     SETTLEMENT_EXPIRED = "settlement.expired"
     SETTLEMENT_OFFERED = "settlement.offered"
     SETTLEMENT_WRITE_OFF = "settlement.write_off"
-<<<<<<< HEAD
     # strategies (automation)
     STRATEGY_SAVED = "strategy.saved"
     EXPERIMENT_STARTED = "experiment.started"
     EXPERIMENT_STOPPED = "experiment.stopped"
     SCHEDULE_CHANGED = "schedule.changed"
-=======
     # team
     TEAM_CREATED = "team.created"
->>>>>>> main
