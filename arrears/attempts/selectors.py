@@ -82,7 +82,9 @@ def attempts_for_account(*, organization_id: int, account_id: int) -> QuerySet[C
     return ContactAttempt.objects.filter(organization_id=organization_id, accounts__id=account_id)
 
 
-def attempts_last_by_account(*, account_ids: Collection[int]) -> dict[int, tuple[datetime | None, datetime | None]]:
+def attempts_last_by_account(
+    *, account_ids: Collection[int]
+) -> dict[int, tuple[datetime | None, datetime | None]]:
     """For each account, its last contact (any attempt the gate did not block) and its last right-party
     contact, in one query (strategies' segments read them)."""
     from django.db.models import Max, Q
@@ -102,7 +104,9 @@ def attempts_last_by_account(*, account_ids: Collection[int]) -> dict[int, tuple
     }
 
 
-def attempts_counts_by_account(*, account_ids: Collection[int], since: datetime) -> dict[int, tuple[int, int]]:
+def attempts_counts_by_account(
+    *, account_ids: Collection[int], since: datetime
+) -> dict[int, tuple[int, int]]:
     """(outbound contacts made, right-party contacts) per account since `since`, blocked ones aside."""
     from django.db.models import Count, Q
 
@@ -121,6 +125,8 @@ def attempts_counts_by_account(*, account_ids: Collection[int], since: datetime)
             ),
         )
     }
+
+
 def call_requests_open(
     *,
     organization_id: int,

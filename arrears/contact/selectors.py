@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
-from typing import TYPE_CHECKING
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
 
@@ -75,7 +75,7 @@ def message_for_provider_report(*, organization_id: int, message_id: str) -> Out
     )
 
 
-def messages_brief(*, message_ids: list[int]) -> list[tuple[int, int, str, list, object]]:
+def messages_brief(*, message_ids: list[int]) -> list[tuple[int, int, str, list[Any], datetime | None]]:
     """(id, account id, status, held reasons, next attempt) of outbox messages, for a batch caller
     that must tell each account what became of its message."""
     return list(

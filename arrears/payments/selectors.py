@@ -299,10 +299,7 @@ def arrangement_states(*, account_ids: Sequence[int]) -> dict[int, tuple[str, st
         .values_list("account_id", "status")
     ):
         plans.setdefault(account_id, status)
-    return {
-        pk: (promises.get(pk, "none"), plans.get(pk, "none"))
-        for pk in set(promises) | set(plans)
-    }
+    return {pk: (promises.get(pk, "none"), plans.get(pk, "none")) for pk in set(promises) | set(plans)}
 
 
 def notices_owed(*, organization_id: int, on: date, remind_days: int = 2) -> dict[str, list[tuple[int, int]]]:
@@ -332,7 +329,10 @@ def notices_owed(*, organization_id: int, on: date, remind_days: int = 2) -> dic
         ),
         "promise_reminder": list(
             Promise.objects.filter(
-                organization_id=organization_id, status=PromiseStatus.PENDING, due_on__gte=on, due_on__lte=soon
+                organization_id=organization_id,
+                status=PromiseStatus.PENDING,
+                due_on__gte=on,
+                due_on__lte=soon,
             ).values_list("pk", "account_id")
         ),
         "installment_reminder": list(

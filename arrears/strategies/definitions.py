@@ -10,6 +10,7 @@ from django.db.models import Max
 
 from arrears.audit.events import Event
 from arrears.audit.services import audit_record
+from arrears.contact.messaging import template_current
 from arrears.core.clock import utcnow
 from arrears.core.errors import ArrearsError, Conflict, NotFound
 from arrears.tenancy.domain import Principal
@@ -34,6 +35,14 @@ def strategy_save(*, organization_id: int, source: str, actor: Principal) -> Str
     """Save a strategy file as the strategy's next version, which becomes live for accounts enrolled from
     now on; accounts already enrolled stay on their version. Saving the same text again adds nothing."""
     definition = _parse(source)
+    missing = [
+        f"segments {seg.name!r}: no {step.action} template {step.template!r}"
+        for seg in definition.segments
+        for step in seg.steps
+        if step.action in domain.MESSAGE_ACTIONS and not _template_exists(organization_id, step)
+    ]
+    if missing:
+        raise ArrearsError(StrategyError.INVALID, "; ".join(missing), problems=missing)
     strategy, _ = Strategy.objects.select_for_update().get_or_create(
         organization_id=organization_id, name=definition.name
     )
@@ -41,7 +50,11 @@ def strategy_save(*, organization_id: int, source: str, actor: Principal) -> Str
     if latest is not None and latest.source == source:
         return latest
     version = (StrategyVersion.objects.filter(strategy=strategy).aggregate(v=Max("version"))["v"] or 0) + 1
-    strategy.description, strategy.priority, strategy.active = definition.description, definition.priority, True
+    strategy.description, strategy.priority, strategy.active = (
+        definition.description,
+        definition.priority,
+        True,
+    )
     strategy.save(update_fields=["description", "priority", "active", "updated_at"])
     saved = StrategyVersion.objects.create(
         organization_id=organization_id,
@@ -60,6 +73,14 @@ def strategy_save(*, organization_id: int, source: str, actor: Principal) -> Str
         data={"name": strategy.name, "version": version},
     )
     return saved
+
+
+def _template_exists(organization_id: int, step: domain.Step) -> bool:
+    try:
+        template_current(organization_id=organization_id, key=step.template, channel=step.action)
+    except NotFound:
+        return False
+    return True
 
 
 def _strategy(organization_id: int, name: str) -> Strategy:
@@ -83,7 +104,9 @@ def experiment_start(
     if not name or not all(c.isalnum() or c in "-_" for c in name):
         raise ArrearsError(ExperimentError.INVALID, "name: letters, digits, '-' or '_'")
     if len(arms) < 2:
-        raise ArrearsError(ExperimentError.INVALID, "an experiment has a champion and at least one challenger")
+        raise ArrearsError(
+            ExperimentError.INVALID, "an experiment has a champion and at least one challenger"
+        )
     if sum(share for _, _, share in arms) != 100 or any(share <= 0 for _, _, share in arms):
         raise ArrearsError(ExperimentError.INVALID, "the shares are positive and sum to 100")
     if len({arm for arm, _, _ in arms}) != len(arms):

@@ -41,6 +41,7 @@ from arrears.tenancy import selectors as tenancy_selectors
 from arrears.tenancy.domain import Principal
 
 from . import domain
+from .errors import StrategyError
 from .models import Enrollment, Experiment, StepAction, Strategy, StrategyVersion
 
 if TYPE_CHECKING:
@@ -125,10 +126,15 @@ def live_strategies(organization_id: int) -> Live:
         version = StrategyVersion.objects.filter(strategy=strategy).order_by("-version").first()
         if version is not None:
             found.append((strategy, version, domain.definition_from(version.definition)))
-    experiments = {
-        e.strategy_id: e for e in Experiment.objects.filter(organization_id=organization_id, status="running")
-    }
-    live = Live(found, {s.name: (s, v, d) for s, v, d in found}, experiments)
+    by_name = {s.name: (s, v, d) for s, v, d in found}
+    # An account that would enter any arm's strategy joins the experiment, and its arm decides.
+    experiments: dict[int, Experiment] = {}
+    for e in Experiment.objects.filter(organization_id=organization_id, status="running"):
+        experiments[e.strategy_id] = e
+        for arm in e.arms:
+            if arm["strategy"] in by_name:
+                experiments.setdefault(by_name[arm["strategy"]][0].pk, e)
+    live = Live(found, by_name, experiments)
     for _, version, definition in found:
         live.definitions[version.pk] = definition
     return live
@@ -255,7 +261,12 @@ def strategies_advance(
             logger.exception("strategy step %s failed", action)
             code = exc.code if isinstance(exc, ArrearsError) else type(exc).__name__
             counts.errors.append(
-                {"step": action, "accounts": [w.account.pk for w in works][:20], "code": code, "message": str(exc)}
+                {
+                    "step": action,
+                    "accounts": [w.account.pk for w in works][:20],
+                    "code": code,
+                    "message": str(exc),
+                }
             )
     return counts
 
@@ -360,7 +371,10 @@ def _block(works: Sequence[Work], results: dict[int, Any], *, run_on: date, now:
         run_on=run_on,
         now=now,
         status="blocked",
-        reasons={w.account.pk: (results[w.account.pk].reasons, results[w.account.pk].next_allowed_at) for w in works},
+        reasons={
+            w.account.pk: (results[w.account.pk].reasons, results[w.account.pk].next_allowed_at)
+            for w in works
+        },
     )
     updates = []
     for w in works:
@@ -389,7 +403,10 @@ def _take(
         # finds the step taken.
         locked = set(
             Enrollment.objects.select_for_update()
-            .filter(pk__in=[w.enrollment.pk for w in works], step_index__in={w.enrollment.step_index for w in works})
+            .filter(
+                pk__in=[w.enrollment.pk for w in works],
+                step_index__in={w.enrollment.step_index for w in works},
+            )
             .values_list("pk", "step_index")
         )
         works = [w for w in works if (w.enrollment.pk, w.enrollment.step_index) in locked]
@@ -420,7 +437,9 @@ def _take(
 def _send(
     works: list[Work], action: str, *, run_on: date, now: datetime, actor: Principal, counts: AdvanceCounts
 ) -> None:
-    template = template_current(organization_id=actor.organization_id, key=works[0].step.template, channel=action)
+    template = template_current(
+        organization_id=actor.organization_id, key=works[0].step.template, channel=action
+    )
     summary = messages_queue_many(
         template=template,
         accounts=[w.account for w in works],
@@ -444,7 +463,10 @@ def _send(
             sent.append(w)
         else:
             held.append(w)
-    detail = {a: {"message": v[0], "template": template.key, "version": template.version} for a, v in by_account.items()}
+    detail = {
+        a: {"message": v[0], "template": template.key, "version": template.version}
+        for a, v in by_account.items()
+    }
     _record(sent, run_on=run_on, now=now, status="done", detail=detail)
     # Held by the gate: the outbox sends it at `next_allowed_at`, deciding again then.
     _record(
@@ -455,7 +477,13 @@ def _send(
         detail=detail,
         reasons={a: (v[2], v[3]) for a, v in by_account.items()},
     )
-    _record(skipped, run_on=run_on, now=now, status="skipped", detail={w.account.pk: {"reason": "no_contact_point"} for w in skipped})
+    _record(
+        skipped,
+        run_on=run_on,
+        now=now,
+        status="skipped",
+        detail={w.account.pk: {"reason": "no_contact_point"} for w in skipped},
+    )
     counts.steps_done += len(sent) + len(held)
     counts.blocked += len(held)
     _advance([*sent, *held, *skipped], run_on)
@@ -472,7 +500,9 @@ def _act(
         made = attempt_services.call_requests_add_many(
             organization_id=actor.organization_id,
             requests=[
-                CallRequestIn(account_id=w.account.pk, due_at=now, reason=w.step.reason or "strategy", source="strategy")
+                CallRequestIn(
+                    account_id=w.account.pk, due_at=now, reason=w.step.reason or "strategy", source="strategy"
+                )
                 for w in works
             ],
             actor=actor,
@@ -498,7 +528,10 @@ def _act(
         for w in works:
             try:
                 account_services.account_transition(
-                    account=w.account, to="legal", actor=actor, reason=w.step.reason or "strategy: legal review"
+                    account=w.account,
+                    to="legal",
+                    actor=actor,
+                    reason=w.step.reason or "strategy: legal review",
                 )
                 detail[w.account.pk] = {"status": "legal"}
             except ArrearsError as exc:
@@ -507,8 +540,10 @@ def _act(
         teams = {t.name: t.pk for t in tenancy_selectors.teams_for(actor.organization_id)}
         team_id = teams.get(works[0].step.team)
         if team_id is None:
-            raise ArrearsError("STRATEGY_NOT_FOUND", f"no team {works[0].step.team!r}")
-        account_services.accounts_assign(account_ids=[w.account.pk for w in works], team_id=team_id, actor=actor)
+            raise ArrearsError(StrategyError.NOT_FOUND, f"no team {works[0].step.team!r}")
+        account_services.accounts_assign(
+            account_ids=[w.account.pk for w in works], team_id=team_id, actor=actor
+        )
         for w in works:
             detail[w.account.pk] = {"team": team_id}
     return detail

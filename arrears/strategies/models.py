@@ -146,6 +146,9 @@ class NightlyChunk(models.Model):
         constraints = [models.UniqueConstraint(fields=["run", "index"], name="nightly_chunk_unique")]
         indexes = [models.Index(fields=["run", "status"])]
 
+    def __str__(self) -> str:
+        return f"chunk {self.index} of run {self.run_id} ({self.status})"
+
 
 class NoticeSent(OrgScoped):
     """A notice the law or a promise requires, queued once: a Reg F 1006.22(c) post-dated payment
@@ -162,6 +165,9 @@ class NoticeSent(OrgScoped):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["kind", "subject_id"], name="notice_sent_once")]
 
+    def __str__(self) -> str:
+        return f"{self.kind} {self.subject_id} ({self.status})"
+
 
 class Schedule(models.Model):
     """An organization's own times: the nightly run at a local time in its time zone."""
@@ -171,6 +177,9 @@ class Schedule(models.Model):
     )
     nightly_at = models.TimeField()
     letters_at = models.TimeField()
+
+    def __str__(self) -> str:
+        return f"nightly at {self.nightly_at:%H:%M}"
 
 
 class ScheduledRun(models.Model):
@@ -188,3 +197,6 @@ class ScheduledRun(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["job", "period"], name="scheduled_run_once")]
         indexes = [models.Index(fields=["job", "-period"])]
+
+    def __str__(self) -> str:
+        return f"{self.job} {self.period:%Y-%m-%d %H:%M} ({self.status})"

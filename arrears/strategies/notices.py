@@ -34,7 +34,8 @@ NOTICES: dict[str, tuple[str, str, str, str]] = {
         "postdated-payment-notice",
         "letter",
         "",
-        "<p>Dear {{ debtor.name }},</p><p>This is notice that a post-dated payment you authorized for account "
+        "<p>Dear {{ debtor.name }},</p><p>This is notice that a post-dated payment you authorized "
+        "for account "
         "{{ account.reference }} will be deposited soon. To stop it, call {{ callback_number }}.</p>"
         "<p>{{ organization.name }} {{ debt_collector_disclosure }}</p>",
     ),
@@ -44,7 +45,8 @@ NOTICES: dict[str, tuple[str, str, str, str]] = {
         "",
         "<p>Dear {{ debtor.name }},</p><p>This confirms the payment plan you agreed for account "
         "{{ account.reference }}: {{ plan.total }} in {{ plan.frequency }} installments"
-        "{% if plan.next_due_on %}, the next of {{ plan.next_amount }} due on {{ plan.next_due_on }}{% endif %}."
+        "{% if plan.next_due_on %}, the next of {{ plan.next_amount }} due on {{ plan.next_due_on }}"
+        "{% endif %}."
         "</p><p>{{ organization.name }} {{ debt_collector_disclosure }}</p>",
     ),
     "promise_reminder": (
@@ -52,14 +54,16 @@ NOTICES: dict[str, tuple[str, str, str, str]] = {
         "email",
         "Your payment for {{ account.reference }}",
         "Dear {{ debtor.name }}, a reminder of the payment you promised on account {{ account.reference }}. "
-        "Balance: {{ account.balance }}. {{ organization.name }} {{ debt_collector_disclosure }}. Unsubscribe: {{ unsubscribe_url }}",
+        "Balance: {{ account.balance }}. {{ organization.name }} {{ debt_collector_disclosure }}. "
+        "Unsubscribe: {{ unsubscribe_url }}",
     ),
     "installment_reminder": (
         "installment-reminder",
         "email",
         "Your installment for {{ account.reference }}",
         "Dear {{ debtor.name }}, your next installment of {{ plan.next_amount }} on account "
-        "{{ account.reference }} is due on {{ plan.next_due_on }}. {{ organization.name }} {{ debt_collector_disclosure }}. "
+        "{{ account.reference }} is due on {{ plan.next_due_on }}. "
+        "{{ organization.name }} {{ debt_collector_disclosure }}. "
         "Unsubscribe: {{ unsubscribe_url }}",
     ),
     "broken_promise": (
@@ -67,7 +71,8 @@ NOTICES: dict[str, tuple[str, str, str, str]] = {
         "email",
         "We did not receive your payment for {{ account.reference }}",
         "Dear {{ debtor.name }}, we did not receive the payment you promised on account "
-        "{{ account.reference }}. Please call {{ callback_number }} to talk about it. {{ organization.name }} {{ debt_collector_disclosure }}. "
+        "{{ account.reference }}. Please call {{ callback_number }} to talk about it. "
+        "{{ organization.name }} {{ debt_collector_disclosure }}. "
         "Unsubscribe: {{ unsubscribe_url }}",
     ),
 }

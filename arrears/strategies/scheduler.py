@@ -24,7 +24,7 @@ from arrears.tenancy.domain import system_principal
 from arrears.tenancy.selectors import organization_get, organization_list
 
 from . import domain
-from .models import NightlyChunk, ScheduledRun, Schedule
+from .models import NightlyChunk, Schedule, ScheduledRun
 
 logger = logging.getLogger(__name__)
 
@@ -137,7 +137,9 @@ def jobs() -> list[Job]:
     return found
 
 
-def scheduler_tick(*, now: datetime | None = None, worker: str = "", enqueue: bool = True) -> list[ScheduledRun]:
+def scheduler_tick(
+    *, now: datetime | None = None, worker: str = "", enqueue: bool = True
+) -> list[ScheduledRun]:
     """Claim every period now due that no worker has claimed, and enqueue it. Safe from any number of
     workers at once: the unique (job, period) row decides."""
     now = now or utcnow()
@@ -148,7 +150,9 @@ def scheduler_tick(*, now: datetime | None = None, worker: str = "", enqueue: bo
             continue
         try:
             with transaction.atomic():
-                run = ScheduledRun.objects.create(job=job.name, period=period, claimed_by=worker, started_at=now)
+                run = ScheduledRun.objects.create(
+                    job=job.name, period=period, claimed_by=worker, started_at=now
+                )
         except IntegrityError:
             continue  # another worker claimed this period first
         claimed.append(run)
@@ -162,7 +166,9 @@ def scheduler_tick(*, now: datetime | None = None, worker: str = "", enqueue: bo
 def scheduled_run_execute(*, run_id: int) -> str:
     """Run a claimed period once: a second call finds it finished (or running) and does nothing."""
     with transaction.atomic():
-        updated = ScheduledRun.objects.filter(pk=run_id, status="queued").update(status="running", started_at=utcnow())
+        updated = ScheduledRun.objects.filter(pk=run_id, status="queued").update(
+            status="running", started_at=utcnow()
+        )
     if not updated:
         return "already run"
     run = ScheduledRun.objects.get(pk=run_id)
@@ -175,7 +181,9 @@ def scheduled_run_execute(*, run_id: int) -> str:
     except Exception as exc:  # the job's failure is its result, shown on the schedule page
         logger.exception("scheduled job %s failed", run.job)
         result, status = {"error": f"{type(exc).__name__}: {exc}"}, "failed"
-    ScheduledRun.objects.filter(pk=run_id).update(status=status, result=_jsonable(result), finished_at=utcnow())
+    ScheduledRun.objects.filter(pk=run_id).update(
+        status=status, result=_jsonable(result), finished_at=utcnow()
+    )
     return status
 
 

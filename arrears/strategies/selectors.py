@@ -96,7 +96,9 @@ def experiment_report(*, experiment: Experiment) -> dict[str, Any]:
     since = experiment.started_on
     since_at = datetime.combine(since, time.min, tzinfo=UTC)
     enrollments = list(
-        Enrollment.objects.filter(experiment=experiment).values_list("account_id", "arm", "owed_at_enrollment")
+        Enrollment.objects.filter(experiment=experiment).values_list(
+            "account_id", "arm", "owed_at_enrollment"
+        )
     )
     ids = [a for a, _, _ in enrollments]
     collected = payment_selectors.collected_by_account(account_ids=ids, since=since)
@@ -152,7 +154,7 @@ def nightly_runs_recent(*, organization_id: int, limit: int = 10) -> list[Nightl
 
 def blocked_steps_recent(*, organization_id: int, limit: int = 20) -> list[StepAction]:
     return list(
-        StepAction.objects.filter(organization_id=organization_id, status__in=["blocked", "held"]).order_by("-at")[
-            :limit
-        ]
+        StepAction.objects.filter(organization_id=organization_id, status__in=["blocked", "held"]).order_by(
+            "-at"
+        )[:limit]
     )

@@ -18,7 +18,6 @@ from django.db.models import Q
 
 from arrears.accounts import selectors as account_selectors
 from arrears.accounts.choices import AccountStatus
-
 from arrears.core.clock import utcnow
 from arrears.core.errors import ArrearsError, Conflict
 from arrears.debtors.services import contact_points_locate
@@ -102,13 +101,20 @@ MESSAGE_KEYS = ("messages_queued", "notices_queued")
 
 
 def nightly_start(
-    *, organization: Organization, run_on: date, actor: Principal, chunk_size: int = 1000, enqueue: bool = True
+    *,
+    organization: Organization,
+    run_on: date,
+    actor: Principal,
+    chunk_size: int = 1000,
+    enqueue: bool = True,
 ) -> NightlyRun:
     """Start the nightly run of `run_on`: the organization-wide steps, then the accounts split into
     chunks, one task each, which any worker claims (SKIP LOCKED). Idempotent per date: a second run does
     what is left and creates no message, ledger entry or event for work already done."""
     with transaction.atomic():
-        run, _ = NightlyRun.objects.select_for_update().get_or_create(organization=organization, run_on=run_on)
+        run, _ = NightlyRun.objects.select_for_update().get_or_create(
+            organization=organization, run_on=run_on
+        )
         if run.status == "running" and run.chunks.filter(status="running", lease_until__gt=utcnow()).exists():
             raise Conflict(NightlyError.ALREADY_RUNNING, f"the nightly run of {run_on} is running")
         run.chunks.all().delete()
@@ -137,7 +143,9 @@ def nightly_start(
         if isinstance(exc, Exception):
             errors.append({"step": "run", **_failure(exc, NightlyError.STEP_FAILED)})
         else:
-            errors.append({"step": "run", "code": str(NightlyError.INTERRUPTED), "message": type(exc).__name__})
+            errors.append(
+                {"step": "run", "code": str(NightlyError.INTERRUPTED), "message": type(exc).__name__}
+            )
         _nightly_finish(run, totals, errors)
         raise
     run.counts, run.errors = totals, errors
@@ -178,10 +186,17 @@ def chunk_work(*, chunk: NightlyChunk, worker: str) -> dict[str, int]:
     organization, run_on = run.organization, run.run_on
     actor = system_principal(organization.pk, "nightly")
     counts, errors = nightly_chunk_run(
-        organization_id=organization.pk, account_ids=chunk.counts.get("money_ids", []), run_on=run_on, actor=actor
+        organization_id=organization.pk,
+        account_ids=chunk.counts.get("money_ids", []),
+        run_on=run_on,
+        actor=actor,
     )
     advanced = engine.strategies_advance(
-        organization_id=organization.pk, account_ids=chunk.account_ids, run_on=run_on, now=utcnow(), actor=actor
+        organization_id=organization.pk,
+        account_ids=chunk.account_ids,
+        run_on=run_on,
+        now=utcnow(),
+        actor=actor,
     )
     for key, n in advanced.as_dict().items():
         counts[key] = counts.get(key, 0) + n
@@ -219,7 +234,9 @@ def nightly_finish_if_done(*, run_id: int) -> bool:
             return True
         totals = {k: v for k, v in run.counts.items() if isinstance(v, int)}
         errors = list(run.errors)
-        for counts, chunk_errors in NightlyChunk.objects.filter(run_id=run_id).values_list("counts", "errors"):
+        for counts, chunk_errors in NightlyChunk.objects.filter(run_id=run_id).values_list(
+            "counts", "errors"
+        ):
             for key, n in counts.items():
                 if isinstance(n, int):
                     totals[key] = totals.get(key, 0) + n
@@ -253,7 +270,13 @@ def nightly_run(
     return run
 
 
-def nightly_wait(*, run_id: int, worker: str, poll: float = 0.5, on_progress: Callable[[dict[str, int]], None] | None = None) -> None:
+def nightly_wait(
+    *,
+    run_id: int,
+    worker: str,
+    poll: float = 0.5,
+    on_progress: Callable[[dict[str, int]], None] | None = None,
+) -> None:
     """Wait until every chunk is done, taking over any whose worker stopped (its lease ran out)."""
     import time
 
@@ -288,7 +311,9 @@ def _nightly_steps(
         ),
         # What is stored must be sent: the notices and reminders due today, through the gate.
         "notices_queued": lambda: sum(
-            notices.notices_send(organization_id=organization.pk, on=run_on, now=utcnow(), actor=actor).values()
+            notices.notices_send(
+                organization_id=organization.pk, on=run_on, now=utcnow(), actor=actor
+            ).values()
         ),
     }
     for name, step in steps.items():
@@ -312,10 +337,14 @@ def _nightly_accounts(organization_id: int) -> list[int]:
     return sorted(ids)
 
 
-def strategies_preview_all(*, organization_id: int, run_on: date, chunk_size: int = 5000) -> dict[str, object]:
+def strategies_preview_all(
+    *, organization_id: int, run_on: date, chunk_size: int = 5000
+) -> dict[str, object]:
     """`arrears strategies preview`: what the strategies would do on `run_on`, over every account, in
     chunks, writing nothing."""
-    ids = account_selectors.account_ids_in_statuses(organization_id=organization_id, statuses=AccountStatus.values)
+    ids = account_selectors.account_ids_in_statuses(
+        organization_id=organization_id, statuses=AccountStatus.values
+    )
     total = 0
     steps: dict[str, int] = {}
     segments: dict[str, int] = {}

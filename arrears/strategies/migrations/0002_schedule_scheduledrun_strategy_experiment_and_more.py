@@ -5,175 +5,338 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0004_lean_indexes'),
-        ('strategies', '0001_initial'),
-        ('tenancy', '0001_initial'),
+        ("accounts", "0004_lean_indexes"),
+        ("strategies", "0001_initial"),
+        ("tenancy", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Schedule',
+            name="Schedule",
             fields=[
-                ('organization', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='+', serialize=False, to='tenancy.organization')),
-                ('nightly_at', models.TimeField()),
-                ('letters_at', models.TimeField()),
+                (
+                    "organization",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        related_name="+",
+                        serialize=False,
+                        to="tenancy.organization",
+                    ),
+                ),
+                ("nightly_at", models.TimeField()),
+                ("letters_at", models.TimeField()),
             ],
         ),
         migrations.CreateModel(
-            name='ScheduledRun',
+            name="ScheduledRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('job', models.CharField(max_length=100)),
-                ('period', models.DateTimeField()),
-                ('claimed_by', models.CharField(max_length=100)),
-                ('status', models.CharField(default='queued', max_length=10)),
-                ('result', models.JSONField(blank=True, null=True)),
-                ('started_at', models.DateTimeField()),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("job", models.CharField(max_length=100)),
+                ("period", models.DateTimeField()),
+                ("claimed_by", models.CharField(max_length=100)),
+                ("status", models.CharField(default="queued", max_length=10)),
+                ("result", models.JSONField(blank=True, null=True)),
+                ("started_at", models.DateTimeField()),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
             ],
             options={
-                'indexes': [models.Index(fields=['job', '-period'], name='strategies__job_483d1c_idx')],
-                'constraints': [models.UniqueConstraint(fields=('job', 'period'), name='scheduled_run_once')],
+                "indexes": [models.Index(fields=["job", "-period"], name="strategies__job_483d1c_idx")],
+                "constraints": [models.UniqueConstraint(fields=("job", "period"), name="scheduled_run_once")],
             },
         ),
         migrations.CreateModel(
-            name='Strategy',
+            name="Strategy",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('name', models.SlugField(max_length=60)),
-                ('description', models.TextField(blank=True)),
-                ('priority', models.IntegerField(default=100)),
-                ('active', models.BooleanField(default=True)),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenancy.organization')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("name", models.SlugField(max_length=60)),
+                ("description", models.TextField(blank=True)),
+                ("priority", models.IntegerField(default=100)),
+                ("active", models.BooleanField(default=True)),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="tenancy.organization",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Experiment',
+            name="Experiment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('name', models.SlugField(max_length=60)),
-                ('arms', models.JSONField()),
-                ('status', models.CharField(default='running', max_length=10)),
-                ('started_on', models.DateField()),
-                ('stopped_on', models.DateField(blank=True, null=True)),
-                ('created_by_label', models.CharField(max_length=200)),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenancy.organization')),
-                ('strategy', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='strategies.strategy')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("name", models.SlugField(max_length=60)),
+                ("arms", models.JSONField()),
+                ("status", models.CharField(default="running", max_length=10)),
+                ("started_on", models.DateField()),
+                ("stopped_on", models.DateField(blank=True, null=True)),
+                ("created_by_label", models.CharField(max_length=200)),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="tenancy.organization",
+                    ),
+                ),
+                (
+                    "strategy",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="strategies.strategy",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='StrategyVersion',
+            name="StrategyVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField()),
-                ('source', models.TextField()),
-                ('definition', models.JSONField()),
-                ('created_at', models.DateTimeField()),
-                ('created_by_label', models.CharField(max_length=200)),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenancy.organization')),
-                ('strategy', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='versions', to='strategies.strategy')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("version", models.PositiveIntegerField()),
+                ("source", models.TextField()),
+                ("definition", models.JSONField()),
+                ("created_at", models.DateTimeField()),
+                ("created_by_label", models.CharField(max_length=200)),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="tenancy.organization",
+                    ),
+                ),
+                (
+                    "strategy",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="versions",
+                        to="strategies.strategy",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Enrollment',
+            name="Enrollment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('segment', models.CharField(max_length=60)),
-                ('arm', models.CharField(blank=True, max_length=60)),
-                ('owed_at_enrollment', models.DecimalField(decimal_places=4, max_digits=19)),
-                ('enrolled_on', models.DateField()),
-                ('step_index', models.PositiveSmallIntegerField(default=0)),
-                ('due_on', models.DateField()),
-                ('retry_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_on', models.DateField(blank=True, null=True)),
-                ('account', models.OneToOneField(db_constraint=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.account')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenancy.organization')),
-                ('experiment', models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='strategies.experiment')),
-                ('version', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='strategies.strategyversion')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("segment", models.CharField(max_length=60)),
+                ("arm", models.CharField(blank=True, max_length=60)),
+                ("owed_at_enrollment", models.DecimalField(decimal_places=4, max_digits=19)),
+                ("enrolled_on", models.DateField()),
+                ("step_index", models.PositiveSmallIntegerField(default=0)),
+                ("due_on", models.DateField()),
+                ("retry_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_on", models.DateField(blank=True, null=True)),
+                (
+                    "account",
+                    models.OneToOneField(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="accounts.account",
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="tenancy.organization",
+                    ),
+                ),
+                (
+                    "experiment",
+                    models.ForeignKey(
+                        blank=True,
+                        db_index=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="strategies.experiment",
+                    ),
+                ),
+                (
+                    "version",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="strategies.strategyversion",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='NightlyChunk',
+            name="NightlyChunk",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('index', models.PositiveIntegerField()),
-                ('account_ids', models.JSONField()),
-                ('status', models.CharField(default='pending', max_length=10)),
-                ('claimed_by', models.CharField(blank=True, max_length=100)),
-                ('lease_until', models.DateTimeField(blank=True, null=True)),
-                ('claims', models.PositiveSmallIntegerField(default=0)),
-                ('counts', models.JSONField(default=dict)),
-                ('errors', models.JSONField(default=list)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('run', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='chunks', to='strategies.nightlyrun')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("index", models.PositiveIntegerField()),
+                ("account_ids", models.JSONField()),
+                ("status", models.CharField(default="pending", max_length=10)),
+                ("claimed_by", models.CharField(blank=True, max_length=100)),
+                ("lease_until", models.DateTimeField(blank=True, null=True)),
+                ("claims", models.PositiveSmallIntegerField(default=0)),
+                ("counts", models.JSONField(default=dict)),
+                ("errors", models.JSONField(default=list)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "run",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="chunks",
+                        to="strategies.nightlyrun",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['run', 'status'], name='strategies__run_id_bfed75_idx')],
-                'constraints': [models.UniqueConstraint(fields=('run', 'index'), name='nightly_chunk_unique')],
+                "indexes": [models.Index(fields=["run", "status"], name="strategies__run_id_bfed75_idx")],
+                "constraints": [
+                    models.UniqueConstraint(fields=("run", "index"), name="nightly_chunk_unique")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='NoticeSent',
+            name="NoticeSent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(max_length=30)),
-                ('subject_id', models.BigIntegerField()),
-                ('account_id', models.BigIntegerField()),
-                ('message_id', models.BigIntegerField(blank=True, null=True)),
-                ('status', models.CharField(max_length=10)),
-                ('reasons', models.JSONField(default=list)),
-                ('created_at', models.DateTimeField()),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenancy.organization')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("kind", models.CharField(max_length=30)),
+                ("subject_id", models.BigIntegerField()),
+                ("account_id", models.BigIntegerField()),
+                ("message_id", models.BigIntegerField(blank=True, null=True)),
+                ("status", models.CharField(max_length=10)),
+                ("reasons", models.JSONField(default=list)),
+                ("created_at", models.DateTimeField()),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="tenancy.organization",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('kind', 'subject_id'), name='notice_sent_once')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("kind", "subject_id"), name="notice_sent_once")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='StepAction',
+            name="StepAction",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('account_id', models.BigIntegerField()),
-                ('step_index', models.PositiveSmallIntegerField()),
-                ('action', models.CharField(max_length=20)),
-                ('run_on', models.DateField()),
-                ('at', models.DateTimeField()),
-                ('status', models.CharField(max_length=10)),
-                ('reasons', models.JSONField(default=list)),
-                ('next_allowed_at', models.DateTimeField(blank=True, null=True)),
-                ('detail', models.JSONField(default=dict)),
-                ('enrollment', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='strategies.enrollment')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenancy.organization')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("account_id", models.BigIntegerField()),
+                ("step_index", models.PositiveSmallIntegerField()),
+                ("action", models.CharField(max_length=20)),
+                ("run_on", models.DateField()),
+                ("at", models.DateTimeField()),
+                ("status", models.CharField(max_length=10)),
+                ("reasons", models.JSONField(default=list)),
+                ("next_allowed_at", models.DateTimeField(blank=True, null=True)),
+                ("detail", models.JSONField(default=dict)),
+                (
+                    "enrollment",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="strategies.enrollment",
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="tenancy.organization",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['enrollment', 'step_index'], name='strategies__enrollm_4f4d98_idx'), models.Index(fields=['account_id'], name='strategies__account_1205cd_idx')],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('status', 'blocked'), _negated=True), fields=('enrollment', 'step_index'), name='step_action_once')],
+                "indexes": [
+                    models.Index(fields=["enrollment", "step_index"], name="strategies__enrollm_4f4d98_idx"),
+                    models.Index(fields=["account_id"], name="strategies__account_1205cd_idx"),
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("status", "blocked"), _negated=True),
+                        fields=("enrollment", "step_index"),
+                        name="step_action_once",
+                    )
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='strategy',
-            constraint=models.UniqueConstraint(fields=('organization', 'name'), name='strategy_name_unique'),
+            model_name="strategy",
+            constraint=models.UniqueConstraint(fields=("organization", "name"), name="strategy_name_unique"),
         ),
         migrations.AddConstraint(
-            model_name='experiment',
-            constraint=models.UniqueConstraint(fields=('organization', 'name'), name='experiment_name_unique'),
+            model_name="experiment",
+            constraint=models.UniqueConstraint(
+                fields=("organization", "name"), name="experiment_name_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='strategyversion',
-            constraint=models.UniqueConstraint(fields=('strategy', 'version'), name='strategy_version_unique'),
+            model_name="strategyversion",
+            constraint=models.UniqueConstraint(
+                fields=("strategy", "version"), name="strategy_version_unique"
+            ),
         ),
         migrations.AddIndex(
-            model_name='enrollment',
-            index=models.Index(fields=['organization', 'finished_on', 'due_on'], name='strategies__organiz_8c8947_idx'),
+            model_name="enrollment",
+            index=models.Index(
+                fields=["organization", "finished_on", "due_on"], name="strategies__organiz_8c8947_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='enrollment',
-            index=models.Index(fields=['experiment', 'arm'], name='strategies__experim_20f4b0_idx'),
+            model_name="enrollment",
+            index=models.Index(fields=["experiment", "arm"], name="strategies__experim_20f4b0_idx"),
         ),
     ]

@@ -20,7 +20,13 @@ def facts(**kw):
 
 def test_a_segment_matches_on_its_conditions():
     # given
-    when = {"aging": ["31-60"], "state": ["NY"], "balance_min": D("100"), "holds": "none", "promise": ["none"]}
+    when = {
+        "aging": ["31-60"],
+        "state": ["NY"],
+        "balance_min": D("100"),
+        "holds": "none",
+        "promise": ["none"],
+    }
 
     # then
     assert domain.segment_matches(when, facts())
@@ -100,7 +106,9 @@ def test_no_difference_is_not_significant():
     ids=["spring-forward-day", "before", "after"],
 )
 def test_a_local_time_survives_dst(after, expected_utc):
-    times = domain.cron_fire_times("30 2 * * *", "America/New_York", after=after, until=after + timedelta(days=1))
+    times = domain.cron_fire_times(
+        "30 2 * * *", "America/New_York", after=after, until=after + timedelta(days=1)
+    )
     assert times == expected_utc
 
 

@@ -18,13 +18,17 @@ def _arm(text: str) -> tuple[str, str, int]:
 
 
 class Command(ArrearsCommand):
-    help = "Champion/challenger: `start NAME --arm NAME:STRATEGY:SHARE …`, `report NAME`, `stop NAME`, `list`."
+    help = (
+        "Champion/challenger: `start NAME --arm NAME:STRATEGY:SHARE …`, `report NAME`, `stop NAME`, `list`."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
         start = sub.add_parser("start", help="split accounts entering the first arm's strategy between arms")
         start.add_argument("name")
-        start.add_argument("--arm", action="append", required=True, help="NAME:STRATEGY:SHARE (the first is the champion)")
+        start.add_argument(
+            "--arm", action="append", required=True, help="NAME:STRATEGY:SHARE (the first is the champion)"
+        )
         report = sub.add_parser("report", help="per arm results, the challenger's lift and its 95%% interval")
         report.add_argument("name")
         stop = sub.add_parser("stop", help="no new accounts join; the ones in it stay")

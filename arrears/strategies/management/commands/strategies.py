@@ -44,7 +44,9 @@ class Command(ArrearsCommand):
             try:
                 on = date.fromisoformat(options["date"])
             except ValueError:
-                raise CommandError(f"--date: not a date (YYYY-MM-DD): {options['date']!r}", returncode=EXIT_USAGE) from None
+                raise CommandError(
+                    f"--date: not a date (YYYY-MM-DD): {options['date']!r}", returncode=EXIT_USAGE
+                ) from None
             data = services.strategies_preview_all(organization_id=org.pk, run_on=on)
             if options["json"]:
                 self.emit_json(data)
@@ -58,4 +60,6 @@ class Command(ArrearsCommand):
                 self.emit_json({"strategies": rows})
             else:
                 for r in rows:
-                    self.stdout.write(f"{r['name']} v{r['version']} priority {r['priority']}: {r['enrolled']} enrolled")
+                    self.stdout.write(
+                        f"{r['name']} v{r['version']} priority {r['priority']}: {r['enrolled']} enrolled"
+                    )
