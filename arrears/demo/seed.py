@@ -17,6 +17,7 @@ from arrears.accounts.domain import WORKABLE
 from arrears.accounts.services import account_note_add, account_transition
 from arrears.audit.events import Event
 from arrears.audit.services import audit_record
+from arrears.demo.automation import seed_automation
 from arrears.ledger.choices import Bucket, EntryKind
 from arrears.ledger.selectors import ledger_entries_new, ledger_entry_ids
 from arrears.ledger.services import EntrySpec, account_open, ledger_post, ledger_reverse
@@ -168,6 +169,7 @@ def seed_demo(
         for step in PATHS.get(target, [target]):
             if step != S.NEW:
                 account_transition(account=account, to=step, actor=actor, reason="demo data")
+    seed_automation(organization=org, today=today)
     return org
 
 

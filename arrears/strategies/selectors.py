@@ -121,7 +121,7 @@ def experiment_report(*, experiment: Experiment) -> dict[str, Any]:
                 "contacts": sum(contacts.get(a, (0, 0))[0] for a, _ in members),
                 "right_party_contacts": sum(contacts.get(a, (0, 0))[1] for a, _ in members),
                 "promises": sum(promises.get(a, 0) for a, _ in members),
-                "collected": str(quantize(sum(paid, Decimal(0)), "USD")),
+                "collected": str(quantize(sum(paid, Decimal(0)), experiment.organization.currency)),
                 "liquidation_rate": round(domain.liquidation_rate(outcome), 6),
             }
         )
@@ -132,6 +132,12 @@ def experiment_report(*, experiment: Experiment) -> dict[str, Any]:
     def num(x: float) -> float | None:
         return round(x, 6) if math.isfinite(x) else None
 
+    if not math.isfinite(lift.low):
+        verdict = "not enough accounts in each arm yet to tell"
+        return {
+            "experiment": experiment.name, "status": experiment.status, "started_on": since.isoformat(),
+            "arms": arms, "lift": None, "ci95": [None, None], "significant": False, "verdict": verdict,
+        }  # fmt: skip
     if lift.significant:
         verdict = "significant: the challenger " + ("collects more" if lift.lift > 0 else "collects less")
     else:
@@ -158,3 +164,12 @@ def blocked_steps_recent(*, organization_id: int, limit: int = 20) -> list[StepA
             "-at"
         )[:limit]
     )
+
+
+def schedule_times(*, organization_id: int) -> dict[str, str]:
+    from .models import Schedule
+
+    found = Schedule.objects.filter(organization_id=organization_id).first()
+    if found is None:
+        return {"nightly_at": "02:00", "letters_at": "16:00"}
+    return {"nightly_at": f"{found.nightly_at:%H:%M}", "letters_at": f"{found.letters_at:%H:%M}"}
