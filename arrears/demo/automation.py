@@ -28,7 +28,7 @@ TEMPLATES = [
         "sms",
         "",
         "{{ business_name }}: about account {{ account.reference }}, call {{ callback_number }}. "
-        "{{ debt_collector_disclosure }} {{ opt_out_text }}",
+        "{{ debt_collector_disclosure }} Reply STOP to opt out.",
     ),
     (
         "strategy-letter",

@@ -9,6 +9,7 @@ else and a re-run for the date resumes without duplicates.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -122,8 +123,10 @@ def nightly_start(
         run.save(update_fields=["status", "counts", "errors", "finished_at", "updated_at"])
     totals: dict[str, int] = {}
     errors: list[dict[str, object]] = []
+    started = time.perf_counter()
     try:
         _nightly_steps(organization, run_on, actor, totals, errors)
+        totals["ms_steps"] = int((time.perf_counter() - started) * 1000)
         money = set(_nightly_accounts(organization.pk))
         ids = account_selectors.account_ids_in_statuses(
             organization_id=organization.pk, statuses=[s for s in AccountStatus.values]
@@ -139,6 +142,7 @@ def nightly_start(
         ]
         NightlyChunk.objects.bulk_create(chunks)
         totals["accounts"] = len(ids)
+        totals["ms_chunking"] = int((time.perf_counter() - started) * 1000) - totals["ms_steps"]
     except BaseException as exc:
         if isinstance(exc, Exception):
             errors.append({"step": "run", **_failure(exc, NightlyError.STEP_FAILED)})
@@ -160,13 +164,20 @@ def nightly_start(
 
 
 def chunk_claim(
-    *, run_id: int | None = None, chunk_id: int | None = None, worker: str, now: datetime | None = None
+    *,
+    run_id: int | None = None,
+    chunk_id: int | None = None,
+    worker: str,
+    now: datetime | None = None,
+    stale_only: bool = False,
 ) -> NightlyChunk | None:
     """Claim a chunk that is pending, or whose worker's lease ran out (it was killed): `SELECT … FOR
     UPDATE SKIP LOCKED`, so two workers never take the same chunk."""
     now = now or utcnow()
     with transaction.atomic():
-        free = Q(status="pending") | Q(status="running", lease_until__lt=now)
+        free = Q(status="running", lease_until__lt=now)
+        if not stale_only:
+            free |= Q(status="pending")
         chunks = NightlyChunk.objects.select_for_update(skip_locked=True).filter(free)
         chunks = chunks.filter(pk=chunk_id) if chunk_id is not None else chunks.filter(run_id=run_id)
         chunk = chunks.order_by("index").first()
@@ -185,12 +196,14 @@ def chunk_work(*, chunk: NightlyChunk, worker: str) -> dict[str, int]:
     run = NightlyRun.objects.select_related("organization").get(pk=chunk.run_id)
     organization, run_on = run.organization, run.run_on
     actor = system_principal(organization.pk, "nightly")
+    started = time.perf_counter()
     counts, errors = nightly_chunk_run(
         organization_id=organization.pk,
         account_ids=chunk.counts.get("money_ids", []),
         run_on=run_on,
         actor=actor,
     )
+    money_done = time.perf_counter()
     advanced = engine.strategies_advance(
         organization_id=organization.pk,
         account_ids=chunk.account_ids,
@@ -198,6 +211,9 @@ def chunk_work(*, chunk: NightlyChunk, worker: str) -> dict[str, int]:
         now=utcnow(),
         actor=actor,
     )
+    # Per-stage time, summed over chunks (worker-seconds, not wall time): benchmarks and the page read it.
+    counts["ms_money"] = int((money_done - started) * 1000)
+    counts["ms_strategies"] = int((time.perf_counter() - money_done) * 1000)
     for key, n in advanced.as_dict().items():
         counts[key] = counts.get(key, 0) + n
     errors.extend({**e, "code": e.get("code") or str(NightlyError.STRATEGY_FAILED)} for e in advanced.errors)
@@ -211,14 +227,14 @@ def chunk_work(*, chunk: NightlyChunk, worker: str) -> dict[str, int]:
     return counts
 
 
-def chunks_work(*, run_id: int, worker: str, chunk_id: int | None = None) -> int:
+def chunks_work(*, run_id: int, worker: str, chunk_id: int | None = None, stale_only: bool = False) -> int:
     """Work chunks of a run until none is left to claim (a task starts with its own chunk, then helps
     with the others). Returns the number of chunks this worker did."""
     done = 0
     if chunk_id is not None and (chunk := chunk_claim(chunk_id=chunk_id, worker=worker)) is not None:
         chunk_work(chunk=chunk, worker=worker)
         done += 1
-    while (chunk := chunk_claim(run_id=run_id, worker=worker)) is not None:
+    while (chunk := chunk_claim(run_id=run_id, worker=worker, stale_only=stale_only)) is not None:
         chunk_work(chunk=chunk, worker=worker)
         done += 1
     return done
@@ -276,10 +292,10 @@ def nightly_wait(
     worker: str,
     poll: float = 0.5,
     on_progress: Callable[[dict[str, int]], None] | None = None,
+    help_pending: bool = True,
 ) -> None:
-    """Wait until every chunk is done, taking over any whose worker stopped (its lease ran out)."""
-    import time
-
+    """Wait until every chunk is done, taking over any whose worker stopped (its lease ran out), and
+    working pending ones too unless `help_pending` is off (the chunks are left to the workers)."""
     while True:
         progress = nightly_progress(run_id=run_id)
         if on_progress is not None:
@@ -287,7 +303,7 @@ def nightly_wait(
         if progress["done"] == progress["chunks"]:
             nightly_finish_if_done(run_id=run_id)
             return
-        if chunks_work(run_id=run_id, worker=worker) == 0:
+        if chunks_work(run_id=run_id, worker=worker, stale_only=not help_pending) == 0:
             time.sleep(poll)
 
 

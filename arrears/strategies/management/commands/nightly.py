@@ -81,7 +81,9 @@ class Command(ArrearsCommand):
                     services.chunk_work(chunk=chunk, worker=worker)
                     if progress:
                         progress(services.nightly_progress(run_id=run.pk))
-            services.nightly_wait(run_id=run.pk, worker=worker, on_progress=progress)
+            services.nightly_wait(
+                run_id=run.pk, worker=worker, on_progress=progress, help_pending=not options["no_work"]
+            )
             if progress:
                 progress.done()
             run.refresh_from_db()
