@@ -257,6 +257,19 @@ def nightly_finish_if_done(*, run_id: int) -> bool:
                 if isinstance(n, int):
                     totals[key] = totals.get(key, 0) + n
             errors.extend(chunk_errors)
+        # What is stored must be sent: the notices and reminders due, through the gate, once the accounts'
+        # promises and plans are up to date (a promise broken tonight gets its follow-up tonight). Under
+        # the run's lock, so two workers finishing at once do not both send.
+        try:
+            sent = notices.notices_send(
+                organization_id=run.organization_id,
+                on=run.run_on,
+                now=utcnow(),
+                actor=system_principal(run.organization_id, "nightly"),
+            )
+            totals["notices_queued"] = sum(sent.values())
+        except Exception as exc:  # recorded; the run's other work stands
+            errors.append({"step": "notices_queued", **_failure(exc, NightlyError.STEP_FAILED)})
         totals["ledger_entries"] = sum(totals.get(k, 0) for k in MONEY_LEDGER_KEYS)
         totals["messages_total"] = sum(totals.get(k, 0) for k in MESSAGE_KEYS)
         _nightly_finish(run, totals, errors)
@@ -324,12 +337,6 @@ def _nightly_steps(
         ),
         "notices": lambda: payments.payment_notices_record(
             organization_id=organization.pk, on=run_on, actor=actor
-        ),
-        # What is stored must be sent: the notices and reminders due today, through the gate.
-        "notices_queued": lambda: sum(
-            notices.notices_send(
-                organization_id=organization.pk, on=run_on, now=utcnow(), actor=actor
-            ).values()
         ),
     }
     for name, step in steps.items():
