@@ -12,5 +12,6 @@ urlpatterns = [
     path("payments/", include("arrears.payments.urls")),
     path("documents/", include("arrears.documents.urls")),
     path("", include("arrears.scoring.urls")),  # /queue/ and /scoring/…
+    path("strategies/", include("arrears.strategies.urls")),
     path("", include("arrears.workbench.urls")),
 ]

@@ -82,6 +82,51 @@ def attempts_for_account(*, organization_id: int, account_id: int) -> QuerySet[C
     return ContactAttempt.objects.filter(organization_id=organization_id, accounts__id=account_id)
 
 
+def attempts_last_by_account(
+    *, account_ids: Collection[int]
+) -> dict[int, tuple[datetime | None, datetime | None]]:
+    """For each account, its last contact (any attempt the gate did not block) and its last right-party
+    contact, in one query (strategies' segments read them)."""
+    from django.db.models import Max, Q
+
+    return {
+        row["account_id"]: (row["last"], row["rpc"])
+        for row in ContactAttempt.accounts.through.objects.filter(account_id__in=in_array(list(account_ids)))
+        .exclude(contactattempt__outcome=Outcome.BLOCKED)
+        .values("account_id")
+        .annotate(
+            last=Max("contactattempt__at"),
+            rpc=Max(
+                "contactattempt__at",
+                filter=Q(contactattempt__outcome__in=[Outcome.RIGHT_PARTY_CONTACT, Outcome.CONVERSATION]),
+            ),
+        )
+    }
+
+
+def attempts_counts_by_account(
+    *, account_ids: Collection[int], since: datetime
+) -> dict[int, tuple[int, int]]:
+    """(outbound contacts made, right-party contacts) per account since `since`, blocked ones aside."""
+    from django.db.models import Count, Q
+
+    return {
+        row["account_id"]: (row["n"], row["rpc"])
+        for row in ContactAttempt.accounts.through.objects.filter(
+            account_id__in=in_array(list(account_ids)), contactattempt__at__gte=since
+        )
+        .exclude(contactattempt__outcome=Outcome.BLOCKED)
+        .values("account_id")
+        .annotate(
+            n=Count("contactattempt", filter=Q(contactattempt__direction=Direction.OUTBOUND)),
+            rpc=Count(
+                "contactattempt",
+                filter=Q(contactattempt__outcome__in=[Outcome.RIGHT_PARTY_CONTACT, Outcome.CONVERSATION]),
+            ),
+        )
+    }
+
+
 def call_requests_open(
     *,
     organization_id: int,

@@ -140,5 +140,10 @@ class Event(StrEnum):
     SETTLEMENT_OFFERED = "settlement.offered"
     SETTLEMENT_REJECTED = "settlement.rejected"
     SETTLEMENT_WRITE_OFF = "settlement.write_off"
+    # strategies (automation)
+    STRATEGY_SAVED = "strategy.saved"
+    EXPERIMENT_STARTED = "experiment.started"
+    EXPERIMENT_STOPPED = "experiment.stopped"
+    SCHEDULE_CHANGED = "schedule.changed"
     # team
     TEAM_CREATED = "team.created"

@@ -132,3 +132,26 @@ def contact_now_panel(*, principal: Principal, account: Account, at: datetime) -
         facts, _ = base.for_action(channel=channel, target=point, purpose="collection")
         rows.append(PanelRow(channel=channel, target=point.value, decision=evaluate(facts, now=at)))
     return rows
+
+
+def hold_kinds_by_account(*, organization_id: int, account_ids: list[int]) -> dict[int, set[str]]:
+    """Active hold kinds concerning each account: its own holds and debtor-wide holds on its primary
+    debtor, in two queries (strategies' segments read them)."""
+    from collections import defaultdict
+
+    from arrears.accounts.selectors import primary_debtor_ids
+
+    found: dict[int, set[str]] = defaultdict(set)
+    active = Hold.objects.filter(organization_id=organization_id, lifted_at__isnull=True)
+    for account_id, kind in active.filter(account_id__in=account_ids).values_list("account_id", "kind"):
+        found[account_id].add(kind)
+    primary = primary_debtor_ids(account_ids)
+    by_debtor: dict[int, list[int]] = defaultdict(list)
+    for account_id, debtor_id in primary.items():
+        by_debtor[debtor_id].append(account_id)
+    for debtor_id, kind in active.filter(account__isnull=True, debtor_id__in=list(by_debtor)).values_list(
+        "debtor_id", "kind"
+    ):
+        for account_id in by_debtor[debtor_id]:
+            found[account_id].add(kind)
+    return dict(found)

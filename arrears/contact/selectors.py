@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
-from typing import TYPE_CHECKING
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
 
@@ -228,4 +228,14 @@ def message_latest_for_account(*, principal: Principal, account_id: int) -> Outb
         OutboundMessage.objects.filter(organization_id=principal.organization_id, account_id=account_id)
         .order_by("-created_at", "-id")
         .first()
+    )
+
+
+def messages_brief(*, message_ids: list[int]) -> list[tuple[int, int, str, list[Any], datetime | None]]:
+    """(id, account id, status, held reasons, next attempt) of outbox messages, for a batch caller
+    that must tell each account what became of its message."""
+    return list(
+        OutboundMessage.objects.filter(pk__in=message_ids).values_list(
+            "pk", "account_id", "status", "held_reasons", "next_attempt_at"
+        )
     )

@@ -18,6 +18,7 @@ from arrears.accounts.selectors import accounts_in_organization
 from arrears.accounts.services import NewAccount, account_note_add, accounts_transition_many
 from arrears.audit.events import Event
 from arrears.audit.services import audit_record
+from arrears.demo.automation import seed_automation
 from arrears.demo.scoring import seed_scoring
 from arrears.ledger.choices import Bucket, EntryKind
 from arrears.ledger.selectors import ledger_entries_new, ledger_entry_ids
@@ -192,6 +193,7 @@ def seed_demo(
         moves = [(a.pk, path[step]) for a, _, t in book if len(path := PATHS.get(t, [t])) > step]
         accounts_transition_many(moves=[m for m in moves if m[1] != S.NEW], actor=actor, reason="demo data")
     seed_scoring(clients=clients, accounts=accounts, today=today, actor=actor)
+    seed_automation(organization=org, today=today)
     return org
 
 

@@ -353,3 +353,99 @@ def account_arrangements(*, principal: Principal, account: Account, limit: int =
         settlements=list(Settlement.objects.filter(account=account).order_by("-made_on", "-id")[:limit]),
         payments=list(Payment.objects.filter(account=account).order_by("-received_at", "-id")[:limit]),
     )
+
+
+def arrangement_states(*, account_ids: Sequence[int]) -> dict[int, tuple[str, str]]:
+    """Each account's newest promise status and newest plan status (absent: no promise or plan), in
+    two queries (strategies' segments read them)."""
+    promises: dict[int, str] = {}
+    for account_id, status in (
+        Promise.objects.filter(account_id__in=list(account_ids))
+        .order_by("account_id", "-made_on", "-id")
+        .values_list("account_id", "status")
+    ):
+        promises.setdefault(account_id, status)
+    plans: dict[int, str] = {}
+    for account_id, status in (
+        PaymentPlan.objects.filter(account_id__in=list(account_ids))
+        .order_by("account_id", "-made_on", "-id")
+        .values_list("account_id", "status")
+    ):
+        plans.setdefault(account_id, status)
+    return {pk: (promises.get(pk, "none"), plans.get(pk, "none")) for pk in set(promises) | set(plans)}
+
+
+def notices_owed(*, organization_id: int, on: date, remind_days: int = 2) -> dict[str, list[tuple[int, int]]]:
+    """What must be sent on `on`, as (subject id, account id) per kind: Reg F 1006.22(c) notices of
+    post-dated payments in their window, open plans of New York accounts whose written confirmation
+    (23 NYCRR 1.5) is not past due, promises and installments due within `remind_days`, and promises
+    broken in the last week. The caller sends each once."""
+    from datetime import timedelta
+
+    soon = on + timedelta(days=remind_days)
+    return {
+        "postdated_notice": list(
+            Payment.objects.filter(
+                organization_id=organization_id,
+                status=PaymentStatus.SCHEDULED,
+                notice_from__lte=on,
+                notice_by__gte=on,
+            ).values_list("pk", "account_id")
+        ),
+        "plan_confirmation": list(
+            PaymentPlan.objects.filter(
+                organization_id=organization_id,
+                status__in=OPEN_PLAN,
+                confirmation_due_on__gte=on,
+                account__jurisdiction_state="NY",
+            ).values_list("pk", "account_id")
+        ),
+        "promise_reminder": list(
+            Promise.objects.filter(
+                organization_id=organization_id,
+                status=PromiseStatus.PENDING,
+                due_on__gte=on,
+                due_on__lte=soon,
+            ).values_list("pk", "account_id")
+        ),
+        "installment_reminder": list(
+            Installment.objects.filter(
+                organization_id=organization_id,
+                status=InstallmentStatus.DUE,
+                plan__status__in=OPEN_PLAN,
+                due_on__gte=on,
+                due_on__lte=soon,
+            ).values_list("pk", "plan__account_id")
+        ),
+        "broken_promise": list(
+            Promise.objects.filter(
+                organization_id=organization_id,
+                status=PromiseStatus.BROKEN,
+                due_on__gte=on - timedelta(days=14),
+            ).values_list("pk", "account_id")
+        ),
+    }
+
+
+def collected_by_account(*, account_ids: Sequence[int], since: date) -> dict[int, Decimal]:
+    """Money posted to each account on or after `since` (net of reversed payments), in one query."""
+    return {
+        row["account_id"]: from_storage(row["total"])
+        for row in Payment.objects.filter(
+            account_id__in=list(account_ids), status=PaymentStatus.POSTED, received_on__gte=since
+        )
+        .values("account_id")
+        .annotate(total=Sum("amount"))
+    }
+
+
+def promises_made_count(*, account_ids: Sequence[int], since: date) -> dict[int, int]:
+    """Promises made on each account on or after `since` (an experiment's report counts them)."""
+    from django.db.models import Count
+
+    return dict(
+        Promise.objects.filter(account_id__in=list(account_ids), made_on__gte=since)
+        .values("account_id")
+        .annotate(n=Count("id"))
+        .values_list("account_id", "n")
+    )

@@ -1,4 +1,4 @@
-"""Work that spans the apps: the nightly run.
+"""Work that spans the apps: the nightly run, in chunks that any worker claims.
 
 The run orchestrates; the rules stay with the apps that own them. Interest, deposits of post-dated
 payments, their notices, and promises, plans and settlements are payments' services; locating
@@ -9,22 +9,27 @@ else and a re-run for the date resumes without duplicates.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterable, Sequence
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from django.db import transaction
+from django.db.models import Q
 
+from arrears.accounts import selectors as account_selectors
+from arrears.accounts.choices import AccountStatus
 from arrears.core.clock import utcnow
-from arrears.core.errors import ArrearsError
+from arrears.core.errors import ArrearsError, Conflict
 from arrears.debtors.services import contact_points_locate
 from arrears.payments import selectors as payment_selectors
 from arrears.payments import services as payments
 from arrears.payments.choices import ACCRUING
-from arrears.tenancy.domain import Principal
+from arrears.tenancy.domain import Principal, system_principal
 
+from . import engine, notices
 from .errors import NightlyError
-from .models import NightlyRun
+from .models import NightlyChunk, NightlyRun
 
 if TYPE_CHECKING:
     from arrears.tenancy.models import Organization
@@ -91,32 +96,54 @@ def nightly_chunk_run(
     return counts, errors
 
 
-def nightly_run(
-    *, organization: Organization, run_on: date, actor: Principal, chunk_size: int = 500
-) -> NightlyRun:
-    """`arrears nightly`: deposit post-dated payments that are due, record deposit notices, accrue
-    interest through `run_on`, and update promises, plans and settlements. Idempotent per date.
+LEASE = timedelta(minutes=5)
+MONEY_LEDGER_KEYS = ("interest_postings", "deposited")
+MESSAGE_KEYS = ("messages_queued", "notices_queued")
 
-    Each step and each account commits on its own. A failure is recorded on the run, which ends
-    `failed` (never left `running`), and a re-run for the date does what is left, without duplicates.
-    """
-    run, _ = NightlyRun.objects.get_or_create(organization=organization, run_on=run_on)
-    run.status, run.counts, run.errors, run.finished_at = "running", {}, [], None
-    run.save(update_fields=["status", "counts", "errors", "finished_at", "updated_at"])
+
+def nightly_start(
+    *,
+    organization: Organization,
+    run_on: date,
+    actor: Principal,
+    chunk_size: int = 1000,
+    enqueue: bool = True,
+) -> NightlyRun:
+    """Start the nightly run of `run_on`: the organization-wide steps, then the accounts split into
+    chunks, one task each, which any worker claims (SKIP LOCKED). Idempotent per date: a second run does
+    what is left and creates no message, ledger entry or event for work already done."""
+    with transaction.atomic():
+        run, _ = NightlyRun.objects.select_for_update().get_or_create(
+            organization=organization, run_on=run_on
+        )
+        if run.status == "running" and run.chunks.filter(status="running", lease_until__gt=utcnow()).exists():
+            raise Conflict(NightlyError.ALREADY_RUNNING, f"the nightly run of {run_on} is running")
+        run.chunks.all().delete()
+        run.status, run.counts, run.errors, run.finished_at = "running", {}, [], None
+        run.save(update_fields=["status", "counts", "errors", "finished_at", "updated_at"])
     totals: dict[str, int] = {}
     errors: list[dict[str, object]] = []
+    started = time.perf_counter()
     try:
         _nightly_steps(organization, run_on, actor, totals, errors)
-        ids = _nightly_accounts(organization.pk)
-        for chunk in _chunks(ids, chunk_size):
-            counts, chunk_errors = nightly_chunk_run(
-                organization_id=organization.pk, account_ids=chunk, run_on=run_on, actor=actor
+        totals["ms_steps"] = int((time.perf_counter() - started) * 1000)
+        money = set(_nightly_accounts(organization.pk))
+        ids = account_selectors.account_ids_in_statuses(
+            organization_id=organization.pk, statuses=[s for s in AccountStatus.values]
+        )
+        chunks = [
+            NightlyChunk(
+                run=run,
+                index=i,
+                account_ids=chunk,
+                counts={"money_ids": [pk for pk in chunk if pk in money]},
             )
-            for key, n in counts.items():
-                totals[key] = totals.get(key, 0) + n
-            errors.extend(chunk_errors)
+            for i, chunk in enumerate(_chunks(ids, chunk_size))
+        ]
+        NightlyChunk.objects.bulk_create(chunks)
         totals["accounts"] = len(ids)
-    except BaseException as exc:  # an interrupt, or a failure outside any one account: the run says so
+        totals["ms_chunking"] = int((time.perf_counter() - started) * 1000) - totals["ms_steps"]
+    except BaseException as exc:
         if isinstance(exc, Exception):
             errors.append({"step": "run", **_failure(exc, NightlyError.STEP_FAILED)})
         else:
@@ -125,8 +152,172 @@ def nightly_run(
             )
         _nightly_finish(run, totals, errors)
         raise
-    _nightly_finish(run, totals, errors)
+    run.counts, run.errors = totals, errors
+    run.save(update_fields=["counts", "errors", "updated_at"])
+    if enqueue:
+        from .tasks import nightly_chunk_run_task
+
+        for chunk in NightlyChunk.objects.filter(run=run).values_list("pk", flat=True):
+            nightly_chunk_run_task.enqueue(chunk_id=chunk)
+    nightly_finish_if_done(run_id=run.pk)
     return run
+
+
+def chunk_claim(
+    *,
+    run_id: int | None = None,
+    chunk_id: int | None = None,
+    worker: str,
+    now: datetime | None = None,
+    stale_only: bool = False,
+) -> NightlyChunk | None:
+    """Claim a chunk that is pending, or whose worker's lease ran out (it was killed): `SELECT … FOR
+    UPDATE SKIP LOCKED`, so two workers never take the same chunk."""
+    now = now or utcnow()
+    with transaction.atomic():
+        free = Q(status="running", lease_until__lt=now)
+        if not stale_only:
+            free |= Q(status="pending")
+        chunks = NightlyChunk.objects.select_for_update(skip_locked=True).filter(free)
+        chunks = chunks.filter(pk=chunk_id) if chunk_id is not None else chunks.filter(run_id=run_id)
+        chunk = chunks.order_by("index").first()
+        if chunk is None:
+            return None
+        chunk.status, chunk.claimed_by, chunk.lease_until = "running", worker, now + LEASE
+        chunk.claims += 1
+        chunk.save(update_fields=["status", "claimed_by", "lease_until", "claims"])
+    return chunk
+
+
+def chunk_work(*, chunk: NightlyChunk, worker: str) -> dict[str, int]:
+    """The accounts of a claimed chunk: interest, promises, plans and settlements (one transaction per
+    account), then their strategies' steps (one transaction per batch of a step). Then the chunk is
+    done, and the run too when it was the last."""
+    run = NightlyRun.objects.select_related("organization").get(pk=chunk.run_id)
+    organization, run_on = run.organization, run.run_on
+    actor = system_principal(organization.pk, "nightly")
+    started = time.perf_counter()
+    counts, errors = nightly_chunk_run(
+        organization_id=organization.pk,
+        account_ids=chunk.counts.get("money_ids", []),
+        run_on=run_on,
+        actor=actor,
+    )
+    money_done = time.perf_counter()
+    advanced = engine.strategies_advance(
+        organization_id=organization.pk,
+        account_ids=chunk.account_ids,
+        run_on=run_on,
+        now=utcnow(),
+        actor=actor,
+    )
+    # Per-stage time, summed over chunks (worker-seconds, not wall time): benchmarks and the page read it.
+    counts["ms_money"] = int((money_done - started) * 1000)
+    counts["ms_strategies"] = int((time.perf_counter() - money_done) * 1000)
+    for key, n in advanced.as_dict().items():
+        counts[key] = counts.get(key, 0) + n
+    errors.extend({**e, "code": e.get("code") or str(NightlyError.STRATEGY_FAILED)} for e in advanced.errors)
+    counts["errors"] = counts.get("errors", 0) + len(advanced.errors)
+    counts["accounts_done"] = len(chunk.account_ids)
+    NightlyChunk.objects.filter(pk=chunk.pk, claimed_by=worker, status="running").update(
+        status="done", counts={**counts, "money_ids": chunk.counts.get("money_ids", [])}, errors=errors,
+        finished_at=utcnow(),
+    )  # fmt: skip
+    nightly_finish_if_done(run_id=run.pk)
+    return counts
+
+
+def chunks_work(*, run_id: int, worker: str, chunk_id: int | None = None, stale_only: bool = False) -> int:
+    """Work chunks of a run until none is left to claim (a task starts with its own chunk, then helps
+    with the others). Returns the number of chunks this worker did."""
+    done = 0
+    if chunk_id is not None and (chunk := chunk_claim(chunk_id=chunk_id, worker=worker)) is not None:
+        chunk_work(chunk=chunk, worker=worker)
+        done += 1
+    while (chunk := chunk_claim(run_id=run_id, worker=worker, stale_only=stale_only)) is not None:
+        chunk_work(chunk=chunk, worker=worker)
+        done += 1
+    return done
+
+
+def nightly_finish_if_done(*, run_id: int) -> bool:
+    """Close the run when every chunk is done: its counts are the steps' and the chunks' sums."""
+    if NightlyChunk.objects.filter(run_id=run_id).exclude(status="done").exists():
+        return False
+    with transaction.atomic():
+        run = NightlyRun.objects.select_for_update().get(pk=run_id)
+        if run.status != "running":
+            return True
+        totals = {k: v for k, v in run.counts.items() if isinstance(v, int)}
+        errors = list(run.errors)
+        for counts, chunk_errors in NightlyChunk.objects.filter(run_id=run_id).values_list(
+            "counts", "errors"
+        ):
+            for key, n in counts.items():
+                if isinstance(n, int):
+                    totals[key] = totals.get(key, 0) + n
+            errors.extend(chunk_errors)
+        # What is stored must be sent: the notices and reminders due, through the gate, once the accounts'
+        # promises and plans are up to date (a promise broken tonight gets its follow-up tonight). Under
+        # the run's lock, so two workers finishing at once do not both send.
+        try:
+            sent = notices.notices_send(
+                organization_id=run.organization_id,
+                on=run.run_on,
+                now=utcnow(),
+                actor=system_principal(run.organization_id, "nightly"),
+            )
+            totals["notices_queued"] = sum(sent.values())
+        except Exception as exc:  # recorded; the run's other work stands
+            errors.append({"step": "notices_queued", **_failure(exc, NightlyError.STEP_FAILED)})
+        totals["ledger_entries"] = sum(totals.get(k, 0) for k in MONEY_LEDGER_KEYS)
+        totals["messages_total"] = sum(totals.get(k, 0) for k in MESSAGE_KEYS)
+        _nightly_finish(run, totals, errors)
+    return True
+
+
+def nightly_progress(*, run_id: int) -> dict[str, int]:
+    rows = NightlyChunk.objects.filter(run_id=run_id).values_list("status", flat=True)
+    statuses = list(rows)
+    return {
+        "chunks": len(statuses),
+        "done": statuses.count("done"),
+        "running": statuses.count("running"),
+        "pending": statuses.count("pending"),
+    }
+
+
+def nightly_run(
+    *, organization: Organization, run_on: date, actor: Principal, chunk_size: int = 1000, worker: str = "cli"
+) -> NightlyRun:
+    """`arrears nightly` in one process: start the run, then work its chunks here (workers that are
+    running help), and wait for chunks other workers hold. Idempotent per date."""
+    run = nightly_start(organization=organization, run_on=run_on, actor=actor, chunk_size=chunk_size)
+    chunks_work(run_id=run.pk, worker=worker)
+    nightly_wait(run_id=run.pk, worker=worker)
+    run.refresh_from_db()
+    return run
+
+
+def nightly_wait(
+    *,
+    run_id: int,
+    worker: str,
+    poll: float = 0.5,
+    on_progress: Callable[[dict[str, int]], None] | None = None,
+    help_pending: bool = True,
+) -> None:
+    """Wait until every chunk is done, taking over any whose worker stopped (its lease ran out), and
+    working pending ones too unless `help_pending` is off (the chunks are left to the workers)."""
+    while True:
+        progress = nightly_progress(run_id=run_id)
+        if on_progress is not None:
+            on_progress(progress)
+        if progress["done"] == progress["chunks"]:
+            nightly_finish_if_done(run_id=run_id)
+            return
+        if chunks_work(run_id=run_id, worker=worker, stale_only=not help_pending) == 0:
+            time.sleep(poll)
 
 
 def _nightly_steps(
@@ -167,3 +358,31 @@ def _nightly_accounts(organization_id: int) -> list[int]:
     ids = payment_selectors.accruing_account_ids(organization_id=organization_id)
     ids |= payment_selectors.open_arrangement_account_ids(organization_id=organization_id)
     return sorted(ids)
+
+
+def strategies_preview_all(
+    *, organization_id: int, run_on: date, chunk_size: int = 5000
+) -> dict[str, object]:
+    """`arrears strategies preview`: what the strategies would do on `run_on`, over every account, in
+    chunks, writing nothing."""
+    ids = account_selectors.account_ids_in_statuses(
+        organization_id=organization_id, statuses=AccountStatus.values
+    )
+    total = 0
+    steps: dict[str, int] = {}
+    segments: dict[str, int] = {}
+    samples: dict[str, list[str]] = {}
+    for chunk in _chunks(ids, chunk_size):
+        part = engine.strategies_preview(organization_id=organization_id, account_ids=chunk, run_on=run_on)
+        total += int(part["accounts"])
+        for s in part["steps"]:
+            steps[s["step"]] = steps.get(s["step"], 0) + s["accounts"]
+            samples.setdefault(s["step"], []).extend(s["sample"])
+        for s in part["segments"]:
+            segments[s["segment"]] = segments.get(s["segment"], 0) + s["accounts"]
+    return {
+        "date": run_on.isoformat(),
+        "accounts": total,
+        "steps": [{"step": k, "accounts": v, "sample": samples[k][:5]} for k, v in sorted(steps.items())],
+        "segments": [{"segment": k, "accounts": v} for k, v in sorted(segments.items())],
+    }

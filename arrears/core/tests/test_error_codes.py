@@ -43,7 +43,7 @@ PREFIXES: dict[str, tuple[str, ...]] = {
         "PROVIDER_",
     ),
     "scoring": ("SCORING_", "QUEUE_"),
-    "strategies": ("NIGHTLY_", "STRATEGY_"),
+    "strategies": ("NIGHTLY_", "STRATEGY_", "EXPERIMENT_", "SCHEDULE_"),
     "tenancy": ("ORG_", "CLIENT_", "MEMBERSHIP_", "TEAM_", "USER_"),
     "attempts": ("CALL_REQUEST_",),
 }

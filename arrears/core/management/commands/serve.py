@@ -11,6 +11,10 @@ from django.utils.crypto import get_random_string
 def _run_worker(interval: float) -> None:
     from django_tasks_db.management.commands.db_worker import Worker
 
+    from arrears.core.workers import worker_started
+
+    worker_id = f"inproc-{get_random_string(8)}"
+    worker_started(worker_id)  # the scheduler ticks in the embedded worker too
     Worker(
         queue_names=["*"],
         interval=interval,
@@ -18,7 +22,7 @@ def _run_worker(interval: float) -> None:
         backend_name="default",
         startup_delay=False,
         max_tasks=None,
-        worker_id=f"inproc-{get_random_string(8)}",
+        worker_id=worker_id,
         excluded_queue_names=[],
     ).run()
 

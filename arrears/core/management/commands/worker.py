@@ -8,3 +8,10 @@ class Command(DbWorkerCommand):
         super().add_arguments(parser)
         # Every queue by default, and no autoreload: this is the production worker.
         parser.set_defaults(queue_name="*", reload=False)
+
+    def handle(self, *args, **options):
+        from arrears.core.workers import worker_started
+
+        # The scheduler ticks in every worker; a unique row per job and period keeps each period to one.
+        worker_started(options["worker_id"])
+        return super().handle(*args, **options)
