@@ -67,8 +67,13 @@ def upload(request: HttpRequest, principal: Principal, account_pk: int) -> HttpR
         except ArrearsError as exc:
             form.add_service_error(exc)
         else:
+            if getattr(request, "htmx", False):  # the account page: the panel again, with the file in it
+                context = {**_panel(principal, account), "done": f"Stored {upload_file.name}."}
+                return render(request, "documents/_account_documents.html", context)
             messages.success(request, f"Stored {upload_file.name}.")
             return redirect("workbench:account_detail", pk=account.pk)
+    if getattr(request, "htmx", False):  # htmx swaps only 2xx: the refusal is a 200, by its field
+        return render(request, "documents/_account_documents.html", _panel(principal, account, form=form))
     return render(request, "documents/upload.html", _panel(principal, account, form=form), status=400)
 
 

@@ -468,3 +468,23 @@ def test_the_forms_start_with_the_organizations_today_as_an_input_takes_it(as_ro
 
     assert 'name="received_on" id="payment-received_on" value="2026-03-10"' in body
     assert 'name="due_on" id="promise-due_on" value="2026-03-17"' in body
+
+
+def test_a_document_uploaded_from_the_page_shows_in_its_panel(as_role, make_account, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    account = make_account()
+    browser = as_role(Role.COLLECTOR)
+    upload = reverse("documents:upload", args=[account.pk])
+
+    stored = browser.post(
+        upload,
+        {"kind": "other", "file": SimpleUploadedFile("letter.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf")},
+        **HTMX,
+    )
+    refused = browser.post(upload, {"kind": "other"}, **HTMX)
+
+    assert stored.status_code == 200 and "Stored letter.pdf." in stored.content.decode()
+    assert "letter.pdf</a>" in stored.content.decode()
+    assert refused.status_code == 200 and 'id="file-error"' in refused.content.decode()
