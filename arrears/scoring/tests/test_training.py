@@ -74,3 +74,22 @@ def test_a_model_whose_numbers_were_changed_is_refused(org, client_, system):
     with pytest.raises(ArrearsError) as caught:
         model_load(model)
     assert caught.value.code == "SCORING_MODEL_TAMPERED"
+
+
+@pytest.mark.django_db
+def test_the_retrain_task_stores_the_next_version_and_rescores(org, client_, system):
+    from arrears.scoring.models import AccountScore, ScoringModel
+    from arrears.scoring.tasks import scoring_retrain_task
+
+    # given
+    history_generate(clients=[client_], n_accounts=12, days=60, today=TODAY, actor=system, seed=9)
+    model_train(organization_id=org.pk, today=TODAY, actor=system)
+
+    # when: run twice, as a scheduler might
+    first = scoring_retrain_task.call(org.pk)
+    second = scoring_retrain_task.call(org.pk)
+
+    # then
+    assert (first["model_version"], second["model_version"]) == (2, 3)
+    assert ScoringModel.objects.filter(organization=org).count() == 3
+    assert AccountScore.objects.filter(organization=org).count() == 12  # replaced, not added to
