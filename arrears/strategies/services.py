@@ -58,7 +58,12 @@ def _failure(exc: Exception, code: str) -> dict[str, object]:
 
 
 def nightly_chunk_run(
-    *, organization_id: int, account_ids: Sequence[int], run_on: date, actor: Principal
+    *,
+    organization_id: int,
+    account_ids: Sequence[int],
+    run_on: date,
+    actor: Principal,
+    arrangement_ids: set[int] | None = None,
 ) -> tuple[dict[str, int], list[dict[str, object]]]:
     """Accrue interest and reconcile a chunk of accounts, one transaction per account so that a
     failure stops nothing else and a re-run resumes without duplicates. Returns counts and errors."""
@@ -85,7 +90,12 @@ def nightly_chunk_run(
                         state_cap=caps.get(account.jurisdiction_state),
                     )
                     posted = 1 if marker is not None and marker.amount > 0 else 0
-                reconciled = payments.account_reconcile(account_id=pk, today=run_on, actor=actor)
+                # Only accounts with an open promise, plan or settlement have anything to reconcile.
+                reconciled = (
+                    payments.account_reconcile(account_id=pk, today=run_on, actor=actor)
+                    if arrangement_ids is None or pk in arrangement_ids
+                    else {}
+                )
         except Exception as exc:  # one account's failure is recorded and stops no other account
             counts["errors"] += 1
             errors.append({"account_id": pk, **_failure(exc, NightlyError.ACCOUNT_FAILED)})
@@ -127,6 +137,7 @@ def nightly_start(
     try:
         _nightly_steps(organization, run_on, actor, totals, errors)
         totals["ms_steps"] = int((time.perf_counter() - started) * 1000)
+        arrangements = payment_selectors.open_arrangement_account_ids(organization_id=organization.pk)
         money = set(_nightly_accounts(organization.pk))
         ids = account_selectors.account_ids_in_statuses(
             organization_id=organization.pk, statuses=[s for s in AccountStatus.values]
@@ -136,7 +147,10 @@ def nightly_start(
                 run=run,
                 index=i,
                 account_ids=chunk,
-                counts={"money_ids": [pk for pk in chunk if pk in money]},
+                counts={
+                    "money_ids": [pk for pk in chunk if pk in money],
+                    "arrangement_ids": [pk for pk in chunk if pk in arrangements],
+                },
             )
             for i, chunk in enumerate(_chunks(ids, chunk_size))
         ]
@@ -202,6 +216,7 @@ def chunk_work(*, chunk: NightlyChunk, worker: str) -> dict[str, int]:
         account_ids=chunk.counts.get("money_ids", []),
         run_on=run_on,
         actor=actor,
+        arrangement_ids=set(chunk.counts.get("arrangement_ids", [])),
     )
     money_done = time.perf_counter()
     advanced = engine.strategies_advance(

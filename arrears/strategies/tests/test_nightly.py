@@ -71,8 +71,13 @@ def test_the_nightly_run_commits_account_by_account_and_posts_once_per_date(
 def test_a_failing_account_keeps_none_of_its_work_and_a_rerun_completes_it(
     org, system, accruing, monkeypatch
 ):
-    # given two accounts, and reconciling the first fails after its interest was posted
+    # given two accounts, and reconciling the first (it has a promise to reconcile) fails after its
+    # interest was posted
     failing, healthy = accruing(), accruing()
+    payments.promise_create(
+        account=failing, amount=Money(D("5.00"), "USD"), due_on=date(2026, 2, 1), actor=system,
+        today=date(2026, 1, 2),
+    )  # fmt: skip
     reconcile = payments.account_reconcile
 
     def reconcile_then_fail(*, account_id, today, actor):
