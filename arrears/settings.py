@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "arrears.reports",
     "arrears.strategies",
     "arrears.workbench",
+    "arrears.portal",
     "arrears.demo",
 ]
 

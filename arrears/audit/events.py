@@ -71,6 +71,7 @@ class Event(StrEnum):
     DEBTOR_MERGE_DISMISSED = "debtor.merge_dismissed"
     DEBTOR_MERGED = "debtor.merged"
     DEBTOR_NATIONAL_ID_VIEWED = "debtor.national_id_viewed"
+    DEBTOR_PREFERENCES_SET = "debtor.preferences_set"
     DEBTOR_UNMERGED = "debtor.unmerged"
     # demo
     DEMO_DEBTORS_SEEDED = "demo.debtors_seeded"
@@ -113,6 +114,13 @@ class Event(StrEnum):
     PLAN_COMPLETED = "plan.completed"
     PLAN_CREATED = "plan.created"
     PLAN_DELINQUENT = "plan.delinquent"
+    # portal
+    PORTAL_CODE_SENT = "portal.code_sent"
+    PORTAL_DISPUTE_FILED = "portal.dispute_filed"
+    PORTAL_LIMITS_SET = "portal.limits_set"
+    PORTAL_LOCKED = "portal.locked"
+    PORTAL_VERIFICATION_REQUESTED = "portal.verification_requested"
+    PORTAL_VERIFIED = "portal.verified"
     # promise
     PROMISE_BROKEN = "promise.broken"
     PROMISE_CANCELLED = "promise.cancelled"

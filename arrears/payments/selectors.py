@@ -280,3 +280,21 @@ def open_arrangement_account_ids(*, organization_id: int) -> set[int]:
 def accounts_for_accrual(*, organization_id: int, account_ids: Sequence[int]) -> list[Account]:
     """The organization's accounts among `account_ids`, in id order, with what accruing reads."""
     return accounts_in_organization(organization_id=organization_id, account_ids=account_ids)
+
+
+def payments_for_accounts(*, account_ids: Iterable[int]) -> QuerySet[Payment]:
+    """The accounts' payments, newest first (the caller has scoped the accounts)."""
+    return (
+        Payment.objects.filter(account_id__in=list(account_ids))
+        .select_related("account")
+        .order_by("-received_at", "-id")
+    )
+
+
+def promises_for_accounts(*, account_ids: Iterable[int]) -> QuerySet[Promise]:
+    """The accounts' promises, newest first (the caller has scoped the accounts)."""
+    return (
+        Promise.objects.filter(account_id__in=list(account_ids))
+        .select_related("account")
+        .order_by("-due_on", "-id")
+    )
