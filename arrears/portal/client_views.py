@@ -153,7 +153,10 @@ def remittance(request: HttpRequest, principal: Principal) -> HttpResponse:
         return _home(request, principal, status=400, remittance_form=form)
     client = _client(principal, form.cleaned_data["client"])
     start, end = period_bounds(form.cleaned_data["period"])
-    built = remittance_build(client=client, start=start, end=end)
+    try:
+        built = remittance_build(client=client, start=start, end=end)
+    except ArrearsError as exc:
+        return _home(request, principal, status=exc.status, notice=exc.message, remittance_form=form)
     name = f"remittance-{client.code}-{form.cleaned_data['period']}"
     if form.cleaned_data["format"] == "csv":
         response = HttpResponse(remittance_csv(built), content_type="text/csv; charset=utf-8")
