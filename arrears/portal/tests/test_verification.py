@@ -259,3 +259,23 @@ def test_the_verified_session_does_not_open_another_organization(
     _verify(client, smtp_server, debtor_account)
 
     assert client.get("/portal/other/home/").status_code == 302
+
+
+def test_the_portal_speaks_spanish_when_asked_and_keeps_it(client, org):
+    first = client.get("/portal/acme/?lang=es")
+    then = client.get("/portal/acme/")
+    browser = client.get("/portal/acme/", HTTP_ACCEPT_LANGUAGE="es-MX,es;q=0.9")
+
+    assert b"Entre a su cuenta" in first.content and b'lang="es"' in first.content
+    assert b"Entre a su cuenta" in then.content
+    assert b"Fecha de nacimiento" in browser.content
+
+
+def test_a_wrong_detail_is_told_in_spanish_without_saying_which(client, debtor_account):
+    client.get("/portal/acme/?lang=es")
+
+    response = client.post(
+        "/portal/acme/", {"reference": "PORT-1", "last_name": "Nadie", "postal_code": "10001"}
+    )
+
+    assert response.status_code == 400 and "No pudimos verificar esos datos".encode() in response.content
