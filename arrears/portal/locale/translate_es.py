@@ -104,8 +104,8 @@ ES = {
     "Dispute this debt": "Disputar esta deuda",
     "If you think you do not owe this debt, or not this amount, tell us why. We stop collecting it until we "
     "send you verification.": (
-        "Si cree que no debe esta deuda, o no este importe, díganos por qué. Dejamos de cobrarla hasta que le "
-        "enviemos la verificación."
+        "Si cree que no debe esta deuda, o no este importe, díganos por qué. Dejamos de cobrarla hasta "
+        "que le enviemos la verificación."
     ),
     "Send my dispute": "Enviar mi disputa",
     "Thank you": "Gracias",
@@ -146,7 +146,9 @@ ES = {
     "Saved:": "Guardado:",
     "Save": "Guardar",
     "Promise to pay": "Promesa de pago",
-    "Choose an amount and a date within %(days)s days.": "Elija un importe y una fecha dentro de %(days)s días.",
+    "Choose an amount and a date within %(days)s days.": (
+        "Elija un importe y una fecha dentro de %(days)s días."
+    ),
     "Make the promise": "Hacer la promesa",
     "Sign in to your account": "Entre a su cuenta",
     "Enter the account reference from our letter or message, your last name, and your date of birth or ZIP "
@@ -161,7 +163,8 @@ ES = {
         "No pudimos verificar esos datos. Revíselos e inténtelo de nuevo."
     ),
     "Too many wrong codes. Verification is locked for 30 minutes; try again later.": (
-        "Demasiados códigos incorrectos. La verificación está bloqueada durante 30 minutos; inténtelo más tarde."
+        "Demasiados códigos incorrectos. La verificación está bloqueada durante 30 minutos; "
+        "inténtelo más tarde."
     ),
     "Too many attempts. Please wait 30 minutes and try again.": (
         "Demasiados intentos. Espere 30 minutos e inténtelo de nuevo."

@@ -278,4 +278,4 @@ def test_a_wrong_detail_is_told_in_spanish_without_saying_which(client, debtor_a
         "/portal/acme/", {"reference": "PORT-1", "last_name": "Nadie", "postal_code": "10001"}
     )
 
-    assert response.status_code == 400 and "No pudimos verificar esos datos".encode() in response.content
+    assert response.status_code == 400 and b"No pudimos verificar esos datos" in response.content
