@@ -13,6 +13,15 @@ from arrears.payments.choices import Frequency
 
 MAX_AMOUNT = Decimal("10000000")
 WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+DAY_NAMES = [
+    _("Monday"),
+    _("Tuesday"),
+    _("Wednesday"),
+    _("Thursday"),
+    _("Friday"),
+    _("Saturday"),
+    _("Sunday"),
+]
 
 
 class IdentifyForm(forms.Form):
@@ -106,7 +115,7 @@ class PreferencesForm(forms.Form):
     days = forms.MultipleChoiceField(
         label=_("Days that are inconvenient"),
         required=False,
-        choices=[(d, d) for d in WEEKDAYS],
+        choices=list(zip(WEEKDAYS, DAY_NAMES, strict=True)),
         widget=forms.CheckboxSelectMultiple,
     )
     start = forms.TimeField(label=_("From"), required=False, widget=forms.TimeInput(attrs={"type": "time"}))
