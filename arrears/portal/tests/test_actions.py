@@ -267,3 +267,28 @@ def test_nothing_happens_without_a_verified_session(client, debtor_account):
         assert client.get(f"/portal/acme/{path}").status_code == 302
     assert client.post(f"/portal/acme/accounts/{account.pk}/dispute/", {"reason": "x"}).status_code == 302
     assert not Hold.objects.exists()
+
+
+GARBAGE = ("abc", "99999999999999999999", "-1", "1e999", "2026-13-45", "", "x" * 5000, "\x00")
+FIELDS = (
+    "amount", "due_on", "installments", "frequency", "first_due", "reason", "verification", "channel",
+    "contact_point", "form", "language", "days", "start", "end", "code", "destination", "action",
+)  # fmt: skip
+
+
+def test_no_verified_portal_page_answers_garbage_with_a_5xx(client, verified, stripe_standin):
+    account, _ = verified
+    pages = ("home/", f"accounts/{account.pk}/", f"accounts/{account.pk}/promise/", f"accounts/{account.pk}/plan/",
+             f"accounts/{account.pk}/dispute/", "pay/", "preferences/", f"accounts/{account.pk}/notice.pdf")  # fmt: skip
+    answers = {}
+
+    for page in pages:
+        for value in GARBAGE:
+            data = {name: value for name in FIELDS} | {f"amount_{account.pk}": value}
+            for method in (client.get, client.post):
+                answers[(page, value[:10], method.__name__)] = method(
+                    f"/portal/acme/{page}", data
+                ).status_code
+
+    assert not {k: v for k, v in answers.items() if v >= 500}
+    assert client.get("/portal/acme/home/").status_code == 200  # still verified
