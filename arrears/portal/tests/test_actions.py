@@ -278,8 +278,10 @@ FIELDS = (
 
 def test_no_verified_portal_page_answers_garbage_with_a_5xx(client, verified, stripe_standin):
     account, _ = verified
-    pages = ("home/", f"accounts/{account.pk}/", f"accounts/{account.pk}/promise/", f"accounts/{account.pk}/plan/",
-             f"accounts/{account.pk}/dispute/", "pay/", "preferences/", f"accounts/{account.pk}/notice.pdf")  # fmt: skip
+    pk = account.pk
+    pages = ["home/", "pay/", "preferences/"] + [
+        f"accounts/{pk}/{tail}" for tail in ("", "promise/", "plan/", "dispute/", "notice.pdf")
+    ]
     answers = {}
 
     for page in pages:
