@@ -119,6 +119,7 @@ class Event(StrEnum):
     PORTAL_DISPUTE_FILED = "portal.dispute_filed"
     PORTAL_LIMITS_SET = "portal.limits_set"
     PORTAL_LOCKED = "portal.locked"
+    PORTAL_SETTLEMENT_ACCEPTED = "portal.settlement_accepted"
     PORTAL_VERIFICATION_REQUESTED = "portal.verification_requested"
     PORTAL_VERIFIED = "portal.verified"
     # promise

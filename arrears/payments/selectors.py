@@ -298,3 +298,11 @@ def promises_for_accounts(*, account_ids: Iterable[int]) -> QuerySet[Promise]:
         .select_related("account")
         .order_by("-due_on", "-id")
     )
+
+
+def settlements_open_for_accounts(*, account_ids: Iterable[int], on: date) -> QuerySet[Settlement]:
+    """Approved lump-sum settlement offers not yet expired on ``on``, by account (the caller has scoped the
+    accounts): what a debtor may accept by paying the amount."""
+    return Settlement.objects.filter(
+        account_id__in=list(account_ids), status="approved", kind="lump_sum", expires_on__gte=on
+    ).order_by("account_id", "expires_on", "id")

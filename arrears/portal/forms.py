@@ -161,3 +161,18 @@ class PayForm(forms.Form):
             for k, v in self.cleaned_data.items()
             if k.startswith("amount_") and v
         ]
+
+
+class ESignForm(forms.Form):
+    """Consent to electronic delivery (E-SIGN, 15 U.S.C. 7001(c)), or its withdrawal, for one email."""
+
+    email = forms.TypedChoiceField(label=_("Email address"), coerce=int)
+    agree = forms.BooleanField(
+        label=_("I agree to receive notices electronically at this address"), required=False
+    )
+
+    def __init__(self, *args, emails: list[tuple[int, str]] = (), **kwargs):  # type: ignore[assignment]
+        super().__init__(*args, **kwargs)
+        field = self.fields["email"]
+        assert isinstance(field, forms.ChoiceField)  # noqa: S101 - declared above
+        field.choices = list(emails)

@@ -4,6 +4,7 @@ go, the organization's limits and branding."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +20,7 @@ from arrears.payments.selectors import (
     payments_for_accounts,
     plans_current,
     promises_for_accounts,
+    settlements_open_for_accounts,
 )
 from arrears.tenancy.domain import system_principal
 
@@ -109,6 +111,7 @@ class AccountView:
     holds: list[Any] = field(default_factory=list)
     promises: list[Promise] = field(default_factory=list)
     payments: list[Payment] = field(default_factory=list)
+    settlements: list[Any] = field(default_factory=list)
 
     @property
     def disputed(self) -> bool:
@@ -120,8 +123,11 @@ class AccountView:
         return min(pending, key=lambda p: p.due_on) if pending else None
 
 
-def account_views(*, accounts: list[Account]) -> list[AccountView]:
+def account_views(*, accounts: list[Account], today: date | None = None) -> list[AccountView]:
     ids = [a.pk for a in accounts]
+    offers: dict[int, list[Any]] = {}
+    for s in settlements_open_for_accounts(account_ids=ids, on=today or utcnow().date()):
+        offers.setdefault(s.account_id, []).append(s)
     plans = plans_current(account_ids=ids)
     promises: dict[int, list[Promise]] = {}
     for p in promises_for_accounts(account_ids=ids):
@@ -143,6 +149,7 @@ def account_views(*, accounts: list[Account]) -> list[AccountView]:
                 ),
                 promises=promises.get(a.pk, []),
                 payments=payments.get(a.pk, []),
+                settlements=offers.get(a.pk, []),
             )
         )
     return views
@@ -200,3 +207,12 @@ def branding_for(*, organization: Organization) -> Branding:
         phone=organization.phone,
         address=organization.address,
     )
+
+
+def esign_consents(*, debtor_id: int) -> set[int]:
+    """The email contact points the debtor consented to electronic delivery at (newest record wins)."""
+    state: dict[int, bool] = {}
+    for _, point_id, channel, kind, granted in consents_for_decisions(debtor_ids=[debtor_id], at=utcnow()):
+        if kind == "consent" and channel == "email" and point_id is not None:
+            state[point_id] = granted
+    return {pk for pk, on in state.items() if on}

@@ -479,6 +479,27 @@ def portal_dispute_file(
 
 
 @transaction.atomic
+def portal_settlement_accept(*, account: Account, debtor_id: int, settlement_id: int, today: date) -> Decimal:
+    """The debtor accepts a settlement offer a strategy or a collector made (approved, not expired): it is
+    recorded, and the amount is what they pay by card; the settlement completes when it is paid
+    (``payments.services.settlements_evaluate``). Returns the amount to pay."""
+    from arrears.payments.selectors import settlements_open_for_accounts
+
+    offer = settlements_open_for_accounts(account_ids=[account.pk], on=today).filter(pk=settlement_id).first()
+    if offer is None:
+        raise ArrearsError(PortalError.NOTHING_TO_PAY, "this offer is no longer open")
+    audit_record(
+        actor=debtor_principal(organization_id=account.organization_id, debtor_id=debtor_id),
+        event=Event.PORTAL_SETTLEMENT_ACCEPTED,
+        subject_type="settlement",
+        subject_id=offer.pk,
+        account_id=account.pk,
+        data={"amount": str(offer.amount), "currency": offer.currency, "expires_on": offer.expires_on},
+    )
+    return Decimal(offer.amount)
+
+
+@transaction.atomic
 def portal_opt_out(
     *, debtor_id: int, organization_id: int, channel: str, contact_point_id: int | None
 ) -> None:
@@ -500,6 +521,33 @@ def portal_opt_out(
         actor=debtor_principal(organization_id=organization_id, debtor_id=debtor_id),
         contact_point=point,
         source="portal",
+    )
+
+
+ESIGN_DISCLOSURE_VERSION = "2026-12"
+
+
+@transaction.atomic
+def portal_esign_set(*, debtor_id: int, organization_id: int, contact_point_id: int, agree: bool) -> None:
+    """Consent to electronic delivery at one email address (E-SIGN, 15 U.S.C. 7001(c); 12 CFR
+    1006.42(b)), or its withdrawal: a consent record on that address, which the gate reads at its next
+    decision (an address the consumer consented to may be used even when it is a work address)."""
+    from arrears.debtors.selectors import contact_points_in_bulk
+
+    point = contact_points_in_bulk(ids=[contact_point_id]).get(contact_point_id)
+    if point is None or point.debtor_id != debtor_id or point.kind != "email":
+        raise ArrearsError(PortalError.NO_DESTINATION, "not one of your email addresses")
+    consent_record(
+        debtor=_debtor(debtor_id),
+        channel="email",
+        kind="consent",
+        granted=agree,
+        actor=debtor_principal(organization_id=organization_id, debtor_id=debtor_id),
+        contact_point=point,
+        source="portal:esign",
+        note=f"E-SIGN consent to electronic delivery, disclosure {ESIGN_DISCLOSURE_VERSION}"
+        if agree
+        else "E-SIGN consent withdrawn",
     )
 
 

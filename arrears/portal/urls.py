@@ -22,6 +22,7 @@ urlpatterns = [
     path("<slug:slug>/accounts/<int:pk>/promise/", views.promise, name="promise"),
     path("<slug:slug>/accounts/<int:pk>/plan/", views.plan, name="plan"),
     path("<slug:slug>/accounts/<int:pk>/dispute/", views.dispute, name="dispute"),
+    path("<slug:slug>/accounts/<int:pk>/settle/<int:settlement_pk>/", views.settle, name="settle"),
     path("<slug:slug>/pay/", views.pay, name="pay"),
     path("<slug:slug>/pay/next/", views.pay_next, name="pay_next"),
     path("<slug:slug>/preferences/", views.preferences, name="preferences"),

@@ -301,7 +301,7 @@ def account_detail(request: HttpRequest, organization, pk: int) -> HttpResponse:
     from arrears.compliance.notices import account_itemization
 
     account = _account(request, organization, pk)
-    [view] = selectors.account_views(accounts=[account])
+    [view] = selectors.account_views(accounts=[account], today=_today(organization))
     try:
         itemization = account_itemization(account=account)
     except ArrearsError:
@@ -449,6 +449,24 @@ def pay(request: HttpRequest, organization) -> HttpResponse:
     return _page(request, "portal/pay.html", {"form": form, "views": views}, status=status)
 
 
+@require_POST
+@portal_page(verified=True)
+def settle(request: HttpRequest, organization, pk: int, settlement_pk: int) -> HttpResponse:
+    """Accept a settlement offer and pay its amount by card."""
+    account = _account(request, organization, pk)
+    try:
+        amount = services.portal_settlement_accept(
+            account=account,
+            debtor_id=_debtor_id(request),
+            settlement_id=settlement_pk,
+            today=_today(organization),
+        )
+    except ArrearsError as exc:
+        return _done(request, organization, exc.message, status=409)
+    request.session["portal_pay"] = {"queue": [[account.pk, str(amount)]], "batch": uuid.uuid4().hex}
+    return pay_next(request, organization.slug)
+
+
 @portal_page(verified=True)
 def pay_next(request: HttpRequest, organization) -> HttpResponse:
     """Open the hosted checkout of the next account in the queue; back here from the provider's success
@@ -502,6 +520,13 @@ def preferences(request: HttpRequest, organization) -> HttpResponse:
         )
     ]
     optout = forms.OptOutForm(request.POST if request.POST.get("form") == "optout" else None, points=points)
+    emails = [
+        (p.pk, selectors.domain.mask("email", p.value))
+        for p in contact_points_to_message(
+            debtor_ids=[debtor_id], kind="email", exclude_statuses=(), for_rendering=False
+        )
+    ]
+    esign = forms.ESignForm(request.POST if request.POST.get("form") == "esign" else None, emails=emails)
     prefs = forms.PreferencesForm(
         request.POST if request.POST.get("form") == "prefs" else None,
         initial={"language": debtor.language if debtor.language in LANGUAGES else "en"},
@@ -516,6 +541,21 @@ def preferences(request: HttpRequest, organization) -> HttpResponse:
                 contact_point_id=optout.cleaned_data.get("contact_point"),
             )
             return _done(request, organization, _("Done. We will not contact you that way."))
+        if esign.is_bound and esign.is_valid():
+            services.portal_esign_set(
+                debtor_id=debtor_id,
+                organization_id=organization.pk,
+                contact_point_id=esign.cleaned_data["email"],
+                agree=bool(esign.cleaned_data["agree"]),
+            )
+            agreed = bool(esign.cleaned_data["agree"])
+            return _done(
+                request,
+                organization,
+                _("We will send notices to you electronically.")
+                if agreed
+                else _("We will send notices on paper."),
+            )
         if prefs.is_bound and prefs.is_valid():
             services.portal_preferences_set(
                 debtor_id=debtor_id,
@@ -530,6 +570,8 @@ def preferences(request: HttpRequest, organization) -> HttpResponse:
     context = {
         "optout": optout,
         "prefs": prefs,
+        "esign": esign,
+        "esigned": [label for pk, label in emails if pk in selectors.esign_consents(debtor_id=debtor_id)],
         "opted_out": sorted(whole),
         "opted_out_points": [(label, sorted(per[pk])) for pk, label in points if pk in per],
         "inconvenient": debtor.inconvenient_times,

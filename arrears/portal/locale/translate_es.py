@@ -9,6 +9,28 @@ import re
 from pathlib import Path
 
 ES = {
+    "Settlement offer": "Oferta de liquidación",
+    "Pay %(amount)s %(cur)s instead of %(balance)s %(cur)s to settle this account. The offer is open until "
+    "%(expires)s.": (
+        "Pague %(amount)s %(cur)s en lugar de %(balance)s %(cur)s para liquidar esta cuenta. La oferta está "
+        "abierta hasta el %(expires)s."
+    ),
+    "Accept and pay by card": "Aceptar y pagar con tarjeta",
+    "Email address": "Correo electrónico",
+    "I agree to receive notices electronically at this address": (
+        "Acepto recibir avisos de forma electrónica en esta dirección"
+    ),
+    "We will send notices to you electronically.": "Le enviaremos los avisos de forma electrónica.",
+    "We will send notices on paper.": "Le enviaremos los avisos en papel.",
+    "Electronic delivery": "Entrega electrónica",
+    "You may get your notices, including the validation notice, by email instead of on paper. You can "
+    "withdraw this at any time here, and ask for a paper copy free of charge. You need a device that opens "
+    "PDF files and an email address you can read.": (
+        "Puede recibir sus avisos, incluido el aviso de validación, por correo electrónico en lugar de en "
+        "papel. Puede retirar este consentimiento en cualquier momento aquí y pedir una copia en papel sin "
+        "costo. Necesita un dispositivo que abra archivos PDF y un correo electrónico que pueda leer."
+    ),
+    "You agreed for:": "Aceptó para:",
     "Card": "Tarjeta",
     "Bank debit": "Débito bancario",
     "Check": "Cheque",

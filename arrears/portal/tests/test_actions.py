@@ -294,3 +294,60 @@ def test_no_verified_portal_page_answers_garbage_with_a_5xx(client, verified, st
 
     assert not {k: v for k, v in answers.items() if v >= 500}
     assert client.get("/portal/acme/home/").status_code == 200  # still verified
+
+
+def test_esign_consent_is_recorded_on_the_email_and_can_be_withdrawn(client, verified):
+    _, debtor = verified
+    email = debtor.contact_points.get(kind="email")
+
+    given = client.post("/portal/acme/preferences/", {"form": "esign", "email": str(email.pk), "agree": "on"})
+    page = client.get("/portal/acme/preferences/")
+    withdrawn = client.post("/portal/acme/preferences/", {"form": "esign", "email": str(email.pk)})
+
+    assert given.status_code == 200 and withdrawn.status_code == 200
+    assert b"You agreed for:" in page.content
+    records = list(debtor.consents.filter(channel="email", kind="consent").order_by("id"))
+    assert [(r.contact_point_id, r.granted, r.source) for r in records] == [
+        (email.pk, True, "portal:esign"),
+        (email.pk, False, "portal:esign"),
+    ]
+    assert b"You agreed for:" not in client.get("/portal/acme/preferences/").content
+
+
+def test_esign_consent_for_an_address_not_theirs_is_a_400(client, verified, make_account):
+    stranger = make_account(reference="OTHER-9").debtors.get().contact_points.get(kind="email")
+
+    response = client.post(
+        "/portal/acme/preferences/", {"form": "esign", "email": str(stranger.pk), "agree": "on"}
+    )
+
+    assert response.status_code == 400
+
+
+def test_a_settlement_offer_is_accepted_and_paid_by_card(client, verified, org, system, stripe_standin):
+    from arrears.core.money import Money
+    from arrears.payments.services import settlement_offer
+
+    account, debtor = verified
+    offer = settlement_offer(
+        account=account, amount=Money(Decimal("600.00"), "USD"), expires_on=_today(org) + timedelta(days=14),
+        actor=system,
+    )  # fmt: skip
+    page = client.get(f"/portal/acme/accounts/{account.pk}/")
+
+    response = client.post(f"/portal/acme/accounts/{account.pk}/settle/{offer.pk}/")
+
+    assert b"Settlement offer" in page.content and b"600.00" in page.content
+    assert response.status_code == 302 and response["Location"].startswith("https://checkout.stripe.com/")
+    assert CheckoutSession.objects.get().amount == Decimal("600.00")
+    assert AuditEvent.objects.filter(
+        event="portal.settlement_accepted", actor_label=f"portal:debtor:{debtor.pk}"
+    ).exists()
+
+
+def test_an_expired_or_unknown_settlement_cannot_be_accepted(client, verified, stripe_standin):
+    account, _ = verified
+
+    response = client.post(f"/portal/acme/accounts/{account.pk}/settle/999999/")
+
+    assert response.status_code == 409 and not CheckoutSession.objects.exists()

@@ -161,6 +161,7 @@ VALID: dict[str, Callable[[SimpleNamespace], dict[str, object]]] = {
     "portal:promise": lambda s: {"slug": s.org.slug, "pk": s.account.pk},
     "portal:plan": lambda s: {"slug": s.org.slug, "pk": s.account.pk},
     "portal:dispute": lambda s: {"slug": s.org.slug, "pk": s.account.pk},
+    "portal:settle": lambda s: {"slug": s.org.slug, "pk": s.account.pk, "settlement_pk": 1},
     "portal:pay": lambda s: {"slug": s.org.slug},
     "portal:pay_next": lambda s: {"slug": s.org.slug},
     "portal:preferences": lambda s: {"slug": s.org.slug},
