@@ -40,7 +40,7 @@ class OneTimeCode(OrgScoped):
     debtor_id = models.BigIntegerField()
     contact_point_id = models.BigIntegerField()
     channel = models.CharField(max_length=10)
-    code_hash = models.CharField(max_length=64)
+    code_hash = models.CharField(max_length=100)  # "<salt>$<hmac-sha256 hex>"
     created_at = models.DateTimeField()
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
