@@ -79,6 +79,42 @@ class PlanForm(forms.Form):
     first_due = forms.DateField(label=_("First payment on"), widget=forms.DateInput(attrs={"type": "date"}))
 
 
+class BankDebitForm(forms.Form):
+    """Optional with a plan: debit the installments from a bank account, with the consumer's authorization
+    (Reg E, 12 CFR 1005.10(b))."""
+
+    debit = forms.BooleanField(label=_("Pay the installments by bank debit"), required=False)
+    holder_name = forms.CharField(label=_("Account holder"), max_length=100, required=False)
+    routing_number = forms.RegexField(
+        label=_("Routing number"), regex=r"^\d{9}$", max_length=9, required=False
+    )
+    account_number = forms.RegexField(
+        label=_("Account number"), regex=r"^[0-9A-Za-z-]{1,17}$", max_length=17, required=False
+    )
+    account_type = forms.ChoiceField(
+        label=_("Account type"),
+        choices=[("checking", _("Checking")), ("savings", _("Savings"))],
+        required=False,
+    )
+    authorize = forms.BooleanField(
+        label=_(
+            "I authorize these debits of each installment on its due date from this account, until the plan "
+            "ends or I revoke this authorization."
+        ),
+        required=False,
+    )
+
+    def clean(self):
+        data = super().clean() or {}
+        if data.get("debit"):
+            for name in ("holder_name", "routing_number", "account_number", "account_type"):
+                if not data.get(name):
+                    self.add_error(name, _("Needed for a bank debit."))
+            if not data.get("authorize"):
+                self.add_error("authorize", _("Tick the authorization to pay by bank debit."))
+        return data
+
+
 class DisputeForm(forms.Form):
     reason = forms.CharField(
         label=_("Why do you dispute this debt?"), max_length=2000, widget=forms.Textarea(attrs={"rows": 4})

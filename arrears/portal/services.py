@@ -35,6 +35,7 @@ from arrears.debtors.selectors import debtors_in_bulk
 from arrears.debtors.services import consent_record, debtor_preferences_set
 from arrears.documents.choices import DocumentKind
 from arrears.documents.services import document_store
+from arrears.payments.ach import ach_authorization_create
 from arrears.payments.card import card_checkout_start
 from arrears.payments.services import PlanTerms, plan_create, promise_create
 from arrears.tenancy.domain import Principal, system_principal
@@ -402,7 +403,14 @@ def portal_promise_make(
 
 @transaction.atomic
 def portal_plan_make(
-    *, account: Account, debtor_id: int, installments: int, frequency: str, first_due: date, today: date
+    *,
+    account: Account,
+    debtor_id: int,
+    installments: int,
+    frequency: str,
+    first_due: date,
+    today: date,
+    bank_debit: BankDebit | None = None,
 ) -> PaymentPlan:
     """A plan for the whole balance, within the organization's limits; the plan service writes its
     confirmation (23 NYCRR 1.5) as for any plan."""
@@ -419,13 +427,37 @@ def portal_plan_make(
         actor=actor,
         today=today,
     )
+    body = plan.confirmation_text
+    if bank_debit is not None:
+        authorization = ach_authorization_create(
+            plan=plan,
+            holder_name=bank_debit.holder_name,
+            routing_number=bank_debit.routing_number,
+            account_number=bank_debit.account_number,
+            account_type=bank_debit.account_type,
+            authorized_at=bank_debit.authorized_at,
+            actor=actor,
+        )
+        body += (
+            f"\n\nYou authorized us to debit each installment on its due date from your "
+            f"{authorization.account_type} account ending {authorization.account_last4}."
+        )
     _receipt(
         debtor=_debtor(debtor_id),
         account=account,
         subject=f"Your payment plan on account {account.reference}",
-        body=plan.confirmation_text,
+        body=body,
     )
     return plan
+
+
+@dataclass(frozen=True, slots=True)
+class BankDebit:
+    holder_name: str
+    routing_number: str
+    account_number: str
+    account_type: str
+    authorized_at: datetime
 
 
 @transaction.atomic

@@ -366,10 +366,21 @@ def promise(request: HttpRequest, organization, pk: int) -> HttpResponse:
 def plan(request: HttpRequest, organization, pk: int) -> HttpResponse:
     account = _account(request, organization, pk)
     form = forms.PlanForm(request.POST or None)
+    debit = forms.BankDebitForm(request.POST or None)
     limits = selectors.limits_for(organization_id=organization.pk)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid() and debit.is_valid():
+        bank = None
+        if debit.cleaned_data.get("debit"):
+            bank = services.BankDebit(
+                holder_name=debit.cleaned_data["holder_name"],
+                routing_number=debit.cleaned_data["routing_number"],
+                account_number=debit.cleaned_data["account_number"],
+                account_type=debit.cleaned_data["account_type"],
+                authorized_at=utcnow(),
+            )
         try:
             services.portal_plan_make(
+                bank_debit=bank,
                 account=account,
                 debtor_id=_debtor_id(request),
                 installments=form.cleaned_data["installments"],
@@ -378,7 +389,10 @@ def plan(request: HttpRequest, organization, pk: int) -> HttpResponse:
                 today=_today(organization),
             )
         except ArrearsError as exc:
-            form.add_error(None, exc.message)
+            if exc.code.startswith("ACH_"):
+                debit.add_error("routing_number" if "ROUTING" in exc.code else "account_number", exc.message)
+            else:
+                form.add_error(None, exc.message)
         else:
             return _done(
                 request,
@@ -390,7 +404,7 @@ def plan(request: HttpRequest, organization, pk: int) -> HttpResponse:
     return _page(
         request,
         "portal/plan.html",
-        {"form": form, "account": account, "limits": limits, "owed": owed},
+        {"form": form, "debit": debit, "account": account, "limits": limits, "owed": owed},
         status=status,
     )
 

@@ -9,6 +9,21 @@ import re
 from pathlib import Path
 
 ES = {
+    "Pay the installments by bank debit": "Pagar las cuotas por débito bancario",
+    "Account holder": "Titular de la cuenta",
+    "Routing number": "Número de ruta",
+    "Account number": "Número de cuenta",
+    "Account type": "Tipo de cuenta",
+    "Checking": "Corriente",
+    "Savings": "Ahorros",
+    "I authorize these debits of each installment on its due date from this account, until the plan ends or "
+    "I revoke this authorization.": (
+        "Autorizo el débito de cada cuota en su fecha de vencimiento de esta cuenta, hasta que termine el "
+        "plan o revoque esta autorización."
+    ),
+    "Needed for a bank debit.": "Necesario para un débito bancario.",
+    "Tick the authorization to pay by bank debit.": "Marque la autorización para pagar por débito bancario.",
+    "Bank debit (optional)": "Débito bancario (opcional)",
     "Settlement offer": "Oferta de liquidación",
     "Pay %(amount)s %(cur)s instead of %(balance)s %(cur)s to settle this account. The offer is open until "
     "%(expires)s.": (

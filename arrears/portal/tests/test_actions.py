@@ -351,3 +351,40 @@ def test_an_expired_or_unknown_settlement_cannot_be_accepted(client, verified, s
     response = client.post(f"/portal/acme/accounts/{account.pk}/settle/999999/")
 
     assert response.status_code == 409 and not CheckoutSession.objects.exists()
+
+
+def test_a_plan_paid_by_bank_debit_records_the_authorization(client, verified, org):
+    from arrears.payments.models import AchAuthorization
+
+    account, debtor = verified
+    first = _today(org) + timedelta(days=7)
+    plan = {"installments": "4", "frequency": "monthly", "first_due": first.isoformat(), "debit": "on"}
+    bank = {"holder_name": "Jane Doe", "routing_number": "021000021", "account_number": "123456789",
+            "account_type": "checking"}  # fmt: skip
+
+    unauthorized = client.post(f"/portal/acme/accounts/{account.pk}/plan/", plan | bank)
+    authorized = client.post(f"/portal/acme/accounts/{account.pk}/plan/", plan | bank | {"authorize": "on"})
+
+    assert unauthorized.status_code == 400 and b"Tick the authorization" in unauthorized.content
+    assert authorized.status_code == 200, authorized.content
+    auth = AchAuthorization.objects.get(account=account)
+    assert auth.account_last4 == "6789" and "123456789" not in auth.account_number_encrypted
+    assert auth.plan.installments.count() == 4
+    assert AuditEvent.objects.filter(
+        event="ach.authorized", actor_label=f"portal:debtor:{debtor.pk}"
+    ).exists()
+
+
+def test_a_bad_routing_number_is_refused_next_to_its_field_and_no_plan_is_made(client, verified, org):
+    account, _ = verified
+    first = _today(org) + timedelta(days=7)
+
+    response = client.post(
+        f"/portal/acme/accounts/{account.pk}/plan/",
+        {"installments": "4", "frequency": "monthly", "first_due": first.isoformat(), "debit": "on",
+         "holder_name": "Jane Doe", "routing_number": "123456789", "account_number": "1234",
+         "account_type": "checking", "authorize": "on"},
+    )  # fmt: skip
+
+    assert response.status_code == 400 and b"routing number" in response.content
+    assert not PaymentPlan.objects.exists()

@@ -76,10 +76,11 @@ def test_a_placement_is_validated_first_and_written_on_confirmation(viewer, clie
     )
 
     assert checked.status_code == 200 and b"Place these accounts" in checked.content
+    assert b"2 rows; 0 rejected; nothing written yet." in checked.content
     assert not Account.objects.filter(reference__startswith="NEW-").exists()
     dry = ImportJob.objects.get()
     placed = viewer.post("/portal/client/upload/", {"confirm": dry.pk})
-    assert placed.status_code == 200
+    assert placed.status_code == 200 and b"2 accounts placed" in placed.content
     assert set(Account.objects.filter(client=client_).values_list("reference", flat=True)) >= {
         "NEW-1",
         "NEW-2",
