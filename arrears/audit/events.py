@@ -76,7 +76,9 @@ class Event(StrEnum):
     # demo
     DEMO_DEBTORS_SEEDED = "demo.debtors_seeded"
     # document
+    DOCUMENT_SHARED = "document.shared"
     DOCUMENT_STORED = "document.stored"
+    DOCUMENT_UNSHARED = "document.unshared"
     DOCUMENT_VIEWED = "document.viewed"
     # evidence
     EVIDENCE_PACKET_GENERATED = "evidence.packet_generated"

@@ -19,6 +19,7 @@ urlpatterns = [
     path("<slug:slug>/home/", views.home, name="home"),
     path("<slug:slug>/accounts/<int:pk>/", views.account_detail, name="account"),
     path("<slug:slug>/accounts/<int:pk>/notice.pdf", views.notice_pdf, name="notice"),
+    path("<slug:slug>/accounts/<int:pk>/documents/<int:document_pk>/", views.document, name="document"),
     path("<slug:slug>/accounts/<int:pk>/promise/", views.promise, name="promise"),
     path("<slug:slug>/accounts/<int:pk>/plan/", views.plan, name="plan"),
     path("<slug:slug>/accounts/<int:pk>/dispute/", views.dispute, name="dispute"),

@@ -12,7 +12,8 @@ from functools import wraps
 from typing import Any
 
 from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
@@ -22,6 +23,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from arrears.compliance.notices import validation_notice_content, validation_notice_pdf
 from arrears.core.clock import utcnow
 from arrears.core.errors import ArrearsError, NotFound
+from arrears.documents.selectors import document_shared_get, documents_shared_for_accounts
+from arrears.documents.services import document_open
 from arrears.payments.providers.stripe_provider import StripeProvider
 from arrears.tenancy.selectors import organization_resolve
 
@@ -59,9 +62,9 @@ def portal_page(*, verified: bool) -> Callable:
     """Resolve the organization, pick the language, and (``verified``) require an unexpired portal
     session for this organization; a NotFound becomes a 404."""
 
-    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    def decorator(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
         @wraps(view)
-        def wrapper(request: HttpRequest, slug: str, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapper(request: HttpRequest, slug: str, *args: Any, **kwargs: Any) -> HttpResponseBase:
             organization = _organization(slug)
             lang = _language(request)
             if request.GET.get("lang") in LANGUAGES:
@@ -306,7 +309,27 @@ def account_detail(request: HttpRequest, organization, pk: int) -> HttpResponse:
         itemization = account_itemization(account=account)
     except ArrearsError:
         itemization = None
-    return _page(request, "portal/account.html", {"v": view, "itemization": itemization})
+    documents = documents_shared_for_accounts(account_ids=[account.pk])
+    return _page(
+        request, "portal/account.html", {"v": view, "itemization": itemization, "documents": documents}
+    )
+
+
+@portal_page(verified=True)
+def document(request: HttpRequest, organization, pk: int, document_pk: int) -> HttpResponseBase:
+    """A document the organization shared, on one of the debtor's accounts; its opening is audited."""
+    account = _account(request, organization, pk)
+    found = document_shared_get(account_ids=[account.pk], pk=document_pk)
+    handle = document_open(
+        document=found,
+        actor=services.debtor_principal(organization_id=organization.pk, debtor_id=_debtor_id(request)),
+    )
+    response = FileResponse(
+        handle, content_type=found.content_type, as_attachment=True, filename=found.original_name
+    )
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @portal_page(verified=True)

@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 ES = {
+    "Documents": "Documentos",
     "Pay the installments by bank debit": "Pagar las cuotas por débito bancario",
     "Account holder": "Titular de la cuenta",
     "Routing number": "Número de ruta",

@@ -388,3 +388,45 @@ def test_a_bad_routing_number_is_refused_next_to_its_field_and_no_plan_is_made(c
 
     assert response.status_code == 400 and b"routing number" in response.content
     assert not PaymentPlan.objects.exists()
+
+
+def test_documents_the_organization_shares_are_listed_and_downloaded_others_are_404(
+    client, verified, make_user, org, system
+):
+    import io
+
+    from django.test import Client
+
+    from arrears.documents.services import document_store
+
+    account, _ = verified
+    statement = document_store(
+        actor=system, kind="statement", stream=io.BytesIO(PDF), original_name="statement.pdf", account=account
+    )
+    private = document_store(
+        actor=system, kind="statement", stream=io.BytesIO(PDF), original_name="notes.pdf", account=account
+    )
+    letter = document_store(
+        actor=system, kind="dispute_letter", stream=io.BytesIO(PDF), original_name="dl.pdf", account=account
+    )
+    staff = Client()
+    staff.force_login(make_user(org, Role.COLLECTOR))
+
+    shared = staff.post(f"/documents/{statement.pk}/share/", {"shared": "1"})
+    refused = staff.post(f"/documents/{letter.pk}/share/", {"shared": "1"})
+    page = client.get(f"/portal/acme/accounts/{account.pk}/")
+    download = client.get(f"/portal/acme/accounts/{account.pk}/documents/{statement.pk}/")
+
+    assert shared.status_code == 302 and refused.status_code == 302
+    assert (
+        b"statement.pdf" in page.content
+        and b"notes.pdf" not in page.content
+        and b"dl.pdf" not in page.content
+    )
+    assert download.status_code == 200 and b"".join(download.streaming_content).startswith(b"%PDF")
+    assert client.get(f"/portal/acme/accounts/{account.pk}/documents/{private.pk}/").status_code == 404
+    assert client.get(f"/portal/acme/accounts/{account.pk}/documents/{letter.pk}/").status_code == 404
+    assert AuditEvent.objects.filter(event="document.shared").count() == 1
+    assert AuditEvent.objects.filter(
+        event="document.viewed", actor_label__startswith="portal:debtor:"
+    ).exists()
