@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "arrears.reports",
     "arrears.strategies",
     "arrears.workbench",
+    "arrears.portal",
     "arrears.demo",
 ]
 
@@ -232,6 +233,9 @@ MAILERS = {"default": _mailer(EMAIL_URL)}
 ANYMAIL = {k.removeprefix("ANYMAIL_"): v for k, v in os.environ.items() if k.startswith("ANYMAIL_")}
 # Contact (templates, outbox, channels): the public base URL for links in messages (unsubscribe, portal).
 ARREARS_BASE_URL = os.environ.get("ARREARS_BASE_URL", "http://localhost:8000")
+# Debtor portal: how long a signed link stays good, and how long a verified session may sit idle (seconds).
+PORTAL_LINK_MAX_AGE = int(os.environ.get("ARREARS_PORTAL_LINK_MAX_AGE", str(30 * 24 * 3600)))
+PORTAL_IDLE_SECONDS = int(os.environ.get("ARREARS_PORTAL_IDLE_SECONDS", "900"))
 EMAIL_MESSAGE_ID_DOMAIN = os.environ.get("EMAIL_MESSAGE_ID_DOMAIN", "arrears.localhost")
 EMAIL_UNSUBSCRIBE_MAILTO = os.environ.get("EMAIL_UNSUBSCRIBE_MAILTO", "")
 EMAIL_WEBHOOK_SECRET = os.environ.get("EMAIL_WEBHOOK_SECRET", "")

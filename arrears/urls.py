@@ -13,5 +13,6 @@ urlpatterns = [
     path("documents/", include("arrears.documents.urls")),
     path("", include("arrears.scoring.urls")),  # /queue/ and /scoring/…
     path("strategies/", include("arrears.strategies.urls")),
+    path("portal/", include("arrears.portal.urls")),
     path("", include("arrears.workbench.urls")),
 ]

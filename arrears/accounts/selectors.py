@@ -336,3 +336,39 @@ def account_ids_in_statuses(*, organization_id: int, statuses: Iterable[str]) ->
         .order_by("pk")
         .values_list("pk", flat=True)
     )
+
+
+def debtors_on_reference(*, organization_id: int, reference: str) -> list[Debtor]:
+    """The debtors (not merged away) on the organization's accounts with this reference, any client:
+    what the debtor portal checks what a person typed against."""
+    links = (
+        AccountDebtor.objects.filter(organization_id=organization_id, account__reference=reference.strip())
+        .select_related("debtor")
+        .order_by("id")[:20]
+    )
+    return [link.debtor for link in links if link.debtor.merged_into_id is None]
+
+
+def accounts_of_debtor(*, organization_id: int, debtor_id: int) -> QuerySet[Account]:
+    """Every account of this debtor with this organization, with its client, oldest first."""
+    return (
+        Account.objects.filter(organization_id=organization_id, account_debtors__debtor_id=debtor_id)
+        .select_related("client")
+        .order_by("id")
+        .distinct()
+    )
+
+
+def accounts_of_client(*, principal: Principal, client_id: int) -> QuerySet[Account]:
+    """A client's accounts as the principal may see them (another client's: none), newest placement first."""
+    return (
+        _scoped(principal).filter(client_id=client_id).select_related("client").order_by("-placed_on", "-id")
+    )
+
+
+def organization_ids_for_reference(*, reference: str, client_code: str | None = None) -> list[int]:
+    """The organizations that hold an account with this reference (for a command given no --org)."""
+    qs = Account.objects.filter(reference=reference)
+    if client_code:
+        qs = qs.filter(client__code=client_code)
+    return sorted(set(qs.values_list("organization_id", flat=True)[:10]))

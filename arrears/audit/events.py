@@ -76,11 +76,14 @@ class Event(StrEnum):
     DEBTOR_MERGE_DISMISSED = "debtor.merge_dismissed"
     DEBTOR_MERGED = "debtor.merged"
     DEBTOR_NATIONAL_ID_VIEWED = "debtor.national_id_viewed"
+    DEBTOR_PREFERENCES_SET = "debtor.preferences_set"
     DEBTOR_UNMERGED = "debtor.unmerged"
     # demo
     DEMO_DEBTORS_SEEDED = "demo.debtors_seeded"
     # document
+    DOCUMENT_SHARED = "document.shared"
     DOCUMENT_STORED = "document.stored"
+    DOCUMENT_UNSHARED = "document.unshared"
     DOCUMENT_VIEWED = "document.viewed"
     # evidence
     EVIDENCE_PACKET_GENERATED = "evidence.packet_generated"
@@ -122,6 +125,14 @@ class Event(StrEnum):
     PLAN_COMPLETED = "plan.completed"
     PLAN_CREATED = "plan.created"
     PLAN_DELINQUENT = "plan.delinquent"
+    # portal
+    PORTAL_CODE_SENT = "portal.code_sent"
+    PORTAL_DISPUTE_FILED = "portal.dispute_filed"
+    PORTAL_LIMITS_SET = "portal.limits_set"
+    PORTAL_LOCKED = "portal.locked"
+    PORTAL_SETTLEMENT_ACCEPTED = "portal.settlement_accepted"
+    PORTAL_VERIFICATION_REQUESTED = "portal.verification_requested"
+    PORTAL_VERIFIED = "portal.verified"
     # promise
     PROMISE_BROKEN = "promise.broken"
     PROMISE_CANCELLED = "promise.cancelled"

@@ -359,6 +359,27 @@ def _system_message(
     return message
 
 
+def receipt_email_queue(
+    *, debtor: Debtor, account: Account, subject: str, body: str
+) -> OutboundMessage | None:
+    """A receipt for something the debtor did themselves (the portal): queued to their usable email and
+    decided by the gate at send time like any message (held until allowed). None when they have no
+    usable email, or have opted out of email for it."""
+    try:
+        point = contact_point_for(debtor=debtor, channel=TemplateChannel.EMAIL)
+    except ArrearsError:
+        return None
+    return _system_message(
+        debtor=debtor,
+        point=point,
+        account=account,
+        channel=TemplateChannel.EMAIL,
+        purpose="collection",
+        subject=subject,
+        body=body,
+    )
+
+
 def _enqueue_delivery(message: OutboundMessage, *, run_after: datetime | None = None) -> None:
     if message.channel == TemplateChannel.LETTER:
         return  # letters go out in a print batch (contact.letters.letter_batch_create)

@@ -527,3 +527,31 @@ def merge_candidates_add_many(
     ]
     insert_rows(MergeCandidate, rows)
     return len(rows)
+
+
+@transaction.atomic
+def debtor_preferences_set(
+    *,
+    debtor: Debtor,
+    actor: Principal,
+    language: str | None = None,
+    inconvenient_times: list[dict[str, object]] | None = None,
+) -> Debtor:
+    """What the consumer told us about themselves: their language, and the times they said are
+    inconvenient (1006.6(b)(1)(i)). The compliance gate reads both from the row at its next decision."""
+    locked = Debtor.objects.select_for_update().get(pk=debtor.pk, organization_id=actor.organization_id)
+    changed: dict[str, object] = {}
+    if language is not None and language != locked.language:
+        locked.language = changed["language"] = language[:10]
+    if inconvenient_times is not None and inconvenient_times != locked.inconvenient_times:
+        locked.inconvenient_times = changed["inconvenient_times"] = inconvenient_times
+    if changed:
+        locked.save(update_fields=[*changed, "updated_at"])
+        audit_record(
+            actor=actor,
+            event=Event.DEBTOR_PREFERENCES_SET,
+            subject_type="debtor",
+            subject_id=locked.pk,
+            data=changed,
+        )
+    return locked

@@ -34,6 +34,8 @@ class Document(OrgScoped):
         "tenancy.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     uploaded_at = models.DateTimeField()
+    # The organization chose to show it to the debtor in the portal (a statement, a contract, a letter).
+    shared_with_debtor = models.BooleanField(default=False)
 
     class Meta:
         indexes = [

@@ -53,3 +53,18 @@ def documents_of_kind(*, kind: str) -> QuerySet[Document]:
     """Every document of this kind, oldest first: unscoped, for a ``Prefetch`` on rows already scoped
     (the call recordings of an account's attempts)."""
     return Document.objects.filter(kind=kind).order_by("id")
+
+
+def documents_shared_for_accounts(*, account_ids: list[int]) -> QuerySet[Document]:
+    """Documents the organization chose to show the debtor, on these accounts (the caller scoped them)."""
+    return Document.objects.filter(account_id__in=account_ids, shared_with_debtor=True).order_by(
+        "-uploaded_at", "-id"
+    )
+
+
+def document_shared_get(*, account_ids: list[int], pk: int) -> Document:
+    """One shared document on these accounts; anything else is not found."""
+    found = documents_shared_for_accounts(account_ids=account_ids).filter(pk=pk).first()
+    if found is None:
+        raise NotFound(DocumentError.NOT_FOUND, f"no document {pk}")
+    return found

@@ -168,3 +168,41 @@ def document_open(*, document: Document, actor: Principal) -> IO[bytes]:
         data={"sha256": document.sha256},
     )
     return document.file.open("rb")
+
+
+@transaction.atomic
+def document_share_set(*, document: Document, shared: bool, actor: Principal) -> Document:
+    """Show a document to the debtor in the portal, or stop showing it. Call recordings and dispute
+    letters the debtor sent are never shown back: only the kinds an organization would send."""
+    if document.organization_id != actor.organization_id:
+        raise ArrearsError(DocumentError.NOT_FOUND, f"no document {document.pk}")
+    if shared and document.kind not in SHAREABLE_KINDS:
+        raise ArrearsError(
+            DocumentError.TYPE_NOT_ALLOWED,
+            f"a {document.get_kind_display().lower()} is not shown to the debtor",
+        )
+    if document.shared_with_debtor != shared:
+        Document.objects.filter(pk=document.pk).update(shared_with_debtor=shared)
+        document.shared_with_debtor = shared
+        audit_record(
+            actor=actor,
+            event=Event.DOCUMENT_SHARED if shared else Event.DOCUMENT_UNSHARED,
+            subject_type="document",
+            subject_id=document.pk,
+            account_id=document.account_id,
+            data={"kind": document.kind},
+        )
+    return document
+
+
+SHAREABLE_KINDS = frozenset(
+    {
+        DocumentKind.INVOICE,
+        DocumentKind.STATEMENT,
+        DocumentKind.CONTRACT,
+        DocumentKind.JUDGMENT,
+        DocumentKind.CORRESPONDENCE,
+        DocumentKind.PROOF_OF_PAYMENT,
+        DocumentKind.OTHER,
+    }
+)

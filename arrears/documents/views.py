@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import (
     FileResponse,
+    Http404,
     HttpRequest,
     HttpResponse,
     HttpResponseBadRequest,
@@ -21,7 +22,7 @@ from .choices import DocumentKind
 from .domain import parse_range
 from .forms import DocumentFilterForm, DocumentUploadForm
 from .selectors import document_get, document_list
-from .services import document_open, document_store
+from .services import document_open, document_share_set, document_store
 
 
 def _panel(principal: Principal, account, kind: str = "", form: DocumentUploadForm | None = None) -> dict:
@@ -115,3 +116,17 @@ def download(request: HttpRequest, principal: Principal, pk: int) -> HttpRespons
     partial["Content-Range"] = f"bytes {start}-{end}/{document.size}"
     partial["Content-Length"] = str(length)
     return partial
+
+
+@require_POST
+@staff_view("work")
+def share(request: HttpRequest, principal: Principal, pk: int) -> HttpResponse:
+    """Show a document to the debtor in the portal, or stop (``shared=1`` or ``0``)."""
+    document = document_get(principal=principal, pk=pk)
+    if document.account_id is None:
+        raise Http404("no account")
+    try:
+        document_share_set(document=document, shared=request.POST.get("shared") == "1", actor=principal)
+    except ArrearsError as exc:
+        messages.error(request, exc.message)
+    return redirect("workbench:account_detail", pk=document.account_id)

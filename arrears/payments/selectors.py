@@ -449,3 +449,29 @@ def promises_made_count(*, account_ids: Sequence[int], since: date) -> dict[int,
         .annotate(n=Count("id"))
         .values_list("account_id", "n")
     )
+
+
+def payments_for_accounts(*, account_ids: Iterable[int]) -> QuerySet[Payment]:
+    """The accounts' payments, newest first (the caller has scoped the accounts)."""
+    return (
+        Payment.objects.filter(account_id__in=list(account_ids))
+        .select_related("account")
+        .order_by("-received_at", "-id")
+    )
+
+
+def promises_for_accounts(*, account_ids: Iterable[int]) -> QuerySet[Promise]:
+    """The accounts' promises, newest first (the caller has scoped the accounts)."""
+    return (
+        Promise.objects.filter(account_id__in=list(account_ids))
+        .select_related("account")
+        .order_by("-due_on", "-id")
+    )
+
+
+def settlements_open_for_accounts(*, account_ids: Iterable[int], on: date) -> QuerySet[Settlement]:
+    """Approved lump-sum settlement offers not yet expired on ``on``, by account (the caller has scoped the
+    accounts): what a debtor may accept by paying the amount."""
+    return Settlement.objects.filter(
+        account_id__in=list(account_ids), status="approved", kind="lump_sum", expires_on__gte=on
+    ).order_by("account_id", "expires_on", "id")

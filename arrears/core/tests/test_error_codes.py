@@ -45,6 +45,7 @@ PREFIXES: dict[str, tuple[str, ...]] = {
     "scoring": ("SCORING_", "QUEUE_"),
     "strategies": ("NIGHTLY_", "STRATEGY_", "EXPERIMENT_", "SCHEDULE_"),
     "tenancy": ("ORG_", "CLIENT_", "MEMBERSHIP_", "TEAM_", "USER_"),
+    "portal": ("PORTAL_",),
     "attempts": ("CALL_REQUEST_",),
 }
 

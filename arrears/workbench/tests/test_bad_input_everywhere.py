@@ -142,6 +142,7 @@ VALID: dict[str, Callable[[SimpleNamespace], dict[str, object]]] = {
     "documents:account_documents": lambda s: {"account_pk": s.account.pk},
     "documents:upload": lambda s: {"account_pk": s.account.pk},
     "documents:download": lambda s: {"pk": s.document.pk},
+    "documents:share": lambda s: {"pk": s.document.pk},
     "imports:job_detail": lambda s: {"pk": s.job.pk},
     "imports:mapping": lambda s: {"pk": s.job.pk},
     "imports:job_progress": lambda s: {"pk": s.job.pk},
@@ -150,6 +151,23 @@ VALID: dict[str, Callable[[SimpleNamespace], dict[str, object]]] = {
     "imports:errors_csv": lambda s: {"pk": s.job.pk},
     "imports:merge_decide": lambda s: {"pk": s.candidate.pk},
     "imports:merge_undo": lambda s: {"pk": s.merge.pk},
+    "portal:client_account": lambda s: {"pk": s.account.pk},
+    "portal:client_message": lambda s: {"pk": s.account.pk},
+    "portal:start": lambda s: {"slug": s.org.slug},
+    "portal:link": lambda s: {"slug": s.org.slug, "token": s.portal_link.rstrip("/").rsplit("/", 1)[1]},
+    "portal:code": lambda s: {"slug": s.org.slug},
+    "portal:signout": lambda s: {"slug": s.org.slug},
+    "portal:home": lambda s: {"slug": s.org.slug},
+    "portal:account": lambda s: {"slug": s.org.slug, "pk": s.account.pk},
+    "portal:notice": lambda s: {"slug": s.org.slug, "pk": s.account.pk},
+    "portal:document": lambda s: {"slug": s.org.slug, "pk": s.account.pk, "document_pk": s.document.pk},
+    "portal:promise": lambda s: {"slug": s.org.slug, "pk": s.account.pk},
+    "portal:plan": lambda s: {"slug": s.org.slug, "pk": s.account.pk},
+    "portal:dispute": lambda s: {"slug": s.org.slug, "pk": s.account.pk},
+    "portal:settle": lambda s: {"slug": s.org.slug, "pk": s.account.pk, "settlement_pk": 1},
+    "portal:pay": lambda s: {"slug": s.org.slug},
+    "portal:pay_next": lambda s: {"slug": s.org.slug},
+    "portal:preferences": lambda s: {"slug": s.org.slug},
     "workbench:account_detail": lambda s: {"pk": s.account.pk},
     "workbench:timeline": lambda s: {"pk": s.account.pk},
     "workbench:note_add": lambda s: {"pk": s.account.pk},
@@ -200,6 +218,7 @@ def seed(organization, client, make_account) -> SimpleNamespace:
     from arrears.debtors.services import contact_point_add
     from arrears.documents.services import document_store
     from arrears.imports import services as imports
+    from arrears.portal.services import portal_link_make
 
     actor = Principal(organization_id=organization.pk, role=Role.ADMIN, label="seed")
     account = make_account(client=client, principal=Decimal("250.00"))
@@ -261,6 +280,9 @@ def seed(organization, client, make_account) -> SimpleNamespace:
         candidate=candidate,
         merge=merge,
         unsubscribe_token=signing.dumps({"k": "no-such-message"}, salt=UNSUBSCRIBE_SALT, compress=True),
+        portal_link=portal_link_make(
+            organization=organization, debtor_id=account.debtors.get().pk, account_id=account.pk
+        ),
     )
 
 
