@@ -105,17 +105,26 @@ def test_worker_claims_a_task_then_stops_on_sigterm(database: Database):
 
 
 def _read_until(process: subprocess.Popen[str], marker: str, timeout: float = 120) -> str:
-    """What the process printed up to and including the first line holding `marker`."""
-    import selectors
+    """What the process printed up to and including the first line holding `marker` (read by a thread:
+    a select on the pipe would miss lines already in the reader's buffer)."""
+    import queue
+    import threading
 
+    lines: queue.Queue[str] = queue.Queue()
+
+    def pump() -> None:
+        for line in process.stdout:  # type: ignore[union-attr]
+            lines.put(line)
+        lines.put("")
+
+    threading.Thread(target=pump, daemon=True).start()
     seen: list[str] = []
-    watch = selectors.DefaultSelector()
-    watch.register(process.stdout, selectors.EVENT_READ)  # type: ignore[arg-type]
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if not watch.select(timeout=0.5):
-            continue
-        line = process.stdout.readline()  # type: ignore[union-attr]
+    while (left := deadline - time.monotonic()) > 0:
+        try:
+            line = lines.get(timeout=left)
+        except queue.Empty:
+            break
         if not line:
             break
         seen.append(line)
@@ -137,7 +146,12 @@ def test_serve_prints_its_url_only_once_it_listens(database: Database):
             accepting = s.connect_ex(("127.0.0.1", port)) == 0
         status = _get(f"http://127.0.0.1:{port}/login/")
     finally:
-        _stop(process, signal.SIGINT)
+        process.send_signal(signal.SIGINT)  # the reading thread drains the output until it exits
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
     assert f"http://127.0.0.1:{port}/" in printed
     assert accepting and status == 200
