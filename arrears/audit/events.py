@@ -97,6 +97,8 @@ class Event(StrEnum):
     LEDGER_WRITTEN_OFF = "ledger.written_off"
     # membership
     MEMBERSHIP_GRANTED = "membership.granted"
+    # metro2
+    METRO2_EXPORTED = "metro2.exported"
     # organization
     ORGANIZATION_CREATED = "organization.created"
     # payment

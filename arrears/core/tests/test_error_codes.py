@@ -42,6 +42,7 @@ PREFIXES: dict[str, tuple[str, ...]] = {
         "REMITTANCE_",
         "PROVIDER_",
     ),
+    "reports": ("REPORT_",),
     "strategies": ("NIGHTLY_", "STRATEGY_"),
     "tenancy": ("ORG_", "CLIENT_", "MEMBERSHIP_"),
 }

@@ -1,0 +1,349 @@
+"""Reads of `reports`: KPIs as of any date, dashboard figures and the accounts behind each figure."""
+
+from __future__ import annotations
+
+import calendar
+from collections import defaultdict
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Q, QuerySet, Sum
+
+from arrears.accounts.choices import AgingBucket
+from arrears.attempts import reporting as attempts_reporting
+from arrears.ledger import reporting as ledger_reporting
+from arrears.payments import reporting as payments_reporting
+
+from .domain import kpis
+from .models import AccountSnapshot, DailyRollup, DashboardLayout, SnapshotRun
+
+BUCKETS = [b.value for b in AgingBucket]
+PERIOD_DAYS = 30
+
+
+def month_start(day: date, back: int = 0) -> date:
+    y, m = day.year, day.month - back
+    while m < 1:
+        y, m = y - 1, m + 12
+    return date(y, m, 1)
+
+
+def snapshot_day(*, organization_id: int, as_of: date) -> date | None:
+    """The latest snapshot day on or before `as_of`: the state every stock KPI is read from."""
+    return (
+        SnapshotRun.objects.filter(organization_id=organization_id, as_of__lte=as_of)
+        .order_by("-as_of")
+        .values_list("as_of", flat=True)
+        .first()
+    )
+
+
+def snapshots_at(*, organization_id: int, day: date) -> QuerySet[AccountSnapshot]:
+    """Each account's snapshot row in force on `day` (valid_from ≤ day < valid_to)."""
+    return AccountSnapshot.objects.filter(organization_id=organization_id, valid_from__lte=day).filter(
+        Q(valid_to__isnull=True) | Q(valid_to__gt=day)
+    )
+
+
+def rollup(
+    *, organization_id: int, day: date, client_id: int | None = None, collector_id: int | None = None
+) -> QuerySet[DailyRollup]:
+    qs = DailyRollup.objects.filter(organization_id=organization_id, day=day)
+    if client_id:
+        qs = qs.filter(client_id=client_id)
+    if collector_id:
+        qs = qs.filter(collector_id=collector_id)
+    return qs
+
+
+def aging(
+    *, organization_id: int, day: date | None, client_id: int | None = None, collector_id: int | None = None
+) -> dict[str, dict[str, Any]]:
+    """Accounts and balance per aging bucket on a snapshot day (all buckets, zeros included)."""
+    out = {b: {"accounts": 0, "balance": Decimal(0)} for b in BUCKETS}
+    if day is None:
+        return out
+    rows = (
+        rollup(organization_id=organization_id, day=day, client_id=client_id, collector_id=collector_id)
+        .values("bucket")
+        .annotate(n=Sum("accounts"), b=Sum("balance"))
+    )
+    for r in rows:
+        out[r["bucket"]] = {"accounts": r["n"] or 0, "balance": r["b"] or Decimal(0)}
+    return out
+
+
+def status_mix(
+    *, organization_id: int, day: date | None, client_id: int | None = None, collector_id: int | None = None
+) -> list[dict[str, Any]]:
+    if day is None:
+        return []
+    return list[Any](
+        rollup(organization_id=organization_id, day=day, client_id=client_id, collector_id=collector_id)
+        .values("status")
+        .annotate(accounts=Sum("accounts"), balance=Sum("balance"))
+        .order_by("-balance")
+    )
+
+
+def _receivables(aging_rows: dict[str, dict[str, Any]]) -> tuple[Decimal, Decimal]:
+    total = sum((v["balance"] for v in aging_rows.values()), Decimal(0))
+    return total, aging_rows[AgingBucket.CURRENT]["balance"]
+
+
+def roll_rate_matrix(
+    *, organization_id: int, start: date, end: date, client_id: int | None = None
+) -> dict[str, dict[str, Decimal | None]]:
+    """Roll rates between the snapshots in force on `start` and on `end` (accounts in both)."""
+    a = snapshots_at(organization_id=organization_id, day=start)
+    b = snapshots_at(organization_id=organization_id, day=end)
+    if client_id:
+        a, b = a.filter(client_id=client_id), b.filter(client_id=client_id)
+    first = dict(a.values_list("account_id", "bucket"))
+    pairs = [
+        (first[acc], bucket, Decimal(0))
+        for acc, bucket in b.values_list("account_id", "bucket")
+        if acc in first
+    ]
+    return kpis.roll_rates(pairs, buckets=BUCKETS)
+
+
+def cohorts(*, organization_id: int, as_of: date, client_id: int | None = None) -> list[kpis.CohortFigures]:
+    """Liquidation by placement cohort (month placed), from the snapshot in force on `as_of`."""
+    day = snapshot_day(organization_id=organization_id, as_of=as_of)
+    if day is None:
+        return []
+    snaps = snapshots_at(organization_id=organization_id, day=day)
+    if client_id:
+        snaps = snaps.filter(client_id=client_id)
+    placed_on = dict(snaps.values_list("account_id", "placed_on"))
+    placed = ledger_reporting.charges_by_account(organization_id=organization_id, through=as_of)
+    collected = payments_reporting.collected_by_account(
+        organization_id=organization_id, through=as_of, client_id=client_id
+    )
+    rows = [
+        (
+            (p.strftime("%Y-%m") if p else "unknown"),
+            placed.get(acc, Decimal(0)),
+            collected.get(acc, Decimal(0)),
+        )
+        for acc, p in placed_on.items()
+    ]
+    return kpis.liquidation_by_cohort(rows)
+
+
+def _f(value: Decimal | None, places: int = 4) -> float | None:
+    return None if value is None else round(float(value), places)
+
+
+def kpis_compute(
+    *, organization_id: int, as_of: date, client_id: int | None = None, period_days: int = PERIOD_DAYS
+) -> dict[str, Any]:
+    """Every KPI as of the end of `as_of`: stocks from the snapshot in force that day, flows from the
+    records dated in the period (`period_days` ending on `as_of`). Each figure is defined in
+    docs/reports.md; a re-run for the same date and the same books gives the same figures."""
+    since = as_of - timedelta(days=period_days - 1)
+    day = snapshot_day(organization_id=organization_id, as_of=as_of)
+    ages = aging(organization_id=organization_id, day=day, client_id=client_id)
+    receivables, current = _receivables(ages)
+    accounts_now = sum(v["accounts"] for v in ages.values())
+
+    placed_by_client = ledger_reporting.charges_by_client(organization_id=organization_id, through=as_of)
+    collected_by_client = payments_reporting.collected_by_client(
+        organization_id=organization_id, through=as_of
+    )
+    if client_id:
+        placed = placed_by_client.get(client_id) or Decimal(0)
+        collected = collected_by_client.get(client_id) or Decimal(0)
+    else:
+        placed = sum((v or Decimal(0) for v in placed_by_client.values()), Decimal(0))
+        collected = sum((v or Decimal(0) for v in collected_by_client.values()), Decimal(0))
+    collected_period = sum(
+        payments_reporting.collected_by_account(
+            organization_id=organization_id, through=as_of, since=since, client_id=client_id
+        ).values(),
+        Decimal(0),
+    )
+    paying = 0
+    recalled = Decimal(0)
+    if day is not None:
+        snaps = snapshots_at(organization_id=organization_id, day=day)
+        if client_id:
+            snaps = snaps.filter(client_id=client_id)
+        paying = len(
+            payments_reporting.accounts_with_payments(organization_id=organization_id, through=as_of)
+            & set(snaps.values_list("account_id", flat=True))
+        )
+        recalled = snaps.filter(status="recalled").aggregate(
+            b=Sum("balance_principal") + Sum("balance_interest") + Sum("balance_fees") + Sum("balance_costs")
+        )["b"] or Decimal(0)
+
+    dials = attempts_reporting.dial_counts(
+        organization_id=organization_id, since=since, through=as_of, client_id=client_id
+    )
+    promises = payments_reporting.promise_counts(
+        organization_id=organization_id, since=since, through=as_of, client_id=client_id
+    )
+    # DSO: receivables against the monthly placements ("sales") of the 12 months ending on as_of.
+    sales = ledger_reporting.charges_by_month(
+        organization_id=organization_id, since=month_start(as_of, 11), through=as_of, client_id=client_id
+    )
+    periods = []
+    for back in range(12):
+        m = month_start(as_of, back)
+        days = (as_of - m).days + 1 if back == 0 else calendar.monthrange(m.year, m.month)[1]
+        periods.append((sales.get(m, Decimal(0)), days))
+    dso = kpis.dso_countback(receivables=receivables, periods=periods)
+    best = kpis.best_possible_dso(current_receivables=current, sales=periods[0][0], days=periods[0][1])
+    # CEI over the month to date: beginning receivables from the snapshot in force before the month.
+    begin_day = snapshot_day(organization_id=organization_id, as_of=month_start(as_of) - timedelta(days=1))
+    begin_total, _ = _receivables(aging(organization_id=organization_id, day=begin_day, client_id=client_id))
+    cei = (
+        kpis.cei(
+            beginning_receivables=begin_total,
+            credit_sales=periods[0][0],
+            ending_total_receivables=receivables,
+            ending_current_receivables=current,
+            months=1,
+        )
+        if begin_day is not None
+        else None
+    )
+    rates = payments_reporting.contingency_rates(organization_id=organization_id)
+    cost = Decimal(0)
+    for cid, amount in payments_reporting.collected_by_client(
+        organization_id=organization_id, through=as_of, since=since
+    ).items():
+        if client_id and cid != client_id:
+            continue
+        cost += (amount or Decimal(0)) * rates.get(cid, Decimal(0)) / 100
+    return {
+        "as_of": as_of.isoformat(),
+        "period": {"from": since.isoformat(), "to": as_of.isoformat(), "days": period_days},
+        "snapshot_day": day.isoformat() if day else None,
+        "kpis": {
+            "liquidation_rate": _f(kpis.liquidation_rate(collected=collected, placed=placed)),
+            "recovery_rate_count": _f(
+                kpis.recovery_rate_by_count(accounts_paying=paying, accounts_placed=accounts_now)
+            ),
+            "recovery_rate_value": _f(
+                kpis.recovery_rate_by_value(collected=collected, placed=placed, recalled=recalled)
+            ),
+            "rpc_rate": _f(
+                kpis.rpc_rate_per_dial(
+                    right_party_contacts=dials["right_party_contacts"], dials=dials["dials"]
+                )
+            ),
+            "promise_rate": _f(
+                kpis.promise_rate(
+                    promises_made=promises["made"], right_party_contacts=dials["right_party_contacts"]
+                )
+            ),
+            "ptp_kept_rate": _f(
+                kpis.promise_kept_rate(kept=promises["kept"], due=promises["kept"] + promises["broken"])
+            ),
+            "dso_countback": _f(dso, 1),
+            "best_possible_dso": _f(best, 1),
+            "average_days_delinquent": _f(kpis.average_days_delinquent(dso=dso, best_dso=best), 1),
+            "cei": _f(cei, 2),
+            "cei_months": 1,
+            "cost_to_collect": _f(kpis.cost_to_collect(cost=cost, collected=collected_period)),
+        },
+        "figures": {
+            "placed": str(placed),
+            "collected": str(collected),
+            "collected_in_period": str(collected_period),
+            "receivables": str(receivables),
+            "current_receivables": str(current),
+            "accounts": accounts_now,
+            "accounts_paying": paying,
+            "dials": dials["dials"],
+            "right_party_contacts": dials["right_party_contacts"],
+            "promises_made": promises["made"],
+            "promises_kept": promises["kept"],
+            "promises_broken": promises["broken"],
+        },
+    }
+
+
+def collector_performance(*, organization_id: int, since: date, through: date) -> list[dict[str, Any]]:
+    """Per collector: contacts, right-party contacts, promises, money collected, each per hour worked."""
+    promises = payments_reporting.promises_by_actor(
+        organization_id=organization_id, since=since, through=through
+    )
+    collected = payments_reporting.collected_by_actor(
+        organization_id=organization_id, since=since, through=through
+    )
+    out = []
+    for row in attempts_reporting.collector_activity(
+        organization_id=organization_id, since=since, through=through
+    ):
+        label = row["username"]
+        fig = kpis.CollectorFigures(
+            collector=label,
+            hours=kpis.hours_worked(row["days"]),
+            contacts=row["contacts"],
+            right_party_contacts=row["rpc"],
+            promises=promises.get(label, 0),
+            collected=collected.get(label) or Decimal(0),
+        )
+        out.append({"user_id": row["user_id"], "figures": fig, "per_hour": fig.per_hour()})
+    return sorted(out, key=lambda r: r["figures"].collector)
+
+
+def drill_accounts(
+    *,
+    organization_id: int,
+    as_of: date,
+    client_id: int | None = None,
+    collector_id: int | None = None,
+    bucket: str = "",
+    status: str = "",
+    limit: int = 200,
+) -> tuple[int, list[AccountSnapshot]]:
+    """The accounts behind an aging or status figure: their snapshot rows on the figure's day."""
+    day = snapshot_day(organization_id=organization_id, as_of=as_of)
+    if day is None:
+        return 0, []
+    qs = snapshots_at(organization_id=organization_id, day=day)
+    if client_id:
+        qs = qs.filter(client_id=client_id)
+    if collector_id:
+        qs = qs.filter(collector_id=collector_id)
+    if bucket:
+        qs = qs.filter(bucket=bucket)
+    if status:
+        qs = qs.filter(status=status)
+    return qs.count(), list(qs.order_by("account_id")[:limit])
+
+
+def payment_analytics(
+    *, organization_id: int, since: date, through: date, client_id: int | None = None
+) -> dict[str, Any]:
+    mix = payments_reporting.payment_method_mix(
+        organization_id=organization_id, since=since, through=through, client_id=client_id
+    )
+    firsts = payments_reporting.first_payment_days(
+        organization_id=organization_id, since=since, through=through, client_id=client_id
+    )
+    waits = sorted((first - placed).days for _acc, first, placed in firsts if placed)
+    buckets: dict[str, int] = defaultdict(int)
+    for w in waits:
+        buckets["0-30" if w <= 30 else "31-90" if w <= 90 else "91-180" if w <= 180 else "181+"] += 1
+    return {
+        "method_mix": mix,
+        "time_to_pay": {
+            "accounts": len(waits),
+            "median_days": waits[len(waits) // 2] if waits else None,
+            "buckets": [(k, buckets.get(k, 0)) for k in ("0-30", "31-90", "91-180", "181+")],
+        },
+        "plans": payments_reporting.plan_performance(organization_id=organization_id, client_id=client_id),
+    }
+
+
+def dashboard_layout(*, user_id: int, organization_id: int, dashboard: str) -> list[dict[str, Any]]:
+    row = DashboardLayout.objects.filter(
+        user_id=user_id, organization_id=organization_id, dashboard=dashboard
+    ).first()
+    return list[Any](row.widgets) if row else []
