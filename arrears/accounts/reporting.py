@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from django.db.models import Case, CharField, Q, QuerySet, Value, When
+from django.db.models import Case, CharField, F, Q, QuerySet, Value, When
 
 from .choices import AgingBucket
 from .domain import aging_delinquent_range
@@ -52,17 +52,11 @@ SNAPSHOT_COLUMNS = (
 def account_snapshot_source(*, organization_id: int, as_of: date) -> QuerySet[Account, dict[str, Any]]:
     """One row per account of the organization with SNAPSHOT_COLUMNS, the aging bucket on `as_of`
     computed in SQL; `reports` wraps its SQL in a set-based INSERT … SELECT."""
-    collector = "assigned_user_id" if any(f.name == "assigned_user" for f in Account._meta.fields) else None
-    qs = Account.objects.filter(organization_id=organization_id).annotate(bucket=aging_bucket_case(as_of))
-    if collector:
-        from django.db.models import F
-
-        qs = qs.annotate(collector_id=F(collector))
-    else:
-        from django.db.models import IntegerField
-
-        qs = qs.annotate(collector_id=Value(None, output_field=IntegerField()))
-    return qs.values(*SNAPSHOT_COLUMNS)
+    return (
+        Account.objects.filter(organization_id=organization_id)
+        .annotate(bucket=aging_bucket_case(as_of), collector_id=F("assigned_user_id"))
+        .values(*SNAPSHOT_COLUMNS)
+    )
 
 
 def account_rows(*, organization_id: int, ids: Iterable[int]) -> dict[int, dict[str, Any]]:

@@ -176,8 +176,8 @@ def metro2_export(
     account, trailer) as of `as_of`, and record which accounts were furnished.
 
     Skipped (counted by reason): accounts the passive-collection rule still holds back (Reg F
-    1006.30(a)), accounts with nothing to report (never furnished and now closed), and accounts without a
-    debtor.
+    1006.30(a)), accounts with nothing to report (never furnished and now closed), accounts without a
+    debtor, placed after `as_of`, or without the original creditor's date of first delinquency.
     """
     org = organization_get(organization_id=actor.organization_id)
     ident = identification_number or org.slug.upper()
@@ -191,7 +191,13 @@ def metro2_export(
     furnished = {
         f.account_id: f for f in FurnishedAccount.objects.filter(organization_id=org.id, account_id__in=ids)
     }
-    skipped = {"passive_collection": 0, "nothing_to_report": 0, "no_debtor": 0, "not_placed_yet": 0}
+    skipped = {
+        "passive_collection": 0,
+        "nothing_to_report": 0,
+        "no_debtor": 0,
+        "not_placed_yet": 0,
+        "no_first_delinquency": 0,
+    }
     statuses: dict[str, int] = {}
     lines: list[str] = []
     reported: list[tuple[int, str]] = []
@@ -239,6 +245,10 @@ def metro2_export(
             address=ident_row["address"],
         )
         code = furnishing.account_status_code(f)
+        if code == metro2.STATUS_COLLECTION and f.delinquent_since is None:
+            # CRRG: status 93 needs the original creditor's date of first delinquency; none is invented.
+            skipped["no_first_delinquency"] += 1
+            continue
         if code is None or (was and furnished[a.id].last_status in ("DA", "DF")):
             skipped["nothing_to_report"] += 1
             continue
