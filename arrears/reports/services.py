@@ -58,13 +58,16 @@ def _differs(a: str, b: str) -> str:
     return " OR ".join(f"{a}.{c} {op} {b}.{c}" for c in STATE)
 
 
-def snapshots_take(*, organization_id: int, as_of: date, now: datetime | None = None) -> SnapshotResult:
+def snapshots_take(
+    *, organization_id: int, as_of: date, now: datetime | None = None, skip_if_past: bool = False
+) -> SnapshotResult:
     """Snapshot every account of the organization as of the end of `as_of`, set-based, in one transaction.
 
     Change-only: an account whose state (balances by bucket, status, aging bucket, collector, client) is
     the same as in its open snapshot row keeps that row; one that changed gets its open row closed
     (`valid_to = as_of`) and a new one opened. Taking the same day again first undoes that day's run,
-    so a re-run gives the same rows. Days must be taken in order: a day before the latest is refused.
+    so a re-run gives the same rows. Days must be taken in order: a day before the latest is refused
+    (or, with `skip_if_past`, as a nightly re-run for an old date does, left alone: `changed` is -1).
     """
     started = time.perf_counter()
     source_sql, params = accounts_reporting.account_snapshot_source(
@@ -81,6 +84,8 @@ def snapshots_take(*, organization_id: int, as_of: date, now: datetime | None = 
             .values_list("as_of", flat=True)
             .first()
         )
+        if latest and as_of < latest and skip_if_past:
+            return SnapshotResult(as_of=as_of, accounts=0, changed=-1, seconds=0.0)
         if latest and as_of < latest:
             raise ArrearsError(
                 ReportError.SNAPSHOT_OUT_OF_ORDER,

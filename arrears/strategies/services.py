@@ -21,6 +21,7 @@ from arrears.debtors.services import contact_points_locate
 from arrears.payments import selectors as payment_selectors
 from arrears.payments import services as payments
 from arrears.payments.choices import ACCRUING
+from arrears.reports.services import snapshots_take
 from arrears.tenancy.domain import Principal
 
 from .errors import NightlyError
@@ -116,6 +117,10 @@ def nightly_run(
                 totals[key] = totals.get(key, 0) + n
             errors.extend(chunk_errors)
         totals["accounts"] = len(ids)
+        # reports (issue 22): the day's account snapshot, once the day's money and arrangements have moved.
+        totals["snapshot_changed"] = snapshots_take(
+            organization_id=organization.pk, as_of=run_on, skip_if_past=True
+        ).changed
     except BaseException as exc:  # an interrupt, or a failure outside any one account: the run says so
         if isinstance(exc, Exception):
             errors.append({"step": "run", **_failure(exc, NightlyError.STEP_FAILED)})
