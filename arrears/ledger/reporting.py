@@ -51,3 +51,41 @@ def charges_by_month(
         qs.annotate(m=TruncMonth("effective_on")).values("m").annotate(s=Sum("amount")).values_list("m", "s")
     )
     return {(m.date() if hasattr(m, "date") else m): s for m, s in rows}
+
+
+def charges_by_cohort(
+    *, organization_id: int, through: date, client_id: int | None = None
+) -> dict[str, Decimal]:
+    """Σ charge entries per placement cohort (the month the account was placed, "YYYY-MM")."""
+    qs = LedgerEntry.objects.filter(
+        organization_id=organization_id, kind=EntryKind.CHARGE, effective_on__lte=through
+    )
+    if client_id:
+        qs = qs.filter(account__client_id=client_id)
+    rows = (
+        qs.annotate(m=TruncMonth("account__placed_on"))
+        .values("m")
+        .annotate(s=Sum("amount"))
+        .values_list("m", "s")
+    )
+    return {(m.strftime("%Y-%m") if m else "unknown"): s for m, s in rows}
+
+
+def accounts_by_cohort(
+    *, organization_id: int, through: date, client_id: int | None = None
+) -> dict[str, int]:
+    """Accounts with a charge on or before `through`, per placement cohort."""
+    from django.db.models import Count
+
+    qs = LedgerEntry.objects.filter(
+        organization_id=organization_id, kind=EntryKind.CHARGE, effective_on__lte=through
+    )
+    if client_id:
+        qs = qs.filter(account__client_id=client_id)
+    rows = (
+        qs.annotate(m=TruncMonth("account__placed_on"))
+        .values("m")
+        .annotate(n=Count("account_id", distinct=True))
+        .values_list("m", "n")
+    )
+    return {(m.strftime("%Y-%m") if m else "unknown"): n for m, n in rows}

@@ -152,3 +152,25 @@ def accounts_with_payments(
     if account_ids is not None:
         qs = qs.filter(account_id__in=list(account_ids))
     return set(qs.values_list("account_id", flat=True).distinct())
+
+
+def collected_by_cohort(
+    *, organization_id: int, through: date, client_id: int | None = None
+) -> dict[str, Decimal]:
+    """Σ payments counted as of `through`, per placement cohort of their account ("YYYY-MM")."""
+    from django.db.models.functions import TruncMonth
+
+    qs = payments_counted(organization_id=organization_id, since=None, through=through, client_id=client_id)
+    rows = (
+        qs.annotate(m=TruncMonth("account__placed_on"))
+        .values("m")
+        .annotate(s=Sum("amount"))
+        .values_list("m", "s")
+    )
+    return {(m.strftime("%Y-%m") if m else "unknown"): s for m, s in rows}
+
+
+def accounts_paying_count(*, organization_id: int, through: date, client_id: int | None = None) -> int:
+    """Accounts with at least one payment counted as of `through`."""
+    qs = payments_counted(organization_id=organization_id, since=None, through=through, client_id=client_id)
+    return qs.values("account_id").distinct().count()

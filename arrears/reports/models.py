@@ -117,3 +117,25 @@ class FurnishedAccount(models.Model):
 
     def __str__(self) -> str:
         return f"account {self.account_id} furnished {self.last_status} on {self.last_on}"
+
+
+class KpiFigures(models.Model):
+    """The KPIs of a snapshot day for the organization (client_id 0) or one client, computed once when
+    the day is snapshotted: what the dashboards show, and the same figure every time it is read."""
+
+    organization_id = models.IntegerField()
+    day = models.DateField()
+    client_id = models.IntegerField(default=0)
+    period_days = models.IntegerField()
+    data = models.JSONField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization_id", "day", "client_id", "period_days"],
+                name="kpi_figures_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"KPIs of org {self.organization_id} client {self.client_id} on {self.day}"

@@ -16,7 +16,7 @@ from arrears.ledger import reporting as ledger_reporting
 from arrears.payments import reporting as payments_reporting
 
 from .domain import kpis
-from .models import AccountSnapshot, DailyRollup, DashboardLayout, SnapshotRun
+from .models import AccountSnapshot, DailyRollup, DashboardLayout, KpiFigures, SnapshotRun
 
 BUCKETS = [b.value for b in AgingBucket]
 PERIOD_DAYS = 30
@@ -110,27 +110,25 @@ def roll_rate_matrix(
 
 
 def cohorts(*, organization_id: int, as_of: date, client_id: int | None = None) -> list[kpis.CohortFigures]:
-    """Liquidation by placement cohort (month placed), from the snapshot in force on `as_of`."""
-    day = snapshot_day(organization_id=organization_id, as_of=as_of)
-    if day is None:
-        return []
-    snaps = snapshots_at(organization_id=organization_id, day=day)
-    if client_id:
-        snaps = snaps.filter(client_id=client_id)
-    placed_on = dict(snaps.values_list("account_id", "placed_on"))
-    placed = ledger_reporting.charges_by_account(organization_id=organization_id, through=as_of)
-    collected = payments_reporting.collected_by_account(
+    """Liquidation by placement cohort (month placed): Σ collected ÷ Σ placed per cohort, as of `as_of`."""
+    placed = ledger_reporting.charges_by_cohort(
         organization_id=organization_id, through=as_of, client_id=client_id
     )
-    rows = [
-        (
-            (p.strftime("%Y-%m") if p else "unknown"),
-            placed.get(acc, Decimal(0)),
-            collected.get(acc, Decimal(0)),
+    counts = ledger_reporting.accounts_by_cohort(
+        organization_id=organization_id, through=as_of, client_id=client_id
+    )
+    collected = payments_reporting.collected_by_cohort(
+        organization_id=organization_id, through=as_of, client_id=client_id
+    )
+    return [
+        kpis.CohortFigures(
+            cohort=c,
+            accounts=counts.get(c, 0),
+            placed=placed[c] or Decimal(0),
+            collected=collected.get(c) or Decimal(0),
         )
-        for acc, p in placed_on.items()
+        for c in sorted(placed)
     ]
-    return kpis.liquidation_by_cohort(rows)
 
 
 def _f(value: Decimal | None, places: int = 4) -> float | None:
@@ -165,19 +163,14 @@ def kpis_compute(
         ).values(),
         Decimal(0),
     )
-    paying = 0
+    paying = payments_reporting.accounts_paying_count(
+        organization_id=organization_id, through=as_of, client_id=client_id
+    )
     recalled = Decimal(0)
     if day is not None:
-        snaps = snapshots_at(organization_id=organization_id, day=day)
-        if client_id:
-            snaps = snaps.filter(client_id=client_id)
-        paying = len(
-            payments_reporting.accounts_with_payments(organization_id=organization_id, through=as_of)
-            & set(snaps.values_list("account_id", flat=True))
-        )
-        recalled = snaps.filter(status="recalled").aggregate(
-            b=Sum("balance_principal") + Sum("balance_interest") + Sum("balance_fees") + Sum("balance_costs")
-        )["b"] or Decimal(0)
+        recalled = rollup(organization_id=organization_id, day=day, client_id=client_id).filter(
+            status="recalled"
+        ).aggregate(b=Sum("balance"))["b"] or Decimal(0)
 
     dials = attempts_reporting.dial_counts(
         organization_id=organization_id, since=since, through=as_of, client_id=client_id
@@ -347,3 +340,42 @@ def dashboard_layout(*, user_id: int, organization_id: int, dashboard: str) -> l
         user_id=user_id, organization_id=organization_id, dashboard=dashboard
     ).first()
     return list[Any](row.widgets) if row else []
+
+
+def figures_compute(*, organization_id: int, as_of: date, client_id: int | None = None) -> dict[str, Any]:
+    """KPIs, cohorts and the 30-day roll-rate matrix of one day: what a dashboard shows, JSON-ready."""
+    data = kpis_compute(organization_id=organization_id, as_of=as_of, client_id=client_id)
+    data["cohorts"] = [
+        {
+            "cohort": c.cohort,
+            "accounts": c.accounts,
+            "placed": str(c.placed),
+            "collected": str(c.collected),
+            "liquidation_rate": _f(c.liquidation_rate),
+        }
+        for c in cohorts(organization_id=organization_id, as_of=as_of, client_id=client_id)
+    ]
+    start = as_of - timedelta(days=PERIOD_DAYS)
+    matrix = roll_rate_matrix(organization_id=organization_id, start=start, end=as_of, client_id=client_id)
+    data["roll_rates"] = {
+        "from": start.isoformat(),
+        "to": as_of.isoformat(),
+        "matrix": {a: {b: _f(v) for b, v in row.items()} for a, row in matrix.items()},
+    }
+    return data
+
+
+def figures_for(
+    *, organization_id: int, as_of: date, client_id: int | None = None
+) -> tuple[dict[str, Any], bool]:
+    """The stored figures of `as_of` when that day was snapshotted, else computed now. (data, stored?)"""
+    row = (
+        KpiFigures.objects.filter(
+            organization_id=organization_id, day=as_of, client_id=client_id or 0, period_days=PERIOD_DAYS
+        )
+        .values_list("data", flat=True)
+        .first()
+    )
+    if row is not None:
+        return dict(row), True
+    return figures_compute(organization_id=organization_id, as_of=as_of, client_id=client_id), False

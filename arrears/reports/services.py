@@ -23,11 +23,12 @@ from arrears.core.errors import ArrearsError
 from arrears.debtors import reporting as debtors_reporting
 from arrears.ledger import reporting as ledger_reporting
 from arrears.tenancy.domain import Principal
-from arrears.tenancy.selectors import organization_get
+from arrears.tenancy.selectors import client_list, organization_get
 
 from .domain import furnishing, metro2
 from .errors import ReportError
-from .models import AccountSnapshot, DailyRollup, DashboardLayout, FurnishedAccount, SnapshotRun
+from .models import AccountSnapshot, DailyRollup, DashboardLayout, FurnishedAccount, KpiFigures, SnapshotRun
+from .selectors import PERIOD_DAYS, figures_compute
 
 SNAP = AccountSnapshot._meta.db_table
 ROLLUP = DailyRollup._meta.db_table
@@ -147,9 +148,28 @@ def snapshots_take(
                 "taken_at": now or utcnow(),
             },
         )
+    figures_store(organization_id=organization_id, day=as_of)
     return SnapshotResult(
         as_of=as_of, accounts=accounts, changed=max(opened, closed), seconds=round(seconds, 3)
     )
+
+
+def figures_store(*, organization_id: int, day: date) -> int:
+    """Compute and keep the day's KPIs for the organization and each of its clients (re-run: replaced)."""
+    targets: list[int | None] = [
+        None,
+        *client_list(organization_id=organization_id).values_list("id", flat=True),
+    ]
+    for client_id in targets:
+        data = figures_compute(organization_id=organization_id, as_of=day, client_id=client_id)
+        KpiFigures.objects.update_or_create(
+            organization_id=organization_id,
+            day=day,
+            client_id=client_id or 0,
+            period_days=PERIOD_DAYS,
+            defaults={"data": data},
+        )
+    return len(targets)
 
 
 def dashboard_layout_save(
