@@ -11,5 +11,6 @@ urlpatterns = [
     path("imports/", include("arrears.imports.urls")),
     path("payments/", include("arrears.payments.urls")),
     path("documents/", include("arrears.documents.urls")),
+    path("reports/", include("arrears.reports.urls")),
     path("", include("arrears.workbench.urls")),
 ]

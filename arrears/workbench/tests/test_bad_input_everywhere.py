@@ -149,12 +149,21 @@ VALID: dict[str, Callable[[SimpleNamespace], dict[str, object]]] = {
     "imports:errors_csv": lambda s: {"pk": s.job.pk},
     "imports:merge_decide": lambda s: {"pk": s.candidate.pk},
     "imports:merge_undo": lambda s: {"pk": s.merge.pk},
+    "reports:client": lambda s: {"client_id": s.account.client_id},
+    "reports:collector": lambda s: {"user_id": min(organization_member_ids(s.org.pk), default=0)},
     "workbench:account_detail": lambda s: {"pk": s.account.pk},
     "workbench:timeline": lambda s: {"pk": s.account.pk},
     "workbench:note_add": lambda s: {"pk": s.account.pk},
     "workbench:call_form": lambda s: {"pk": s.account.pk},
     "workbench:call_log": lambda s: {"pk": s.account.pk},
 }
+
+
+def organization_member_ids(organization_id: int) -> set[int]:
+    from arrears.tenancy.selectors import organization_member_ids as members
+
+    return members(organization_id)
+
 
 BAD_BY_CONVERTER = {
     "int": (HUGE, "0", "2147483648"),
