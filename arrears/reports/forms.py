@@ -22,7 +22,7 @@ WIDGETS = {
 class DashboardForm(forms.Form):
     as_of = forms.DateField(label="As of", required=False, widget=forms.DateInput(attrs={"type": "date"}))
     period = forms.TypedChoiceField(
-        label="Period", choices=PERIODS, coerce=int, required=False, empty_value=30
+        label="Period", choices=PERIODS, coerce=int, required=False, empty_value=None
     )
 
 
