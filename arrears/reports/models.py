@@ -139,3 +139,82 @@ class KpiFigures(models.Model):
 
     def __str__(self) -> str:
         return f"KPIs of org {self.organization_id} client {self.client_id} on {self.day}"
+
+
+class ReportSchedule(models.Model):
+    """A dashboard (the organization's, or one client's) emailed as PDF or XLSX to users of the
+    organization, daily, weekly (Mondays) or monthly (the 1st)."""
+
+    organization_id = models.IntegerField()
+    name = models.CharField(max_length=200)
+    client_id = models.IntegerField(default=0, help_text="0: the organization's dashboard")
+    format = models.CharField(max_length=4, choices=[("pdf", "PDF"), ("xlsx", "XLSX")])
+    frequency = models.CharField(
+        max_length=8, choices=[("daily", "Daily"), ("weekly", "Weekly"), ("monthly", "Monthly")]
+    )
+    recipients = models.JSONField(default=list, help_text="user ids, members of the organization")
+    last_sent_on = models.DateField(null=True, blank=True)
+    active = models.BooleanField(default=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.frequency} {self.format})"
+
+
+class AlertRule(models.Model):
+    """A threshold on a KPI, or on account events, that notifies users in the app and by email, at most
+    once per period (day, week or month)."""
+
+    organization_id = models.IntegerField()
+    name = models.CharField(max_length=200)
+    kind = models.CharField(
+        max_length=12,
+        choices=[
+            ("kpi_below", "KPI below"),
+            ("kpi_above", "KPI above"),
+            ("payment_over", "Payment over"),
+            ("dispute", "Dispute on a client's account"),
+        ],
+    )
+    kpi = models.CharField(
+        max_length=40, blank=True, help_text="a key of `arrears reports kpi`, e.g. liquidation_rate"
+    )
+    threshold = models.DecimalField(max_digits=19, decimal_places=4, default=0)
+    client_id = models.IntegerField(default=0, help_text="0: every client")
+    period = models.CharField(max_length=5, choices=[("day", "Day"), ("week", "Week"), ("month", "Month")])
+    recipients = models.JSONField(default=list, help_text="user ids, members of the organization")
+    active = models.BooleanField(default=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AlertFiring(models.Model):
+    """One firing of a rule in one period: the unique key is what makes it at most once."""
+
+    rule = models.ForeignKey(AlertRule, on_delete=models.CASCADE, related_name="firings")
+    period_key = models.CharField(max_length=12)
+    fired_at = models.DateTimeField()
+    message = models.TextField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["rule", "period_key"], name="alert_once_per_period")]
+
+    def __str__(self) -> str:
+        return f"{self.rule_id} {self.period_key}"
+
+
+class Notification(models.Model):
+    """An in-app notice for one user."""
+
+    organization_id = models.IntegerField()
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    text = models.TextField()
+    link = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField()
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "organization_id", "created_at"], name="notification_user")]
+
+    def __str__(self) -> str:
+        return self.text[:60]

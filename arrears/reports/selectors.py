@@ -16,7 +16,7 @@ from arrears.ledger import reporting as ledger_reporting
 from arrears.payments import reporting as payments_reporting
 
 from .domain import kpis
-from .models import AccountSnapshot, DailyRollup, DashboardLayout, KpiFigures, SnapshotRun
+from .models import AccountSnapshot, DailyRollup, DashboardLayout, KpiFigures, Notification, SnapshotRun
 
 BUCKETS = [b.value for b in AgingBucket]
 PERIOD_DAYS = 30
@@ -379,3 +379,17 @@ def figures_for(
     if row is not None:
         return dict(row), True
     return figures_compute(organization_id=organization_id, as_of=as_of, client_id=client_id), False
+
+
+def notifications_for(*, user_id: int, organization_id: int) -> list[Notification]:
+    return list(
+        Notification.objects.filter(user_id=user_id, organization_id=organization_id).order_by("-created_at")[
+            :100
+        ]
+    )
+
+
+def notifications_unread(*, user_id: int, organization_id: int) -> int:
+    return Notification.objects.filter(
+        user_id=user_id, organization_id=organization_id, read_at__isnull=True
+    ).count()

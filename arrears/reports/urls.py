@@ -11,4 +11,5 @@ urlpatterns = [
     path("accounts/", views.drill_accounts, name="accounts"),
     path("payments/", views.drill_payments, name="payments"),
     path("layout/", views.layout_save, name="layout"),
+    path("notifications/", views.notifications, name="notifications"),
 ]

@@ -136,6 +136,9 @@ def _dashboard(
         "method_bars": method_bars,
         "performance": performance,
         "widgets": _widgets(principal, scope),
+        "unread": selectors.notifications_unread(
+            user_id=principal.user_id or 0, organization_id=principal.organization_id
+        ),
         "layout_form": LayoutForm() if principal.can("manage") else None,
         "buckets": selectors.BUCKETS,
         "clients": list(client_list(organization_id=org_id).filter(id__in=principal.client_ids))
@@ -253,3 +256,12 @@ def layout_save(request: HttpRequest, principal: Principal) -> HttpResponse:
     )
     back = request.POST.get("next", "")
     return redirect(back if back.startswith("/reports/") else reverse("reports:org"))
+
+
+@require_GET
+@staff_view()
+def notifications(request: HttpRequest, principal: Principal) -> HttpResponse:
+    rows = selectors.notifications_for(
+        user_id=principal.user_id or 0, organization_id=principal.organization_id
+    )
+    return render(request, "reports/notifications.html", {"principal": principal, "rows": rows})
