@@ -20,6 +20,7 @@ from arrears.audit.services import audit_record
 from arrears.ledger.choices import Bucket, EntryKind
 from arrears.ledger.selectors import ledger_entries_new, ledger_entry_ids
 from arrears.ledger.services import EntrySpec, account_open, ledger_post, ledger_reverse
+from arrears.reports.demo import demo_reports
 from arrears.tenancy.choices import Role
 from arrears.tenancy.domain import Principal, system_principal
 from arrears.tenancy.selectors import organization_list
@@ -168,6 +169,7 @@ def seed_demo(
         for step in PATHS.get(target, [target]):
             if step != S.NEW:
                 account_transition(account=account, to=step, actor=actor, reason="demo data")
+    demo_reports(organization_id=org.pk, today=today)
     return org
 
 
