@@ -6,12 +6,12 @@
 Runs against a migrated database that already holds the organization's accounts (the 1,000,000-account
 template, or a small one made with `arrears demo`). It
 
-1. (unless --skip-history) writes a year of daily snapshot history set-based (each account changing state about once a month,
-   as aging moves it from bucket to bucket: one row per change, valid_from/valid_to), with each day's
-   roll-up and KPI figures, the way `snapshots_take` would have left them;
-2. times `snapshots_take` for the day over every account (right after the history every account has
-   changed: the worst case; `--skip-history --as-of <next day>` times an ordinary night) (set-based part, then the day's KPI
-   figures, reported separately);
+1. (unless --skip-history) writes a year of daily snapshot history set-based: each account changing
+   state about once a month as aging moves it, one row per change (valid_from/valid_to), with the
+   roll-ups `snapshots_take` would have left;
+2. times `snapshots_take` for the day over every account: the set-based part, then the day's KPI
+   figures. Right after the history every account has changed (the worst case);
+   `--skip-history --as-of <next day>` times an ordinary night;
 3. times GET /reports/ (the organization dashboard) and GET /login/ (a trivial view) as a logged-in
    manager, interleaved, and prints p50/p95 of each.
 """
