@@ -14,5 +14,6 @@ urlpatterns = [
     path("", include("arrears.scoring.urls")),  # /queue/ and /scoring/…
     path("strategies/", include("arrears.strategies.urls")),
     path("portal/", include("arrears.portal.urls")),
+    path("reports/", include("arrears.reports.urls")),
     path("", include("arrears.workbench.urls")),
 ]

@@ -108,6 +108,8 @@ class Event(StrEnum):
     USER_INVITATION_ACCEPTED = "user.invitation_accepted"
     USER_INVITED = "user.invited"
     MEMBERSHIP_TEAM_SET = "membership.team_set"
+    # metro2
+    METRO2_EXPORTED = "metro2.exported"
     # organization
     ORGANIZATION_CREATED = "organization.created"
     ORGANIZATION_SETTINGS_CHANGED = "organization.settings_changed"

@@ -23,6 +23,7 @@ from arrears.demo.scoring import seed_scoring
 from arrears.ledger.choices import Bucket, EntryKind
 from arrears.ledger.selectors import ledger_entries_new, ledger_entry_ids
 from arrears.ledger.services import EntrySpec, accounts_open_many, ledger_post, ledger_reverse
+from arrears.reports.demo import demo_reports
 from arrears.tenancy.choices import Role
 from arrears.tenancy.domain import Principal, system_principal
 from arrears.tenancy.selectors import organization_list
@@ -194,6 +195,7 @@ def seed_demo(
         accounts_transition_many(moves=[m for m in moves if m[1] != S.NEW], actor=actor, reason="demo data")
     seed_scoring(clients=clients, accounts=accounts, today=today, actor=actor)
     seed_automation(organization=org, today=today)
+    demo_reports(organization_id=org.pk, today=today)
     return org
 
 

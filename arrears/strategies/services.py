@@ -25,6 +25,7 @@ from arrears.debtors.services import contact_points_locate
 from arrears.payments import selectors as payment_selectors
 from arrears.payments import services as payments
 from arrears.payments.choices import ACCRUING
+from arrears.reports.services import snapshots_take
 from arrears.tenancy.domain import Principal, system_principal
 
 from . import engine, notices
@@ -157,7 +158,7 @@ def nightly_start(
         NightlyChunk.objects.bulk_create(chunks)
         totals["accounts"] = len(ids)
         totals["ms_chunking"] = int((time.perf_counter() - started) * 1000) - totals["ms_steps"]
-    except BaseException as exc:
+    except BaseException as exc:  # an interrupt, or a failure outside any one account: the run says so
         if isinstance(exc, Exception):
             errors.append({"step": "run", **_failure(exc, NightlyError.STEP_FAILED)})
         else:
@@ -285,6 +286,14 @@ def nightly_finish_if_done(*, run_id: int) -> bool:
             totals["notices_queued"] = sum(sent.values())
         except Exception as exc:  # recorded; the run's other work stands
             errors.append({"step": "notices_queued", **_failure(exc, NightlyError.STEP_FAILED)})
+        # reports (issue 22): the day's account snapshot, once every chunk has moved the day's money and
+        # arrangements. A past date run again leaves its snapshot alone.
+        try:
+            totals["snapshot_changed"] = snapshots_take(
+                organization_id=run.organization_id, as_of=run.run_on, skip_if_past=True
+            ).changed
+        except Exception as exc:  # recorded; the run's other work stands
+            errors.append({"step": "snapshot", **_failure(exc, NightlyError.STEP_FAILED)})
         totals["ledger_entries"] = sum(totals.get(k, 0) for k in MONEY_LEDGER_KEYS)
         totals["messages_total"] = sum(totals.get(k, 0) for k in MESSAGE_KEYS)
         _nightly_finish(run, totals, errors)

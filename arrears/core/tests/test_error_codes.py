@@ -46,6 +46,7 @@ PREFIXES: dict[str, tuple[str, ...]] = {
     "strategies": ("NIGHTLY_", "STRATEGY_", "EXPERIMENT_", "SCHEDULE_"),
     "tenancy": ("ORG_", "CLIENT_", "MEMBERSHIP_", "TEAM_", "USER_"),
     "portal": ("PORTAL_",),
+    "reports": ("REPORT_",),
     "attempts": ("CALL_REQUEST_",),
 }
 

@@ -168,6 +168,8 @@ VALID: dict[str, Callable[[SimpleNamespace], dict[str, object]]] = {
     "portal:pay": lambda s: {"slug": s.org.slug},
     "portal:pay_next": lambda s: {"slug": s.org.slug},
     "portal:preferences": lambda s: {"slug": s.org.slug},
+    "reports:client": lambda s: {"client_id": s.account.client_id},
+    "reports:collector": lambda s: {"user_id": min(organization_member_ids(s.org.pk), default=0)},
     "workbench:account_detail": lambda s: {"pk": s.account.pk},
     "workbench:timeline": lambda s: {"pk": s.account.pk},
     "workbench:note_add": lambda s: {"pk": s.account.pk},
@@ -196,6 +198,13 @@ VALID: dict[str, Callable[[SimpleNamespace], dict[str, object]]] = {
     "workbench:evidence": lambda s: {"pk": s.account.pk},
     "workbench:validation_notice": lambda s: {"pk": s.account.pk},
 }
+
+
+def organization_member_ids(organization_id: int) -> set[int]:
+    from arrears.tenancy.selectors import organization_member_ids as members
+
+    return members(organization_id)
+
 
 BAD_BY_CONVERTER = {
     "int": (HUGE, "0", "2147483648"),
