@@ -1,9 +1,15 @@
 """Fixtures shared by every app's tests: an organization, its clients, users and principals."""
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from arrears.tenancy.choices import Role
 from arrears.tenancy.domain import Principal
+
+# The machine is shared: a property test is about its property, never about how fast an example ran,
+# so Hypothesis's per-example deadline (200 ms) is off everywhere; slow examples are not failures.
+hypothesis_settings.register_profile("arrears", deadline=None)
+hypothesis_settings.load_profile("arrears")
 
 
 @pytest.fixture
