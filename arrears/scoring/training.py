@@ -8,9 +8,6 @@ from datetime import date, timedelta
 from typing import Any
 
 import numpy as np
-from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import brier_score_loss, roc_auc_score
-from sklearn.preprocessing import StandardScaler
 
 from . import domain
 from .features import FeatureRows, features_all
@@ -76,6 +73,11 @@ def _stack(snaps: list[Snapshot], attr: str) -> np.ndarray:
 
 def fit(organization_id: int, today: date) -> Trained:
     """Train on the history before the test period, measure on the test period."""
+    # scikit-learn takes seconds to import: only training pays it, not every page and command that
+    # imports this app (scoring a stored model needs numpy alone).
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.preprocessing import StandardScaler
+
     train_cutoffs, test_cutoff = split_cutoffs(today)
     train = [snapshot(organization_id, c) for c in train_cutoffs]
     train = [s for s in train if len(s.rows)]
@@ -140,12 +142,16 @@ def _logit(p: np.ndarray) -> np.ndarray:
 
 
 def _auc(y: np.ndarray, p: np.ndarray) -> float | None:
+    from sklearn.metrics import roc_auc_score
+
     if len(np.unique(y)) < 2:
         return None
     return float(roc_auc_score(y, p))
 
 
 def _evaluate(fitted: domain.Fitted, test: Snapshot, heuristic: domain.Fitted | None) -> dict[str, Any]:
+    from sklearn.metrics import brier_score_loss
+
     if not len(test.rows):
         return {"auc": None, "brier": None}
     p = fitted.probability(test.x)
