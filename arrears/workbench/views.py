@@ -51,6 +51,7 @@ from arrears.payments.services import (
 from arrears.reports.evidence import evidence_packet
 from arrears.reports.timeline import GROUPS, account_timeline
 from arrears.tenancy.auth import staff_view
+from arrears.tenancy.choices import Role
 from arrears.tenancy.domain import Principal
 from arrears.tenancy.selectors import client_list, organization_get
 
@@ -73,6 +74,15 @@ from .forms import (
 from .shortcuts import SHORTCUTS
 
 PAGE_SIZE = 50
+
+
+@staff_view()
+def home(request: HttpRequest, principal: Principal) -> HttpResponse:
+    """The home page is the work queue (issue 18: "the queue is the home page"); a client viewer, who
+    works no queue, lands on its client's accounts."""
+    if principal.role == Role.CLIENT_VIEWER:
+        return redirect("workbench:account_list")
+    return redirect("scoring:queue")
 
 
 @staff_view()

@@ -12,11 +12,11 @@ def test_a_collector_logs_in_searches_and_opens_an_account(page, screenshot, org
     make_account(principal=Decimal("310.00"))
     make_account(principal=Decimal("999.99"))
 
-    page.goto("/")
+    page.goto("/accounts/")
     page.fill("input[name=username]", user.username)
     page.fill("input[name=password]", "pw-for-tests-1")
     page.click("button[type=submit]")
-    page.wait_for_url("**/")
+    page.wait_for_url("**/accounts/")
     assert page.locator("table tbody tr").count() == 2
     page.fill("input[type=search]", "(212) 555-0002")
     page.press("input[type=search]", "Enter")

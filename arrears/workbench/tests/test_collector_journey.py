@@ -50,7 +50,7 @@ def test_a_collector_records_a_call_a_promise_a_plan_and_a_payment(page, org, ma
     today = utcnow().date()
 
     # opens the account from the list
-    page.goto("/")
+    page.goto("/accounts/")
     page.fill("input[name=username]", user.username)
     page.fill("input[name=password]", "pw-for-tests-1")
     page.click("button[type=submit]")
