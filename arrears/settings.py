@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "django_tasks_db",
+    "ninja",  # the API's docs page is served from ninja's own templates and static files (no CDN)
     "arrears.core",
     "arrears.tenancy",
     "arrears.audit",
@@ -80,6 +81,7 @@ INSTALLED_APPS = [
     "arrears.reports",
     "arrears.strategies",
     "arrears.workbench",
+    "arrears.api",
     "arrears.demo",
 ]
 
@@ -190,6 +192,9 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+
+# REST API: requests per token per window, `COUNT/SECONDS` (a fixed window counted in Django's cache).
+API_RATE_LIMIT = os.environ.get("ARREARS_API_RATE_LIMIT", "100/1")
 
 EMAIL_URL = os.environ.get("EMAIL_URL", "console://")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Arrears <noreply@localhost>")

@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from arrears.api.v1 import api as api_v1
+
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
@@ -11,5 +13,6 @@ urlpatterns = [
     path("imports/", include("arrears.imports.urls")),
     path("payments/", include("arrears.payments.urls")),
     path("documents/", include("arrears.documents.urls")),
+    path("api/v1/", api_v1.urls),
     path("", include("arrears.workbench.urls")),
 ]
