@@ -65,7 +65,9 @@ def problem(
 
 def problem_of(request: HttpRequest, exc: ArrearsError) -> HttpResponse:
     details: dict[str, Any] = {
-        k: v for k, v in exc.details.items() if k not in ("type", "title", "status", "detail", "code", "headers")
+        k: v
+        for k, v in exc.details.items()
+        if k not in ("type", "title", "status", "detail", "code", "headers")
     }
     return problem(exc.status, exc.code, exc.message, instance=request.path, **details)
 
