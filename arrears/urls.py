@@ -14,5 +14,6 @@ urlpatterns = [
     path("payments/", include("arrears.payments.urls")),
     path("documents/", include("arrears.documents.urls")),
     path("api/v1/", api_v1.urls),
+    path("manage/api/", include("arrears.api.urls")),
     path("", include("arrears.workbench.urls")),
 ]

@@ -154,6 +154,12 @@ VALID: dict[str, Callable[[SimpleNamespace], dict[str, object]]] = {
     "workbench:note_add": lambda s: {"pk": s.account.pk},
     "workbench:call_form": lambda s: {"pk": s.account.pk},
     "workbench:call_log": lambda s: {"pk": s.account.pk},
+    "api-v1:accounts_get": lambda s: {"id": s.account.pk},
+    "api-v1:payments_get": lambda s: {"id": s.api.payment.pk},
+    "api:token_revoke": lambda s: {"pk": s.api.token.pk},
+    "api:webhook_rotate": lambda s: {"pk": s.api.endpoint.pk},
+    "api:webhook_disable": lambda s: {"pk": s.api.endpoint.pk},
+    "api:delivery_redeliver": lambda s: {"pk": s.api.delivery.pk},
 }
 
 BAD_BY_CONVERTER = {
@@ -213,7 +219,10 @@ def seed(organization, client, make_account) -> SimpleNamespace:
         organization_id=organization.pk, debtor_a=second, debtor_b=first, score=95, reason="seeded"
     )
     merge = debtor_merge(kept=first, merged=third, actor=actor)
+    from arrears.api.tests.seeding import api_seed
+
     return SimpleNamespace(
+        api=api_seed(organization_id=organization.pk, account=account, actor=actor),
         org=organization,
         account=account,
         hold=hold,
