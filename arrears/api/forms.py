@@ -19,7 +19,9 @@ class TokenForm(forms.Form):
 
     def __init__(self, *args: Any, clients: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["client"].choices = [("", "Whole organization"), *clients]
+        client = self.fields["client"]
+        assert isinstance(client, forms.TypedChoiceField)
+        client.choices = [("", "Whole organization"), *clients]
 
 
 class WebhookForm(forms.Form):

@@ -51,7 +51,7 @@ def token_create(request: HttpRequest, principal: Principal) -> HttpResponse:
     client = None
     if data["client"] is not None:
         client = next(
-            (c for c in client_list(organization_id=principal.organization_id) if c.pk == data["client"])
+            c for c in client_list(organization_id=principal.organization_id) if c.pk == data["client"]
         )
     expires = datetime.combine(data["expires_on"], time.min, tzinfo=UTC) if data["expires_on"] else None
     try:
