@@ -252,3 +252,17 @@ def test_docs_and_openapi_are_served_without_a_cdn(client):
     assert doc["openapi"].startswith("3.1")
     assert "/api/v1/accounts" in doc["paths"]
     assert "cdn" not in docs.lower() and "/static/ninja/swagger-ui-bundle.js" in docs
+
+
+def test_an_unknown_currency_is_a_400_not_a_500(client, bearer, make_account):
+    # found by schemathesis: Money refused the code with a ValueError
+    make_account(reference="CUR-1")
+
+    response = client.post(
+        "/api/v1/payments",
+        {"account": "CUR-1", "amount": "1.00", "currency": "KOK", "method": "portal"},
+        content_type="application/json",
+        **bearer,
+    )
+
+    assert response.status_code == 400 and response.json()["code"] == "API_CURRENCY_UNKNOWN"

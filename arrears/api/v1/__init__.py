@@ -72,7 +72,14 @@ api = ArrearsAPI(
 api.add_router("/", router)
 
 
-@api.get("/ping", auth=None, tags=["meta"], summary="Is the API up?", response={200: dict[str, bool]})
+@api.get(
+    "/ping",
+    operation_id="ping",
+    auth=None,
+    tags=["meta"],
+    summary="Is the API up?",
+    response={200: dict[str, bool]},
+)
 def ping(request: HttpRequest) -> dict[str, bool]:
     """No token, no database: the baseline the benchmark measures the other endpoints beside."""
     return {"ok": True}

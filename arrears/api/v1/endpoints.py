@@ -17,12 +17,13 @@ from arrears.accounts.selectors import (
 )
 from arrears.compliance.services import GateRequest, decide, decide_many
 from arrears.core.clock import utcnow
-from arrears.core.errors import NotFound
-from arrears.core.money import Money, quantize
+from arrears.core.errors import ArrearsError, NotFound
+from arrears.core.money import Money, is_currency_code, quantize
 from arrears.payments.selectors import payment_get, payment_read
 from arrears.payments.services.posting import payment_post
 
 from ..choices import Resource
+from ..errors import ApiError
 from . import schemas as s
 from .conventions import MAX_LIMIT, idempotent, need, page
 
@@ -56,7 +57,13 @@ def _account(a: Any) -> dict[str, Any]:
     }
 
 
-@router.get("/accounts", response=s.AccountList, tags=["accounts"], summary="List accounts")
+@router.get(
+    "/accounts",
+    operation_id="accounts_list",
+    response=s.AccountList,
+    tags=["accounts"],
+    summary="List accounts",
+)
 def accounts_list(
     request: HttpRequest,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 10,
@@ -70,7 +77,13 @@ def accounts_list(
     return page(rows, limit, _account)
 
 
-@router.get("/accounts/{id}", response=s.AccountOut, tags=["accounts"], summary="Get an account")
+@router.get(
+    "/accounts/{id}",
+    operation_id="accounts_get",
+    response=s.AccountOut,
+    tags=["accounts"],
+    summary="Get an account",
+)
 def accounts_get(request: HttpRequest, id: Id) -> dict[str, Any]:  # noqa: A002 (the path's name)
     token = need(request, Resource.ACCOUNTS)
     return _account(account_get(principal=token.principal, pk=id))
@@ -78,6 +91,7 @@ def accounts_get(request: HttpRequest, id: Id) -> dict[str, Any]:  # noqa: A002 
 
 @router.post(
     "/payments",
+    operation_id="payments_create",
     response={201: s.PaymentOut},
     tags=["payments"],
     summary="Post a payment",
@@ -88,6 +102,8 @@ def payments_create(request: HttpRequest, body: s.PaymentIn) -> HttpResponse:
     token = need(request, Resource.PAYMENTS, write=True)
 
     def produce(key: str | None) -> dict[str, Any]:
+        if not is_currency_code(body.currency):
+            raise ArrearsError(ApiError.CURRENCY_UNKNOWN, f"{body.currency!r} is not an ISO 4217 currency")
         account = account_get_by_reference(
             principal=token.principal, reference=body.account, client_code=body.client
         )
@@ -111,7 +127,13 @@ def _fresh() -> str:
     return uuid.uuid4().hex
 
 
-@router.get("/payments/{id}", response=s.PaymentOut, tags=["payments"], summary="Get a payment")
+@router.get(
+    "/payments/{id}",
+    operation_id="payments_get",
+    response=s.PaymentOut,
+    tags=["payments"],
+    summary="Get a payment",
+)
 def payments_get(request: HttpRequest, id: Id) -> dict[str, Any]:  # noqa: A002
     token = need(request, Resource.PAYMENTS)
     return payment_read(payment_get(principal=token.principal, pk=id))
@@ -119,6 +141,7 @@ def payments_get(request: HttpRequest, id: Id) -> dict[str, Any]:  # noqa: A002
 
 @router.post(
     "/compliance/decisions",
+    operation_id="decisions_create",
     response={200: s.DecisionOut},
     tags=["compliance"],
     summary="Ask the compliance gate",
@@ -149,6 +172,7 @@ def decisions_create(request: HttpRequest, body: s.DecisionIn) -> HttpResponse:
 
 @router.post(
     "/compliance/decisions/batch",
+    operation_id="decisions_batch",
     response={200: s.DecisionBatchOut},
     tags=["compliance"],
     summary="Ask the compliance gate for up to 1,000 contacts",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 Amount = Annotated[str, Field(pattern=r"^\d{1,15}(\.\d{1,4})?$", examples=["125.00"])]
 Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$", examples=["USD"])]
@@ -76,7 +76,7 @@ class PaymentIn(BaseModel):
     currency: Currency
     method: Method
     client: ClientCode = None
-    received_at: datetime | None = Field(
+    received_at: AwareDatetime | None = Field(
         default=None, description="when the money was received (default: now)"
     )
     reference: str = Field(default="", max_length=100, description="your own reference for the payment")
