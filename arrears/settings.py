@@ -142,6 +142,16 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # spinning disks) makes it scan a whole table of contact points rather than probe its index 2,000
     # times, 6× slower at 100,000 debtors and growing with the table. 1.1 is the usual value for SSDs
     # and for data that fits in memory, which is how a collection database runs today.
+    # A connection pool per web process (psycopg_pool, Django's own support), for `arrears serve`: under
+    # ASGI each request runs in its own context, so CONN_MAX_AGE's persistent connections are never
+    # reused and pile up until PostgreSQL refuses clients. ARREARS_DB_POOL=MIN:MAX (e.g. 2:10).
+    if pool := os.environ.get("ARREARS_DB_POOL", "").strip():
+        low, _, high = pool.partition(":")
+        DATABASES["default"]["CONN_MAX_AGE"] = 0  # Django requires it with a pool
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": int(low or 1),
+            "max_size": int(high or low or 10),
+        }
     session = os.environ.get("ARREARS_PG_SESSION_OPTIONS", "-c random_page_cost=1.1").strip()
     if session:
         options = DATABASES["default"].setdefault("OPTIONS", {})

@@ -42,7 +42,7 @@ def env_for(url: str) -> dict[str, str]:
     env.update(
         DATABASE_URL=url,
         DEBUG="0",
-        CONN_MAX_AGE="600",
+        ARREARS_DB_POOL="2:8",  # ASGI: a pool, not CONN_MAX_AGE (settings.py)
         ARREARS_API_RATE_LIMIT="1000000/1",  # the limit is not what is measured
         LOG_LEVEL="WARNING",
         PYTHONUNBUFFERED="1",
@@ -152,18 +152,26 @@ class Connection:
 
 
 class Pool:
-    def __init__(self, port: int) -> None:
+    """At most `size` connections, as a client library's pool would hold; a request waits for a free
+    one (that wait is in its latency)."""
+
+    def __init__(self, port: int, size: int = 64) -> None:
         self.port, self.idle = port, []  # type: ignore[var-annotated]
+        self.free = asyncio.Semaphore(size)
 
     async def send(self, raw: bytes) -> int:
-        conn = (
-            self.idle.pop()
-            if self.idle
-            else Connection(*await asyncio.open_connection("127.0.0.1", self.port))
-        )
-        status = await conn.request(raw)
-        self.idle.append(conn)
-        return status
+        async with self.free:
+            if self.idle:
+                conn = self.idle.pop()
+            else:
+                conn = Connection(*await asyncio.open_connection("127.0.0.1", self.port))
+            try:
+                status = await conn.request(raw)
+            except BaseException:
+                conn.writer.close()
+                raise
+            self.idle.append(conn)
+            return status
 
 
 def get(path: str, token: str | None) -> bytes:
@@ -280,12 +288,14 @@ def main() -> None:
     with closing(psycopg.connect(conninfo(url))) as conn:
         (count,) = conn.execute("SELECT count(*) FROM accounts_account").fetchone()  # type: ignore[misc]
     port = free_port()
+    log = REPO / "var" / "bench" / "api-server.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
     server = subprocess.Popen(  # noqa: S603
         [*ARREARS, "serve", "--no-worker", "--port", str(port), "--workers", str(args.workers)],
         env=env_for(url),
         cwd=REPO,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=log.open("w"),
     )
     try:
         deadline = time.monotonic() + 120
