@@ -6,7 +6,6 @@ class Resource(models.TextChoices):
 
     ACCOUNTS = "accounts", "Accounts"
     PAYMENTS = "payments", "Payments"
-    PROMISES = "promises", "Promises"
     COMPLIANCE = "compliance", "Compliance decisions and holds"
 
 

@@ -266,3 +266,50 @@ def test_an_unknown_currency_is_a_400_not_a_500(client, bearer, make_account):
     )
 
     assert response.status_code == 400 and response.json()["code"] == "API_CURRENCY_UNKNOWN"
+
+
+def test_a_payment_is_reversed_once_and_restores_the_balance(client, bearer, make_account):
+    # given
+    account = make_account(reference="REV-1", principal=Decimal("200.00"))
+    paid = client.post(
+        "/api/v1/payments",
+        {"account": "REV-1", "amount": "50.00", "currency": "USD", "method": "ach"},
+        content_type="application/json",
+        **bearer,
+    ).json()
+
+    # when
+    reversed_ = client.post(
+        f"/api/v1/payments/{paid['id']}/reverse", {"reason": "nsf"}, content_type="application/json", **bearer
+    )
+    again = client.post(
+        f"/api/v1/payments/{paid['id']}/reverse", {"reason": "nsf"}, content_type="application/json", **bearer
+    )
+
+    # then
+    assert reversed_.status_code == 200 and reversed_.json()["status"] == "reversed"
+    assert again.status_code == 409 and again.json()["code"] == "PAYMENT_NOT_REVERSIBLE"
+    account.refresh_from_db()
+    assert account.balance_principal == Decimal("200.00")
+
+
+def test_another_organizations_payment_cannot_be_reversed(
+    client, org, other_org, make_token, bearer, make_account
+):
+    make_account(reference="REV-2")
+    paid = client.post(
+        "/api/v1/payments",
+        {"account": "REV-2", "amount": "5.00", "currency": "USD", "method": "cash"},
+        content_type="application/json",
+        **bearer,
+    ).json()
+    theirs = {"HTTP_AUTHORIZATION": f"Bearer {make_token(other_org)}"}
+
+    response = client.post(
+        f"/api/v1/payments/{paid['id']}/reverse",
+        {"reason": "error"},
+        content_type="application/json",
+        **theirs,
+    )
+
+    assert response.status_code == 404 and response.json()["code"] == "PAYMENT_NOT_FOUND"

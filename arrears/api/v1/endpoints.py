@@ -20,7 +20,7 @@ from arrears.core.clock import utcnow
 from arrears.core.errors import ArrearsError, NotFound
 from arrears.core.money import Money, is_currency_code, quantize
 from arrears.payments.selectors import payment_get, payment_read
-from arrears.payments.services.posting import payment_post
+from arrears.payments.services.posting import payment_post, payment_reverse
 
 from ..choices import Resource
 from ..errors import ApiError
@@ -137,6 +137,29 @@ def _fresh() -> str:
 def payments_get(request: HttpRequest, id: Id) -> dict[str, Any]:  # noqa: A002
     token = need(request, Resource.PAYMENTS)
     return payment_read(payment_get(principal=token.principal, pk=id))
+
+
+@router.post(
+    "/payments/{id}/reverse",
+    operation_id="payments_reverse",
+    response={200: s.PaymentOut},
+    tags=["payments"],
+    summary="Reverse a payment",
+)
+def payments_reverse(request: HttpRequest, id: Id, body: s.ReversalIn) -> HttpResponse:  # noqa: A002
+    """Reverse a posted payment (NSF, chargeback…): its allocation is restored by reversing ledger
+    entries, with an optional returned-payment fee; a scheduled one is cancelled. Takes an
+    `Idempotency-Key`; reversing twice is a 409 `PAYMENT_NOT_REVERSIBLE`."""
+    token = need(request, Resource.PAYMENTS, write=True)
+
+    def produce(_key: str | None) -> dict[str, Any]:
+        payment = payment_get(principal=token.principal, pk=id)
+        fee = Money(Decimal(body.fee), payment.currency) if body.fee is not None else None
+        return payment_read(
+            payment_reverse(payment=payment, reason=body.reason, actor=token.principal, fee=fee)
+        )
+
+    return idempotent(request, 200, s.PaymentOut, produce)
 
 
 @router.post(

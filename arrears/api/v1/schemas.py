@@ -118,6 +118,13 @@ class PaymentOut(BaseModel):
     reversal_reason: str
 
 
+class ReversalIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Literal["nsf", "chargeback", "stop_payment", "error"]
+    fee: Amount | None = Field(default=None, description="a returned-payment fee, in the account's currency")
+
+
 class DecisionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

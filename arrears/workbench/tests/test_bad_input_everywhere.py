@@ -156,6 +156,7 @@ VALID: dict[str, Callable[[SimpleNamespace], dict[str, object]]] = {
     "workbench:call_log": lambda s: {"pk": s.account.pk},
     "api-v1:accounts_get": lambda s: {"id": s.account.pk},
     "api-v1:payments_get": lambda s: {"id": s.api.payment.pk},
+    "api-v1:payments_reverse": lambda s: {"id": s.api.payment.pk},
     "api:token_revoke": lambda s: {"pk": s.api.token.pk},
     "api:webhook_rotate": lambda s: {"pk": s.api.endpoint.pk},
     "api:webhook_disable": lambda s: {"pk": s.api.endpoint.pk},
