@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "django_tasks_db",
+    "ninja",  # the API's docs page is served from ninja's own templates and static files (no CDN)
     "arrears.core",
     "arrears.tenancy",
     "arrears.audit",
@@ -84,6 +85,7 @@ INSTALLED_APPS = [
     "arrears.strategies",
     "arrears.workbench",
     "arrears.portal",
+    "arrears.api",
     "arrears.demo",
 ]
 
@@ -145,6 +147,16 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # spinning disks) makes it scan a whole table of contact points rather than probe its index 2,000
     # times, 6× slower at 100,000 debtors and growing with the table. 1.1 is the usual value for SSDs
     # and for data that fits in memory, which is how a collection database runs today.
+    # A connection pool per web process (psycopg_pool, Django's own support), for `arrears serve`: under
+    # ASGI each request runs in its own context, so CONN_MAX_AGE's persistent connections are never
+    # reused and pile up until PostgreSQL refuses clients. ARREARS_DB_POOL=MIN:MAX (e.g. 2:10).
+    if pool := os.environ.get("ARREARS_DB_POOL", "").strip():
+        low, _, high = pool.partition(":")
+        DATABASES["default"]["CONN_MAX_AGE"] = 0  # Django requires it with a pool
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": int(low or 1),
+            "max_size": int(high or low or 10),
+        }
     session = os.environ.get("ARREARS_PG_SESSION_OPTIONS", "-c random_page_cost=1.1").strip()
     if session:
         options = DATABASES["default"].setdefault("OPTIONS", {})
@@ -196,6 +208,9 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+
+# REST API: requests per token per window, `COUNT/SECONDS` (a fixed window counted in Django's cache).
+API_RATE_LIMIT = os.environ.get("ARREARS_API_RATE_LIMIT", "100/1")
 
 EMAIL_URL = os.environ.get("EMAIL_URL", "console://")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Arrears <noreply@localhost>")

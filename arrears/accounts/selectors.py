@@ -372,3 +372,23 @@ def organization_ids_for_reference(*, reference: str, client_code: str | None = 
     if client_code:
         qs = qs.filter(client__code=client_code)
     return sorted(set(qs.values_list("organization_id", flat=True)[:10]))
+
+
+def accounts_get_by_references(
+    *, principal: Principal, references: Sequence[str]
+) -> dict[str, list[Account]]:
+    """The accounts the principal may see with these references, by reference (several when clients
+    share one): one query for a batch (the API's batch of compliance decisions)."""
+    found: dict[str, list[Account]] = {}
+    for account in _scoped(principal).filter(reference__in=list(set(references))).select_related("client"):
+        found.setdefault(account.reference, []).append(account)
+    return found
+
+
+def accounts_page(*, principal: Principal, starting_after: int | None, limit: int) -> list[Account]:
+    """Up to `limit` accounts the principal may see after the id `starting_after`, by id: a cursor page
+    (the caller asks one more than it shows to know whether there is a next page)."""
+    qs = _scoped(principal)
+    if starting_after is not None:
+        qs = qs.filter(pk__gt=starting_after)
+    return list(qs.select_related("client").order_by("pk")[:limit])

@@ -21,6 +21,13 @@ class Event(StrEnum):
     ACH_FILE_CREATED = "ach.file_created"
     ACH_ORIGINATOR_SET = "ach.originator_set"
     ACH_RETURNED = "ach.returned"
+    # api
+    API_TOKEN_CREATED = "api.token_created"  # noqa: S105 (an event name, not a secret)
+    API_TOKEN_REVOKED = "api.token_revoked"  # noqa: S105
+    API_WEBHOOK_CREATED = "api.webhook_created"
+    API_WEBHOOK_DISABLED = "api.webhook_disabled"
+    API_WEBHOOK_REDELIVERED = "api.webhook_redelivered"
+    API_WEBHOOK_SECRET_ROTATED = "api.webhook_secret_rotated"  # noqa: S105
     # bank_file
     BANK_FILE_IMPORTED = "bank_file.imported"
     # bank_line

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from django.db.models import QuerySet
 
 from .domain import Break, ChainRow, verify_chain
-from .models import AuditEvent
+from .models import AuditChainHead, AuditEvent
 
 if TYPE_CHECKING:
     from arrears.tenancy.domain import Principal
@@ -80,3 +80,21 @@ def audit_search(
     if account_id is not None:
         qs = qs.filter(account_id=account_id)
     return qs.order_by("-seq")
+
+
+def audit_head_seq(*, organization_id: int) -> int:
+    """The seq of the organization's latest audit event (0 when it has none)."""
+    head = AuditChainHead.objects.filter(pk=organization_id).values_list("seq", flat=True).first()
+    return head or 0
+
+
+def audit_events_after(
+    *, organization_id: int, after_seq: int, through_seq: int, events: Sequence[str], limit: int
+) -> QuerySet[AuditEvent]:
+    """The organization's events with these names in (`after_seq`, `through_seq`], oldest first: a cursor
+    over the log for readers that derive something from it (the API's webhooks). Every event up to the
+    committed head's seq is committed (they commit with the head), so a reader that takes the head
+    first and reads up to it misses nothing. Served by (organization, seq)."""
+    return AuditEvent.objects.filter(
+        organization_id=organization_id, seq__gt=after_seq, seq__lte=through_seq, event__in=list(events)
+    ).order_by("seq")[:limit]

@@ -25,6 +25,7 @@ BASE_ERROR = "arrears.core.errors.ArrearsError"
 # The prefixes each app's codes start with: the app's name, or the name of an entity it owns.
 PREFIXES: dict[str, tuple[str, ...]] = {
     "accounts": ("ACCOUNT_",),
+    "api": ("API_",),
     "compliance": ("COMPLIANCE_",),
     "contact": ("CONTACT_",),
     "debtors": ("DEBTOR_", "MERGE_"),

@@ -197,6 +197,13 @@ VALID: dict[str, Callable[[SimpleNamespace], dict[str, object]]] = {
     "workbench:message_send": lambda s: {"pk": s.account.pk},
     "workbench:evidence": lambda s: {"pk": s.account.pk},
     "workbench:validation_notice": lambda s: {"pk": s.account.pk},
+    "api-v1:accounts_get": lambda s: {"id": s.account.pk},
+    "api-v1:payments_get": lambda s: {"id": s.api.payment.pk},
+    "api-v1:payments_reverse": lambda s: {"id": s.api.payment.pk},
+    "api:token_revoke": lambda s: {"pk": s.api.token.pk},
+    "api:webhook_rotate": lambda s: {"pk": s.api.endpoint.pk},
+    "api:webhook_disable": lambda s: {"pk": s.api.endpoint.pk},
+    "api:delivery_redeliver": lambda s: {"pk": s.api.delivery.pk},
 }
 
 
@@ -277,9 +284,12 @@ def seed(organization, client, make_account) -> SimpleNamespace:
         actor=actor,
         idempotency_key="seeded",
     )
+    from arrears.api.tests.seeding import api_seed
+
     return SimpleNamespace(
         **manager,
         payment=payment,
+        api=api_seed(organization_id=organization.pk, account=account, actor=actor),
         org=organization,
         account=account,
         hold=hold,

@@ -1,0 +1,20 @@
+from django.db import models
+
+
+class Resource(models.TextChoices):
+    """What a token's scopes name: `RESOURCE:read` or `RESOURCE:write` (write implies read)."""
+
+    ACCOUNTS = "accounts", "Accounts"
+    PAYMENTS = "payments", "Payments"
+    COMPLIANCE = "compliance", "Compliance decisions and holds"
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    SUCCEEDED = "succeeded", "Delivered"
+    FAILED = "failed", "Gave up"
+
+
+class IdempotencyState(models.TextChoices):
+    IN_FLIGHT = "in_flight", "In flight"
+    DONE = "done", "Done"

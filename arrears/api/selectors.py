@@ -1,0 +1,93 @@
+"""Reads of the API app: who a bearer token is, and the manager's lists of tokens and webhooks."""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import QuerySet
+
+from arrears.tenancy.choices import Role
+from arrears.tenancy.domain import Principal
+
+from . import domain
+from .models import ApiToken, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from .services import secret_hash
+
+
+@dataclass(frozen=True, slots=True)
+class TokenPrincipal:
+    """A token that authenticated: who it acts as, and what it may do."""
+
+    token_id: int
+    principal: Principal
+    scopes: tuple[str, ...]
+    last_used_at: datetime | None
+
+    def grants(self, resource: str, *, write: bool) -> bool:
+        return domain.scope_grants(self.scopes, resource=resource, write=write)
+
+
+def token_authenticate(*, plain: str, now: datetime) -> TokenPrincipal | None:
+    """The live token this plain text is, or None (unknown, wrong secret, revoked or expired)."""
+    parsed = domain.token_parse(plain)
+    if parsed is None:
+        return None
+    prefix, secret = parsed
+    row = (
+        ApiToken.objects.filter(prefix=prefix)
+        .values_list(
+            "pk",
+            "organization_id",
+            "client_id",
+            "name",
+            "secret_hash",
+            "scopes",
+            "expires_at",
+            "revoked_at",
+            "last_used_at",
+        )
+        .first()
+    )
+    if row is None:
+        return None
+    pk, org, client, name, stored, scopes, expires_at, revoked_at, last_used_at = row
+    if not hmac.compare_digest(stored, secret_hash(secret)):
+        return None
+    if revoked_at is not None or (expires_at is not None and expires_at <= now):
+        return None
+    principal = Principal(
+        organization_id=org,
+        # Collector's rights underneath (view, work): no overriding the compliance gate, no national ids.
+        role=Role.COLLECTOR,
+        label=f"api:{name}",
+        client_ids=frozenset({client}) if client else None,
+    )
+    return TokenPrincipal(pk, principal, tuple(scopes), last_used_at)
+
+
+def tokens_for(*, organization_id: int) -> QuerySet[ApiToken]:
+    return (
+        ApiToken.objects.filter(organization_id=organization_id)
+        .select_related("client")
+        .order_by("-created_at")
+    )
+
+
+def endpoints_for(*, organization_id: int) -> QuerySet[WebhookEndpoint]:
+    return WebhookEndpoint.objects.filter(organization_id=organization_id).order_by("-created_at")
+
+
+def deliveries_for(*, organization_id: int, limit: int = 50) -> QuerySet[WebhookDelivery]:
+    return (
+        WebhookDelivery.objects.filter(organization_id=organization_id)
+        .select_related("endpoint")
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
+def delivery_attempts(*, organization_id: int, delivery_id: int) -> QuerySet[WebhookAttempt]:
+    return WebhookAttempt.objects.filter(organization_id=organization_id, delivery_id=delivery_id).order_by(
+        "at"
+    )
