@@ -154,6 +154,8 @@ VALID: dict[str, Callable[[SimpleNamespace], dict[str, object]]] = {
     "workbench:note_add": lambda s: {"pk": s.account.pk},
     "workbench:call_form": lambda s: {"pk": s.account.pk},
     "workbench:call_log": lambda s: {"pk": s.account.pk},
+    "strategies:edit": lambda s: {"name": s.strategy},
+    "strategies:experiment": lambda s: {"name": s.experiment},
 }
 
 BAD_BY_CONVERTER = {
@@ -213,6 +215,21 @@ def seed(organization, client, make_account) -> SimpleNamespace:
         organization_id=organization.pk, debtor_a=second, debtor_b=first, score=95, reason="seeded"
     )
     merge = debtor_merge(kept=first, merged=third, actor=actor)
+    from arrears.strategies.definitions import experiment_start, strategy_save
+
+    for name in ("walk-a", "walk-b"):
+        strategy_save(
+            organization_id=organization.pk,
+            source=f'name = "{name}"\n[[segments]]\nname = "all"\n[[segments.steps]]\naction = "stop"\n',
+            actor=actor,
+        )
+    experiment_start(
+        organization_id=organization.pk,
+        name="walk-ab",
+        arms=[("champion", "walk-a", 50), ("challenger", "walk-b", 50)],
+        actor=actor,
+        today=account.created_at.date(),
+    )
     return SimpleNamespace(
         org=organization,
         account=account,
@@ -223,6 +240,8 @@ def seed(organization, client, make_account) -> SimpleNamespace:
         candidate=candidate,
         merge=merge,
         unsubscribe_token=signing.dumps({"k": "no-such-message"}, salt=UNSUBSCRIBE_SALT, compress=True),
+        strategy="walk-a",
+        experiment="walk-ab",
     )
 
 
