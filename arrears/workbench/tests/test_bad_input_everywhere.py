@@ -204,6 +204,8 @@ VALID: dict[str, Callable[[SimpleNamespace], dict[str, object]]] = {
     "api:webhook_rotate": lambda s: {"pk": s.api.endpoint.pk},
     "api:webhook_disable": lambda s: {"pk": s.api.endpoint.pk},
     "api:delivery_redeliver": lambda s: {"pk": s.api.delivery.pk},
+    "strategies:edit": lambda s: {"name": s.strategy},
+    "strategies:experiment": lambda s: {"name": s.experiment},
 }
 
 
@@ -285,7 +287,21 @@ def seed(organization, client, make_account) -> SimpleNamespace:
         idempotency_key="seeded",
     )
     from arrears.api.tests.seeding import api_seed
+    from arrears.strategies.definitions import experiment_start, strategy_save
 
+    for name in ("walk-a", "walk-b"):
+        strategy_save(
+            organization_id=organization.pk,
+            source=f'name = "{name}"\n[[segments]]\nname = "all"\n[[segments.steps]]\naction = "stop"\n',
+            actor=actor,
+        )
+    experiment_start(
+        organization_id=organization.pk,
+        name="walk-ab",
+        arms=[("champion", "walk-a", 50), ("challenger", "walk-b", 50)],
+        actor=actor,
+        today=account.created_at.date(),
+    )
     return SimpleNamespace(
         **manager,
         payment=payment,
@@ -302,6 +318,8 @@ def seed(organization, client, make_account) -> SimpleNamespace:
         portal_link=portal_link_make(
             organization=organization, debtor_id=account.debtors.get().pk, account_id=account.pk
         ),
+        strategy="walk-a",
+        experiment="walk-ab",
     )
 
 
