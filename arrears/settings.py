@@ -50,6 +50,9 @@ FIELD_ENCRYPTION_KEYS = _env_list("ARREARS_FIELD_KEYS", "") or [
 # Keyed hash for equality lookups on encrypted values (dedupe by national id). Not rotated with
 # the encryption keys, because rotating it would re-key every lookup.
 FIELD_HASH_KEY = os.environ.get("ARREARS_HASH_KEY") or SECRET_KEY
+# Keys the audit chain (HMAC-SHA256) with a secret kept outside the database, so that whoever can write
+# the database cannot rewrite the log unseen. Empty: plain SHA-256 (docs/security.md).
+AUDIT_CHAIN_KEY = os.environ.get("ARREARS_AUDIT_KEY", "")
 
 ALLOWED_HOSTS = _env_list("ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = _env_list("CSRF_TRUSTED_ORIGINS", "")

@@ -6,8 +6,9 @@ from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
 
-from .domain import Break, ChainRow, verify_chain
-from .models import AuditEvent
+from .domain import NO_HEAD, Break, ChainRow, Head, verify_chain
+from .keys import chain_key
+from .models import AuditChainHead, AuditEvent
 
 if TYPE_CHECKING:
     from arrears.tenancy.domain import Principal
@@ -36,6 +37,7 @@ def _rows(organization_id: int) -> Iterator[ChainRow]:
                 "seq": e.seq,
                 "at": e.at,
                 "actor": e.actor_label,
+                "actor_user_id": e.actor_user_id,
                 "event": e.event,
                 "subject_type": e.subject_type,
                 "subject_id": e.subject_id,
@@ -46,7 +48,13 @@ def _rows(organization_id: int) -> Iterator[ChainRow]:
 
 
 def audit_chain_verify(*, organization_id: int) -> ChainReport:
-    checked, first_break = verify_chain(_rows(organization_id))
+    stored = AuditChainHead.objects.filter(pk=organization_id).first()
+    head = (
+        Head(organization_id=organization_id, seq=stored.seq, hash=stored.hash, seal=stored.seal)
+        if stored is not None
+        else NO_HEAD
+    )
+    checked, first_break = verify_chain(_rows(organization_id), head=head, key=chain_key())
     return ChainReport(organization_id=organization_id, checked=checked, first_break=first_break)
 
 

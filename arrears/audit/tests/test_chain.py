@@ -106,6 +106,7 @@ def test_any_single_change_breaks_verification(payloads, data):
             "seq": i,
             "at": at + timedelta(seconds=i),
             "actor": "a",
+            "actor_user_id": None,
             "event": "e",
             "subject_type": "s",
             "subject_id": str(i),
@@ -117,8 +118,9 @@ def test_any_single_change_breaks_verification(payloads, data):
         prev = digest
     assert verify_chain(rows)[1] is None
     victim = data.draw(st.integers(min_value=0, max_value=len(rows) - 1))
+    column = data.draw(st.sampled_from(["actor", "actor_user_id", "event", "subject_id", "data"]))
 
-    tampered = dict(rows[victim].hash_fields, actor="mallory")
+    tampered = dict(rows[victim].hash_fields, **{column: 666 if column == "actor_user_id" else "mallory"})
     rows[victim] = ChainRow(rows[victim].seq, tampered, rows[victim].prev_hash, rows[victim].hash)
 
     assert verify_chain(rows)[1].seq == victim + 1
