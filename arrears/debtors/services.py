@@ -12,6 +12,7 @@ from arrears.core import crypto
 from arrears.core.bulk import column_defaults, insert_rows, update_rows
 from arrears.core.clock import utcnow
 from arrears.core.errors import ArrearsError
+from arrears.core.rotation import RotationBatch, rotate_column_batch
 from arrears.tenancy.domain import Principal
 
 from .choices import ConsentKind, ContactKind, ContactLabel, ContactStatus, DebtorKind
@@ -527,3 +528,9 @@ def merge_candidates_add_many(
     ]
     insert_rows(MergeCandidate, rows)
     return len(rows)
+
+
+def debtor_national_ids_rotate(*, after_id: int, batch: int) -> RotationBatch:
+    """Re-encrypt the national ids of the ``batch`` debtors after ``after_id`` under the newest field
+    key (`arrears rotate-keys`); those already under it are left alone, so a rotation resumes."""
+    return rotate_column_batch(Debtor, "national_id_encrypted", after_id=after_id, batch=batch)
