@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.db import connection
@@ -319,3 +320,22 @@ def account_balance_rows(*, organization_id: int | None, fields: Sequence[str]) 
     if organization_id is not None:
         accounts = accounts.filter(organization_id=organization_id)
     return accounts.values("id", "reference", "currency", *fields).iterator(chunk_size=5000)
+
+
+def debtor_accounts_owing(*, debtor_id: int) -> list[tuple[int, str, Decimal]]:
+    """(account id, status, balance owed) of every account the debtor is on (retention and erasure)."""
+    rows = Account.objects.filter(account_debtors__debtor_id=debtor_id).values_list(
+        "pk", "status", "balance_principal", "balance_interest", "balance_fees", "balance_costs"
+    )
+    return [(pk, status, sum(parts, Decimal(0))) for pk, status, *parts in rows]
+
+
+def accounts_only_of(*, account_ids: Iterable[int], debtor_ids: Iterable[int]) -> list[int]:
+    """Those of these accounts that no debtor outside ``debtor_ids`` is on."""
+    ids = list(account_ids)
+    shared = (
+        AccountDebtor.objects.filter(account_id__in=ids)
+        .exclude(debtor_id__in=list(debtor_ids))
+        .values_list("account_id", flat=True)
+    )
+    return sorted(set(ids) - set(shared))

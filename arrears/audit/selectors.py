@@ -1,10 +1,11 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING
 
-from django.db.models import QuerySet
+from django.db.models import Max, QuerySet
 
 from .domain import NO_HEAD, Break, ChainRow, Head, verify_chain
 from .keys import chain_key
@@ -62,3 +63,15 @@ def audit_list_for_account(*, principal: Principal, account_id: int) -> QuerySet
     return AuditEvent.objects.filter(
         organization_id=principal.organization_id, account_id=account_id
     ).order_by("-seq")
+
+
+def audit_last_at(*, organization_id: int, account_ids: Collection[int]) -> datetime | None:
+    """When anything last happened on these accounts (every state change is on the log)."""
+    if not account_ids:
+        return None
+    last: datetime | None = (
+        AuditEvent.objects.filter(organization_id=organization_id, account_id__in=list(account_ids))
+        .aggregate(last=Max("at"))
+        .get("last")
+    )
+    return last

@@ -220,3 +220,7 @@ def debtors_in_bulk(*, ids: Iterable[int]) -> dict[int, Debtor]:
 def debtor_national_ids_stale() -> int:
     """How many national ids are not yet under the newest field key."""
     return stale_count(Debtor, "national_id_encrypted")
+
+
+def debtor_exists(*, organization_id: int, debtor_id: int) -> bool:
+    return Debtor.objects.filter(organization_id=organization_id, pk=debtor_id).exists()

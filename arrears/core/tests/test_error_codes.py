@@ -42,7 +42,7 @@ PREFIXES: dict[str, tuple[str, ...]] = {
         "REMITTANCE_",
         "PROVIDER_",
     ),
-    "strategies": ("NIGHTLY_", "STRATEGY_"),
+    "strategies": ("NIGHTLY_", "STRATEGY_", "RETENTION_"),
     "tenancy": ("ORG_", "CLIENT_", "MEMBERSHIP_"),
 }
 
