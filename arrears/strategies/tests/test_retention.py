@@ -64,11 +64,10 @@ def paid_in_2022(make_account, system, settings, tmp_path):
     """An account opened and paid in full in 2022, with a stored invoice: more than three years without
     activity."""
     settings.MEDIA_ROOT = tmp_path / "media"
-    from arrears.payments.services import payment_post
-
     import io
 
     from arrears.documents.services import document_store
+    from arrears.payments.services import payment_post
 
     with time_machine.travel(datetime(2022, 3, 1, 15, tzinfo=UTC), tick=False):
         account = make_account(reference="OLD-1", principal=Decimal("100.00"))
