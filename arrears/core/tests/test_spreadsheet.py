@@ -52,4 +52,4 @@ def test_no_module_writes_csv_or_xlsx_around_the_helper():
         and path.name != "spreadsheet.py"
         and direct.search(path.read_text(encoding="utf-8"))
     ]
-    assert offenders == [], f"write CSV/XLSX through arrears.core.spreadsheet (csv_writer, safe_row): {offenders}"
+    assert offenders == [], f"write CSV/XLSX through arrears.core.spreadsheet (csv_writer): {offenders}"
