@@ -450,12 +450,19 @@ def consents_record_many(
     return ids
 
 
-def debtor_reveal_national_id(*, debtor: Debtor, actor: Principal) -> str:
-    """The plain national id, for a principal allowed to see it. Every view is audited."""
+def debtor_reveal_national_id(*, debtor: Debtor, actor: Principal, reason: str) -> str:
+    """The plain national id, for a principal allowed to see it, who says why. Every view is audited:
+    who (the actor), when (the event's time) and why (``reason``)."""
     if not actor.can("view_pii"):
         raise ArrearsError(DebtorError.PII_FORBIDDEN, "your role may not view national ids")
+    if not reason.strip():
+        raise ArrearsError(DebtorError.PII_REASON_REQUIRED, "say why you need the full national id")
     audit_record(
-        actor=actor, event=Event.DEBTOR_NATIONAL_ID_VIEWED, subject_type="debtor", subject_id=debtor.pk
+        actor=actor,
+        event=Event.DEBTOR_NATIONAL_ID_VIEWED,
+        subject_type="debtor",
+        subject_id=debtor.pk,
+        data={"reason": reason.strip()[:300]},
     )
     return debtor.national_id_plain()
 
