@@ -7,11 +7,13 @@ backend, local files. Production sets ``ARREARS_ENV=production`` plus
 
 import os
 import secrets
+import sys
 from pathlib import Path
 
 import dj_database_url
 from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("ARREARS_VAR_DIR", BASE_DIR / "var"))
@@ -23,6 +25,14 @@ PRODUCTION = os.environ.get("ARREARS_ENV", "development") == "production"
 # evidence packet must give the same bytes (docs/evidence.md), whatever second it is rendered in.
 os.environ.setdefault("SOURCE_DATE_EPOCH", "0")
 DEBUG = os.environ.get("DEBUG", "0" if PRODUCTION else "1") == "1"
+
+
+# Production never falls back to a generated secret or to SQLite: a missing one stops startup with one
+# clear line (no traceback), naming every missing variable at once.
+PRODUCTION_REQUIRED = ("SECRET_KEY", "ARREARS_FIELD_KEYS", "DATABASE_URL", "ALLOWED_HOSTS")
+if PRODUCTION and (_missing := [n for n in PRODUCTION_REQUIRED if not os.environ.get(n, "").strip()]):
+    sys.stderr.write(f"arrears: ARREARS_ENV=production needs {', '.join(_missing)} (docs/security.md)\n")
+    raise SystemExit(2)
 
 
 def _env_list(name: str, default: str) -> list[str]:
@@ -95,8 +105,25 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "arrears.core.middleware.NoStoreMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
+
+# Content-Security-Policy (Django's own): scripts and styles only from our static files. No inline
+# <script>, <style>, style="" or on*="" anywhere: put them in a static file (docs/security.md).
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "frame-ancestors": [CSP.NONE],
+    "form-action": [CSP.SELF],
+}
 
 ROOT_URLCONF = "arrears.urls"
 WSGI_APPLICATION = "arrears.wsgi.application"
