@@ -76,8 +76,9 @@ def test_a_missing_production_secret_stops_startup_with_one_clear_line():
     result = _manage("check", env={"ARREARS_ENV": "production", "ALLOWED_HOSTS": "arrears.example.com"})
 
     assert result.returncode == 2
+    missing = "SECRET_KEY, ARREARS_FIELD_KEYS, DATABASE_URL"
     assert result.stderr.strip().splitlines() == [
-        "arrears: ARREARS_ENV=production needs SECRET_KEY, ARREARS_FIELD_KEYS, DATABASE_URL (docs/security.md)"
+        f"arrears: ARREARS_ENV=production needs {missing} (docs/security.md)"
     ]
 
 
