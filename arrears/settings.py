@@ -8,6 +8,7 @@ backend, local files. Production sets ``ARREARS_ENV=production`` plus
 import os
 import secrets
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -78,6 +79,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "django_tasks_db",
+    "axes",
     "arrears.core",
     "arrears.tenancy",
     "arrears.audit",
@@ -108,6 +110,7 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "arrears.core.middleware.NoStoreMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes asks: it answers a locked-out sign-in
 ]
 
 # Content-Security-Policy (Django's own): scripts and styles only from our static files. No inline
@@ -282,6 +285,24 @@ if PRODUCTION:
     SECURE_HSTS_PRELOAD = True
     SECURE_CONTENT_TYPE_NOSNIFF = True
 SESSION_COOKIE_HTTPONLY = True
+# Sessions end after this many idle minutes: each request pushes the expiry on (docs/security.md).
+SESSION_COOKIE_AGE = int(os.environ.get("ARREARS_SESSION_IDLE_MINUTES", "30")) * 60
+SESSION_SAVE_EVERY_REQUEST = True
+
+# Failed sign-ins (django-axes, docs/engineering-notes.md): every failure is stored (AccessFailureLog)
+# and logged; after ARREARS_LOGIN_FAILURE_LIMIT failures for one username from one address, that pair
+# is locked out for ARREARS_LOGIN_COOLOFF_MINUTES (429). Per pair, so a guesser cannot lock a
+# colleague out from elsewhere, nor an office behind one address lock everybody out.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("ARREARS_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("ARREARS_LOGIN_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_VERBOSE = False  # no "BEGIN" line on every command's stderr; failures still log (WARNING)
 X_FRAME_OPTIONS = "DENY"
 
 LOGGING = {
