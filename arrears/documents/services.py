@@ -143,7 +143,7 @@ def document_fetch(
         raise ArrearsError(DocumentError.FETCH_FAILED, "only http(s) URLs can be fetched")
     request = urllib.request.Request(url, headers={"User-Agent": "Arrears/1"})  # noqa: S310 - scheme checked above
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 # nosec B310
             name = url.rsplit("/", 1)[-1].split("?", 1)[0] or "recording"
             return document_store(
                 actor=actor,

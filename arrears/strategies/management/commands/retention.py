@@ -7,10 +7,12 @@
 
 from __future__ import annotations
 
-from django.core.management.base import CommandParser
+from datetime import date
+
+from django.core.management.base import CommandError, CommandParser
 
 from arrears.core.clock import utcnow
-from arrears.core.management.base import ArrearsCommand
+from arrears.core.management.base import EXIT_USAGE, ArrearsCommand
 from arrears.strategies.retention import LAWS, erasure_request_record, retention_apply, retention_report
 from arrears.tenancy.domain import system_principal
 from arrears.tenancy.selectors import organization_list, organization_resolve
@@ -33,6 +35,8 @@ class Command(ArrearsCommand):
             p = sub.add_parser(name, help=text)
             p.add_argument("--org", help="organization slug (default: all)")
             p.add_argument("--json", action="store_true")
+            if name == "report":  # what would go on a later day; `apply` only ever erases as of today
+                p.add_argument("--as-of", metavar="YYYY-MM-DD", help="report as of this date (default today)")
 
     def handle(self, *args, **options):
         if options["action"] == "request":
@@ -51,8 +55,15 @@ class Command(ArrearsCommand):
             if options["org"]
             else list(organization_list(order_by=("slug",)))
         )
-        today = utcnow().date()
         apply = options["action"] == "apply"
+        today = utcnow().date()
+        if not apply and options.get("as_of"):
+            try:
+                today = date.fromisoformat(options["as_of"])
+            except ValueError:
+                raise CommandError(
+                    f"--as-of: not a date: {options['as_of']!r}", returncode=EXIT_USAGE
+                ) from None
         erased, kept = [], []
         for org in orgs:
             if apply:
@@ -64,7 +75,7 @@ class Command(ArrearsCommand):
             kept += [dict(i.as_dict(), org=org.slug) for i in items if not i.decision.erasable]
         key = "erased" if apply else "would_erase"
         if options["json"]:
-            self.emit_json({key: erased, "kept": kept, "dry_run": not apply})
+            self.emit_json({key: erased, "kept": kept, "dry_run": not apply, "as_of": today.isoformat()})
             return
         verb = "erased" if apply else "would erase"
         for item in erased:
