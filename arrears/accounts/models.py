@@ -42,6 +42,13 @@ class Account(OrgScoped, TimeStamped):
     )
     placed_on = models.DateField(null=True, blank=True)
     notes = models.TextField(blank=True)
+    # Who works it: one collector, or a team that shares the queue; neither means the organization's pool.
+    assigned_user = models.ForeignKey(
+        "tenancy.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    assigned_team = models.ForeignKey(
+        "tenancy.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     # Cache of the ledger's sums per bucket, updated in the same transaction as each entry.
     # `ledger_check` proves it equals the sum of entries. Never write these outside ledger.services.
     balance_principal = money_field(default=0)

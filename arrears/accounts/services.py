@@ -17,6 +17,7 @@ from arrears.core.clock import utcnow
 from arrears.core.errors import ArrearsError, Conflict
 from arrears.core.money import is_currency_code
 from arrears.tenancy.domain import Principal
+from arrears.tenancy.selectors import organization_member_ids, teams_for
 
 from .choices import DebtorRole
 from .domain import IllegalTransition, check_transition
@@ -339,3 +340,47 @@ def accounts_columns_update_many(
     params = [list(values), *([row[f] for row in values.values()] for f in fields)]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
+
+
+@transaction.atomic
+def accounts_assign(
+    *, account_ids: Sequence[int], user_id: int | None = None, team_id: int | None = None, actor: Principal
+) -> int:
+    """Assign accounts to one collector and/or a team (``None`` clears it); returns how many changed.
+
+    The user must be a member of the actor's organization and the team one of its teams. Accounts of
+    other organizations, or of clients the actor cannot see, are left alone. One audit event per account
+    that changed; assigning the same way twice changes nothing and records nothing.
+    """
+    org_id = actor.organization_id
+    if user_id is not None and user_id not in organization_member_ids(org_id):
+        raise ArrearsError(
+            AccountError.ASSIGNEE_NOT_MEMBER, f"user {user_id} is not a member of this organization"
+        )
+    if team_id is not None and not teams_for(org_id).filter(pk=team_id).exists():
+        raise ArrearsError(AccountError.ASSIGNEE_TEAM_UNKNOWN, f"no team {team_id} in this organization")
+    rows = Account.objects.filter(organization_id=org_id, pk__in=list(account_ids)).exclude(
+        assigned_user_id=user_id, assigned_team_id=team_id
+    )
+    if actor.client_ids is not None:
+        rows = rows.filter(client_id__in=actor.client_ids)
+    changed = list(rows.select_for_update().values_list("pk", "assigned_user_id", "assigned_team_id"))
+    if not changed:
+        return 0
+    Account.objects.filter(pk__in=[pk for pk, _, _ in changed]).update(
+        assigned_user_id=user_id, assigned_team_id=team_id, updated_at=utcnow()
+    )
+    audit_record_many(
+        actor=actor,
+        events=[
+            AuditSpec(
+                event=Event.ACCOUNT_ASSIGNED,
+                subject_type="account",
+                subject_id=pk,
+                account_id=pk,
+                data={"user": user_id, "team": team_id, "from_user": old_user, "from_team": old_team},
+            )
+            for pk, old_user, old_team in changed
+        ],
+    )
+    return len(changed)

@@ -31,3 +31,11 @@ HISTORY_OUTCOME: dict[str, str] = {
     Outcome.THIRD_PARTY: Outcome.NO_ANSWER,
     Outcome.WRONG_NUMBER: Outcome.NO_ANSWER,
 }
+
+
+class CallSource(models.TextChoices):
+    """Why an account is waiting for a call."""
+
+    STRATEGY = "strategy", "Strategy step"
+    CALLBACK = "callback", "Callback promised"
+    MANUAL = "manual", "Queued by staff"

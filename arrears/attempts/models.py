@@ -6,7 +6,7 @@ from django.db import models
 from arrears.core.models import OrgScoped, TimeStamped
 from arrears.debtors.choices import Channel
 
-from .choices import Direction, Outcome
+from .choices import CallSource, Direction, Outcome
 
 
 class ContactAttempt(OrgScoped, TimeStamped):
@@ -56,3 +56,39 @@ class ContactAttempt(OrgScoped, TimeStamped):
     @property
     def blocked(self) -> bool:
         return self.outcome == Outcome.BLOCKED
+
+
+class CallRequest(OrgScoped, TimeStamped):
+    """ "Call this account at or after ``due_at``": a strategy's call step, a callback a collector
+    promised, or a manager's request. The work queue ranks open requests; a call or a manager closes them."""
+
+    account = models.ForeignKey("accounts.Account", on_delete=models.PROTECT, related_name="+")
+    due_at = models.DateTimeField()
+    reason = models.CharField(max_length=200)
+    source = models.CharField(max_length=10, choices=CallSource.choices)
+    created_by = models.ForeignKey(
+        "tenancy.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["organization", "due_at"],
+                name="callrequest_open_due",
+                condition=models.Q(closed_at__isnull=True),
+            ),
+            models.Index(fields=["account", "source"], name="callrequest_account_source"),
+        ]
+        constraints = [
+            # At most one open request per account and source: adding again is a no-op.
+            models.UniqueConstraint(
+                fields=["account", "source"],
+                condition=models.Q(closed_at__isnull=True),
+                name="callrequest_one_open_per_source",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"call {self.account_id} from {self.due_at:%Y-%m-%d %H:%M} ({self.source})"

@@ -12,7 +12,7 @@ from django.db.models import Min, QuerySet
 from arrears.core.bulk import in_array
 
 from .choices import Direction, Outcome
-from .models import ContactAttempt
+from .models import CallRequest, ContactAttempt
 
 
 class HistoryRow(NamedTuple):
@@ -80,3 +80,19 @@ def attempts_first_outbound(
 def attempts_for_account(*, organization_id: int, account_id: int) -> QuerySet[ContactAttempt]:
     """The attempts that concerned one account of the organization, for its timeline."""
     return ContactAttempt.objects.filter(organization_id=organization_id, accounts__id=account_id)
+
+
+def call_requests_open(
+    *,
+    organization_id: int,
+    account_ids: Collection[int] | None = None,
+    due_before: datetime | None = None,
+) -> QuerySet[CallRequest]:
+    """Open call requests of the organization (optionally of these accounts, due before a time), soonest
+    first."""
+    rows = CallRequest.objects.filter(organization_id=organization_id, closed_at__isnull=True)
+    if account_ids is not None:
+        rows = rows.filter(account_id__in=in_array(list(account_ids)))
+    if due_before is not None:
+        rows = rows.filter(due_at__lt=due_before)
+    return rows.order_by("due_at", "id")

@@ -10,10 +10,17 @@ from typing import Any
 
 from django.db import connection, transaction
 
+from arrears.accounts.selectors import accounts_in_organization
+from arrears.audit.events import Event
+from arrears.audit.services import AuditSpec, audit_record_many
 from arrears.core.bulk import insert_rows
 from arrears.core.clock import utcnow
+from arrears.core.errors import ArrearsError
+from arrears.tenancy.domain import Principal
 
-from .models import ContactAttempt
+from .choices import CallSource
+from .errors import AttemptsError
+from .models import CallRequest, ContactAttempt
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,3 +105,107 @@ def attempt_outcome_set(*, attempt_id: int, outcome: str) -> None:
 def attempt_end_set(*, attempt_id: int, ended_at: datetime) -> None:
     """Record when a call ended (it started at the attempt's ``at``)."""
     ContactAttempt.objects.filter(pk=attempt_id).update(ended_at=ended_at, updated_at=utcnow())
+
+
+@dataclass(frozen=True, slots=True)
+class CallRequestIn:
+    """One account to call at or after ``due_at``, and why (in words a collector reads)."""
+
+    account_id: int
+    due_at: datetime
+    reason: str
+    source: str
+    user_id: int | None = None
+
+
+@transaction.atomic
+def call_requests_add_many(
+    *, organization_id: int, requests: Sequence[CallRequestIn], actor: Principal
+) -> int:
+    """Queue accounts for a call; returns how many requests were added.
+
+    An account that already has an open request of the same source keeps it (adding again is a no-op,
+    so a strategy step or a task run twice queues once). Accounts outside the organization are refused.
+    """
+    for request in requests:
+        if request.source not in CallSource.values:
+            raise ArrearsError(
+                AttemptsError.CALL_REQUEST_SOURCE_INVALID,
+                f"source must be one of {', '.join(CallSource.values)}",
+            )
+        if not request.reason.strip():
+            raise ArrearsError(AttemptsError.CALL_REQUEST_REASON_EMPTY, "a call request needs a reason")
+    wanted = list(dict.fromkeys(r.account_id for r in requests))
+    known = {a.pk for a in accounts_in_organization(organization_id=organization_id, account_ids=wanted)}
+    if unknown := [pk for pk in wanted if pk not in known]:
+        raise ArrearsError(
+            AttemptsError.CALL_REQUEST_ACCOUNT_UNKNOWN, f"no account {unknown[0]} in this organization"
+        )
+    open_now = set(
+        CallRequest.objects.filter(account_id__in=wanted, closed_at__isnull=True).values_list(
+            "account_id", "source"
+        )
+    )
+    now = utcnow()
+    fresh: dict[tuple[int, str], CallRequest] = {}
+    for r in requests:
+        key = (r.account_id, r.source)
+        if key in open_now or key in fresh:
+            continue
+        fresh[key] = CallRequest(
+            organization_id=organization_id,
+            account_id=r.account_id,
+            due_at=r.due_at,
+            reason=r.reason.strip()[:200],
+            source=r.source,
+            created_by_id=r.user_id,
+            created_at=now,
+            updated_at=now,
+        )
+    created = CallRequest.objects.bulk_create(fresh.values(), ignore_conflicts=True)
+    audit_record_many(
+        actor=actor,
+        events=[
+            AuditSpec(
+                event=Event.CALL_REQUEST_ADDED,
+                subject_type="account",
+                subject_id=c.account_id,
+                account_id=c.account_id,
+                data={"source": c.source, "due_at": c.due_at, "reason": c.reason},
+            )
+            for c in created
+        ],
+    )
+    return len(created)
+
+
+@transaction.atomic
+def call_requests_close(
+    *, organization_id: int, account_ids: Sequence[int], reason: str, actor: Principal
+) -> int:
+    """Close every open call request of these accounts (the call was made, or it is no longer wanted)."""
+    rows = list(
+        CallRequest.objects.select_for_update()
+        .filter(organization_id=organization_id, account_id__in=list(account_ids), closed_at__isnull=True)
+        .values_list("pk", "account_id", "source")
+    )
+    if not rows:
+        return 0
+    now = utcnow()
+    CallRequest.objects.filter(pk__in=[pk for pk, _, _ in rows]).update(
+        closed_at=now, closed_reason=reason[:200], updated_at=now
+    )
+    audit_record_many(
+        actor=actor,
+        events=[
+            AuditSpec(
+                event=Event.CALL_REQUEST_CLOSED,
+                subject_type="account",
+                subject_id=account_id,
+                account_id=account_id,
+                data={"source": source, "reason": reason[:200]},
+            )
+            for _, account_id, source in rows
+        ],
+    )
+    return len(rows)

@@ -14,6 +14,7 @@ class Event(StrEnum):
     ACCOUNT_DEBTOR_ADDED = "account.debtor_added"
     ACCOUNT_NOTE_ADDED = "account.note_added"
     ACCOUNT_STATUS_CHANGED = "account.status_changed"
+    ACCOUNT_ASSIGNED = "account.assigned"
     ACCOUNT_UPDATED_BY_IMPORT = "account.updated_by_import"
     # ach
     ACH_AUTHORIZED = "ach.authorized"
@@ -32,6 +33,9 @@ class Event(StrEnum):
     CARD_CHECKOUT_EXPIRED = "card.checkout_expired"
     CARD_CHECKOUT_OPENED = "card.checkout_opened"
     CARD_CHECKOUT_PAID = "card.checkout_paid"
+    # call_request
+    CALL_REQUEST_ADDED = "call_request.added"
+    CALL_REQUEST_CLOSED = "call_request.closed"
     # client
     CLIENT_CREATED = "client.created"
     CLIENT_TERMS_SET = "client.terms_set"
@@ -101,6 +105,7 @@ class Event(StrEnum):
     LEDGER_WRITTEN_OFF = "ledger.written_off"
     # membership
     MEMBERSHIP_GRANTED = "membership.granted"
+    MEMBERSHIP_TEAM_SET = "membership.team_set"
     # organization
     ORGANIZATION_CREATED = "organization.created"
     # payment
@@ -131,3 +136,5 @@ class Event(StrEnum):
     SETTLEMENT_EXPIRED = "settlement.expired"
     SETTLEMENT_OFFERED = "settlement.offered"
     SETTLEMENT_WRITE_OFF = "settlement.write_off"
+    # team
+    TEAM_CREATED = "team.created"

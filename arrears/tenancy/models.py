@@ -43,10 +43,24 @@ class Client(TimeStamped):
         return f"{self.name} ({self.code})"
 
 
+class Team(TimeStamped):
+    """A group of collectors who share a work queue; accounts may be assigned to a team."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="teams")
+    name = models.CharField(max_length=80)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organization", "name"], name="team_name_unique")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Membership(TimeStamped):
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="memberships")
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=20, choices=Role.choices)
+    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="members")
     # A client viewer sees only these clients' accounts; staff roles see every client.
     clients = models.ManyToManyField(Client, blank=True, related_name="viewers")
 

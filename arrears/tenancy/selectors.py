@@ -8,7 +8,7 @@ from arrears.core.errors import ArrearsError, NotFound
 from .choices import Role
 from .domain import Principal
 from .errors import TenancyError
-from .models import Client, Membership, Organization, User
+from .models import Client, Membership, Organization, Team, User
 
 if TYPE_CHECKING:
     from django.db.models import Q, QuerySet
@@ -97,3 +97,29 @@ def organization_currency(*, organization_id: int) -> str:
 
 def user_by_username(*, username: str) -> User | None:
     return User.objects.filter(username=username).first()
+
+
+def teams_for(organization_id: int) -> QuerySet[Team]:
+    """The organization's teams, by name."""
+    return Team.objects.filter(organization_id=organization_id).order_by("name", "id")
+
+
+def team_user_ids(team_id: int) -> list[int]:
+    """The users in a team, in id order."""
+    return list(
+        Membership.objects.filter(team_id=team_id).order_by("user_id").values_list("user_id", flat=True)
+    )
+
+
+def user_team_id(*, organization_id: int, user_id: int) -> int | None:
+    """The team a member belongs to in the organization, if any."""
+    return (
+        Membership.objects.filter(organization_id=organization_id, user_id=user_id)
+        .values_list("team_id", flat=True)
+        .first()
+    )
+
+
+def organization_member_ids(organization_id: int) -> set[int]:
+    """The ids of every user with a membership in the organization."""
+    return set(Membership.objects.filter(organization_id=organization_id).values_list("user_id", flat=True))

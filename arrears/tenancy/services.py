@@ -6,13 +6,13 @@ from django.db import IntegrityError, transaction
 
 from arrears.audit.events import Event
 from arrears.audit.services import audit_record
-from arrears.core.errors import ArrearsError, Conflict
+from arrears.core.errors import ArrearsError, Conflict, NotFound
 from arrears.core.money import is_currency_code
 
 from .choices import CollectionMode, OrganizationKind, Role
 from .domain import Principal, system_principal
 from .errors import TenancyError
-from .models import Client, Membership, Organization, User
+from .models import Client, Membership, Organization, Team, User
 
 
 @transaction.atomic
@@ -125,3 +125,43 @@ def membership_grant(
         data={"role": role, "clients": [c.code for c in clients or []]},
     )
     return membership
+
+
+@transaction.atomic
+def team_create(*, organization_id: int, name: str, actor: Principal) -> Team:
+    """A new team of collectors in the organization (audited). Names are unique per organization."""
+    clean = " ".join(name.split())
+    if not clean:
+        raise ArrearsError(TenancyError.TEAM_NAME_EMPTY, "a team needs a name")
+    if len(clean) > 80:
+        raise ArrearsError(TenancyError.TEAM_NAME_EMPTY, "a team name has at most 80 characters")
+    try:
+        with transaction.atomic():
+            team = Team.objects.create(organization_id=organization_id, name=clean)
+    except IntegrityError as exc:
+        raise Conflict(TenancyError.TEAM_NAME_TAKEN, f"a team named {clean!r} exists") from exc
+    audit_record(
+        actor=actor, event=Event.TEAM_CREATED, subject_type="team", subject_id=team.pk, data={"name": clean}
+    )
+    return team
+
+
+@transaction.atomic
+def membership_team_set(*, organization_id: int, user_id: int, team_id: int | None, actor: Principal) -> None:
+    """Put a member of the organization in a team, or (``team_id=None``) take them out of theirs."""
+    if team_id is not None and not Team.objects.filter(pk=team_id, organization_id=organization_id).exists():
+        raise NotFound(TenancyError.TEAM_NOT_FOUND, f"no team {team_id} in this organization")
+    updated = Membership.objects.filter(organization_id=organization_id, user_id=user_id).update(
+        team_id=team_id
+    )
+    if not updated:
+        raise NotFound(
+            TenancyError.MEMBERSHIP_NOT_FOUND, f"user {user_id} is not a member of this organization"
+        )
+    audit_record(
+        actor=actor,
+        event=Event.MEMBERSHIP_TEAM_SET,
+        subject_type="user",
+        subject_id=user_id,
+        data={"team": team_id},
+    )

@@ -43,7 +43,8 @@ PREFIXES: dict[str, tuple[str, ...]] = {
         "PROVIDER_",
     ),
     "strategies": ("NIGHTLY_", "STRATEGY_", "RETENTION_"),
-    "tenancy": ("ORG_", "CLIENT_", "MEMBERSHIP_"),
+    "tenancy": ("ORG_", "CLIENT_", "MEMBERSHIP_", "TEAM_"),
+    "attempts": ("CALL_REQUEST_",),
 }
 
 
