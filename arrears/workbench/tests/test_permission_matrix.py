@@ -123,8 +123,7 @@ def test_the_permission_matrix(seeded, browsers):  # noqa: F811
             url = route.path(VALID[route.name](data) if route.converters else {})
             for role in ROLES:
                 status = browsers[role].get(url).status_code
-                if status != expected[tenant][role]:
-                    mismatches.append(
-                        f"{route.name} {url} as {role} ({tenant}): {status}, expected {expected[tenant][role]}"
-                    )
+                want = expected[tenant][role]
+                if status != want:
+                    mismatches.append(f"{route.name} {url} as {role} ({tenant}): {status}, expected {want}")
     assert mismatches == [], "\n".join(mismatches)
