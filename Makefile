@@ -11,7 +11,7 @@ PYTEST_ARGS ?=
 PORT ?= 8000
 HOST ?= 127.0.0.1
 
-.PHONY: run test lint install demo check fmt bench clean
+.PHONY: run test lint install demo check fmt bench clean audit-deps
 
 $(UV):
 	@test -n "$(PY313)" || { echo "Python 3.13 not found (pyenv or PATH)" >&2; exit 2; }
@@ -31,6 +31,13 @@ lint: install
 	$(UV) run --frozen ruff format --check .
 	$(UV) run --frozen mypy arrears
 	$(UV) run --frozen lint-imports --no-cache --no-logo
+	$(UV) run --frozen bandit -q -c pyproject.toml -r arrears --severity-level medium --confidence-level medium
+
+# Known vulnerabilities in the locked dependencies (pip-audit asks PyPI's advisory data for each one,
+# so it needs the registry; .ci/run runs it, docs/security.md).
+audit-deps: install
+	$(UV) export --frozen --all-groups --no-emit-project --no-hashes --format requirements-txt -o var/requirements-audit.txt
+	$(UV) run --frozen pip-audit --disable-pip --no-deps --progress-spinner off -r var/requirements-audit.txt
 
 check: install
 	$(UV) run --frozen python manage.py check

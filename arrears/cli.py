@@ -13,6 +13,7 @@ ALIASES = {
     "import": "import_files",  # `import` is a keyword, so the command module has another name
     "worker": "worker",
     "serve": "serve",
+    "rotate-keys": "rotate_keys",
 }
 
 

@@ -7,11 +7,14 @@ backend, local files. Production sets ``ARREARS_ENV=production`` plus
 
 import os
 import secrets
+import sys
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("ARREARS_VAR_DIR", BASE_DIR / "var"))
@@ -25,6 +28,14 @@ os.environ.setdefault("SOURCE_DATE_EPOCH", "0")
 # Debug pages (tracebacks, settings) only when a developer asks for them: `ARREARS_DEBUG=1`. Everyone
 # else, a small business included, gets the friendly 404 and 500 pages, in development too.
 DEBUG = os.environ.get("ARREARS_DEBUG", "0") == "1" and not PRODUCTION
+
+
+# Production never falls back to a generated secret or to SQLite: a missing one stops startup with one
+# clear line (no traceback), naming every missing variable at once.
+PRODUCTION_REQUIRED = ("SECRET_KEY", "ARREARS_FIELD_KEYS", "DATABASE_URL", "ALLOWED_HOSTS")
+if PRODUCTION and (_missing := [n for n in PRODUCTION_REQUIRED if not os.environ.get(n, "").strip()]):
+    sys.stderr.write(f"arrears: ARREARS_ENV=production needs {', '.join(_missing)} (docs/security.md)\n")
+    raise SystemExit(2)
 
 
 def _env_list(name: str, default: str) -> list[str]:
@@ -52,6 +63,9 @@ FIELD_ENCRYPTION_KEYS = _env_list("ARREARS_FIELD_KEYS", "") or [
 # Keyed hash for equality lookups on encrypted values (dedupe by national id). Not rotated with
 # the encryption keys, because rotating it would re-key every lookup.
 FIELD_HASH_KEY = os.environ.get("ARREARS_HASH_KEY") or SECRET_KEY
+# Keys the audit chain (HMAC-SHA256) with a secret kept outside the database, so that whoever can write
+# the database cannot rewrite the log unseen. Empty: plain SHA-256 (docs/security.md).
+AUDIT_CHAIN_KEY = os.environ.get("ARREARS_AUDIT_KEY", "")
 
 ALLOWED_HOSTS = _env_list("ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = _env_list("CSRF_TRUSTED_ORIGINS", "")
@@ -68,6 +82,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_tasks_db",
     "ninja",  # the API's docs page is served from ninja's own templates and static files (no CDN)
+    "axes",
     "arrears.core",
     "arrears.tenancy",
     "arrears.audit",
@@ -98,9 +113,27 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "arrears.core.middleware.NoStoreMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "arrears.workbench.middleware.OrganizationTimeZoneMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes asks: it answers a locked-out sign-in
 ]
+
+# Content-Security-Policy (Django's own): scripts and styles only from our static files. No inline
+# <script>, <style>, style="" or on*="" anywhere: put them in a static file (docs/security.md).
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "frame-ancestors": [CSP.NONE],
+    "form-action": [CSP.SELF],
+}
 
 ROOT_URLCONF = "arrears.urls"
 WSGI_APPLICATION = "arrears.wsgi.application"
@@ -276,6 +309,24 @@ if PRODUCTION:
     SECURE_HSTS_PRELOAD = True
     SECURE_CONTENT_TYPE_NOSNIFF = True
 SESSION_COOKIE_HTTPONLY = True
+# Sessions end after this many idle minutes: each request pushes the expiry on (docs/security.md).
+SESSION_COOKIE_AGE = int(os.environ.get("ARREARS_SESSION_IDLE_MINUTES", "30")) * 60
+SESSION_SAVE_EVERY_REQUEST = True
+
+# Failed sign-ins (django-axes, docs/engineering-notes.md): every failure is stored (AccessFailureLog)
+# and logged; after ARREARS_LOGIN_FAILURE_LIMIT failures for one username from one address, that pair
+# is locked out for ARREARS_LOGIN_COOLOFF_MINUTES (429). Per pair, so a guesser cannot lock a
+# colleague out from elsewhere, nor an office behind one address lock everybody out.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("ARREARS_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("ARREARS_LOGIN_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_VERBOSE = False  # no "BEGIN" line on every command's stderr; failures still log (WARNING)
 X_FRAME_OPTIONS = "DENY"
 
 LOGGING = {

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.db import connection
@@ -392,3 +393,22 @@ def accounts_page(*, principal: Principal, starting_after: int | None, limit: in
     if starting_after is not None:
         qs = qs.filter(pk__gt=starting_after)
     return list(qs.select_related("client").order_by("pk")[:limit])
+
+
+def debtor_accounts_owing(*, debtor_id: int) -> list[tuple[int, str, Decimal]]:
+    """(account id, status, balance owed) of every account the debtor is on (retention and erasure)."""
+    rows = Account.objects.filter(account_debtors__debtor_id=debtor_id).values_list(
+        "pk", "status", "balance_principal", "balance_interest", "balance_fees", "balance_costs"
+    )
+    return [(pk, status, sum(parts, Decimal(0))) for pk, status, *parts in rows]
+
+
+def accounts_only_of(*, account_ids: Iterable[int], debtor_ids: Iterable[int]) -> list[int]:
+    """Those of these accounts that no debtor outside ``debtor_ids`` is on."""
+    ids = list(account_ids)
+    shared = (
+        AccountDebtor.objects.filter(account_id__in=ids)
+        .exclude(debtor_id__in=list(debtor_ids))
+        .values_list("account_id", flat=True)
+    )
+    return sorted(set(ids) - set(shared))

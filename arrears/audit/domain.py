@@ -1,8 +1,10 @@
-"""The audit chain's hashing: SHA-256 over a canonical JSON of the row. Pure."""
+"""The audit chain's hashing: SHA-256 over a canonical JSON of every column of the row, or HMAC-SHA256
+keyed with a secret kept outside the database (``ARREARS_AUDIT_KEY``). Pure."""
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -56,6 +58,7 @@ def event_hash(
     seq: int,
     at: datetime,
     actor: str,
+    actor_user_id: int | None,
     event: str,
     subject_type: str,
     subject_id: str,
@@ -64,15 +67,18 @@ def event_hash(
     prev_hash: str,
     at_text: str | None = None,
     known_plain: bool = False,
+    key: bytes | None = None,
 ) -> str:
-    """The row's hash. A batch passes ``at_text`` (``at`` in ISO format to the microsecond), which its
-    events share, and ``known_plain`` when it has checked that ``data`` is plain (the other columns
-    are strings and integers)."""
+    """The row's hash over every column (the id aside). A batch passes ``at_text`` (``at`` in ISO format
+    to the microsecond), which its events share, and ``known_plain`` when it has checked that ``data`` is
+    plain (the other columns are strings and integers). With ``key`` the hash is an HMAC: whoever lacks
+    the key cannot write a row, or rewrite the chain, that verifies."""
     row = {
         "organization_id": organization_id,
         "seq": seq,
         "at": at_text if at_text is not None else at.isoformat(timespec="microseconds"),
         "actor": actor,
+        "actor_user_id": actor_user_id,
         "event": event,
         "subject_type": subject_type,
         "subject_id": subject_id,
@@ -80,7 +86,29 @@ def event_hash(
         "data": data,
         "prev_hash": prev_hash,
     }
-    return hashlib.sha256(canonical(row, known_plain=known_plain)).hexdigest()
+    body = canonical(row, known_plain=known_plain)
+    if key:
+        return hmac.new(key, body, hashlib.sha256).hexdigest()
+    return hashlib.sha256(body).hexdigest()
+
+
+def head_seal(*, organization_id: int, seq: int, hash: str, key: bytes | None) -> str:
+    """A MAC over the chain head, so that with a key even someone who can write the database cannot move
+    the head back to an earlier event after deleting the tail. Empty without a key."""
+    if not key:
+        return ""
+    body = f"audit-head:{organization_id}:{seq}:{hash}".encode()
+    return hmac.new(key, body, hashlib.sha256).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Head:
+    """The stored chain head: the last event's seq and hash, and its seal."""
+
+    organization_id: int
+    seq: int
+    hash: str
+    seal: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,8 +125,16 @@ class Break:
     reason: str
 
 
-def verify_chain(rows: Iterable[ChainRow]) -> tuple[int, Break | None]:
-    """Check every link in order. Returns (rows checked, first break or None)."""
+# The organization has no stored head row (``verify_chain``'s ``head``).
+NO_HEAD = Head(organization_id=0, seq=-1, hash="", seal="")
+
+
+def verify_chain(
+    rows: Iterable[ChainRow], *, head: Head | None = None, key: bytes | None = None
+) -> tuple[int, Break | None]:
+    """Check every link in order, then that the last one is the stored ``head`` (events deleted from the
+    end leave the head pointing past them; ``NO_HEAD`` when there is no head row, None not to check).
+    Returns (rows checked, first break or None)."""
     expected_prev = GENESIS
     expected_seq = 1
     checked = 0
@@ -108,9 +144,30 @@ def verify_chain(rows: Iterable[ChainRow]) -> tuple[int, Break | None]:
             return checked, Break(row.seq, f"sequence gap: expected #{expected_seq}, found #{row.seq}")
         if row.prev_hash != expected_prev:
             return checked, Break(row.seq, "previous-hash link does not match the row before")
-        recomputed = event_hash(**row.hash_fields, prev_hash=row.prev_hash)
+        recomputed = event_hash(**row.hash_fields, prev_hash=row.prev_hash, key=key)
         if recomputed != row.hash:
             return checked, Break(row.seq, "row content does not match its hash (edited after writing)")
         expected_prev = row.hash
         expected_seq += 1
-    return checked, None
+    if head is None:
+        return checked, None
+    return checked, _check_head(head, last_seq=expected_seq - 1, last_hash=expected_prev, key=key)
+
+
+def _check_head(head: Head, *, last_seq: int, last_hash: str, key: bytes | None) -> Break | None:
+    if head is NO_HEAD:
+        if last_seq:
+            return Break(last_seq, "the chain has no stored head (the head row was deleted)")
+        return None
+    if head.seq > last_seq:
+        missing = f"#{last_seq + 1}" if head.seq == last_seq + 1 else f"#{last_seq + 1}-#{head.seq}"
+        return Break(last_seq + 1, f"events {missing} missing from the end of the chain (its stored head)")
+    if head.seq < last_seq:
+        return Break(head.seq + 1, f"events past the stored head (#{head.seq}): added outside the log")
+    if head.hash != last_hash:
+        return Break(last_seq, "the last event does not match the stored head's hash")
+    if key and not hmac.compare_digest(
+        head.seal, head_seal(organization_id=head.organization_id, seq=head.seq, hash=head.hash, key=key)
+    ):
+        return Break(last_seq, "the chain head's seal does not match (moved without ARREARS_AUDIT_KEY)")
+    return None

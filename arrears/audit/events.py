@@ -80,6 +80,7 @@ class Event(StrEnum):
     CONTACT_POINT_STATUS_CHANGED = "contact_point.status_changed"
     # debtor
     DEBTOR_CREATED = "debtor.created"
+    DEBTOR_ERASED = "debtor.erased"
     DEBTOR_MERGE_DISMISSED = "debtor.merge_dismissed"
     DEBTOR_MERGED = "debtor.merged"
     DEBTOR_NATIONAL_ID_VIEWED = "debtor.national_id_viewed"
@@ -89,9 +90,12 @@ class Event(StrEnum):
     DEMO_DEBTORS_SEEDED = "demo.debtors_seeded"
     # document
     DOCUMENT_SHARED = "document.shared"
+    DOCUMENT_ERASED = "document.erased"
     DOCUMENT_STORED = "document.stored"
     DOCUMENT_UNSHARED = "document.unshared"
     DOCUMENT_VIEWED = "document.viewed"
+    # erasure
+    ERASURE_REQUESTED = "erasure.requested"
     # evidence
     EVIDENCE_PACKET_GENERATED = "evidence.packet_generated"
     # exchange_rate

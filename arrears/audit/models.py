@@ -55,6 +55,8 @@ class AuditChainHead(models.Model):
     organization = models.OneToOneField("tenancy.Organization", on_delete=models.CASCADE, primary_key=True)
     seq = models.PositiveBigIntegerField(default=0)
     hash = models.CharField(max_length=64, default="0" * 64)
+    # HMAC of (organization, seq, hash) under ARREARS_AUDIT_KEY; empty when the chain is not keyed.
+    seal = models.CharField(max_length=64, default="", blank=True)
 
     def __str__(self) -> str:
         return f"chain head of {self.organization_id} at #{self.seq}"

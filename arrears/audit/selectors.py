@@ -1,13 +1,14 @@
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from django.db.models import QuerySet
+from django.db.models import Max, QuerySet
 
-from .domain import Break, ChainRow, verify_chain
+from .domain import NO_HEAD, Break, ChainRow, Head, verify_chain
+from .keys import chain_key
 from .models import AuditChainHead, AuditEvent
 
 if TYPE_CHECKING:
@@ -37,6 +38,7 @@ def _rows(organization_id: int) -> Iterator[ChainRow]:
                 "seq": e.seq,
                 "at": e.at,
                 "actor": e.actor_label,
+                "actor_user_id": e.actor_user_id,
                 "event": e.event,
                 "subject_type": e.subject_type,
                 "subject_id": e.subject_id,
@@ -47,7 +49,13 @@ def _rows(organization_id: int) -> Iterator[ChainRow]:
 
 
 def audit_chain_verify(*, organization_id: int) -> ChainReport:
-    checked, first_break = verify_chain(_rows(organization_id))
+    stored = AuditChainHead.objects.filter(pk=organization_id).first()
+    head = (
+        Head(organization_id=organization_id, seq=stored.seq, hash=stored.hash, seal=stored.seal)
+        if stored is not None
+        else NO_HEAD
+    )
+    checked, first_break = verify_chain(_rows(organization_id), head=head, key=chain_key())
     return ChainReport(organization_id=organization_id, checked=checked, first_break=first_break)
 
 
@@ -98,3 +106,15 @@ def audit_events_after(
     return AuditEvent.objects.filter(
         organization_id=organization_id, seq__gt=after_seq, seq__lte=through_seq, event__in=list(events)
     ).order_by("seq")[:limit]
+
+
+def audit_last_at(*, organization_id: int, account_ids: Collection[int]) -> datetime | None:
+    """When anything last happened on these accounts (every state change is on the log)."""
+    if not account_ids:
+        return None
+    last: datetime | None = (
+        AuditEvent.objects.filter(organization_id=organization_id, account_id__in=list(account_ids))
+        .aggregate(last=Max("at"))
+        .get("last")
+    )
+    return last

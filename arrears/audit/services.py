@@ -15,8 +15,9 @@ from django.db import transaction
 from arrears.core.bulk import insert_rows
 from arrears.core.clock import utcnow
 
-from .domain import event_hash, is_plain
+from .domain import event_hash, head_seal, is_plain
 from .events import Event
+from .keys import chain_key
 from .models import AuditChainHead, AuditEvent
 
 if TYPE_CHECKING:
@@ -36,6 +37,11 @@ def _jsonable(data: Mapping[str, Any]) -> dict[str, Any]:
     if is_plain(data):
         return copy.deepcopy(dict(data))
     return _round_trip(data)
+
+
+def _move_head(organization_id: int, *, seq: int, hash: str, key: bytes | None) -> None:
+    seal = head_seal(organization_id=organization_id, seq=seq, hash=hash, key=key)
+    AuditChainHead.objects.filter(pk=organization_id).update(seq=seq, hash=hash, seal=seal)
 
 
 def _locked_head(organization_id: int) -> AuditChainHead:
@@ -63,6 +69,7 @@ def audit_record(
     # No savepoint: a failure here must fail the caller's whole transaction anyway.
     with transaction.atomic(savepoint=False):
         head = _locked_head(actor.organization_id)
+        key = chain_key()
         payload = _jsonable(data or {})
         when = at or utcnow()
         # Microsecond precision survives every database we support; the hash covers exactly that.
@@ -72,13 +79,14 @@ def audit_record(
             "seq": head.seq + 1,
             "at": when,
             "actor": label,
+            "actor_user_id": actor.user_id,
             "event": name,
             "subject_type": subject_type,
             "subject_id": str(subject_id),
             "account_id": account_id,
             "data": payload,
         }
-        digest = event_hash(**fields, prev_hash=head.hash)
+        digest = event_hash(**fields, prev_hash=head.hash, key=key)
         row = AuditEvent.objects.create(
             organization_id=actor.organization_id,
             seq=fields["seq"],
@@ -93,7 +101,7 @@ def audit_record(
             prev_hash=head.hash,
             hash=digest,
         )
-        AuditChainHead.objects.filter(pk=head.pk).update(seq=row.seq, hash=digest)
+        _move_head(actor.organization_id, seq=row.seq, hash=digest, key=key)
         return row
 
 
@@ -119,6 +127,7 @@ def audit_record_many(*, actor: Principal, events: Sequence[AuditSpec]) -> list[
     names = [Event(spec.event).value for spec in events]  # refused before anything is written
     with transaction.atomic(savepoint=False):
         head = _locked_head(actor.organization_id)
+        key = chain_key()
         label = actor.label or (f"user:{actor.user_id}" if actor.user_id else "system")
         when = utcnow()
         when_text = when.isoformat(timespec="microseconds")
@@ -133,19 +142,21 @@ def audit_record_many(*, actor: Principal, events: Sequence[AuditSpec]) -> list[
                 is_plain(data)
                 and type(spec.subject_type) is str
                 and (spec.account_id is None or type(spec.account_id) is int)
+                and (actor.user_id is None or type(actor.user_id) is int)
             )
             fields: dict[str, Any] = {
                 "organization_id": actor.organization_id,
                 "seq": seq,
                 "at": when,
                 "actor": label,
+                "actor_user_id": actor.user_id,
                 "event": name,
                 "subject_type": spec.subject_type,
                 "subject_id": str(spec.subject_id),
                 "account_id": spec.account_id,
                 "data": data if plain else _round_trip(data),
             }
-            digest = event_hash(**fields, prev_hash=prev, at_text=when_text, known_plain=plain)
+            digest = event_hash(**fields, prev_hash=prev, at_text=when_text, known_plain=plain, key=key)
             rows.append(
                 {
                     "organization_id": actor.organization_id,
@@ -164,5 +175,5 @@ def audit_record_many(*, actor: Principal, events: Sequence[AuditSpec]) -> list[
             )
             prev = digest
         ids = insert_rows(AuditEvent, rows)
-        AuditChainHead.objects.filter(pk=head.pk).update(seq=seq, hash=prev)
+        _move_head(actor.organization_id, seq=seq, hash=prev, key=key)
         return ids

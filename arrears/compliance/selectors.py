@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -155,3 +156,14 @@ def hold_kinds_by_account(*, organization_id: int, account_ids: list[int]) -> di
         for account_id in by_debtor[debtor_id]:
             found[account_id].add(kind)
     return dict(found)
+
+
+def holds_standing(*, organization_id: int, account_ids: Collection[int], debtor_id: int) -> list[str]:
+    """The kinds of the active holds on these accounts or on the debtor (retention and erasure)."""
+    return sorted(
+        set(
+            Hold.objects.filter(organization_id=organization_id, lifted_at__isnull=True)
+            .filter(Q(account_id__in=list(account_ids)) | Q(debtor_id=debtor_id))
+            .values_list("kind", flat=True)
+        )
+    )

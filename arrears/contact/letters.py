@@ -8,7 +8,6 @@ sent. If rendering is interrupted, completing the same batch again renders the s
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 from collections.abc import Sequence
@@ -27,6 +26,7 @@ from arrears.compliance.services import GateRequest, decide_many
 from arrears.core.bulk import update_rows
 from arrears.core.clock import utcnow
 from arrears.core.errors import ArrearsError
+from arrears.core.spreadsheet import csv_writer
 from arrears.tenancy.domain import Principal
 from arrears.tenancy.selectors import organization_get
 
@@ -152,7 +152,7 @@ def letter_pdf(*, message: OutboundMessage) -> bytes:
 
 def manifest_csv(views: Sequence[LetterView], printed: PrintFile) -> str:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = csv_writer(out, lineterminator="\r\n")
     writer.writerow(MANIFEST_COLUMNS)
     for v in views:
         point = v.message.contact_point

@@ -28,7 +28,7 @@ def in_array(values: Sequence[Any], sql_type: str = "bigint") -> Any:
     """`field__in=in_array(values)`: the values as one array parameter on PostgreSQL. An IN list of
     thousands costs more to build and parse than to run. Elsewhere, the values as they are."""
     if connection.vendor == "postgresql":
-        return RawSQL(f"SELECT unnest(%s::{sql_type}[])", [list(values)])  # noqa: S611 - a fixed type name
+        return RawSQL(f"SELECT unnest(%s::{sql_type}[])", [list(values)])  # noqa: S611 (a fixed type name)  # nosec B611
     return values
 
 

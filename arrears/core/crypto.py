@@ -35,6 +35,32 @@ def rotate(token: str) -> str:
     return fernet().rotate(token.encode()).decode()
 
 
+@cache
+def _newest(key: str) -> Fernet:
+    return Fernet(key.encode())
+
+
+def is_current(token: str) -> bool:
+    """Whether ``token`` is encrypted under the newest key (the first of ARREARS_FIELD_KEYS)."""
+    try:
+        _newest(settings.FIELD_ENCRYPTION_KEYS[0]).decrypt(token.encode())
+    except InvalidToken:
+        return False
+    return True
+
+
+def encrypt_bytes(plain: bytes) -> bytes:
+    """A file's content encrypted at rest, under the newest key, like the columns."""
+    return fernet().encrypt(plain)
+
+
+def decrypt_bytes(token: bytes) -> bytes:
+    try:
+        return fernet().decrypt(token)
+    except InvalidToken as exc:
+        raise ValueError("cannot decrypt: no configured key matches (ARREARS_FIELD_KEYS)") from exc
+
+
 def lookup_hash(plain: str, *, purpose: str) -> str:
     """HMAC-SHA256 of a normalised value, so encrypted fields can still be matched for equality."""
     key = hashlib.sha256(f"{purpose}:{settings.FIELD_HASH_KEY}".encode()).digest()

@@ -9,6 +9,7 @@ from django.db.models import Model, QuerySet
 
 from arrears.core.bulk import among, select_in
 from arrears.core.errors import NotFound
+from arrears.core.rotation import stale_count
 from arrears.tenancy.domain import Principal
 
 from .choices import CandidateStatus
@@ -214,3 +215,12 @@ def contact_points_of_organization(*, organization_id: int) -> QuerySet[ContactP
 def debtors_in_bulk(*, ids: Iterable[int]) -> dict[int, Debtor]:
     """These debtors by id (the ones that exist)."""
     return Debtor.objects.in_bulk(list(ids))
+
+
+def debtor_national_ids_stale() -> int:
+    """How many national ids are not yet under the newest field key."""
+    return stale_count(Debtor, "national_id_encrypted")
+
+
+def debtor_exists(*, organization_id: int, debtor_id: int) -> bool:
+    return Debtor.objects.filter(organization_id=organization_id, pk=debtor_id).exists()

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 
 from arrears.audit.events import Event
 from arrears.audit.services import AuditSpec, audit_record, audit_record_many
@@ -12,6 +13,7 @@ from arrears.core import crypto
 from arrears.core.bulk import column_defaults, insert_rows, update_rows
 from arrears.core.clock import utcnow
 from arrears.core.errors import ArrearsError
+from arrears.core.rotation import RotationBatch, rotate_column_batch
 from arrears.tenancy.domain import Principal
 
 from .choices import ConsentKind, ContactKind, ContactLabel, ContactStatus, DebtorKind
@@ -448,12 +450,19 @@ def consents_record_many(
     return ids
 
 
-def debtor_reveal_national_id(*, debtor: Debtor, actor: Principal) -> str:
-    """The plain national id, for a principal allowed to see it. Every view is audited."""
+def debtor_reveal_national_id(*, debtor: Debtor, actor: Principal, reason: str) -> str:
+    """The plain national id, for a principal allowed to see it, who says why. Every view is audited:
+    who (the actor), when (the event's time) and why (``reason``)."""
     if not actor.can("view_pii"):
         raise ArrearsError(DebtorError.PII_FORBIDDEN, "your role may not view national ids")
+    if not reason.strip():
+        raise ArrearsError(DebtorError.PII_REASON_REQUIRED, "say why you need the full national id")
     audit_record(
-        actor=actor, event=Event.DEBTOR_NATIONAL_ID_VIEWED, subject_type="debtor", subject_id=debtor.pk
+        actor=actor,
+        event=Event.DEBTOR_NATIONAL_ID_VIEWED,
+        subject_type="debtor",
+        subject_id=debtor.pk,
+        data={"reason": reason.strip()[:300]},
     )
     return debtor.national_id_plain()
 
@@ -555,3 +564,74 @@ def debtor_preferences_set(
             data=changed,
         )
     return locked
+
+
+def debtor_national_ids_rotate(*, after_id: int, batch: int) -> RotationBatch:
+    """Re-encrypt the national ids of the ``batch`` debtors after ``after_id`` under the newest field
+    key (`arrears rotate-keys`); those already under it are left alone, so a rotation resumes."""
+    return rotate_column_batch(Debtor, "national_id_encrypted", after_id=after_id, batch=batch)
+
+
+ERASED = "[erased]"
+
+
+@transaction.atomic
+def debtors_erase(*, debtor_ids: Sequence[int], actor: Principal, request_ids: dict[int, int]) -> int:
+    """Replace the personal data of these debtors with tombstones (erasure: GDPR art. 17, CCPA).
+
+    The rows stay, so every account, ledger entry, contact attempt and audit event that points at them
+    still does: the ledger still sums and the audit chain still verifies. What identified the person
+    goes: names, date of birth, national id, reference, contact points' values and addresses, consent
+    notes. The debtor is marked do-not-contact. ``request_ids`` maps a debtor to its erasure request.
+    """
+    debtors = list(
+        Debtor.objects.select_for_update().filter(organization_id=actor.organization_id, pk__in=debtor_ids)
+    )
+    for d in debtors:
+        d.first_name = d.middle_name = d.company_name = d.ref = d.timezone = ""
+        d.last_name = ERASED
+        d.name_key = f"erased:{d.pk}"
+        d.date_of_birth = None
+        d.national_id_encrypted = d.national_id_hash = d.national_id_last4 = ""
+        d.inconvenient_times = []
+        d.do_not_contact = True
+        d.do_not_contact_reason = "other"
+    fields = [
+        "first_name", "middle_name", "last_name", "company_name", "ref", "timezone", "name_key",
+        "date_of_birth", "national_id_encrypted", "national_id_hash", "national_id_last4",
+        "inconvenient_times", "do_not_contact", "do_not_contact_reason",
+    ]  # fmt: skip
+    Debtor.objects.bulk_update(debtors, fields, batch_size=500)
+    ids = [d.pk for d in debtors]
+    points = list(ContactPoint.objects.filter(debtor_id__in=ids))
+    for p in points:
+        p.value = f"erased:{p.pk}"
+        p.line1 = p.line2 = p.city = p.postal_code = p.source = ""
+        p.status = ContactStatus.INVALID
+        p.is_primary = False
+    ContactPoint.objects.bulk_update(
+        points,
+        ["value", "line1", "line2", "city", "postal_code", "source", "status", "is_primary"],
+        batch_size=500,
+    )
+    ConsentRecord.objects.filter(debtor_id__in=ids).update(note="")
+    points_of: dict[int, int] = {}
+    for p in points:
+        points_of[p.debtor_id] = points_of.get(p.debtor_id, 0) + 1
+    MergeCandidate.objects.filter(Q(debtor_a_id__in=ids) | Q(debtor_b_id__in=ids)).delete()
+    audit_record_many(
+        actor=actor,
+        events=[
+            AuditSpec(
+                event=Event.DEBTOR_ERASED,
+                subject_type="debtor",
+                subject_id=pk,
+                data={
+                    "request": request_ids.get(pk),
+                    "contact_points": sum(p.debtor_id == pk for p in points),
+                },
+            )
+            for pk in ids
+        ],
+    )
+    return len(ids)

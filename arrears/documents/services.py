@@ -5,14 +5,16 @@ import tempfile
 import urllib.error
 import urllib.request
 import uuid
+from collections.abc import Sequence
 from typing import IO, TYPE_CHECKING
 
 from django.conf import settings
 from django.core.files import File
 from django.db import transaction
+from django.db.models import Q
 
 from arrears.audit.events import Event
-from arrears.audit.services import audit_record
+from arrears.audit.services import AuditSpec, audit_record, audit_record_many
 from arrears.core.clock import utcnow
 from arrears.core.errors import ArrearsError
 from arrears.tenancy.domain import Principal
@@ -141,7 +143,7 @@ def document_fetch(
         raise ArrearsError(DocumentError.FETCH_FAILED, "only http(s) URLs can be fetched")
     request = urllib.request.Request(url, headers={"User-Agent": "Arrears/1"})  # noqa: S310 - scheme checked above
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 # nosec B310
             name = url.rsplit("/", 1)[-1].split("?", 1)[0] or "recording"
             return document_store(
                 actor=actor,
@@ -206,3 +208,44 @@ SHAREABLE_KINDS = frozenset(
         DocumentKind.OTHER,
     }
 )
+
+
+def documents_erase(*, account_ids: Sequence[int], debtor_ids: Sequence[int], actor: Principal) -> int:
+    """Delete the stored files of these accounts and debtors (erasure), keeping each row as a tombstone
+    with its hash and size, so the audit events that name them still point somewhere."""
+    documents = list(
+        Document.objects.select_for_update()
+        .filter(organization_id=actor.organization_id)
+        .filter(Q(account_id__in=list(account_ids)) | Q(debtor_id__in=list(debtor_ids)))
+        .exclude(file="")
+    )
+    names = [d.file.name for d in documents if d.file.name]
+    for d in documents:
+        d.file.name = ""
+        d.original_name = "[erased]"
+        d.description = ""
+        d.source_url = ""
+    Document.objects.bulk_update(documents, ["file", "original_name", "description", "source_url"])
+    if documents:
+        audit_record_many(
+            actor=actor,
+            events=[
+                AuditSpec(
+                    event=Event.DOCUMENT_ERASED,
+                    subject_type="document",
+                    subject_id=d.pk,
+                    account_id=d.account_id,
+                    data={"sha256": d.sha256},
+                )
+                for d in documents
+            ],
+        )
+    storage = documents[0].file.storage if documents else None
+
+    def delete_files() -> None:  # after the commit: a rollback must not lose the files
+        for name in names:
+            if storage is not None:
+                storage.delete(name)
+
+    transaction.on_commit(delete_files)
+    return len(documents)

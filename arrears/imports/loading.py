@@ -60,7 +60,7 @@ class BulkWriter:
                 cursor.execute("SELECT nextval(%s::regclass) FROM generate_series(1, %s)", [sequence, count])
                 return [row[0] for row in cursor.fetchall()]
             # SQLite: the transaction holds the database write lock (IMMEDIATE), so the maximum is ours.
-            cursor.execute(f'SELECT COALESCE(MAX("id"), 0) FROM "{table}"')  # noqa: S608 (table name from model meta)
+            cursor.execute(f'SELECT COALESCE(MAX("id"), 0) FROM "{table}"')  # noqa: S608 (model meta)  # nosec B608
             start = max(cursor.fetchone()[0], self._next_id.get(model, 0)) + 1
         self._next_id[model] = start + count - 1
         return list(range(start, start + count))

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterator
 from typing import Any
@@ -8,6 +7,7 @@ from typing import Any
 from django.db.models import QuerySet
 
 from arrears.core.errors import NotFound
+from arrears.core.spreadsheet import csv_writer
 from arrears.tenancy.domain import Principal
 
 from .errors import ImportProblem
@@ -56,7 +56,7 @@ def import_job_get(*, actor: Principal, job_id: int) -> ImportJob:
 def import_job_errors_csv(*, job: ImportJob) -> Iterator[str]:
     """The error report as CSV lines, streamed."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = csv_writer(buffer)
     writer.writerow(["row", "column", "value", "message"])
     yield buffer.getvalue()
     rows = (

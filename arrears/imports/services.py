@@ -327,7 +327,7 @@ class Spill:
         unpack = Record.unpack
         # Length-prefixed blobs: marshal.load() on a file reads in tiny pieces, loads() on bytes does not.
         while size := int.from_bytes(self.file.read(8), "little"):
-            chunk = marshal.loads(self.file.read(size))  # noqa: S302 (our own temporary file, written above)
+            chunk = marshal.loads(self.file.read(size))  # noqa: S302 (our own temp file)  # nosec B302
             for packed in chunk:
                 yield unpack(packed)
 

@@ -23,6 +23,7 @@ from arrears.core import crypto
 from arrears.core.clock import utcnow
 from arrears.core.errors import ArrearsError
 from arrears.core.money import Money
+from arrears.core.rotation import RotationBatch, rotate_column_batch, stale_count
 from arrears.payments.bankfiles import BankFileError, nacha
 from arrears.tenancy.domain import Principal
 
@@ -204,7 +205,7 @@ def ach_export(*, organization: Organization, on: date, actor: Principal) -> Ach
         organization=organization,
         effective_date=on,
         created_at=created_at,
-        content=data.decode("ascii"),
+        content_encrypted=crypto.encrypt(data.decode("ascii")),
         entry_count=len(written.entries),
         total_cents=written.total_debit_cents,
         entry_hash=written.entry_hash,
@@ -318,3 +319,22 @@ def _return_one(
         },
     )
     return "reversed"
+
+
+# The encrypted columns of ACH (`arrears rotate-keys`): bank account numbers and the files that hold them.
+ENCRYPTED_COLUMNS: dict[str, tuple[type[AchAuthorization] | type[AchFile], str]] = {
+    "ach_authorizations": (AchAuthorization, "account_number_encrypted"),
+    "ach_files": (AchFile, "content_encrypted"),
+}
+
+
+def ach_secrets_rotate(*, column: str, after_id: int, batch: int) -> RotationBatch:
+    """Re-encrypt one of ``ENCRYPTED_COLUMNS`` in the ``batch`` rows after ``after_id`` under the newest
+    field key; values already under it are left alone, so a rotation resumes."""
+    model, field = ENCRYPTED_COLUMNS[column]
+    return rotate_column_batch(model, field, after_id=after_id, batch=batch)
+
+
+def ach_secrets_stale(*, column: str) -> int:
+    model, field = ENCRYPTED_COLUMNS[column]
+    return stale_count(model, field)

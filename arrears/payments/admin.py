@@ -120,7 +120,7 @@ class AchAuthorizationAdmin(ReadOnlyAdmin):
 @admin.register(AchFile)
 class AchFileAdmin(ReadOnlyAdmin):
     list_display = ("effective_date", "created_at", "entry_count", "total_cents", "entry_hash")
-    exclude = ("content",)
+    exclude = ("content_encrypted",)
 
 
 @admin.register(AchEntry)

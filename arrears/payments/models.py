@@ -1,5 +1,6 @@
 from django.db import models
 
+from arrears.core import crypto
 from arrears.core.models import AppendOnly, OrgScoped, TimeStamped, money_field
 
 from .choices import (
@@ -347,11 +348,12 @@ class AchAuthorization(OrgScoped, TimeStamped):
 
 
 class AchFile(OrgScoped):
-    """An ACH file written for one effective date; its bytes are kept to send again unchanged."""
+    """An ACH file written for one effective date; its bytes are kept to send again unchanged, encrypted
+    at rest like the columns (they hold full bank account numbers)."""
 
     effective_date = models.DateField()
     created_at = models.DateTimeField()
-    content = models.TextField()
+    content_encrypted = models.TextField()
     entry_count = models.IntegerField()
     total_cents = models.BigIntegerField()
     entry_hash = models.BigIntegerField()
@@ -361,6 +363,11 @@ class AchFile(OrgScoped):
 
     def __str__(self) -> str:
         return f"ACH file {self.pk} for {self.effective_date}"
+
+    @property
+    def content(self) -> str:
+        """The file as sent to the bank (decrypted)."""
+        return crypto.decrypt(self.content_encrypted)
 
 
 class AchEntry(OrgScoped):

@@ -10,7 +10,6 @@ issued only when the two agree to the cent.
 
 from __future__ import annotations
 
-import csv
 import io
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
@@ -27,6 +26,7 @@ from arrears.audit.events import Event
 from arrears.audit.services import audit_record
 from arrears.core.errors import ArrearsError
 from arrears.core.money import quantize
+from arrears.core.spreadsheet import csv_writer
 from arrears.ledger.choices import Bucket
 from arrears.ledger.selectors import ledger_payment_movements, ledger_payment_reversals
 from arrears.tenancy.domain import Principal
@@ -252,7 +252,7 @@ CSV_HEADER = ["account", "payment", "date", "kind", "currency", "amount", "rate_
 def remittance_csv(remittance: Remittance) -> str:
     """One row per line, then per currency: collections, fees, due to client, invoiced."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv_writer(out, lineterminator="\n")
     writer.writerow(CSV_HEADER)
     for x in remittance.lines:
         writer.writerow([x.reference, x.payment_id, x.on, x.kind, x.currency, x.amount, x.rate, x.fee, x.net])

@@ -25,3 +25,8 @@ class ExperimentError(StrEnum):
 
 class ScheduleError(StrEnum):
     INVALID = "SCHEDULE_INVALID"
+
+
+class RetentionError(StrEnum):
+    DEBTOR_NOT_FOUND = "RETENTION_DEBTOR_NOT_FOUND"
+    LAW_UNKNOWN = "RETENTION_LAW_UNKNOWN"

@@ -172,6 +172,9 @@ class Database:
         import psycopg
 
         with psycopg.connect(_conninfo(self.url), autocommit=True) as conn:
+            # As a superuser would: past the triggers that refuse UPDATE and DELETE on the append-only
+            # tables (docs/security.md), so the tests show what verification still catches.
+            conn.execute("SET session_replication_role = replica")
             conn.execute(sql, params)  # type: ignore[arg-type]
 
     def value(self, sql: str, params: Sequence[Any] = ()) -> Any:

@@ -260,3 +260,25 @@ def test_validation_notice_provided_today_on_a_day_before_christmas(make_account
     assert summary["provided_on"] == "2026-12-21"
     assert summary["assumed_receipt_on"] == "2026-12-29"
     assert summary["ends_on"] == "2027-01-28"
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b'{"now": "2026-03-10T16:00:00Z", "debt": {"id": "Jos\xe9"}}', b"\xff\xfe\x00\x00garbage", b""],
+    ids=["latin-1-byte", "binary", "empty"],
+)
+def test_evaluate_on_unreadable_input_exits_2_with_one_line(tmp_path, content):
+    path = tmp_path / "s.json"
+    path.write_bytes(content)
+
+    result = arrears("compliance", "evaluate", str(path))
+
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr and "invalid input" in result.stderr
+
+
+def test_evaluate_on_a_directory_exits_2(tmp_path):
+    result = arrears("compliance", "evaluate", str(tmp_path))
+
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr

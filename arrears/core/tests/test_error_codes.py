@@ -44,7 +44,7 @@ PREFIXES: dict[str, tuple[str, ...]] = {
         "PROVIDER_",
     ),
     "scoring": ("SCORING_", "QUEUE_"),
-    "strategies": ("NIGHTLY_", "STRATEGY_", "EXPERIMENT_", "SCHEDULE_"),
+    "strategies": ("NIGHTLY_", "STRATEGY_", "EXPERIMENT_", "SCHEDULE_", "RETENTION_"),
     "tenancy": ("ORG_", "CLIENT_", "MEMBERSHIP_", "TEAM_", "USER_"),
     "portal": ("PORTAL_",),
     "reports": ("REPORT_",),

@@ -34,6 +34,7 @@ def test_deploy_check_passes_with_production_settings(tmp_path):
         SECRET_KEY="x" * 20 + "-production-secret-key-of-enough-length-and-variety-123",
         ARREARS_FIELD_KEYS=Fernet.generate_key().decode(),
         ALLOWED_HOSTS="arrears.example.com",
+        DATABASE_URL="postgres://arrears@127.0.0.1:5432/arrears",
         EMAIL_URL="smtp+tls://arrears:secret@mail.example.com:587",
         ARREARS_VAR_DIR=str(tmp_path),
         STATIC_ROOT=str(tmp_path / "static"),
@@ -46,4 +47,5 @@ def test_production_refuses_to_start_without_secrets(tmp_path):
     result = _manage("check", ARREARS_ENV="production", ARREARS_VAR_DIR=str(tmp_path))
 
     assert result.returncode != 0
-    assert "SECRET_KEY must be set in production" in result.stderr
+    assert "ARREARS_ENV=production needs SECRET_KEY" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -9,6 +9,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -51,16 +52,62 @@ def detect_encoding(stream: BinaryIO) -> str:
         if even_nuls > half * 0.4 and odd_nuls < half * 0.05:
             return "utf-16-be"
     stream.seek(0)
-    decoder = codecs.getincrementaldecoder("utf-8")()
     try:
-        while chunk := stream.read(1024 * 1024):
-            decoder.decode(chunk)
-        decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        return "cp1252"
+        bad = _first_invalid_utf8(stream)
+        if bad is None:
+            return "utf-8"
+        if _has_utf8_sequences(stream):
+            offset, byte, line = bad
+            raise UnreadableFile(
+                f"row {line}: byte {offset} (0x{byte:02x}) is not valid UTF-8, but the rest of the file is "
+                "UTF-8: a file mixes encodings; save it in one encoding (UTF-8) and import it again"
+            )
+        return "cp1252"  # no UTF-8 in it at all: a legacy Windows export, read as one
     finally:
         stream.seek(0)
-    return "utf-8"
+
+
+# A multi-byte UTF-8 sequence: a lead byte and its continuation bytes.
+_UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+
+
+def _first_invalid_utf8(stream: BinaryIO) -> tuple[int, int, int] | None:
+    """(byte offset, byte, line number) of the first byte that is not UTF-8, or None."""
+    stream.seek(0)
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    consumed = 0
+    offset: int | None = None
+    while chunk := stream.read(1024 * 1024):
+        try:
+            decoder.decode(chunk)
+        except UnicodeDecodeError as exc:
+            # The decoder may hold up to 3 bytes of the chunk before: its positions count them too.
+            offset = consumed - (len(exc.object) - len(chunk)) + exc.start
+            break
+        consumed += len(chunk)
+    else:
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            offset = consumed - 1
+    if offset is None:
+        return None
+    stream.seek(0)
+    lines, left = 1, offset
+    while left and (chunk := stream.read(min(left, 1024 * 1024))):
+        lines += chunk.count(b"\n")
+        left -= len(chunk)
+    return offset, stream.read(1)[0], lines
+
+
+def _has_utf8_sequences(stream: BinaryIO) -> bool:
+    stream.seek(0)
+    tail = b""
+    while chunk := stream.read(1024 * 1024):
+        if _UTF8_SEQUENCE.search(tail + chunk):
+            return True
+        tail = chunk[-3:]
+    return False
 
 
 def sniff_delimiter(text_sample: str) -> str:

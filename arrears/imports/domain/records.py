@@ -71,6 +71,16 @@ DEBT_TYPES = {
 }
 
 
+# Columns whose values an error report shows only by their last characters (DESIGN rule 7).
+SECRET_COLUMNS = frozenset({"ssn"})
+
+
+def masked(value: str) -> str:
+    """``***-**-6789`` style: the last 4 characters of what was given (of 8 or more), stars for the rest."""
+    keep = 4 if len(value) >= 8 else 0
+    return "*" * (len(value) - keep) + value[len(value) - keep :]
+
+
 @dataclass(frozen=True, slots=True)
 class Issue:
     row: int
@@ -218,7 +228,10 @@ class RowParser:
         get = text.get
 
         def bad(name: str, message: str, value: str | None = None) -> None:
-            issues.append(Issue(row, name, get(name, "") if value is None else value, message))
+            shown = get(name, "") if value is None else value
+            if name in SECRET_COLUMNS:  # stored in the job's errors and printed: never the whole id
+                shown = masked(shown)
+            issues.append(Issue(row, name, shown, message))
 
         for name, limit in self._limits:
             value = get(name, "")

@@ -144,3 +144,21 @@ def test_returns_for_entries_we_never_sent_exit_1(authorised):
 
     # then
     assert caught.value.returncode == 1
+
+
+def test_the_stored_ach_file_is_encrypted_at_rest(run, authorised, tmp_path):
+    # given an exported file
+    run("ach", "export", "--date", "2026-12-01", "--out", str(tmp_path / "debits.ach"), "--json")
+
+    # when the database row is read as stored
+    from django.db import connection
+
+    from arrears.payments.models import AchFile
+
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT * FROM {AchFile._meta.db_table}")
+        stored = " ".join(str(v) for row in cur.fetchall() for v in row)
+
+    # then no account number is in it, and the file decrypts to what was sent
+    assert all(number not in stored for *_, number in DEBTORS)
+    assert AchFile.objects.get().content == (tmp_path / "debits.ach").read_text()

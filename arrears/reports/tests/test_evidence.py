@@ -3,10 +3,10 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 from pypdf import PdfReader
 
 from arrears.audit.models import AuditEvent
+from arrears.audit.tests.tampering import raw_write
 from arrears.documents.tests.conftest import make_wav
 from arrears.reports.evidence import evidence_content, evidence_packet, fingerprint, render_packet
 
@@ -95,10 +95,9 @@ def test_the_packet_is_reproducible(worked_account, system):
 
 def test_a_tampered_audit_row_is_reported_in_the_packet(worked_account, system):
     victim = AuditEvent.objects.filter(organization_id=system.organization_id).order_by("seq")[3]
-    with connection.cursor() as cur:
-        cur.execute(
-            f"UPDATE {AuditEvent._meta.db_table} SET actor_label = %s WHERE id = %s", ["mallory", victim.pk]
-        )
+    raw_write(
+        f"UPDATE {AuditEvent._meta.db_table} SET actor_label = %s WHERE id = %s", ["mallory", victim.pk]
+    )
 
     packet = evidence_packet(principal=system, account=worked_account, generated_at=NOW)
 

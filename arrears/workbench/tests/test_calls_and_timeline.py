@@ -22,9 +22,10 @@ def as_role(client, org, make_user):
     return login
 
 
-def test_before_dialling_the_screen_shows_the_decision(as_role, make_account):
+def test_before_dialling_the_screen_shows_the_decision(as_role, make_account, settings):
     account = make_account()
     browser = as_role(Role.COLLECTOR)
+    settings.SESSION_COOKIE_AGE = 24 * 3600  # one session from day to night: past the idle expiry
 
     with time_machine.travel(DAY, tick=False):
         day = browser.get(reverse("workbench:call_form", args=[account.pk])).content.decode()

@@ -82,6 +82,10 @@ class Command(ArrearsCommand):
             text = sys.stdin.read() if source == "-" else open(source, encoding="utf-8").read()  # noqa: SIM115
         except OSError as exc:
             raise _fail(f"cannot read {source}: {exc.strerror}") from exc
+        except UnicodeDecodeError as exc:  # JSON is UTF-8 (RFC 8259 8.1): anything else is unreadable
+            raise _fail(
+                f"invalid input: not UTF-8 text (byte {exc.start}: 0x{exc.object[exc.start]:02x})"
+            ) from exc
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
