@@ -313,7 +313,7 @@ def ach_files(*, organization_id: int) -> QuerySet[Any]:
 
     return (
         AchFile.objects.filter(organization_id=organization_id)
-        .defer("content")
+        .defer("content_encrypted")
         .order_by("-created_at", "-pk")
     )
 
