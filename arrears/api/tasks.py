@@ -1,5 +1,5 @@
-"""Background work for webhooks: plain `@task`s, safe to run twice. The scheduler runs the sweep
-every minute or so; until it exists, `arrears api webhooks sweep` (cron) or the worker does."""
+"""Background work for webhooks: plain `@task`s, safe to run twice. The scheduler (`strategies`) runs
+the sweep every minute (`api/scheduling.py`); `arrears api webhook sweep` runs it by hand."""
 
 from __future__ import annotations
 

@@ -108,6 +108,48 @@ def _letters(organization_id: int) -> Callable[[datetime], Any]:
     return run
 
 
+def _reports(organization_id: int) -> Callable[[datetime], Any]:
+    def run(period: datetime) -> int:
+        from arrears.reports.tasks import schedules_send_due_task
+
+        org = organization_get(organization_id=organization_id)
+        today = domain.local_date(period, org.timezone).isoformat()
+        return schedules_send_due_task.call(organization_id=organization_id, today=today)
+
+    return run
+
+
+def _alerts(organization_id: int) -> Callable[[datetime], Any]:
+    def run(period: datetime) -> int:
+        from arrears.reports.tasks import alerts_evaluate_task
+
+        org = organization_get(organization_id=organization_id)
+        today = domain.local_date(period, org.timezone).isoformat()
+        return alerts_evaluate_task.call(organization_id=organization_id, today=today)
+
+    return run
+
+
+def _retrain(organization_id: int) -> Callable[[datetime], Any]:
+    def run(_: datetime) -> Any:
+        from arrears.scoring.tasks import scoring_retrain_task
+
+        return scoring_retrain_task.call(organization_id)
+
+    return run
+
+
+# Jobs of apps above this one (the API's webhook sweep): each such app registers a function that lists
+# them when it is ready, so the scheduler runs them without importing upward.
+EXTRA_JOBS: list[Callable[[], list[Job]]] = []
+
+
+def jobs_register(listing: Callable[[], list[Job]]) -> None:
+    """Add an app's periodic jobs (called from the app's `AppConfig.ready`); registering twice is a no-op."""
+    if listing not in EXTRA_JOBS:
+        EXTRA_JOBS.append(listing)
+
+
 def jobs() -> list[Job]:
     """Every periodic job: the shared ones, then each organization's nightly run and letter printing
     at the local times it set (its `Schedule`, else 02:00 and 16:00 on weekdays)."""
@@ -134,6 +176,20 @@ def jobs() -> list[Job]:
             Job(f"letters:{org.slug}", f"{letters.minute} {letters.hour} * * mon-fri", org.timezone,
                 timedelta(hours=26), _letters(org.pk), f"print {org.slug}'s letters at {letters:%H:%M} local")
         )  # fmt: skip
+        found.append(
+            Job(f"reports:{org.slug}", "0 7 * * *", org.timezone, timedelta(hours=26), _reports(org.pk),
+                f"email {org.slug}'s scheduled reports due today, at 07:00 local")
+        )  # fmt: skip
+        found.append(
+            Job(f"alerts:{org.slug}", "10 * * * *", org.timezone, timedelta(hours=2), _alerts(org.pk),
+                f"evaluate {org.slug}'s alert rules, hourly")
+        )  # fmt: skip
+        found.append(
+            Job(f"scoring-retrain:{org.slug}", "30 3 * * sun", org.timezone, timedelta(days=8),
+                _retrain(org.pk), f"retrain {org.slug}'s propensity model, Sundays at 03:30 local")
+        )  # fmt: skip
+    for listing in EXTRA_JOBS:
+        found.extend(listing())
     return found
 
 
