@@ -10,7 +10,8 @@ Every exporter writes through `csv_writer` or `safe_row`.
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable
+import io
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -42,3 +43,22 @@ class SafeWriter:
 
 def csv_writer(out: Any, **kwargs: Any) -> SafeWriter:
     return SafeWriter(out, **kwargs)
+
+
+def xlsx_bytes(sheets: Mapping[str, Iterable[Iterable[Any]]]) -> bytes:
+    """An XLSX workbook with one sheet per entry (title → rows), every row through `safe_row`.
+
+    Amounts stay `Decimal` (openpyxl writes them as numbers, never through a float)."""
+    from openpyxl import Workbook  # only exporters pay for importing openpyxl
+
+    book = Workbook()
+    first = True
+    for title, rows in sheets.items():
+        sheet = book.active if first else book.create_sheet()
+        first = False
+        sheet.title = title
+        for row in rows:
+            sheet.append(safe_row(row))
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

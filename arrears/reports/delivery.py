@@ -3,7 +3,6 @@ and fire alert rules at most once per period."""
 
 from __future__ import annotations
 
-import io
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -13,10 +12,10 @@ from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
-from openpyxl import Workbook
 from weasyprint import HTML
 
 from arrears.compliance import reporting as compliance_reporting
+from arrears.core.spreadsheet import xlsx_bytes
 from arrears.payments import reporting as payments_reporting
 from arrears.tenancy.selectors import client_list, organization_get, organization_member_ids
 
@@ -48,25 +47,25 @@ def report_pdf(data: dict[str, Any]) -> bytes:
 
 
 def report_xlsx(data: dict[str, Any]) -> bytes:
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "KPIs"
-    ws.append(["KPI", "value", "as of", data["as_of"].isoformat()])
-    for key, value in data["figures"]["kpis"].items():
-        ws.append([key, value])
-    aging = wb.create_sheet("Aging")
-    aging.append(["bucket", "accounts", "balance"])
-    for bucket, n, balance in data["aging"]:
-        aging.append([bucket, n, float(balance)])
-    cohorts = wb.create_sheet("Cohorts")
-    cohorts.append(["cohort", "accounts", "placed", "collected", "liquidation_rate"])
-    for c in data["figures"].get("cohorts", []):
-        cohorts.append(
-            [c["cohort"], c["accounts"], float(c["placed"]), float(c["collected"]), c["liquidation_rate"]]
-        )
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return xlsx_bytes(
+        {
+            "KPIs": [
+                ["KPI", "value", "as of", data["as_of"].isoformat()],
+                *([key, value] for key, value in data["figures"]["kpis"].items()),
+            ],
+            "Aging": [
+                ["bucket", "accounts", "balance"],
+                *([b, n, balance] for b, n, balance in data["aging"]),
+            ],
+            "Cohorts": [
+                ["cohort", "accounts", "placed", "collected", "liquidation_rate"],
+                *(
+                    [c["cohort"], c["accounts"], c["placed"], c["collected"], c["liquidation_rate"]]
+                    for c in data["figures"].get("cohorts", [])
+                ),
+            ],
+        }
+    )
 
 
 def _emails(organization_id: int, user_ids: list[int]) -> list[tuple[int, str]]:
