@@ -184,7 +184,7 @@ def _merge_review(request: HttpRequest, principal: Principal, status: int = 200)
     )
 
 
-@staff_view("view")
+@staff_view("work")  # merges span clients: a client viewer (view only) must not see them
 def merge_review(request: HttpRequest, principal: Principal) -> HttpResponse:
     return _merge_review(request, principal)
 

@@ -45,6 +45,9 @@ def everyone(status: int, other: int | None = None) -> dict[str, dict[str, int]]
 # GET of a POST-only view: 405 (the method is refused before any permission or lookup).
 POST_ONLY = rule(405, 405, 405, 405, 405, other=405)
 
+# A manager page with an id: the role is refused (403) before the lookup, whoever's id it is.
+REFUSED = {"collector": 403, "client_viewer": 403}
+
 EXPECTED: dict[str, dict[str, dict[str, int]]] = {
     "login": everyone(200),
     "logout": POST_ONLY,
@@ -61,17 +64,20 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
     "imports:upload": POST_ONLY,
     "imports:job_detail": rule(200, 200, 200, 404),
     # The role is checked before the job is looked up: 403 whoever's job it is.
-    "imports:mapping": rule(200, 200, 403, 403, other_for={"collector": 403, "client_viewer": 403}),
+    "imports:mapping": rule(200, 200, 403, 403, other_for=REFUSED),
     "imports:job_progress": rule(200, 200, 200, 404),
     "imports:confirm": POST_ONLY,
     "imports:errors_csv": rule(200, 200, 200, 404),
-    "imports:merge_review": rule(200, 200, 200, 200, other=None),  # to review: see the security report
+    # Debtor merges span the organization's clients: not for a client viewer.
+    "imports:merge_review": rule(200, 200, 200, 403, other=None),
+    "imports:retry": POST_ONLY,
     "imports:merge_decide": POST_ONLY,
     "imports:merge_undo": POST_ONLY,
     "payments:stripe_webhook": POST_ONLY,
     "documents:account_documents": rule(200, 200, 200, 404),
     "documents:upload": POST_ONLY,
     "documents:download": rule(200, 200, 200, 404),
+    "documents:share": POST_ONLY,
     "workbench:account_list": rule(200, 200, 200, 200, other=None),
     "workbench:account_detail": rule(200, 200, 200, 404),
     "workbench:timeline": rule(200, 200, 200, 404),
@@ -80,6 +86,126 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
         200, 200, 200, 403, other_for={"client_viewer": 403}
     ),  # read-only role: refused
     "workbench:call_log": POST_ONLY,
+    # Workbench: the account page's actions. A client viewer is read-only: refused before the lookup.
+    "workbench:home": everyone(302),  # to the account list, or to /login/
+    "workbench:contact_now": rule(200, 200, 200, 404),
+    "workbench:status": rule(200, 200, 200, 404),
+    "workbench:money": rule(200, 200, 200, 404),
+    "workbench:promise_add": POST_ONLY,
+    "workbench:plan_add": POST_ONLY,
+    "workbench:settlement_add": POST_ONLY,
+    "workbench:payment_add": POST_ONLY,
+    "workbench:payment_reverse": POST_ONLY,
+    "workbench:message": rule(200, 200, 200, 403, other_for={"client_viewer": 403}),
+    "workbench:message_preview": POST_ONLY,
+    "workbench:message_send": POST_ONLY,
+    "workbench:evidence": rule(200, 200, 200, 403, other_for={"client_viewer": 403}),
+    # No validation notice on the seeded account: back to the account page.
+    "workbench:validation_notice": rule(302, 302, 302, 403, other_for={"client_viewer": 403}),
+    # Workbench manager pages (/manage/): admin and manager only; settings are the admin's.
+    "workbench:manage:home": rule(200, 200, 403, 403),
+    "workbench:manage:templates": rule(200, 200, 403, 403),
+    "workbench:manage:template_new": rule(200, 200, 403, 403),
+    "workbench:manage:template_edit": rule(200, 200, 403, 403, other_for=REFUSED),
+    "workbench:manage:template_check": POST_ONLY,
+    "workbench:manage:template_preview": POST_ONLY,
+    "workbench:manage:settlements": rule(200, 200, 403, 403),
+    "workbench:manage:settlement_decide": POST_ONLY,
+    "workbench:manage:reconciliation": rule(200, 200, 403, 403),
+    "workbench:manage:bank_line_decide": POST_ONLY,
+    "workbench:manage:people": rule(200, 200, 403, 403),
+    "workbench:manage:invite": POST_ONLY,
+    "workbench:manage:role_set": POST_ONLY,
+    "workbench:manage:member_team_set": POST_ONLY,
+    "workbench:manage:team_new": POST_ONLY,
+    # The invitation link: no sign-in, a signed token; shown to whoever holds it.
+    "workbench:manage:join": everyone(200, other=200),
+    "workbench:manage:audit": rule(200, 200, 403, 403),
+    "workbench:manage:settings": rule(200, 403, 403, 403),
+    "workbench:manage:logo": rule(404, 404, 403, 403),  # no logo uploaded
+    "workbench:manage:outbox": rule(200, 200, 403, 403),
+    "workbench:manage:letters": rule(200, 200, 403, 403),
+    "workbench:manage:letter_batch_new": POST_ONLY,
+    # No letter batch seeded: 404 for the managers, the role refused first for the others.
+    "workbench:manage:letter_file": rule(404, 404, 403, 403, other_for=REFUSED),
+    "workbench:manage:tasks": rule(200, 200, 403, 403),
+    "workbench:manage:task_done": POST_ONLY,
+    "workbench:manage:clients": rule(200, 200, 403, 403),
+    # Without a period the remittance statement is a bad request (400).
+    "workbench:manage:remittance": rule(400, 400, 403, 403, other_for=REFUSED),
+    "workbench:manage:ach": rule(200, 200, 403, 403),
+    "workbench:manage:ach_export": POST_ONLY,
+    "workbench:manage:ach_returns": POST_ONLY,
+    # Scoring: the work queue for those who work accounts; the model and forecast for managers.
+    "scoring:queue": rule(200, 200, 200, 403),
+    "scoring:next": POST_ONLY,
+    "scoring:home": rule(200, 200, 200, 403),
+    "scoring:report": rule(200, 200, 403, 403),
+    "scoring:report_pdf": rule(404, 404, 403, 403),  # no trained model seeded
+    "scoring:retrain": POST_ONLY,
+    "scoring:forecast": rule(200, 200, 403, 403),
+    # Strategies: managers only. Names are looked up in the signed-in organization: another
+    # organization's name finds this organization's strategy of that name (seeded in both).
+    "strategies:index": rule(200, 200, 403, 403),
+    "strategies:runs": rule(200, 200, 403, 403),
+    "strategies:new": rule(200, 200, 403, 403),
+    "strategies:edit": rule(200, 200, 403, 403, other=None),
+    "strategies:experiment_new": rule(200, 200, 403, 403),
+    "strategies:experiment": rule(200, 200, 403, 403, other=None),
+    "strategies:schedule": rule(200, 200, 403, 403),
+    # Reports: a client viewer is sent to its client portal; a client's report only for its viewers.
+    "reports:org": rule(200, 200, 200, 302),
+    "reports:client": rule(200, 200, 200, 404),
+    "reports:collector": rule(200, 200, 404, 404),  # a collector: its own report only
+    "reports:accounts": rule(400, 400, 400, 400),  # the export needs its filters
+    "reports:payments": rule(400, 400, 400, 400),
+    "reports:layout": POST_ONLY,
+    "reports:notifications": rule(200, 200, 200, 200),  # the user's own notifications
+    # The client portal: staff sign-in; a client viewer sees its own clients' accounts only.
+    "portal:client_home": rule(200, 200, 200, 200),
+    "portal:client_account": rule(200, 200, 200, 404),
+    "portal:client_message": POST_ONLY,
+    "portal:client_recall": POST_ONLY,
+    "portal:client_remittance": rule(400, 400, 400, 400),  # the statement needs its period
+    "portal:client_upload": POST_ONLY,
+    # The debtor portal: no staff sign-in (a staff session gives nothing), the debtor's own signed
+    # session. Without one, every page sends to the portal's start (302).
+    "portal:start": everyone(200, other=200),
+    "portal:link": everyone(200, other=200),
+    # The matrix's browsers followed the other organization's link last: its code step is pending.
+    "portal:code": rule(302, 302, 302, 302, 302, other=200, other_for={"anonymous": 200}),
+    "portal:signout": POST_ONLY,
+    "portal:home": everyone(302, other=302),
+    "portal:account": everyone(302, other=302),
+    "portal:notice": everyone(302, other=302),
+    "portal:document": everyone(302, other=302),
+    "portal:promise": everyone(302, other=302),
+    "portal:plan": everyone(302, other=302),
+    "portal:dispute": everyone(302, other=302),
+    "portal:settle": POST_ONLY,
+    "portal:pay": everyone(302, other=302),
+    "portal:pay_next": everyone(302, other=302),
+    "portal:preferences": everyone(302, other=302),
+    # The API (/api/v1/): a token, never a session; without one, 401 problem+json.
+    "api-v1:openapi-json": everyone(200),
+    "api-v1:openapi-view": everyone(200),
+    "api-v1:ping": everyone(200),
+    "api-v1:accounts_list": everyone(401),
+    "api-v1:accounts_get": everyone(401, other=401),
+    "api-v1:payments_create": POST_ONLY,
+    "api-v1:payments_get": everyone(401, other=401),
+    "api-v1:payments_reverse": POST_ONLY,
+    "api-v1:decisions_create": POST_ONLY,
+    "api-v1:decisions_batch": POST_ONLY,
+    "api-v1:api-root": everyone(404),  # no index page
+    # API tokens and webhooks (/manage/api/): managers only.
+    "api:manage": rule(200, 200, 403, 403),
+    "api:token_create": POST_ONLY,
+    "api:token_revoke": POST_ONLY,
+    "api:webhook_create": POST_ONLY,
+    "api:webhook_rotate": POST_ONLY,
+    "api:webhook_disable": POST_ONLY,
+    "api:delivery_redeliver": POST_ONLY,
 }
 
 
