@@ -108,6 +108,17 @@ def _page(request: HttpRequest, template: str, context: dict[str, Any], status: 
 # --- verification ------------------------------------------------------------------------------------------
 
 
+@require_http_methods(["GET"])
+def brand_css(request: HttpRequest, slug: str) -> HttpResponse:
+    """The organization's colours as CSS custom properties: a stylesheet from 'self', since the
+    Content-Security-Policy allows no inline <style> (docs/security.md). The colours are validated hex."""
+    brand = selectors.branding_for(organization=_organization(slug))
+    css = f":root {{ --brand: {brand.primary}; --accent: {brand.accent}; }}\n"
+    response = HttpResponse(css, content_type="text/css")
+    response["Cache-Control"] = "private, max-age=300"
+    return response
+
+
 @require_http_methods(["GET", "POST"])
 @portal_page(verified=False)
 def start(request: HttpRequest, organization) -> HttpResponse:
