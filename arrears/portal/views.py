@@ -25,7 +25,7 @@ from arrears.core.clock import utcnow
 from arrears.core.errors import ArrearsError, NotFound
 from arrears.documents.selectors import document_shared_get, documents_shared_for_accounts
 from arrears.documents.services import document_open
-from arrears.payments.providers.stripe_provider import StripeProvider
+from arrears.payments.providers.stripe_provider import StripeProvider, checkout_origin
 from arrears.tenancy.selectors import organization_resolve
 
 from . import forms, selectors, services
@@ -102,7 +102,15 @@ def _page(request: HttpRequest, template: str, context: dict[str, Any], status: 
         "verified": hasattr(request, "portal_debtor_id"),
         **context,
     }
-    return render(request, template, context, status=status)
+    response = render(request, template, context, status=status)
+    if context["verified"]:
+        # A verified debtor's forms (pay, accept a settlement) POST to us and are redirected to the card
+        # provider's hosted checkout; the CSP's form-action covers redirects, so that origin is allowed
+        # there, and nowhere else.
+        policy = dict(settings.SECURE_CSP)
+        policy["form-action"] = [*policy.get("form-action", []), checkout_origin()]
+        response._csp_config = policy  # type: ignore[attr-defined]
+    return response
 
 
 # --- verification ------------------------------------------------------------------------------------------
