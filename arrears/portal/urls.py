@@ -13,6 +13,7 @@ urlpatterns = [
     path("client/remittance/", client_views.remittance, name="client_remittance"),
     path("client/upload/", client_views.upload, name="client_upload"),
     path("<slug:slug>/", views.start, name="start"),
+    path("<slug:slug>/brand.css", views.brand_css, name="brand_css"),
     path("<slug:slug>/l/<str:token>/", views.link, name="link"),
     path("<slug:slug>/code/", views.code, name="code"),
     path("<slug:slug>/signout/", views.signout, name="signout"),

@@ -25,7 +25,7 @@ from arrears.core.clock import utcnow
 from arrears.core.errors import ArrearsError, NotFound
 from arrears.documents.selectors import document_shared_get, documents_shared_for_accounts
 from arrears.documents.services import document_open
-from arrears.payments.providers.stripe_provider import StripeProvider
+from arrears.payments.providers.stripe_provider import StripeProvider, checkout_origin
 from arrears.tenancy.selectors import organization_resolve
 
 from . import forms, selectors, services
@@ -102,10 +102,29 @@ def _page(request: HttpRequest, template: str, context: dict[str, Any], status: 
         "verified": hasattr(request, "portal_debtor_id"),
         **context,
     }
-    return render(request, template, context, status=status)
+    response = render(request, template, context, status=status)
+    if context["verified"]:
+        # A verified debtor's forms (pay, accept a settlement) POST to us and are redirected to the card
+        # provider's hosted checkout; the CSP's form-action covers redirects, so that origin is allowed
+        # there, and nowhere else.
+        policy = dict(settings.SECURE_CSP)
+        policy["form-action"] = [*policy.get("form-action", []), checkout_origin()]
+        response._csp_config = policy  # type: ignore[attr-defined]
+    return response
 
 
 # --- verification ------------------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET"])
+def brand_css(request: HttpRequest, slug: str) -> HttpResponse:
+    """The organization's colours as CSS custom properties: a stylesheet from 'self', since the
+    Content-Security-Policy allows no inline <style> (docs/security.md). The colours are validated hex."""
+    brand = selectors.branding_for(organization=_organization(slug))
+    css = f":root {{ --brand: {brand.primary}; --accent: {brand.accent}; }}\n"
+    response = HttpResponse(css, content_type="text/css")
+    response["Cache-Control"] = "private, max-age=300"
+    return response
 
 
 @require_http_methods(["GET", "POST"])

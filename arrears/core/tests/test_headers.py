@@ -18,6 +18,8 @@ PDF_TEMPLATES = {
     "contact/templates/contact/letters.html",
     "payments/templates/payments/remittance.html",
     "reports/templates/reports/evidence.html",
+    "reports/templates/reports/report_pdf.html",
+    "scoring/templates/scoring/report_pdf.html",
 }
 INLINE = re.compile(
     r"<script(?![^>]*\bsrc=)[^>]*>|<style\b|\sstyle\s*=|\son[a-z]+\s*=|hx-on|javascript:", re.IGNORECASE

@@ -17,6 +17,22 @@ from arrears.core.money import minor_units
 from ..errors import ProviderError
 from . import CheckoutRequest, HostedCheckout, ProviderEvent
 
+# Where Stripe hosts its checkout pages: the browser is sent there after a form POST, so the portal's
+# Content-Security-Policy must allow it in form-action (arrears.portal.views).
+CHECKOUT_ORIGIN = "https://checkout.stripe.com"
+
+
+def checkout_origin() -> str:
+    """The origin the hosted checkout is served from: Stripe's, or that of `STRIPE_API_BASE` when it is
+    set (a test stand-in or a proxy serves both the API and the hosted page)."""
+    from urllib.parse import urlsplit
+
+    base = os.environ.get("STRIPE_API_BASE") or ""
+    parts = urlsplit(base)
+    if parts.scheme in ("http", "https") and parts.netloc:
+        return f"{parts.scheme}://{parts.netloc}"
+    return CHECKOUT_ORIGIN
+
 
 def _sdk() -> ModuleType:
     """The Stripe SDK, imported when a provider is first made: it loads aiohttp and its HTTP clients,

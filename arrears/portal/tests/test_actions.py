@@ -430,3 +430,28 @@ def test_documents_the_organization_shares_are_listed_and_downloaded_others_are_
     assert AuditEvent.objects.filter(
         event="document.viewed", actor_label__startswith="portal:debtor:"
     ).exists()
+
+
+def _form_action(response) -> list[str]:
+    policy = response.headers["Content-Security-Policy"]
+    directive = next(d.strip() for d in policy.split(";") if d.strip().startswith("form-action "))
+    return directive.split()[1:]
+
+
+def test_the_csp_lets_a_verified_debtors_forms_reach_the_card_providers_checkout_and_nothing_else(
+    client, verified, monkeypatch
+):
+    """The pay and settle forms are redirected to the hosted checkout, which form-action covers: the
+    provider's checkout origin is allowed on a verified debtor's pages, and no other origin anywhere."""
+    account, _ = verified
+    monkeypatch.delenv("STRIPE_API_BASE", raising=False)
+    for path in ("/portal/acme/pay/", f"/portal/acme/accounts/{account.pk}/", "/portal/acme/home/"):
+        assert _form_action(client.get(path)) == ["'self'", "https://checkout.stripe.com"], path
+
+    monkeypatch.setenv("STRIPE_API_BASE", "http://127.0.0.1:8123/v1/")  # a stand-in serves both
+    assert _form_action(client.get("/portal/acme/pay/")) == ["'self'", "http://127.0.0.1:8123"]
+
+    # Before verification, and in the workbench, forms go to this origin only.
+    client.post("/portal/acme/signout/")
+    assert _form_action(client.get("/portal/acme/")) == ["'self'"]
+    assert _form_action(client.get("/login/")) == ["'self'"]

@@ -45,6 +45,16 @@ def test_the_start_page_answers_200_with_the_verification_form(client, org):
     assert b'name="reference"' in response.content and b'name="last_name"' in response.content
 
 
+def test_the_brand_colours_come_from_a_stylesheet_not_an_inline_style(client, org):
+    """The Content-Security-Policy allows no inline <style>: the colours are served as CSS from 'self'."""
+    page = client.get("/portal/acme/")
+    response = client.get("/portal/acme/brand.css")
+
+    assert b"<style" not in page.content and b'href="/portal/acme/brand.css"' in page.content
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/css")
+    assert b"--brand: #" in response.content and b"--accent: #" in response.content
+
+
 def test_an_unknown_organization_is_404(client, org):
     assert client.get("/portal/nobody/").status_code == 404
 
