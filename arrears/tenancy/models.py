@@ -23,7 +23,7 @@ class Organization(TimeStamped):
     address = models.TextField(blank=True)
     phone = models.CharField(max_length=32, blank=True)
     # The name emails come from ("Summit Billing" <noreply@…>); empty: the organization's name.
-    email_sender_name = models.CharField(max_length=100, blank=True)
+    email_sender_name = models.CharField(max_length=100, blank=True, db_default="")
 
     def __str__(self) -> str:
         return self.name

@@ -30,6 +30,15 @@ def _zone_of(request: HttpRequest) -> str | None:
     return zone
 
 
+def remember_zone_at_login(sender, request: HttpRequest | None, user, **kwargs) -> None:
+    """Read the zone when the user logs in (user_logged_in), so no page pays for it: the first page of a
+    session costs the same queries as every other."""
+    if request is None or not hasattr(request, "session"):
+        return
+    request.user = user
+    _zone_of(request)
+
+
 class OrganizationTimeZoneMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response

@@ -312,8 +312,25 @@ def test_bad_input_is_a_one_line_usage_error(database, out_dir):
             missing,
         ),
         "evidence unknown account": ("evidence", "--org", ORG, "--account", "NO-SUCH", "--out", missing),
-        "no --org with two organizations": ("evidence", "--account", "CALL-1", "--out", missing),
+        # issue 18: --org may be left out when what the command names is in one organization only;
+        # a client code in two organizations is ambiguous (the twins made below, so that CLIENT, which
+        # other tests name without --org, stays in one organization)
+        "no --org, client code in two organizations": (
+            "import",
+            "accounts",
+            str(database.var_dir / "book.csv"),
+            "--client",
+            "twin-bank",
+        ),
     }
+    twins = ("e2e-twin-a", "e2e-twin-b")
+    for twin in twins:
+        if not database.value("SELECT count(*) FROM tenancy_organization WHERE slug = %s", [twin]):
+            database.ok(
+                "org", "create", "--slug", twin, "--name", twin, "--kind", "agency", "--currency", "USD",
+                "--country", "US", "--timezone", "America/New_York", "--json",
+            )  # fmt: skip
+            database.ok("client", "create", "--org", twin, "--code", "twin-bank", "--name", "Twin", "--json")
     before = database.value("SELECT count(*) FROM contact_contactattempt")
 
     # when
@@ -321,4 +338,8 @@ def test_bad_input_is_a_one_line_usage_error(database, out_dir):
 
     # then
     usage_errors(results)
+    ambiguous = results["no --org, client code in two organizations"].stderr
+    assert all(twin in ambiguous for twin in twins)
+    # and an account reference in one organization only needs no --org
+    database.ok("evidence", "--account", "CALL-1", "--out", missing)
     assert database.value("SELECT count(*) FROM contact_contactattempt") == before

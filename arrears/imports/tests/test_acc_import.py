@@ -15,6 +15,8 @@ from arrears.ledger.choices import Bucket, EntryKind
 from arrears.ledger.models import LedgerEntry
 from arrears.ledger.selectors import ledger_cache_mismatches
 from arrears.ledger.services import EntrySpec, ledger_post
+from arrears.tenancy.choices import Role
+from arrears.tenancy.domain import Principal
 
 CONTRACT_KEYS = [
     "rows",
@@ -336,10 +338,28 @@ def test_a_missing_file_or_client_exits_2(client_, tmp_path, capsys):
     assert code == 2
 
 
-def test_org_may_be_left_out_only_when_one_exists(client_, other_org, csv_file, capsys):
+def test_org_may_be_left_out_when_the_client_names_it(client_, other_org, csv_file, capsys):
+    # (issue 18: a second organization does not break commands that worked with one)
     path = csv_file(GOOD)
 
-    assert run(capsys, path)[0] == 2
+    # given two organizations, only one of which has a client "bank": the client names the organization
+    assert run(capsys, path, "--json")[0] == 0
+    assert run(capsys, path, "--org", "acme", "--json")[0] == 0
+
+    # when the other organization has a client "bank" too
+    from arrears.tenancy.services import client_create
+
+    client_create(
+        organization=other_org,
+        code="bank",
+        name="Other Bank",
+        actor=Principal(organization_id=other_org.pk, role=Role.ADMIN, label="test"),
+    )
+    exit_code, _, err = run(capsys, path)
+
+    # then leaving --org out is ambiguous: exit 2, one line naming both organizations; --org still works
+    assert exit_code == 2
+    assert len(err.strip().splitlines()) == 1 and "acme" in err and "other" in err
     assert run(capsys, path, "--org", "acme", "--json")[0] == 0
 
 

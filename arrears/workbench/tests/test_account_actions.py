@@ -422,7 +422,7 @@ def test_the_account_page_and_its_panels_cost_the_same_queries_with_more_history
     browser = as_role(Role.COLLECTOR)
     pages = [url(n, account) for n in ("account_detail", "money", "status", "timeline", "contact_now")]
     with time_machine.travel(DAY, tick=False):
-        browser.get(pages[0])  # the first page of a session reads the organization's time zone once
+        browser.get(pages[0])
         promise_create(
             account=account, amount=Money(Decimal("5"), "USD"), due_on=date(2026, 3, 20), actor=system
         )
@@ -457,7 +457,8 @@ def test_the_account_page_and_its_panels_cost_the_same_queries_with_more_history
 
     assert after[1:] == before[1:] or after[1] == before[1] + 1  # a plan adds its installments' query
     assert after[0] == before[0]
-    assert before[0] <= 25 and after[1] <= 12
+    # (the idle timeout saves the session on every request: a savepoint, an update and a release more)
+    assert before[0] <= 25 and after[1] <= 12 + 3
 
 
 def test_the_forms_start_with_the_organizations_today_as_an_input_takes_it(as_role, make_account):
