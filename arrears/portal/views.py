@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -107,7 +107,8 @@ def _page(request: HttpRequest, template: str, context: dict[str, Any], status: 
         # A verified debtor's forms (pay, accept a settlement) POST to us and are redirected to the card
         # provider's hosted checkout; the CSP's form-action covers redirects, so that origin is allowed
         # there, and nowhere else.
-        policy = dict(settings.SECURE_CSP)
+        base = cast("dict[str, list[str]]", settings.SECURE_CSP)
+        policy = {directive: list(sources) for directive, sources in base.items()}
         policy["form-action"] = [*policy.get("form-action", []), checkout_origin()]
         response._csp_config = policy  # type: ignore[attr-defined]
     return response
