@@ -309,16 +309,17 @@ SWEEP_BATCH = 1000
 
 
 def _payload(organization_id: int, event: Any, kind: str) -> dict[str, Any]:
+    # The object an event is about: a posting is audited on its account with the payment as its source
+    # (`"source": ["payment", "42"]`), and a `payment.posted` webhook names the payment, not the account.
+    obj, obj_id = event.subject_type, event.subject_id
+    source = event.data.get("source")
+    if isinstance(source, list) and len(source) == 2 and kind.split(".")[0] == source[0]:
+        obj, obj_id = source[0], str(source[1])
     return {
         "id": f"evt_{organization_id}_{event.seq}",
         "type": kind,
         "created": event.at.isoformat().replace("+00:00", "Z"),
-        "data": {
-            "object": event.subject_type,
-            "id": event.subject_id,
-            "account_id": event.account_id,
-            **event.data,
-        },
+        "data": {**event.data, "object": obj, "id": obj_id, "account_id": event.account_id},
     }
 
 

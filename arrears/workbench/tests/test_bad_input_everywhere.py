@@ -154,6 +154,7 @@ VALID: dict[str, Callable[[SimpleNamespace], dict[str, object]]] = {
     "portal:client_account": lambda s: {"pk": s.account.pk},
     "portal:client_message": lambda s: {"pk": s.account.pk},
     "portal:start": lambda s: {"slug": s.org.slug},
+    "portal:brand_css": lambda s: {"slug": s.org.slug},
     "portal:link": lambda s: {"slug": s.org.slug, "token": s.portal_link.rstrip("/").rsplit("/", 1)[1]},
     "portal:code": lambda s: {"slug": s.org.slug},
     "portal:signout": lambda s: {"slug": s.org.slug},

@@ -171,6 +171,7 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
     # The debtor portal: no staff sign-in (a staff session gives nothing), the debtor's own signed
     # session. Without one, every page sends to the portal's start (302).
     "portal:start": everyone(200, other=200),
+    "portal:brand_css": everyone(200, other=200),  # the organization's colours: public, like its logo
     "portal:link": everyone(200, other=200),
     # The matrix's browsers followed the other organization's link last: its code step is pending.
     "portal:code": rule(302, 302, 302, 302, 302, other=200, other_for={"anonymous": 200}),
