@@ -8,17 +8,6 @@ from django.tasks import task
 
 
 @task()
-def snapshots_take_task(*, organization_id: int, as_of: str) -> int:
-    """Snapshot the organization's accounts as of `as_of` (YYYY-MM-DD); a re-run replaces the day's rows.
-    Returns the number of accounts whose snapshot changed."""
-    from .services import snapshots_take
-
-    return snapshots_take(
-        organization_id=organization_id, as_of=date.fromisoformat(as_of), skip_if_past=True
-    ).changed
-
-
-@task()
 def schedules_send_due_task(*, organization_id: int, today: str) -> int:
     """Email every scheduled report due on `today` (YYYY-MM-DD); each is sent at most once a day."""
     from .delivery import schedules_send_due
