@@ -51,6 +51,7 @@ class Event(StrEnum):
     COMPLIANCE_HOLD_LIFTED = "compliance.hold_lifted"
     COMPLIANCE_HOLD_PLACED = "compliance.hold_placed"
     COMPLIANCE_OVERRIDDEN = "compliance.overridden"
+    COMPLIANCE_POLICY_CHANGED = "compliance.policy_changed"
     COMPLIANCE_VALIDATION_NOTICE_PROVIDED = "compliance.validation_notice_provided"
     # consent
     CONSENT_CONSENT_GRANTED = "consent.consent.granted"

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from enum import StrEnum
 
+from .policy import DEFAULT_POLICY, Policy
+
 
 class Effect(StrEnum):
     BLOCK = "block"
@@ -218,6 +220,8 @@ class Facts:
     collector_type: str = CollectorType.THIRD_PARTY
     consumer: Consumer = field(default_factory=Consumer)
     history: tuple[Attempt, ...] = ()
+    # The organization's own limits, stricter than the law (``compliance.policy``).
+    policy: Policy = DEFAULT_POLICY
 
     @property
     def flags(self) -> frozenset[str]:

@@ -48,7 +48,8 @@ from .choices import HOLD_FLAGS, HoldKind, LimitationKind
 from .domain import accrual_date, limitation_expires_on
 from .errors import ComplianceError
 from .facts import Action, Address, Attempt, Consumer, Debt, Email, Facts, Phone, Window
-from .models import Hold, ValidationNotice
+from .models import ContactPolicy, Hold, ValidationNotice
+from .policy import DEFAULT_POLICY, Policy
 from .scenario import InvalidScenario, normalize_number, windows_from_json
 from .statutes import limitation_for
 
@@ -96,6 +97,17 @@ class Request:
 
 def collector_type(organization: Organization) -> str:
     return "first_party" if organization.collection_mode == CollectionMode.FIRST_PARTY else "third_party"
+
+
+def policies_for(organization_ids: Iterable[int]) -> dict[int, Policy]:
+    """Each organization's contact policy (``compliance.policy``); the law's limits where it set none."""
+    found = {
+        row[0]: Policy(*row[1:])
+        for row in ContactPolicy.objects.filter(_among("organization_id", set(organization_ids))).values_list(
+            "organization_id", "call_limit", "earliest", "latest", "weekend_calls", "holiday_calls"
+        )
+    }
+    return {pk: found.get(pk, DEFAULT_POLICY) for pk in organization_ids}
 
 
 def limitation_expiry(
@@ -167,12 +179,15 @@ class FactsBase:
     point_rows: tuple[tuple[Any, ...], ...]
     point_opt_outs: dict[int, frozenset[str]]
     debtor_row: Debtor | _DebtorRow = field(repr=False)
+    policy: Policy = DEFAULT_POLICY
     _built: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def facts(self) -> Facts:
         """The facts with a letter to the debtor as the action (``for_action`` names another)."""
-        return Facts(Action(channel="letter"), self.debt, self.collector_type, self.consumer, self.history)
+        return Facts(
+            Action(channel="letter"), self.debt, self.collector_type, self.consumer, self.history, self.policy
+        )
 
     @property
     def debtor(self) -> Debtor:
@@ -216,7 +231,7 @@ class FactsBase:
                     opt_outs=consumer.opt_outs | frozenset(relevant),
                 )
         action = Action(channel, text or None, purpose)
-        return Facts(action, self.debt, self.collector_type, consumer, self.history), point
+        return Facts(action, self.debt, self.collector_type, consumer, self.history, self.policy), point
 
 
 def _is_point(target: ContactPoint | str | None) -> TypeIs[ContactPoint]:
@@ -317,6 +332,7 @@ def facts_bases(*, requests: Sequence[FactsRequest], at: datetime) -> list[Facts
             where=_among("id", {r.account.organization_id for r in requests}), only=("collection_mode",)
         )
     }
+    policies = policies_for(modes)
 
     points: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
     for row in contact_points_for_decisions(
@@ -364,6 +380,7 @@ def facts_bases(*, requests: Sequence[FactsRequest], at: datetime) -> list[Facts
                 tuple(points[debtor_id]),
                 point_opt_outs,
                 debtors[debtor_id],
+                policies[account.organization_id],
             )
         )
     return results

@@ -1,4 +1,6 @@
-"""Holds, stored decisions and validation notices."""
+"""Holds, stored decisions, validation notices and the organization's contact policy."""
+
+from datetime import time
 
 from django.db import models
 from django.db.models import Q
@@ -155,3 +157,35 @@ class ValidationNotice(OrgScoped, TimeStamped):
 
     def __str__(self) -> str:
         return f"Validation notice {self.provided_on} (ends {self.ends_on})"
+
+
+class ContactPolicy(models.Model):
+    """An organization's own contact limits, stricter than the law (``compliance.policy``). No row: the
+    law's limits. Written only by ``compliance.services.contact_policy_set``."""
+
+    organization = models.OneToOneField(
+        "tenancy.Organization", on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    call_limit = models.PositiveSmallIntegerField(default=7)
+    earliest = models.TimeField(default=time(8, 0))
+    latest = models.TimeField(default=time(21, 0))
+    weekend_calls = models.BooleanField(default=True)
+    holiday_calls = models.BooleanField(default=True)
+    updated_at = models.DateTimeField()
+    updated_by_label = models.CharField(max_length=200)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(call_limit__gte=1, call_limit__lte=7), name="contact_policy_call_limit_legal"
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    earliest__gte=time(8, 0), latest__lte=time(21, 0), latest__gt=models.F("earliest")
+                ),
+                name="contact_policy_hours_legal",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"contact policy of {self.organization_id}"

@@ -18,7 +18,8 @@ from arrears.tenancy.domain import Principal
 from .domain import evaluate
 from .errors import ComplianceError
 from .facts import Decision, Facts
-from .gather import FactsBase, Request, facts_bases
+from .policy import Policy
+from .gather import FactsBase, Request, facts_bases, policies_for
 from .models import Decision as StoredDecision
 from .models import Hold, ValidationNotice
 
@@ -167,3 +168,8 @@ def holds_standing(*, organization_id: int, account_ids: Collection[int], debtor
             .values_list("kind", flat=True)
         )
     )
+
+
+def contact_policy(*, organization_id: int) -> Policy:
+    """The organization's contact policy as the gate reads it (the law's limits when it set none)."""
+    return policies_for([organization_id])[organization_id]

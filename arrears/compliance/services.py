@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Any
 
 from django.core.files.base import ContentFile
@@ -23,7 +23,8 @@ from .domain import evaluate
 from .errors import ComplianceError
 from .facts import ActionChannel, Purpose
 from .gather import facts_bases
-from .models import Decision, Hold, ValidationNotice
+from .models import ContactPolicy, Decision, Hold, ValidationNotice
+from .policy import DEFAULT_POLICY, policy_problems
 from .scenario import decision_to_json, facts_to_json
 
 if TYPE_CHECKING:
@@ -318,3 +319,57 @@ def validation_notice_record(*, account: Account, provided_on: date, actor: Prin
         },
     )
     return notice
+
+
+@transaction.atomic
+def contact_policy_set(
+    *,
+    organization_id: int,
+    actor: Principal,
+    call_limit: int,
+    earliest: time,
+    latest: time,
+    weekend_calls: bool,
+    holiday_calls: bool,
+) -> ContactPolicy:
+    """Set the organization's own contact limits. Stricter than the law only: a looser one is refused
+    (``ComplianceError.POLICY_LOOSER_THAN_LAW``, naming the field). The gate reads it at its next
+    decision; the audit event names each changed field with its old and new value."""
+    problems = policy_problems(call_limit=call_limit, earliest=earliest, latest=latest)
+    if problems:
+        field, message = next(iter(problems.items()))
+        raise ArrearsError(ComplianceError.POLICY_LOOSER_THAN_LAW, message, field=field)
+    now = utcnow()
+    wanted = {
+        "call_limit": call_limit,
+        "earliest": earliest,
+        "latest": latest,
+        "weekend_calls": weekend_calls,
+        "holiday_calls": holiday_calls,
+    }
+    policy = ContactPolicy.objects.select_for_update().filter(organization_id=organization_id).first()
+    if policy is None:
+        before = {k: getattr(DEFAULT_POLICY, k) for k in wanted}
+        policy = ContactPolicy(organization_id=organization_id)
+    else:
+        before = {k: getattr(policy, k) for k in wanted}
+    changed = {k: v for k, v in wanted.items() if before[k] != v}
+    if not changed:
+        return policy
+    for k, v in wanted.items():
+        setattr(policy, k, v)
+    policy.updated_at = now
+    policy.updated_by_label = actor.label or f"user:{actor.user_id}"
+    policy.save()
+    audit_record(
+        actor=actor,
+        event=Event.COMPLIANCE_POLICY_CHANGED,
+        subject_type="organization",
+        subject_id=organization_id,
+        data={k: {"from": _plain(before[k]), "to": _plain(v)} for k, v in changed.items()},
+    )
+    return policy
+
+
+def _plain(value: object) -> object:
+    return value.strftime("%H:%M") if isinstance(value, time) else value

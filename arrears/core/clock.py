@@ -40,6 +40,11 @@ def is_business_day(day: date, *, country: str = "US", subdiv: str | None = None
     return day.weekday() < 5 and day not in _holiday_calendar(country, subdiv, day.year)
 
 
+def is_public_holiday(day: date, *, country: str = "US", subdiv: str | None = None) -> bool:
+    """A public holiday of the jurisdiction on that date (observed dates included), any day of the week."""
+    return day in _holiday_calendar(country, subdiv, day.year)
+
+
 def add_business_days(day: date, count: int, *, country: str = "US", subdiv: str | None = None) -> date:
     current = day
     remaining = count

@@ -122,3 +122,26 @@ def test_a_promise_due_today_and_a_callback_move_an_account_up(org, system, acco
     assert by_id[smallest.pk].reasons[0].startswith("Promise of 400.00 due today")
     assert by_id[accounts[1].pk].reasons[0] == "Callback due: asked to be called back"
     assert rows[0].account_id in {smallest.pk, accounts[1].pk}
+
+
+@pytest.mark.django_db
+def test_the_queue_follows_the_organizations_contact_window(org, system, accounts, make_user):
+    # given 11:00 in New York, and an organization that calls only from 12:00
+    from datetime import time
+
+    from arrears.compliance.services import contact_policy_set
+
+    accounts_score(organization_id=org.pk, at=AT)
+    user = make_user(org)
+    contact_policy_set(
+        organization_id=org.pk, actor=system, call_limit=7, earliest=time(12), latest=time(21),
+        weekend_calls=True, holiday_calls=True,
+    )  # fmt: skip
+
+    # when
+    queue = work_queue(principal=collector(org, user), user_id=user.pk, at=AT, limit=50)
+
+    # then nobody is callable now; the free ones are contactable at 12:00 New York (17:00 UTC)
+    assert queue.rows == []
+    later = {r.account_id: r for r in queue.later}
+    assert {later[a.pk].contactable_at for a in accounts[:6]} == {datetime(2026, 11, 30, 17, tzinfo=UTC)}

@@ -6,10 +6,12 @@ from __future__ import annotations
 import re
 import zoneinfo
 from datetime import date
+from typing import Any
 
 from django import forms
 from django.core.validators import RegexValidator
 
+from arrears.compliance.policy import policy_problems
 from arrears.contact.messaging_choices import MessageStatus, TemplateChannel
 from arrears.payments.choices import RemitMode
 from arrears.tenancy.choices import Role
@@ -264,3 +266,36 @@ class BrandingForm(forms.Form):
         if logo is not None and logo.size > LOGO_MAX_BYTES:
             raise forms.ValidationError("The logo may be at most 2 MB.")
         return logo
+
+
+class ContactPolicyForm(forms.Form):
+    """The organization's own contact limits: stricter than the law, never looser (the law's bounds are
+    checked by ``compliance.policy.policy_problems``, and named next to the field)."""
+
+    call_limit = forms.IntegerField(
+        label="Calls about a debt in 7 days, at most",
+        min_value=1,
+        max_value=99,
+        help_text="Regulation F allows 7 (12 CFR 1006.14(b)(2)(i)(A)); you may choose fewer.",
+    )
+    earliest = forms.TimeField(
+        label="Contact from (consumer's local time)",
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        help_text="08:00 or later (12 CFR 1006.6(b)(1)(i)).",
+    )
+    latest = forms.TimeField(
+        label="Contact until, not including (local time)",
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        help_text="21:00 or earlier.",
+    )
+    weekend_calls = forms.BooleanField(label="Call on Saturdays and Sundays", required=False)
+    holiday_calls = forms.BooleanField(label="Call on US federal public holidays", required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if all(data.get(f) is not None for f in ("call_limit", "earliest", "latest")):
+            for field, message in policy_problems(
+                call_limit=data["call_limit"], earliest=data["earliest"], latest=data["latest"]
+            ).items():
+                self.add_error(field, message)
+        return data

@@ -28,6 +28,8 @@ from arrears.contact.selectors import (
     template_preview_for_account,
     templates_current,
 )
+from arrears.compliance.selectors import contact_policy
+from arrears.compliance.services import contact_policy_set
 from arrears.core.errors import ArrearsError, NotFound
 from arrears.payments.reconciliation import bank_line_dismiss, bank_line_resolve, bank_lines_for_review
 from arrears.payments.selectors import settlement_get, settlements_pending
@@ -55,6 +57,7 @@ from .forms import (
     BrandingForm,
     InviteForm,
     MemberTeamForm,
+    ContactPolicyForm,
     OrganizationSettingsForm,
     PreviewAccountForm,
     RoleForm,
@@ -452,8 +455,23 @@ def organization_settings(request: HttpRequest, principal: Principal) -> HttpRes
             "return_address": branding.return_address if branding else "",
         }
     )
+    policy = contact_policy(organization_id=principal.organization_id)
+    policy_form = ContactPolicyForm(initial={f: getattr(policy, f) for f in ContactPolicyForm.base_fields})
     status = 200
-    if request.method == "POST" and request.POST.get("part") == "branding":
+    if request.method == "POST" and request.POST.get("part") == "policy":
+        policy_form = ContactPolicyForm(request.POST)
+        if policy_form.is_valid():
+            try:
+                contact_policy_set(
+                    organization_id=principal.organization_id, actor=principal, **policy_form.cleaned_data
+                )
+            except ArrearsError as exc:
+                policy_form.add_error(str(exc.details.get("field") or "call_limit"), exc.message)
+            else:
+                messages.success(request, "Contact policy saved. The compliance gate applies it from now on.")
+                return redirect("workbench:manage:settings")
+        status = 400
+    elif request.method == "POST" and request.POST.get("part") == "branding":
         branding_form = BrandingForm(request.POST, request.FILES)
         if branding_form.is_valid():
             data = branding_form.cleaned_data
@@ -482,7 +500,12 @@ def organization_settings(request: HttpRequest, principal: Principal) -> HttpRes
                 messages.success(request, "Settings saved.")
                 return redirect("workbench:manage:settings")
         status = 400
-    context = {"settings_form": settings_form, "branding_form": branding_form, "branding": branding}
+    context = {
+        "settings_form": settings_form,
+        "branding_form": branding_form,
+        "branding": branding,
+        "policy_form": policy_form,
+    }
     return render(request, "workbench/manage/settings.html", context, status=status)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 from decimal import Decimal
 from io import StringIO
 from pathlib import Path
@@ -368,3 +368,37 @@ def test_the_letterhead_refuses_an_envelope_name_that_reveals_debt_collection(ad
     assert bad_colour.status_code == 400 and "#1f3a5f" in bad_colour.content.decode()
     assert saved.status_code == 302
     assert admin.get(url("logo")).status_code == 200
+
+
+def test_the_contact_policy_refuses_looser_than_the_law_next_to_the_field(admin, manager, org):
+    # given
+    from arrears.compliance.selectors import contact_policy
+
+    path = url("settings")
+    base = {
+        "part": "policy",
+        "call_limit": "7",
+        "earliest": "08:00",
+        "latest": "21:00",
+        "weekend_calls": "on",
+    }
+
+    # when
+    looser = admin.post(path, {**base, "call_limit": "9", "earliest": "07:00"})
+    garbage = admin.post(path, {**base, "latest": "25:99"})
+    stricter = admin.post(path, {**base, "call_limit": "4", "latest": "20:00"})
+
+    # then
+    page = looser.content.decode()
+    assert looser.status_code == 400
+    assert "at most 7 calls about a debt in 7 days" in page and "choose 08:00 or later" in page
+    assert garbage.status_code == 400 and "Enter a valid time" in garbage.content.decode()
+    assert stricter.status_code == 302
+    policy = contact_policy(organization_id=org.pk)
+    assert (policy.call_limit, policy.latest, policy.weekend_calls, policy.holiday_calls) == (
+        4, time(20), True, False
+    )  # fmt: skip
+    event = AuditEvent.objects.get(event=Event.COMPLIANCE_POLICY_CHANGED)
+    assert event.data["call_limit"] == {"from": 7, "to": 4}
+    assert 'value="4"' in admin.get(path).content.decode()
+    assert manager.post(path, base).status_code == 403
