@@ -18,10 +18,10 @@ from arrears.tenancy.domain import Principal
 from .domain import evaluate
 from .errors import ComplianceError
 from .facts import Decision, Facts
-from .policy import Policy
 from .gather import FactsBase, Request, facts_bases, policies_for
 from .models import Decision as StoredDecision
 from .models import Hold, ValidationNotice
+from .policy import Policy
 
 if TYPE_CHECKING:
     from arrears.accounts.models import Account

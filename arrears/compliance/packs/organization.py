@@ -61,7 +61,10 @@ def weekend_call(facts: Facts, now: datetime) -> str | None:
     for zone_name in zones_of(facts):
         day = local(now, zone_name)
         if day.weekday() >= 5:
-            return f"It is {day:%A} where the consumer may be ({zone_name}); your organization does not call at weekends."
+            return (
+                f"It is {day:%A} where the consumer may be ({zone_name}); your organization does not "
+                "call at weekends."
+            )
     return None
 
 

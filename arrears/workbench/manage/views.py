@@ -20,6 +20,8 @@ from django.views.decorators.http import require_GET, require_POST
 from arrears.accounts.selectors import account_get_by_reference
 from arrears.audit.events import Event
 from arrears.audit.selectors import audit_search
+from arrears.compliance.selectors import contact_policy
+from arrears.compliance.services import contact_policy_set
 from arrears.contact.messaging import branding_set, template_check, template_save
 from arrears.contact.messaging_choices import TemplateChannel
 from arrears.contact.selectors import (
@@ -28,8 +30,6 @@ from arrears.contact.selectors import (
     template_preview_for_account,
     templates_current,
 )
-from arrears.compliance.selectors import contact_policy
-from arrears.compliance.services import contact_policy_set
 from arrears.core.errors import ArrearsError, NotFound
 from arrears.payments.reconciliation import bank_line_dismiss, bank_line_resolve, bank_lines_for_review
 from arrears.payments.selectors import settlement_get, settlements_pending
@@ -55,9 +55,9 @@ from .forms import (
     AuditFilterForm,
     BankLineForm,
     BrandingForm,
+    ContactPolicyForm,
     InviteForm,
     MemberTeamForm,
-    ContactPolicyForm,
     OrganizationSettingsForm,
     PreviewAccountForm,
     RoleForm,
