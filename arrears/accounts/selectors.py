@@ -412,3 +412,20 @@ def accounts_only_of(*, account_ids: Iterable[int], debtor_ids: Iterable[int]) -
         .values_list("account_id", flat=True)
     )
     return sorted(set(ids) - set(shared))
+
+
+def account_ids_with_itemization(
+    *, organization_id: int, statuses: Iterable[str], debt_type: str
+) -> list[int]:
+    """The organization's account ids in these statuses, of this debt type, that have an itemization date
+    (without one a validation notice cannot be written), in id order."""
+    return list(
+        Account.objects.filter(
+            organization_id=organization_id,
+            status__in=list(statuses),
+            debt_type=debt_type,
+            itemization_date__isnull=False,
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )

@@ -151,9 +151,23 @@ class ValidationNotice(OrgScoped, TimeStamped):
     current_amount = money_field()
     document = models.FileField(upload_to="validation_notices/%Y/%m/")
     created_by_label = models.CharField(max_length=200)
+    # How it reached the consumer: "email" (1006.42, with E-SIGN consent) or "letter" when the outbox
+    # sent it (``message_id``, ``sent_at``, ``delivered_to``); blank when recorded by hand (the CLI).
+    channel = models.CharField(max_length=10, blank=True, default="")
+    sent_at = models.DateTimeField(null=True, blank=True)
+    delivered_to = models.CharField(max_length=320, blank=True, default="")
+    # The outbox message that carried it (contact sits above compliance, so an id, not a foreign key).
+    message_id = models.BigIntegerField(null=True, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["account", "-provided_on"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["message_id"],
+                condition=Q(message_id__isnull=False),
+                name="validation_notice_message_once",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"Validation notice {self.provided_on} (ends {self.ends_on})"

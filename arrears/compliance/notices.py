@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -103,3 +103,18 @@ def validation_notice_pdf(content: NoticeContent) -> bytes:
 
     pdf: bytes = HTML(string=validation_notice_html(content)).write_pdf()
     return pdf
+
+
+def validation_notice_enclosure_html(content: NoticeContent) -> str:
+    """The notice as an HTML fragment, for a letter that carries it as its enclosure; styled by
+    ``compliance/_validation_notice_style.html``."""
+    return render_to_string("compliance/_validation_notice_body.html", {"n": content, "cfpb": CFPB_WEBSITE})
+
+
+def provided_on_for(*, organization_id: int, at: datetime) -> date:
+    """The date a notice sent at ``at`` is provided on: the organization's local date, the date printed
+    on it (12 CFR 1006.34(b)(5): for a notice sent electronically, the day it is sent)."""
+    from zoneinfo import ZoneInfo
+
+    organization = organization_get(organization_id=organization_id)
+    return at.astimezone(ZoneInfo(organization.timezone or "UTC")).date()

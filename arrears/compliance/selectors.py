@@ -173,3 +173,23 @@ def holds_standing(*, organization_id: int, account_ids: Collection[int], debtor
 def contact_policy(*, organization_id: int) -> Policy:
     """The organization's contact policy as the gate reads it (the law's limits when it set none)."""
     return policies_for([organization_id])[organization_id]
+
+
+def accounts_with_validation_notice(*, account_ids: Collection[int]) -> set[int]:
+    """Which of these accounts already have a validation notice provided."""
+    from arrears.core.bulk import among
+
+    return set(
+        ValidationNotice.objects.filter(among("account_id", account_ids)).values_list("account_id", flat=True)
+    )
+
+
+def validation_notices_of_accounts(*, account_ids: Collection[int]) -> dict[int, ValidationNotice]:
+    """The newest validation notice of each of these accounts (for the debtor's portal, which has no
+    staff principal; the caller has scoped the accounts to the debtor)."""
+    found: dict[int, ValidationNotice] = {}
+    for notice in ValidationNotice.objects.filter(account_id__in=list(account_ids)).order_by(
+        "account_id", "-provided_on", "-id"
+    ):
+        found.setdefault(notice.account_id, notice)
+    return found

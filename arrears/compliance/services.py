@@ -278,13 +278,26 @@ def hold_lift(*, hold: Hold, actor: Principal, reason: str, at: datetime | None 
 
 
 @transaction.atomic
-def validation_notice_record(*, account: Account, provided_on: date, actor: Principal) -> ValidationNotice:
+def validation_notice_record(
+    *,
+    account: Account,
+    provided_on: date,
+    actor: Principal,
+    channel: str = "",
+    sent_at: datetime | None = None,
+    delivered_to: str = "",
+    message_id: int | None = None,
+    pdf: bytes | None = None,
+) -> ValidationNotice:
     """Render the Model Form B-1 notice and record it as provided on ``provided_on`` (this starts the
-    validation period the dispute rules read)."""
+    validation period the dispute rules read). The outbox records the notices it sent with the channel,
+    time and message (``pdf``: the copy it sent, rendered for the same date); once per message."""
     from .notices import validation_notice_content, validation_notice_pdf
 
+    if message_id is not None and (done := ValidationNotice.objects.filter(message_id=message_id).first()):
+        return done
     content = validation_notice_content(account=account, provided_on=provided_on)
-    pdf = validation_notice_pdf(content)
+    pdf = pdf if pdf is not None else validation_notice_pdf(content)
     item = content.itemization
     notice = ValidationNotice(
         organization_id=account.organization_id,
@@ -302,6 +315,10 @@ def validation_notice_record(*, account: Account, provided_on: date, actor: Prin
         credits=item.credits,
         current_amount=item.current,
         created_by_label=actor.label or "system",
+        channel=channel,
+        sent_at=sent_at,
+        delivered_to=delivered_to,
+        message_id=message_id,
     )
     notice.document.save(f"{account.reference}-{provided_on:%Y%m%d}.pdf", ContentFile(pdf), save=False)
     notice.save()
@@ -316,6 +333,8 @@ def validation_notice_record(*, account: Account, provided_on: date, actor: Prin
             "provided_on": provided_on,
             "ends_on": notice.ends_on,
             "current_amount": item.current,
+            "channel": channel,
+            "message": message_id,
         },
     )
     return notice

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -74,11 +74,14 @@ def messages_queue_many(
     purpose: str = "collection",
     release_when_allowed: bool = False,
     enqueue: bool = True,
+    targets: Mapping[int, ContactPoint] | None = None,
 ) -> QueueSummary:
     """Render ``template`` for each account's primary debtor and queue it, through the gate in a batch.
 
     Allowed messages are ``pending``; blocked ones are held with their reasons (or cancelled) and shown
-    on the timeline. Accounts without a usable contact point are counted in ``skipped``."""
+    on the timeline. Accounts without a usable contact point are counted in ``skipped``. ``targets``
+    names the contact point to use for an account (one of its primary debtor's, with the debtor loaded),
+    instead of the primary one of the template's kind."""
     now = at or utcnow()
     # Read again in one query: current balances, and the client each context names.
     accounts = list(
@@ -92,7 +95,7 @@ def messages_queue_many(
     skipped: dict[str, int] = defaultdict(int)
     wanted: list[tuple[Account, ContactPoint]] = []
     for account in accounts:
-        point = points.get(primary.get(account.pk, -1))
+        point = (targets or {}).get(account.pk) or points.get(primary.get(account.pk, -1))
         if point is None:
             skipped["no_contact_point"] += 1
             continue

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import io
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -37,6 +37,7 @@ from .messaging_choices import LetterBatchStatus, MessageStatus, TemplateChannel
 from .messaging_errors import MessagingError
 from .models import LetterBatch, OrganizationBranding, OutboundMessage
 from .rendering import Party
+from .validation_notices import is_validation_notice, notice_render, notice_sent
 
 if TYPE_CHECKING:
     from arrears.debtors.models import ContactPoint
@@ -59,6 +60,8 @@ class LetterView:
     date: date
     reference: str
     body: str
+    # A required notice printed after the covering letter: the validation notice (Model Form B-1).
+    enclosure: str = ""
 
 
 def envelope_return_lines(party: Party) -> tuple[str, ...]:
@@ -296,11 +299,22 @@ def letter_batch_complete(*, batch_id: int, actor: Principal, at: datetime | Non
         .order_by("id")
     )
     party = party_for(organization_get(organization_id=batch.organization_id))
-    views = _views(messages, party, now.date())
+    # Validation notices are dated the day they are printed, and recorded as provided on it.
+    notices = {m.pk: notice_render(m, at=now, enclosure=True) for m in messages if is_validation_notice(m)}
+    views = [
+        replace(v, enclosure=notices[v.message.pk].enclosure) if v.message.pk in notices else v
+        for v in _views(messages, party, now.date())
+    ]
     printed = render_letters(views, logo_url=_logo_url(batch.organization_id))
     manifest = manifest_csv(views, printed)
     return _batch_record(
-        batch_id=batch.pk, printed=printed, manifest=manifest, messages=messages, actor=actor, now=now
+        batch_id=batch.pk,
+        printed=printed,
+        manifest=manifest,
+        messages=messages,
+        actor=actor,
+        now=now,
+        notices={pk: n.pdf for pk, n in notices.items()},
     )
 
 
@@ -313,6 +327,7 @@ def _batch_record(
     messages: list[OutboundMessage],
     actor: Principal,
     now: datetime,
+    notices: dict[int, bytes] | None = None,
 ) -> LetterBatch:
     batch = LetterBatch.objects.select_for_update().get(pk=batch_id)
     if batch.status == LetterBatchStatus.COMPLETE:
@@ -358,6 +373,9 @@ def _batch_record(
         },
         ["status", "provider", "provider_message_id", "sent_at", "attempt"],
     )
+    for m in messages:
+        if notices and m.pk in notices:
+            notice_sent(message=m, dated_at=now, sent_at=now, actor=actor, pdf=notices[m.pk])
     audit_record_many(
         actor=actor,
         events=[

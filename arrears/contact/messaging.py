@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from email.utils import formataddr, parseaddr
 from typing import TYPE_CHECKING, Any
@@ -59,6 +59,7 @@ from .rendering import (
     money_text,
     render,
 )
+from .validation_notices import is_validation_notice, notice_render, notice_sent
 
 if TYPE_CHECKING:
     from arrears.accounts.models import Account
@@ -463,9 +464,17 @@ def message_deliver(*, message_id: int, now: datetime | None = None) -> Outbound
     if claim is None:
         return OutboundMessage.objects.get(pk=message_id)
     message, recovering = claim
+    notice_pdf = None
     try:
         provider = provider_for(message.channel)
         outgoing_message = outgoing(message)
+        if is_validation_notice(message):
+            # Dated the day the gate let it go (the claim's time, the same on a retry of this attempt).
+            notice = notice_render(message, at=message.sending_started_at or now)
+            notice_pdf = notice.pdf
+            outgoing_message = replace(
+                outgoing_message, attachments=(notice.attachment(message.account.reference),)
+            )
         if recovering:
             receipt = _recover(message, provider, outgoing_message, now=now)
             if receipt is not None:
@@ -473,7 +482,7 @@ def message_deliver(*, message_id: int, now: datetime | None = None) -> Outbound
         result = provider.send(outgoing_message)
     except DeliveryError as exc:
         return _record_failure(message_id=message.pk, error=exc, now=now)
-    return _record_sent(message_id=message.pk, receipt=result, now=now)
+    return _record_sent(message_id=message.pk, receipt=result, now=now, notice_pdf=notice_pdf)
 
 
 def _recover(
@@ -617,7 +626,12 @@ def _attempt_create(message: OutboundMessage, *, outcome: str, at: datetime) -> 
 
 @transaction.atomic
 def _record_sent(
-    *, message_id: int, receipt: Receipt, now: datetime, uncertain: bool = False
+    *,
+    message_id: int,
+    receipt: Receipt,
+    now: datetime,
+    uncertain: bool = False,
+    notice_pdf: bytes | None = None,
 ) -> OutboundMessage:
     message = OutboundMessage.objects.select_for_update().get(pk=message_id)
     if message.status != MessageStatus.SENDING:
@@ -645,6 +659,16 @@ def _record_sent(
         provider_message_id=receipt.message_id,
         uncertain=uncertain,
     )
+    if is_validation_notice(message) and not uncertain:
+        # Provided when sent (12 CFR 1006.34(b)(5)): the validation period starts from this date. A send
+        # the provider cannot confirm is not recorded as provided; the collector's task says to check.
+        notice_sent(
+            message=message,
+            dated_at=message.sending_started_at or now,
+            sent_at=now,
+            actor=_actor(message.organization_id),
+            pdf=notice_pdf,
+        )
     if uncertain:
         CollectorTask.objects.create(
             organization_id=message.organization_id,

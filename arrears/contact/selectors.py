@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
@@ -13,7 +14,7 @@ from arrears.tenancy.domain import Principal
 
 from .content import SmsSize, sms_size
 from .messaging import party_for
-from .messaging_choices import TemplateChannel
+from .messaging_choices import MessageStatus, TemplateChannel
 from .messaging_errors import MessagingError
 from .models import CollectorTask, LetterBatch, MessageTemplate, OrganizationBranding, OutboundMessage
 from .rendering import demo_context, render
@@ -238,4 +239,17 @@ def messages_brief(*, message_ids: list[int]) -> list[tuple[int, int, str, list[
         OutboundMessage.objects.filter(pk__in=message_ids).values_list(
             "pk", "account_id", "status", "held_reasons", "next_attempt_at"
         )
+    )
+
+
+def accounts_with_live_message(*, account_ids: Collection[int], purpose: str) -> set[int]:
+    """Which of these accounts have a message of this purpose that is queued, held, sending or sent (not
+    cancelled, failed or bounced, after which it may be sent again)."""
+    from arrears.core.bulk import among
+
+    dead = (MessageStatus.CANCELLED, MessageStatus.FAILED, MessageStatus.BOUNCED)
+    return set(
+        OutboundMessage.objects.filter(among("account_id", account_ids), purpose=purpose)
+        .exclude(status__in=dead)
+        .values_list("account_id", flat=True)
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from functools import lru_cache
 
 import phonenumbers
@@ -118,3 +119,34 @@ def address_key(**parts: str) -> str:
 
 def national_id_digits(raw: str) -> str:
     return re.sub(r"[^0-9A-Za-z]", "", raw).upper()
+
+
+# --- E-SIGN consent to electronic delivery (15 U.S.C. 7001(c); 12 CFR 1006.42(b)) ----------------------
+
+# The means that records a valid E-SIGN consent: the portal, after the E-SIGN disclosures, given
+# electronically in a way that shows the consumer can open what we send (7001(c)(1)(C)(ii)). A consent to
+# email recorded any other way (an import, a collector's note) is consent to be emailed, not to receive
+# required disclosures electronically.
+ESIGN_SOURCE = "portal:esign"
+
+
+def esign_email_points(records: Iterable[tuple[int | None, str, str, bool, str]]) -> set[int]:
+    """The email contact points a debtor may be sent required disclosures at: the newest consent record
+    of the point is a granted E-SIGN consent, and no opt-out of email is in force for the point or for
+    the whole debtor. ``records`` are (contact point id, channel, kind, granted, source), oldest first."""
+    consent: dict[int, tuple[bool, str]] = {}
+    opted_out: dict[int | None, bool] = {}
+    for point_id, channel, kind, granted, source in records:
+        if channel != "email":
+            continue
+        if kind == "opt_out":
+            opted_out[point_id] = granted
+        elif kind == "consent" and point_id is not None:
+            consent[point_id] = (granted, source)
+    if opted_out.get(None):
+        return set()
+    return {
+        pk
+        for pk, (granted, source) in consent.items()
+        if granted and source.startswith(ESIGN_SOURCE) and not opted_out.get(pk)
+    }

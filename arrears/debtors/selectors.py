@@ -224,3 +224,30 @@ def debtor_national_ids_stale() -> int:
 
 def debtor_exists(*, organization_id: int, debtor_id: int) -> bool:
     return Debtor.objects.filter(organization_id=organization_id, pk=debtor_id).exists()
+
+
+def esign_emails(
+    *, debtor_ids: Collection[int], at: datetime, exclude_statuses: Collection[str]
+) -> dict[int, ContactPoint]:
+    """Per debtor, the email address to send required disclosures to electronically, if any: a usable
+    one (not in these statuses) with a valid E-SIGN consent and no opt-out (``domain.esign_email_points``),
+    the primary first."""
+    from .domain import esign_email_points
+
+    records: dict[int, list[tuple[int | None, str, str, bool, str]]] = {}
+    for row in (
+        ConsentRecord.objects.filter(among("debtor_id", debtor_ids), channel="email", recorded_at__lte=at)
+        .order_by("recorded_at", "id")
+        .values_list("debtor_id", "contact_point_id", "channel", "kind", "granted", "source")
+    ):
+        records.setdefault(row[0], []).append(row[1:])
+    allowed = {pk for rows in records.values() for pk in esign_email_points(rows)}
+    chosen: dict[int, ContactPoint] = {}
+    if not allowed:
+        return chosen
+    for point in contact_points_to_message(
+        debtor_ids=[d for d in debtor_ids if d in records], kind="email", exclude_statuses=exclude_statuses
+    ):
+        if point.pk in allowed:
+            chosen.setdefault(point.debtor_id, point)
+    return chosen

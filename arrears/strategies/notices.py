@@ -17,11 +17,14 @@ from typing import Any
 from django.db import transaction
 
 from arrears.accounts import selectors as account_selectors
+from arrears.compliance import selectors as compliance_selectors
 from arrears.contact import selectors as contact_selectors
 from arrears.contact.batch import messages_queue_many
-from arrears.contact.messaging import template_current, template_save
+from arrears.contact.messaging import UNUSABLE, template_current, template_save
 from arrears.core.errors import NotFound
+from arrears.debtors import selectors as debtor_selectors
 from arrears.payments import selectors as payment_selectors
+from arrears.tenancy.choices import CollectionMode
 from arrears.tenancy.domain import Principal
 from arrears.tenancy.selectors import organization_get
 
@@ -158,3 +161,95 @@ def notices_send(*, organization_id: int, on: date, now: datetime, actor: Princi
             NoticeSent.objects.bulk_create(rows, ignore_conflicts=True)
             counts[kind] = len(summary.message_ids)
     return counts
+
+
+# --- the validation notice (12 CFR 1006.34) ---------------------------------------------------------------
+
+# key → (channel, subject, body). The email carries the notice as a PDF attachment (added when it is sent,
+# dated that day); the letter carries it as an enclosure (added when the batch is printed, dated that day).
+VALIDATION_NOTICE_KEY = "validation-notice"
+VALIDATION_TEMPLATES: dict[str, tuple[str, str]] = {
+    "email": (
+        "Your notice from {{ organization.name }} about {{ account.reference }}",
+        "Dear {{ debtor.name }},\n\nYour validation notice for account {{ account.reference }} is attached "
+        "as a PDF. It says how much we think you owe, and how and by when you can dispute the debt. Keep "
+        "it: you can also read it at any time in your portal: {{ portal_url }}\n\n"
+        "{{ organization.name }} {{ debt_collector_disclosure }}.\n\n"
+        "You asked to receive notices by email. To stop emails from us: {{ unsubscribe_url }}",
+    ),
+    "letter": (
+        "",
+        "<p>Dear {{ debtor.name }},</p><p>Your validation notice for account {{ account.reference }} "
+        "follows on the next page. It says how much we think you owe, and how and by when you can "
+        "dispute the debt.</p><p>{{ organization.name }} {{ debt_collector_disclosure }}</p>",
+    ),
+}
+# Accounts a validation notice is owed on once placed with a debt collector: open consumer accounts.
+VALIDATION_STATUSES = ("new", "active", "promised", "on_plan", "on_hold", "disputed", "legal")
+VALIDATION_BATCH = 1000
+
+
+def _validation_template(organization_id: int, channel: str, actor: Principal) -> Any:
+    try:
+        return template_current(organization_id=organization_id, key=VALIDATION_NOTICE_KEY, channel=channel)
+    except NotFound:
+        subject, body = VALIDATION_TEMPLATES[channel]
+        return template_save(
+            organization=organization_get(organization_id=organization_id),
+            key=VALIDATION_NOTICE_KEY,
+            channel=channel,
+            subject=subject,
+            body=body,
+            actor=actor,
+            name="Validation notice",
+        )
+
+
+def validation_notices_send(*, organization_id: int, now: datetime, actor: Principal) -> dict[str, int]:
+    """Queue the validation notice (12 CFR 1006.34) for every open consumer account of a debt collector
+    that has none provided and none on its way: by email (1006.42) where the primary debtor gave E-SIGN
+    consent at a usable address not opted out of, otherwise by letter. Both go through the outbox and the
+    compliance gate (held until allowed); the notice is dated, and its validation period starts, the day
+    it goes out. Returns the messages queued per channel; a second run queues nothing new."""
+    organization = organization_get(organization_id=organization_id)
+    if organization.collection_mode != CollectionMode.AGENCY:
+        return {}  # the FDCPA's validation notice is a debt collector's duty; a creditor owes none
+    candidates = account_selectors.account_ids_with_itemization(
+        organization_id=organization_id, statuses=VALIDATION_STATUSES, debt_type="consumer"
+    )
+    counts = {"email": 0, "letter": 0, "no_contact_point": 0}
+    for start in range(0, len(candidates), VALIDATION_BATCH):
+        chunk = candidates[start : start + VALIDATION_BATCH]
+        done = compliance_selectors.accounts_with_validation_notice(account_ids=chunk)
+        done |= contact_selectors.accounts_with_live_message(account_ids=chunk, purpose="validation_notice")
+        owed = [pk for pk in chunk if pk not in done]
+        if not owed:
+            continue
+        primary = account_selectors.primary_debtor_ids(owed)
+        emails = debtor_selectors.esign_emails(
+            debtor_ids=set(primary.values()), at=now, exclude_statuses=UNUSABLE
+        )
+        by_email = {pk: emails[primary[pk]] for pk in owed if primary.get(pk) in emails}
+        accounts = {
+            a.pk: a
+            for a in account_selectors.accounts_to_message(account_ids=owed, organization_id=organization_id)
+        }
+        for channel, ids in (
+            ("email", [pk for pk in owed if pk in by_email]),
+            ("letter", [pk for pk in owed if pk not in by_email]),
+        ):
+            if not ids:
+                continue
+            with transaction.atomic():
+                summary = messages_queue_many(
+                    template=_validation_template(organization_id, channel, actor),
+                    accounts=[accounts[pk] for pk in ids if pk in accounts],
+                    actor=actor,
+                    at=now,
+                    purpose="validation_notice",
+                    release_when_allowed=True,
+                    targets=by_email if channel == "email" else None,
+                )
+            counts[channel] += len(summary.message_ids)
+            counts["no_contact_point"] += summary.skipped.get("no_contact_point", 0)
+    return {k: v for k, v in counts.items() if v}

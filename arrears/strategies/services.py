@@ -109,7 +109,7 @@ def nightly_chunk_run(
 
 LEASE = timedelta(minutes=5)
 MONEY_LEDGER_KEYS = ("interest_postings", "deposited")
-MESSAGE_KEYS = ("messages_queued", "notices_queued")
+MESSAGE_KEYS = ("messages_queued", "notices_queued", "validation_notices_queued")
 
 
 def nightly_start(
@@ -286,6 +286,18 @@ def nightly_finish_if_done(*, run_id: int) -> bool:
             totals["notices_queued"] = sum(sent.values())
         except Exception as exc:  # recorded; the run's other work stands
             errors.append({"step": "notices_queued", **_failure(exc, NightlyError.STEP_FAILED)})
+        # The validation notice (12 CFR 1006.34) for accounts that have none: by email with E-SIGN
+        # consent (1006.42), otherwise by letter; sent by the outbox and the letter batch.
+        try:
+            validation = notices.validation_notices_send(
+                organization_id=run.organization_id,
+                now=utcnow(),
+                actor=system_principal(run.organization_id, "nightly"),
+            )
+            totals["validation_notices_queued"] = validation.get("email", 0) + validation.get("letter", 0)
+            totals["validation_notices_emailed"] = validation.get("email", 0)
+        except Exception as exc:  # recorded; the run's other work stands
+            errors.append({"step": "validation_notices", **_failure(exc, NightlyError.STEP_FAILED)})
         # reports (issue 22): the day's account snapshot, once every chunk has moved the day's money and
         # arrangements. A past date run again leaves its snapshot alone.
         try:

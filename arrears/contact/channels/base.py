@@ -19,6 +19,8 @@ class Outgoing:
     headers: dict[str, str] = field(default_factory=dict)
     html: str = ""
     not_before_text: str = ""
+    # (file name, content, MIME type): a required disclosure sent as a PDF (the validation notice).
+    attachments: tuple[tuple[str, bytes, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

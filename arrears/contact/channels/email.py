@@ -43,6 +43,8 @@ class EmailProvider:
         )
         if message.html:
             email.attach_alternative(message.html, "text/html")
+        for name, content, mimetype in message.attachments:
+            email.attach(name, content, mimetype)
         try:
             sent = email.send(using=self.mailer)
         except smtplib.SMTPRecipientsRefused as exc:
