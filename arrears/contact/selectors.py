@@ -253,3 +253,15 @@ def accounts_with_live_message(*, account_ids: Collection[int], purpose: str) ->
         .exclude(status__in=dead)
         .values_list("account_id", flat=True)
     )
+
+
+def validation_notice_message_latest(*, organization_id: int, account_id: int) -> OutboundMessage | None:
+    """The newest outbox message carrying the account's validation notice (its channel, state and held
+    reasons, for the account page), or None."""
+    return (
+        OutboundMessage.objects.filter(
+            organization_id=organization_id, account_id=account_id, purpose="validation_notice"
+        )
+        .order_by("-created_at", "-id")
+        .first()
+    )

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from arrears.compliance.notices import validation_notice_content, validation_notice_pdf
+from arrears.compliance.selectors import validation_notices_of_accounts
 from arrears.core.clock import utcnow
 from arrears.core.errors import ArrearsError, NotFound
 from arrears.documents.selectors import document_shared_get, documents_shared_for_accounts
@@ -330,8 +331,11 @@ def account_detail(request: HttpRequest, organization, pk: int) -> HttpResponse:
     except ArrearsError:
         itemization = None
     documents = documents_shared_for_accounts(account_ids=[account.pk])
+    notice = validation_notices_of_accounts(account_ids=[account.pk]).get(account.pk)
     return _page(
-        request, "portal/account.html", {"v": view, "itemization": itemization, "documents": documents}
+        request,
+        "portal/account.html",
+        {"v": view, "itemization": itemization, "documents": documents, "notice": notice},
     )
 
 
@@ -354,11 +358,19 @@ def document(request: HttpRequest, organization, pk: int, document_pk: int) -> H
 
 @portal_page(verified=True)
 def notice_pdf(request: HttpRequest, organization, pk: int) -> HttpResponse:
+    """The notice the consumer was sent (the stored copy, with the dates it bore), else one dated today."""
     account = _account(request, organization, pk)
-    try:
-        pdf = validation_notice_pdf(validation_notice_content(account=account, provided_on=utcnow().date()))
-    except ArrearsError as exc:
-        raise Http404(exc.message) from exc
+    provided = validation_notices_of_accounts(account_ids=[account.pk]).get(account.pk)
+    if provided is not None and provided.document:
+        with provided.document.open("rb") as handle:
+            pdf = handle.read()
+    else:
+        try:
+            pdf = validation_notice_pdf(
+                validation_notice_content(account=account, provided_on=_today(organization))
+            )
+        except ArrearsError as exc:
+            raise Http404(exc.message) from exc
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="validation-notice-{account.pk}.pdf"'
     return response

@@ -24,10 +24,11 @@ from arrears.accounts.services import account_note_add
 from arrears.audit.selectors import audit_list_for_account
 from arrears.compliance.notices import validation_notice_content, validation_notice_pdf
 from arrears.compliance.scenario import decision_to_json
-from arrears.compliance.selectors import contact_now_panel, holds_for_account
+from arrears.compliance.selectors import contact_now_panel, holds_for_account, validation_notices_for_account
 from arrears.contact.calls import call_preview
 from arrears.contact.messaging import message_queue
 from arrears.contact.selectors import (
+    validation_notice_message_latest,
     message_latest_for_account,
     message_preview_for_account,
     template_for_sending,
@@ -153,6 +154,10 @@ def account_detail(request: HttpRequest, principal: Principal, pk: int) -> HttpR
         "aging": aging_bucket(account.delinquent_since, today),
         "dpd": days_past_due(account.delinquent_since, today),
         "shortcuts": SHORTCUTS if principal.can("work") else (),
+        "validation_notice": validation_notices_for_account(principal=principal, account=account).last(),
+        "validation_message": validation_notice_message_latest(
+            organization_id=principal.organization_id, account_id=account.pk
+        ),
         **_status_context(principal, account),
     }
     return render(request, "workbench/account_detail.html", context)
@@ -690,7 +695,12 @@ def evidence_download(request: HttpRequest, principal: Principal, pk: int) -> Ht
 @require_GET
 @staff_view("work")
 def validation_notice_download(request: HttpRequest, principal: Principal, pk: int) -> HttpResponse:
+    """The notice the consumer was given (its stored copy, with the dates it bore), else one dated today."""
     account = account_get(principal=principal, pk=pk)
+    provided = validation_notices_for_account(principal=principal, account=account).last()
+    if provided is not None and provided.document:
+        with provided.document.open("rb") as handle:
+            return _pdf(handle.read(), f"validation-notice-{_safe_name(account.reference)}.pdf")
     try:
         content = validation_notice_content(account=account, provided_on=local_today(account.organization_id))
     except ArrearsError as exc:

@@ -455,3 +455,42 @@ def test_the_csp_lets_a_verified_debtors_forms_reach_the_card_providers_checkout
     client.post("/portal/acme/signout/")
     assert _form_action(client.get("/portal/acme/")) == ["'self'"]
     assert _form_action(client.get("/login/")) == ["'self'"]
+
+
+def test_after_esign_consent_the_notice_is_emailed_and_the_portal_says_when(
+    client, verified, smtp_server, org, settings, tmp_path
+):
+    # given: the debtor consents to electronic delivery in the portal (after the E-SIGN disclosures)
+    from datetime import UTC, datetime, time
+
+    from arrears.compliance.models import ValidationNotice
+    from arrears.contact.messaging import message_deliver
+    from arrears.core.clock import utcnow
+    from arrears.strategies.notices import validation_notices_send
+    from arrears.tenancy.domain import system_principal
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    account, debtor = verified
+    email = debtor.contact_points.get(kind="email")
+    client.post("/portal/acme/preferences/", {"form": "esign", "email": str(email.pk), "agree": "on"})
+    # 10:00 or 11:00 in New York today: inside the hours whenever the test runs
+    send_at = datetime.combine(utcnow().date(), time(15, 0), tzinfo=UTC)
+
+    # when the nightly step queues the notice and the outbox sends it
+    queued = validation_notices_send(
+        organization_id=org.pk, now=utcnow(), actor=system_principal(org.pk, "x")
+    )
+    message = OutboundMessage.objects.get(purpose="validation_notice")
+    sent = message_deliver(message_id=message.pk, now=send_at)
+    page = client.get(f"/portal/acme/accounts/{account.pk}/").content.decode()
+    pdf = client.get(f"/portal/acme/accounts/{account.pk}/notice.pdf").content
+
+    # then the page names the address, the date it was sent and the deadline; the PDF is the one sent
+    assert queued == {"email": 1} and sent.status == "sent"
+    notice = ValidationNotice.objects.get(account=account)
+    assert notice.provided_on == send_at.date() and notice.channel == "email"
+    assert f"We emailed your validation notice to {email.value} on {notice.provided_on:%Y-%m-%d}" in page
+    assert f"You can dispute the debt until {notice.ends_on:%Y-%m-%d}" in page
+    assert pdf == notice.document.open("rb").read(), "the portal serves the notice that was sent"
+    attachment = next(smtp_server.messages[-1].iter_attachments())
+    assert attachment.get_content() == pdf

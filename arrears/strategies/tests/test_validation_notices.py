@@ -127,6 +127,40 @@ def test_consent_decides_email_or_letter_and_each_is_sent_and_dated_the_day_it_g
 
 
 @pytest.mark.django_db
+def test_the_account_page_shows_how_and_when_the_notice_went_and_when_the_period_ends(
+    accounts, system, smtp, settings, tmp_path, make_user, client, org
+):
+    from arrears.tenancy.choices import Role
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    _consent(accounts["consented"], system)
+    user = make_user(org, Role.COLLECTOR)
+    page = f"/accounts/{accounts['consented'].pk}/"
+    late = datetime(2026, 12, 22, 3, 0, tzinfo=UTC)  # Monday 22:00 in New York: held until morning
+    tuesday = MONDAY.replace(day=22)
+
+    with time_machine.travel(late, tick=False):
+        client.force_login(user)
+        before = client.get(page).content.decode()
+        validation_notices_send(organization_id=org.pk, now=late, actor=system)
+        held = client.get(page).content.decode()
+    email = OutboundMessage.objects.get(purpose="validation_notice", channel="email")
+    with time_machine.travel(tuesday, tick=False):
+        client.force_login(user)
+        message_deliver(message_id=email.pk, now=tuesday)
+        after = client.get(page).content.decode()
+        download = client.get(f"{page}validation-notice.pdf")
+
+    assert "Not sent yet" in before
+    assert "Queued by email (held until allowed: It is Mon 2026-12-21 22:00" in held
+    assert (
+        f"Emailed to {email.target} (E-SIGN consent) at 2026-12-22 10:00 EST; "
+        "validation period ends 2027-01-29" in after
+    )
+    assert download.content == ValidationNotice.objects.get(message_id=email.pk).document.open("rb").read()
+
+
+@pytest.mark.django_db
 def test_a_held_email_is_dated_and_starts_its_period_the_day_it_is_sent(
     accounts, system, smtp, settings, tmp_path
 ):
