@@ -28,11 +28,11 @@ from arrears.compliance.selectors import contact_now_panel, holds_for_account, v
 from arrears.contact.calls import call_preview
 from arrears.contact.messaging import message_queue
 from arrears.contact.selectors import (
-    validation_notice_message_latest,
     message_latest_for_account,
     message_preview_for_account,
     template_for_sending,
     templates_for_sending,
+    validation_notice_message_latest,
 )
 from arrears.core.clock import utcnow
 from arrears.core.errors import ArrearsError

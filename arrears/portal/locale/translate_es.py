@@ -12,7 +12,9 @@ ES = {
     "We emailed your validation notice to %(address)s on %(d)s.": (
         "Le enviamos su aviso de validación por correo electrónico a %(address)s el %(d)s."
     ),
-    "We mailed your validation notice to you on %(d)s.": "Le enviamos su aviso de validación por correo postal el %(d)s.",
+    "We mailed your validation notice to you on %(d)s.": (
+        "Le enviamos su aviso de validación por correo postal el %(d)s."
+    ),
     "Your validation notice is dated %(d)s.": "Su aviso de validación tiene fecha del %(d)s.",
     "You can dispute the debt until %(d)s.": "Puede disputar la deuda hasta el %(d)s.",
     "Documents": "Documentos",
