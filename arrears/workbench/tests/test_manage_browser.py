@@ -175,6 +175,32 @@ def test_the_other_manager_pages_pass_axe_at_both_widths(page, shoot, org, make_
     shoot(page, "404")
 
 
+def test_the_contact_policy_section_refuses_looser_than_the_law(page, shoot, org, make_user):
+    # given
+    make_user(org, Role.ADMIN, username="ada")
+    log_in(page, "ada")
+    page.goto("/manage/settings/")
+
+    # when: more calls than Regulation F allows, and an earlier start than 08:00
+    page.fill("#contact-policy input[name=call_limit]", "9")
+    page.fill("#contact-policy input[name=earliest]", "07:00")
+    page.click("button:has-text('Save contact policy')")
+
+    # then: each refusal next to its field, and a stricter policy saves
+    page.wait_for_selector("text=Regulation F allows at most 7 calls")
+    page.wait_for_selector("text=choose 08:00 or later")
+    shoot(page, "settings-policy-bad-input")
+    page.locator("#contact-policy").screenshot(path=str(SHOTS / "manage-settings-policy-section-1366.png"))
+    page.fill("#contact-policy input[name=call_limit]", "4")
+    page.fill("#contact-policy input[name=earliest]", "09:00")
+    page.uncheck("#contact-policy input[name=weekend_calls]")
+    page.click("button:has-text('Save contact policy')")
+    page.wait_for_selector("text=Contact policy saved")
+    assert page.input_value("#contact-policy input[name=call_limit]") == "4"
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.locator("#contact-policy").screenshot(path=str(SHOTS / "manage-settings-policy-section-390.png"))
+
+
 def test_a_client_viewer_sees_only_its_own_client(page, shoot, org, system, client_, make_user, make_account):
     # given: two clients, an account each; the viewer may see the first only
     other = client_create(organization=org, code="other", name="Other Creditor", actor=system)
