@@ -37,7 +37,7 @@ from .messaging_choices import LetterBatchStatus, MessageStatus, TemplateChannel
 from .messaging_errors import MessagingError
 from .models import LetterBatch, OrganizationBranding, OutboundMessage
 from .rendering import Party
-from .validation_notices import is_validation_notice, notice_render, notice_sent
+from .validation_notices import is_validation_notice, notice_render, notice_sent, pages_split
 
 if TYPE_CHECKING:
     from arrears.debtors.models import ContactPoint
@@ -314,7 +314,17 @@ def letter_batch_complete(*, batch_id: int, actor: Principal, at: datetime | Non
         messages=messages,
         actor=actor,
         now=now,
-        notices={pk: n.pdf for pk, n in notices.items()},
+        # The copy kept of each notice is the letter as printed (covering page and notice).
+        notices=pages_split(
+            printed.pdf,
+            {
+                v.message.pk: (printed.first_pages[v.seq], printed.page_counts[v.seq])
+                for v in views
+                if v.message.pk in notices
+            },
+        )
+        if notices
+        else {},
     )
 
 

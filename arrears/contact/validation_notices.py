@@ -53,16 +53,37 @@ def is_validation_notice(message: OutboundMessage) -> bool:
 
 
 def notice_render(message: OutboundMessage, *, at: datetime, enclosure: bool = False) -> RenderedNotice:
-    """The notice for the message's account, dated the day it goes out. A notice that cannot be
-    rendered (no itemization date, a ledger that does not add up) is a permanent delivery failure."""
+    """The notice for the message's account, dated the day it goes out: its PDF (for an email), or its
+    HTML for a letter's enclosure (the letter batch's own pages are then its copy). A notice that cannot
+    be rendered (no itemization date, a ledger that does not add up) is a permanent delivery failure."""
     provided_on = provided_on_for(organization_id=message.organization_id, at=at)
     try:
         content = validation_notice_content(account=message.account, provided_on=provided_on)
+        if enclosure:
+            return RenderedNotice(provided_on, b"", validation_notice_enclosure_html(content))
         pdf = validation_notice_pdf(content)
     except ArrearsError as exc:
         raise DeliveryError(f"validation notice: {exc.message}", permanent=True, code=exc.code) from exc
-    html = validation_notice_enclosure_html(content) if enclosure else ""
-    return RenderedNotice(provided_on=provided_on, pdf=pdf, enclosure=html)
+    return RenderedNotice(provided_on=provided_on, pdf=pdf)
+
+
+def pages_split(pdf: bytes, spans: dict[int, tuple[int, int]]) -> dict[int, bytes]:
+    """Cut a print file into letters, read once: for each key, pages ``first`` (1-based) to
+    ``first + count - 1`` as a PDF of their own."""
+    import io
+
+    from pypdf import PdfReader, PdfWriter
+
+    reader = PdfReader(io.BytesIO(pdf))
+    out: dict[int, bytes] = {}
+    for key, (first, count) in spans.items():
+        writer = PdfWriter()
+        for number in range(first - 1, first - 1 + count):
+            writer.add_page(reader.pages[number])
+        buffer = io.BytesIO()
+        writer.write(buffer)
+        out[key] = buffer.getvalue()
+    return out
 
 
 def notice_sent(

@@ -121,6 +121,10 @@ def test_consent_decides_email_or_letter_and_each_is_sent_and_dated_the_day_it_g
     for reference in ("VN-paper", "VN-opted_out", "VN-other_consent"):
         assert notices[reference].channel == "letter", reference
         assert notices[reference].ends_on == date(2027, 1, 28)
+        kept = _pdf_text(notices[reference].document.read())
+        assert "follows on the next page" in kept and "How can you dispute the debt?" in kept, (
+            "the letter as printed"
+        )
     batch.refresh_from_db()
     printed = _pdf_text(batch.print_file.read())
     assert printed.count("How can you dispute the debt?") == 3, "each letter carries the notice"
