@@ -187,6 +187,9 @@ VALIDATION_TEMPLATES: dict[str, tuple[str, str]] = {
 # Accounts a validation notice is owed on once placed with a debt collector: open consumer accounts.
 VALIDATION_STATUSES = ("new", "active", "promised", "on_plan", "on_hold", "disputed", "legal")
 VALIDATION_BATCH = 1000
+# At most this many accounts a run: the step runs inside the nightly run's closing transaction, so a first
+# run over a large portfolio queues its backlog over a few nights rather than in one huge commit.
+VALIDATION_PER_RUN = 50_000
 
 
 def _validation_template(organization_id: int, channel: str, actor: Principal) -> Any:
@@ -219,6 +222,8 @@ def validation_notices_send(*, organization_id: int, now: datetime, actor: Princ
     )
     counts = {"email": 0, "letter": 0, "no_contact_point": 0}
     for start in range(0, len(candidates), VALIDATION_BATCH):
+        if counts["email"] + counts["letter"] + counts["no_contact_point"] >= VALIDATION_PER_RUN:
+            break
         chunk = candidates[start : start + VALIDATION_BATCH]
         done = compliance_selectors.accounts_with_validation_notice(account_ids=chunk)
         done |= contact_selectors.accounts_with_live_message(account_ids=chunk, purpose="validation_notice")
