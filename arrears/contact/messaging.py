@@ -59,7 +59,7 @@ from .rendering import (
     money_text,
     render,
 )
-from .validation_notices import is_validation_notice, notice_render, notice_sent
+from .validation_notices import consent_check, is_validation_notice, notice_render, notice_sent
 
 if TYPE_CHECKING:
     from arrears.accounts.models import Account
@@ -469,6 +469,7 @@ def message_deliver(*, message_id: int, now: datetime | None = None) -> Outbound
         provider = provider_for(message.channel)
         outgoing_message = outgoing(message)
         if is_validation_notice(message):
+            consent_check(message, at=now)
             # Dated the day the gate let it go (the claim's time, the same on a retry of this attempt).
             notice = notice_render(message, at=message.sending_started_at or now)
             notice_pdf = notice.pdf

@@ -67,6 +67,24 @@ def notice_render(message: OutboundMessage, *, at: datetime, enclosure: bool = F
     return RenderedNotice(provided_on=provided_on, pdf=pdf)
 
 
+def consent_check(message: OutboundMessage, *, at: datetime) -> None:
+    """An emailed notice goes only while the E-SIGN consent stands: withdrawn (or the address opted out)
+    after it was queued, the email fails for good and the next nightly run sends a letter instead."""
+    from arrears.debtors.selectors import esign_standing
+
+    from .messaging_choices import TemplateChannel
+
+    if message.channel != TemplateChannel.EMAIL:
+        return
+    point = message.contact_point_id
+    if point is None or not esign_standing(debtor_id=message.debtor_id, contact_point_id=point, at=at):
+        raise DeliveryError(
+            "no E-SIGN consent at this address any more (12 CFR 1006.42(b)); a letter follows",
+            permanent=True,
+            code="esign.withdrawn",
+        )
+
+
 def pages_split(pdf: bytes, spans: dict[int, tuple[int, int]]) -> dict[int, bytes]:
     """Cut a print file into letters, read once: for each key, pages ``first`` (1-based) to
     ``first + count - 1`` as a PDF of their own."""

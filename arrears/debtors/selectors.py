@@ -226,12 +226,8 @@ def debtor_exists(*, organization_id: int, debtor_id: int) -> bool:
     return Debtor.objects.filter(organization_id=organization_id, pk=debtor_id).exists()
 
 
-def esign_emails(
-    *, debtor_ids: Collection[int], at: datetime, exclude_statuses: Collection[str]
-) -> dict[int, ContactPoint]:
-    """Per debtor, the email address to send required disclosures to electronically, if any: a usable
-    one (not in these statuses) with a valid E-SIGN consent and no opt-out (``domain.esign_email_points``),
-    the primary first."""
+def _esign_points(debtor_ids: Collection[int], at: datetime) -> tuple[set[int], set[int]]:
+    """(email points with a standing E-SIGN consent, debtors that have any email consent records)."""
     from .domain import esign_email_points
 
     records: dict[int, list[tuple[int | None, str, str, bool, str]]] = {}
@@ -241,13 +237,28 @@ def esign_emails(
         .values_list("debtor_id", "contact_point_id", "channel", "kind", "granted", "source")
     ):
         records.setdefault(row[0], []).append(row[1:])
-    allowed = {pk for rows in records.values() for pk in esign_email_points(rows)}
+    return {pk for rows in records.values() for pk in esign_email_points(rows)}, set(records)
+
+
+def esign_emails(
+    *, debtor_ids: Collection[int], at: datetime, exclude_statuses: Collection[str]
+) -> dict[int, ContactPoint]:
+    """Per debtor, the email address to send required disclosures to electronically, if any: a usable
+    one (not in these statuses) with a valid E-SIGN consent and no opt-out (``domain.esign_email_points``),
+    the primary first."""
+    allowed, debtors = _esign_points(debtor_ids, at)
     chosen: dict[int, ContactPoint] = {}
     if not allowed:
         return chosen
     for point in contact_points_to_message(
-        debtor_ids=[d for d in debtor_ids if d in records], kind="email", exclude_statuses=exclude_statuses
+        debtor_ids=[d for d in debtor_ids if d in debtors], kind="email", exclude_statuses=exclude_statuses
     ):
         if point.pk in allowed:
             chosen.setdefault(point.debtor_id, point)
     return chosen
+
+
+def esign_standing(*, debtor_id: int, contact_point_id: int, at: datetime) -> bool:
+    """Whether the debtor's E-SIGN consent at this email address still stands (not withdrawn, not opted
+    out of) at ``at``."""
+    return contact_point_id in _esign_points([debtor_id], at)[0]

@@ -208,3 +208,33 @@ def test_the_emailed_notice_and_its_record_commit(make_account, system, smtp, se
     assert (notice.channel, notice.message_id, notice.ends_on) == ("email", email.pk, date(2027, 1, 28))
     assert notice.document.read().startswith(b"%PDF")
     assert len(smtp.messages) == 1
+
+
+@pytest.mark.django_db
+def test_consent_withdrawn_before_the_email_goes_means_a_letter_instead(
+    accounts, system, smtp, settings, tmp_path
+):
+    # given: an emailed notice queued overnight (held by the hours rule)
+    settings.MEDIA_ROOT = str(tmp_path)
+    account = accounts["consented"]
+    _consent(account, system)
+    late = datetime(2026, 12, 22, 3, 0, tzinfo=UTC)
+    tuesday = MONDAY.replace(day=22)
+    with time_machine.travel(late, tick=False):
+        validation_notices_send(organization_id=system.organization_id, now=late, actor=system)
+    email = OutboundMessage.objects.get(purpose="validation_notice", account=account)
+
+    # when the debtor withdraws the E-SIGN consent before the morning
+    consent_record(
+        debtor=primary_debtor(account), channel="email", kind="consent", granted=False, actor=system,
+        contact_point=_email(account), source="portal:esign", at=late,
+    )  # fmt: skip
+    with time_machine.travel(tuesday, tick=False):
+        failed = message_deliver(message_id=email.pk, now=tuesday)
+        queued = validation_notices_send(organization_id=system.organization_id, now=tuesday, actor=system)
+
+    # then no email went, nothing was recorded as provided, and the next run sends a letter
+    assert failed.status == "failed" and "E-SIGN" in failed.last_error
+    assert smtp.messages == [] and not ValidationNotice.objects.filter(account=account).exists()
+    assert queued == {"letter": 1}
+    assert OutboundMessage.objects.get(purpose="validation_notice", account=account, channel="letter")
