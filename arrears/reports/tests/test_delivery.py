@@ -17,7 +17,6 @@ from arrears.reports.models import AlertFiring, AlertRule, Notification, ReportS
 from arrears.reports.services import snapshots_take
 from arrears.tenancy.choices import Role
 
-MONDAY = date(2026, 11, 30)
 
 
 def _setup(org, system, make_account, make_user):
