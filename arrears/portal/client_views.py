@@ -27,9 +27,9 @@ from arrears.core.clock import utcnow
 from arrears.core.errors import ArrearsError
 from arrears.imports import selectors as import_selectors
 from arrears.imports import services as import_services
-from arrears.payments.remittance import period_bounds, remittance_build, remittance_csv, remittance_pdf
 from arrears.payments import reporting as payments_reporting
 from arrears.payments.choices import PaymentMethod
+from arrears.payments.remittance import period_bounds, remittance_build, remittance_csv, remittance_pdf
 from arrears.payments.selectors import payments_for_accounts
 from arrears.reports import selectors as reports
 from arrears.tenancy.auth import staff_view
@@ -261,9 +261,7 @@ def dashboard(request: HttpRequest, principal: Principal) -> HttpResponse:
     form = DashboardForm(request.GET or None)
     clients = list(_clients(principal))
     if request.GET and not form.is_valid():
-        return render(
-            request, "portal/client/dashboard.html", {"form": form, "clients": clients}, status=400
-        )
+        return render(request, "portal/client/dashboard.html", {"form": form, "clients": clients}, status=400)
     data = form.cleaned_data if request.GET else {}
     if not clients:
         raise Http404("no client to show")

@@ -183,7 +183,7 @@ def schedules_send_due(*, organization_id: int, now: datetime) -> int:
 
 
 def schedule_send_requested(*, schedule_id: int, requested: datetime, now: datetime) -> bool:
-    """"Send now": send the schedule's report of the organization's yesterday, once per request. The
+    """ "Send now": send the schedule's report of the organization's yesterday, once per request. The
     request's stamp is cleared by a conditional UPDATE; only the run that clears it sends."""
     claimed = ReportSchedule.objects.filter(pk=schedule_id, send_requested_at=requested).update(
         send_requested_at=None

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import calendar
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from collections.abc import Callable
 from typing import Any
 
 from django.db import connection
 from django.db.models import Q, QuerySet, Sum
 
-from arrears.core.errors import NotFound
-
 from arrears.accounts.choices import AgingBucket
 from arrears.attempts import reporting as attempts_reporting
+from arrears.core.errors import NotFound
 from arrears.ledger import reporting as ledger_reporting
 from arrears.payments import reporting as payments_reporting
 
@@ -432,17 +431,13 @@ def report_schedule_next(schedule: ReportSchedule, *, tz: str, now: datetime) ->
     its next send time; None while paused."""
     if not schedule.active:
         return None
-    spec = {
-        "frequency": schedule.frequency,
-        "at": schedule.send_at,
-        "tz": tz,
-        "now": now,
-        "weekday": schedule.weekday,
-        "day_of_month": schedule.day_of_month,
-    }
-    if cadence.due(**spec, last_sent_on=schedule.last_sent_on, active_since=schedule.active_since):
+    freq, at, wd, dom = schedule.frequency, schedule.send_at, schedule.weekday, schedule.day_of_month
+    if cadence.due(
+        frequency=freq, at=at, tz=tz, now=now, weekday=wd, day_of_month=dom,
+        last_sent_on=schedule.last_sent_on, active_since=schedule.active_since,
+    ):  # fmt: skip
         return now
-    return cadence.next_send(**spec)
+    return cadence.next_send(frequency=freq, at=at, tz=tz, now=now, weekday=wd, day_of_month=dom)
 
 
 def report_schedules_list(*, organization_id: int) -> list[ReportSchedule]:

@@ -546,9 +546,7 @@ def report_schedule_send_now(*, actor: Principal, schedule: ReportSchedule, now:
     from .tasks import schedule_send_requested_task
 
     pk, requested = schedule.pk, now.isoformat()
-    transaction.on_commit(
-        lambda: schedule_send_requested_task.enqueue(schedule_id=pk, requested=requested)
-    )
+    transaction.on_commit(lambda: schedule_send_requested_task.enqueue(schedule_id=pk, requested=requested))
     return schedule
 
 

@@ -18,7 +18,7 @@ def schedules_send_due_task(*, organization_id: int, now: str) -> int:
 
 @task()
 def schedule_send_requested_task(*, schedule_id: int, requested: str) -> bool:
-    """"Send now" from the workbench: sent once per request, whatever the number of runs."""
+    """ "Send now" from the workbench: sent once per request, whatever the number of runs."""
     from arrears.core.clock import utcnow
 
     from .delivery import schedule_send_requested

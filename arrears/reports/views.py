@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -20,7 +20,7 @@ from arrears.tenancy.auth import staff_view
 from arrears.tenancy.domain import Principal
 from arrears.tenancy.selectors import client_list, organization_get
 
-from . import charts, selectors
+from . import selectors
 from .forms import WIDGETS, DashboardForm, DrillForm, LayoutForm, PaymentDrillForm
 from .services import dashboard_layout_save
 

@@ -62,12 +62,9 @@ def test_drill_down_lists_its_own_accounts_and_another_clients_is_404(viewer, bo
     mine = viewer.get(f"/portal/client/dashboard/accounts/?as_of={TODAY}&client={client_.pk}")
     theirs = viewer.get(f"/portal/client/dashboard/accounts/?as_of={TODAY}&client={books['other'].pk}")
     other_dash = viewer.get(f"/portal/client/dashboard/?client={books['other'].pk}")
-    pays = viewer.get(
-        f"/portal/client/dashboard/payments/?since={TODAY - timedelta(days=5)}&until={TODAY}&client={client_.pk}"
-    )
-    their_pays = viewer.get(
-        f"/portal/client/dashboard/payments/?since={TODAY - timedelta(days=5)}&until={TODAY}&client={books['other'].pk}"
-    )
+    window = f"since={TODAY - timedelta(days=5)}&until={TODAY}"
+    pays = viewer.get(f"/portal/client/dashboard/payments/?{window}&client={client_.pk}")
+    their_pays = viewer.get(f"/portal/client/dashboard/payments/?{window}&client={books['other'].pk}")
 
     assert mine.status_code == 200 and b"MINE-1" in mine.content and b"THEIRS-1" not in mine.content
     assert f"/portal/client/accounts/{books['mine'].pk}/".encode() in mine.content
@@ -80,7 +77,10 @@ def test_bad_input_is_a_400(viewer, books):
     assert viewer.get("/portal/client/dashboard/?as_of=2026-13-45").status_code == 400
     assert viewer.get("/portal/client/dashboard/accounts/?as_of=x&client=1").status_code == 400
     long = (date(2026, 1, 1) + timedelta(days=4000)).isoformat()
-    assert viewer.get(f"/portal/client/dashboard/payments/?since=2026-01-01&until={long}&client=1").status_code == 400
+    assert (
+        viewer.get(f"/portal/client/dashboard/payments/?since=2026-01-01&until={long}&client=1").status_code
+        == 400
+    )
 
 
 def test_staff_see_any_client_and_a_viewer_without_clients_gets_404(client, org, books, make_user):

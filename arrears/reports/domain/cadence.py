@@ -86,7 +86,7 @@ def due(
 
 
 def describe(*, frequency: str, at: time, weekday: int = 0, day_of_month: int = 1) -> str:
-    """"Weekly on Monday at 07:00" and the like."""
+    """ "Weekly on Monday at 07:00" and the like."""
     when = f"at {at:%H:%M}"
     if frequency == WEEKLY:
         return f"Weekly on {WEEKDAYS[weekday]} {when}"

@@ -18,7 +18,6 @@ from arrears.reports.services import snapshots_take
 from arrears.tenancy.choices import Role
 
 
-
 def _setup(org, system, make_account, make_user):
     account = make_account(
         reference="BIG-1",

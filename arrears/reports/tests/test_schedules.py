@@ -87,7 +87,9 @@ def test_a_schedule_is_created_edited_paused_and_deleted_each_audited(org, peopl
     assert paused.active is False
     assert not ReportSchedule.objects.exists()
     events = list(
-        AuditEvent.objects.filter(subject_type="report_schedule").order_by("seq").values_list("event", flat=True)
+        AuditEvent.objects.filter(subject_type="report_schedule")
+        .order_by("seq")
+        .values_list("event", flat=True)
     )
     assert events == [
         "report_schedule.saved",
