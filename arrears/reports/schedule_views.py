@@ -68,7 +68,8 @@ class _People:
 
 def _service_error(form: Any, exc: ArrearsError) -> None:
     field = str(exc.details.get("field", ""))
-    field = FIELD_OF.get(field, field)
+    if field not in form.fields:
+        field = FIELD_OF.get(field, field)
     form.add_error(field if field in form.fields else None, exc.message)
 
 

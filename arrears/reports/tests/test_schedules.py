@@ -350,3 +350,58 @@ def test_an_alert_made_in_the_page_fires_once(smtp_server, org, people, make_acc
     assert Notification.objects.filter(user=people["manager"]).count() == 1
     page = manager.get(f"/reports/alerts/{rule.pk}/").content.decode()
     assert "a payment of 12000.00 USD" in page
+
+
+@pytest.mark.django_db
+def test_the_lists_cost_the_same_queries_for_one_row_or_many(org, people, django_assert_num_queries):
+    manager = _browser(people["manager"])
+    _schedule(people["actor"], [people["manager"].pk])
+    services.alert_rule_save(
+        actor=people["actor"], rule=None, name="A0", kind="dispute", period="day", threshold=Decimal(0),
+        recipients=[people["manager"].pk],
+    )  # fmt: skip
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as one_schedule:
+        manager.get("/reports/schedules/")
+    with CaptureQueriesContext(connection) as one_alert:
+        manager.get("/reports/alerts/")
+    for n in range(1, 6):
+        _schedule(people["actor"], [people["manager"].pk, people["collector"].pk], name=f"S{n}")
+        services.alert_rule_save(
+            actor=people["actor"], rule=None, name=f"A{n}", kind="dispute", period="day",
+            threshold=Decimal(0), recipients=[people["manager"].pk],
+        )  # fmt: skip
+
+    with django_assert_num_queries(len(one_schedule)):
+        manager.get("/reports/schedules/")
+    with django_assert_num_queries(len(one_alert)):
+        manager.get("/reports/alerts/")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_client_scoped_payment_alert_ignores_other_clients_payments(
+    smtp_server, org, system, client_, people, make_account
+):
+    # given: an alert on First Bank's accounts, and a big payment on another client's account
+    from arrears.tenancy.services import client_create
+
+    other = client_create(organization=org, code="store", name="Corner Store", actor=system)
+    theirs = make_account(reference="STORE-1", principal=Decimal("20000.00"), client=other)
+    rule = services.alert_rule_save(
+        actor=people["actor"], rule=None, name="Bank big payment", kind="payment_over", period="week",
+        threshold=Decimal(10000), client_id=client_.pk, recipients=[people["manager"].pk],
+    )  # fmt: skip
+    payment_post(
+        account=theirs, amount=Money(Decimal("12000.00"), "USD"), method="ach",
+        received_at=datetime(2026, 12, 1, 15, tzinfo=UTC), actor=system, idempotency_key="store-1",
+    )  # fmt: skip
+
+    # when
+    now = datetime(2026, 12, 1, 18, tzinfo=UTC)
+    fired = alerts_evaluate(organization_id=org.pk, today=date(2026, 12, 1), now=now)
+
+    # then
+    assert fired == 0 and not AlertFiring.objects.filter(rule=rule).exists()
+    assert smtp_server.messages == []
