@@ -23,6 +23,7 @@ from arrears.payments import reporting as payments_reporting
 from arrears.tenancy.selectors import client_list, organization_get, organization_member_ids
 
 from . import selectors
+from .choices import KPI_LABELS
 from .domain import cadence
 from .models import AlertFiring, AlertRule, Notification, ReportSchedule
 
@@ -52,9 +53,10 @@ def report_data(
         collector_id=collector_id or None,
     )
     title = client.name if client else org.name
-    kpis: dict[str, Any] = dict(figures["kpis"])
-    if kpi_keys:
-        kpis = {k: v for k, v in kpis.items() if k in kpi_keys}
+    stored: dict[str, Any] = figures["kpis"]
+    # the dashboard's order, whatever order the database kept the keys in (PostgreSQL's jsonb sorts them)
+    order = [k for k in KPI_LABELS if k in stored] + sorted(k for k in stored if k not in KPI_LABELS)
+    kpis = {k: stored[k] for k in order if not kpi_keys or k in kpi_keys}
     if collector_id:
         since = as_of - timedelta(days=selectors.PERIOD_DAYS - 1)
         rows = selectors.collector_performance(organization_id=organization_id, since=since, through=as_of)
