@@ -122,6 +122,16 @@ class Event(StrEnum):
     MEMBERSHIP_TEAM_SET = "membership.team_set"
     # metro2
     METRO2_EXPORTED = "metro2.exported"
+    # reports: scheduled reports and alert rules
+    REPORT_SCHEDULE_SAVED = "report_schedule.saved"
+    REPORT_SCHEDULE_PAUSED = "report_schedule.paused"
+    REPORT_SCHEDULE_RESUMED = "report_schedule.resumed"
+    REPORT_SCHEDULE_DELETED = "report_schedule.deleted"
+    REPORT_SCHEDULE_SEND_REQUESTED = "report_schedule.send_requested"
+    ALERT_RULE_SAVED = "alert_rule.saved"
+    ALERT_RULE_PAUSED = "alert_rule.paused"
+    ALERT_RULE_RESUMED = "alert_rule.resumed"
+    ALERT_RULE_DELETED = "alert_rule.deleted"
     # organization
     ORGANIZATION_CREATED = "organization.created"
     ORGANIZATION_SETTINGS_CHANGED = "organization.settings_changed"

@@ -1,5 +1,7 @@
 """Read models kept by `reports`: account snapshots (change-only), daily roll-ups, dashboard layouts."""
 
+from datetime import time
+
 from django.conf import settings
 from django.db import models
 
@@ -142,12 +144,23 @@ class KpiFigures(models.Model):
 
 
 class ReportSchedule(models.Model):
-    """A dashboard (the organization's, or one client's) emailed as PDF or XLSX to users of the
-    organization, daily, weekly (Mondays) or monthly (the 1st)."""
+    """A dashboard (the organization's, one client's or one collector's) emailed as PDF or XLSX to users
+    of the organization, daily, weekly (on `weekday`) or monthly (on `day_of_month`), at `send_at` in the
+    organization's time zone."""
 
     organization_id = models.IntegerField()
     name = models.CharField(max_length=200)
     client_id = models.IntegerField(default=0, help_text="0: the organization's dashboard")
+    collector_id = models.IntegerField(default=0, help_text="a collector's dashboard (user id); 0: none")
+    kpis = models.JSONField(default=list, blank=True, help_text="the KPI keys to include; empty: all")
+    send_at = models.TimeField(default=time(7, 0), help_text="local time, the organization's time zone")
+    weekday = models.PositiveSmallIntegerField(default=0, help_text="weekly: 0 Monday … 6 Sunday")
+    day_of_month = models.PositiveSmallIntegerField(default=1, help_text="monthly: 1 … 28")
+    # Sends due before this moment (paused, or another cadence) are not caught up.
+    active_since = models.DateTimeField(null=True, blank=True)
+    last_sent_at = models.DateTimeField(null=True, blank=True)
+    # "Send now": the pending request's stamp; the task that clears it is the one that sends.
+    send_requested_at = models.DateTimeField(null=True, blank=True)
     format = models.CharField(max_length=4, choices=[("pdf", "PDF"), ("xlsx", "XLSX")])
     frequency = models.CharField(
         max_length=8, choices=[("daily", "Daily"), ("weekly", "Weekly"), ("monthly", "Monthly")]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import calendar
 from collections import defaultdict
-from datetime import date, timedelta
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -13,11 +14,23 @@ from django.db.models import Q, QuerySet, Sum
 
 from arrears.accounts.choices import AgingBucket
 from arrears.attempts import reporting as attempts_reporting
+from arrears.core.errors import NotFound
 from arrears.ledger import reporting as ledger_reporting
 from arrears.payments import reporting as payments_reporting
 
-from .domain import kpis
-from .models import AccountSnapshot, DailyRollup, DashboardLayout, KpiFigures, Notification, SnapshotRun
+from .domain import cadence, kpis
+from .errors import ReportError
+from .models import (
+    AccountSnapshot,
+    AlertFiring,
+    AlertRule,
+    DailyRollup,
+    DashboardLayout,
+    KpiFigures,
+    Notification,
+    ReportSchedule,
+    SnapshotRun,
+)
 
 BUCKETS = [b.value for b in AgingBucket]
 PERIOD_DAYS = 30
@@ -401,3 +414,116 @@ def notifications_unread(*, user_id: int, organization_id: int) -> int:
     return Notification.objects.filter(
         user_id=user_id, organization_id=organization_id, read_at__isnull=True
     ).count()
+
+
+# --- scheduled reports and alert rules -----------------------------------------------------------------
+
+
+def report_schedule_get(*, organization_id: int, pk: int) -> ReportSchedule:
+    found = ReportSchedule.objects.filter(organization_id=organization_id, pk=pk).first()
+    if found is None:
+        raise NotFound(ReportError.SCHEDULE_NOT_FOUND, "no such scheduled report")
+    return found
+
+
+def report_schedule_next(schedule: ReportSchedule, *, tz: str, now: datetime) -> datetime | None:
+    """When the schedule sends next: now (the next worker tick) when a send is due and not made, else
+    its next send time; None while paused."""
+    if not schedule.active:
+        return None
+    freq, at, wd, dom = schedule.frequency, schedule.send_at, schedule.weekday, schedule.day_of_month
+    if cadence.due(
+        frequency=freq, at=at, tz=tz, now=now, weekday=wd, day_of_month=dom,
+        last_sent_on=schedule.last_sent_on, active_since=schedule.active_since,
+    ):  # fmt: skip
+        return now
+    return cadence.next_send(frequency=freq, at=at, tz=tz, now=now, weekday=wd, day_of_month=dom)
+
+
+def report_schedules_list(*, organization_id: int) -> list[ReportSchedule]:
+    return list(ReportSchedule.objects.filter(organization_id=organization_id).order_by("name", "pk"))
+
+
+def alert_rule_get(*, organization_id: int, pk: int) -> AlertRule:
+    found = AlertRule.objects.filter(organization_id=organization_id, pk=pk).first()
+    if found is None:
+        raise NotFound(ReportError.ALERT_NOT_FOUND, "no such alert rule")
+    return found
+
+
+def alert_rules_list(*, organization_id: int) -> list[AlertRule]:
+    return list(AlertRule.objects.filter(organization_id=organization_id).order_by("name", "pk"))
+
+
+def alert_firings_latest(*, rule_ids: list[int]) -> dict[int, AlertFiring]:
+    """The latest firing of each rule (one query)."""
+    latest: dict[int, AlertFiring] = {}
+    for firing in AlertFiring.objects.filter(rule_id__in=rule_ids).order_by("rule_id", "-fired_at", "-pk"):
+        latest.setdefault(firing.rule_id, firing)
+    return latest
+
+
+def alert_firings(*, rule: AlertRule, limit: int = 20) -> list[AlertFiring]:
+    return list(rule.firings.order_by("-fired_at", "-pk")[:limit])
+
+
+def dashboard_figures(
+    *,
+    organization_id: int,
+    as_of: date,
+    period: int,
+    drill_url: Callable[..., str],
+    payments_url: Callable[..., str],
+    client_id: int | None = None,
+    collector_id: int | None = None,
+) -> dict[str, Any]:
+    """What a dashboard shows of one scope (the organization, a client or a collector) as of a day: the
+    KPIs, aging and status with their SVG bars, and payment analytics over `period` days. Every figure
+    links to the accounts behind it through `drill_url(**filters)` and `payments_url(**filters)`, so
+    the workbench and the client portal each drill down to their own pages."""
+    from . import charts
+
+    since = as_of - timedelta(days=period - 1)
+    day = snapshot_day(organization_id=organization_id, as_of=as_of)
+    figures, stored = figures_for(organization_id=organization_id, as_of=as_of, client_id=client_id)
+    ages = aging(organization_id=organization_id, day=day, client_id=client_id, collector_id=collector_id)
+    drill = {"as_of": (day or as_of).isoformat(), "client": client_id, "collector": collector_id}
+    pay = {"since": since.isoformat(), "until": as_of.isoformat(), "client": client_id}
+    payments = payment_analytics(
+        organization_id=organization_id, since=since, through=as_of, client_id=client_id
+    )
+    return {
+        "as_of": as_of,
+        "since": since,
+        "period": period,
+        "snapshot_day": day,
+        "stored": stored,
+        "figures": figures,
+        "kpis": figures["kpis"],
+        "aging": ages,
+        "aging_bars": charts.bars(
+            [
+                (bucket, v["balance"], f"{v['balance']:,.0f}", drill_url(bucket=bucket, **drill))
+                for bucket, v in ages.items()
+            ]
+        ),
+        "accounts_total": sum(v["accounts"] for v in ages.values()),
+        "balance_total": sum((v["balance"] for v in ages.values()), 0),
+        "all_accounts": drill_url(**drill),
+        "status_rows": [
+            {**r, "href": drill_url(status=r["status"], **drill)}
+            for r in status_mix(
+                organization_id=organization_id, day=day, client_id=client_id, collector_id=collector_id
+            )
+        ],
+        "payments": payments,
+        "pay_drill": payments_url(**pay),
+        "method_bars": charts.bars(
+            [
+                (m["method"], m["total"], f"{m['total']:,.0f}", payments_url(method=m["method"], **pay))
+                for m in payments["method_mix"]
+            ],
+            height=150,
+        ),
+        "buckets": BUCKETS,
+    }

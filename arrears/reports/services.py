@@ -6,6 +6,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from datetime import time as dt_time
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -22,12 +23,28 @@ from arrears.core.clock import utcnow
 from arrears.core.errors import ArrearsError
 from arrears.debtors import reporting as debtors_reporting
 from arrears.ledger import reporting as ledger_reporting
+from arrears.tenancy.choices import Role
 from arrears.tenancy.domain import Principal
-from arrears.tenancy.selectors import client_list, organization_get
+from arrears.tenancy.selectors import (
+    client_list,
+    memberships_list,
+    organization_get,
+    organization_member_ids,
+)
 
+from .choices import KPI_LABELS, AlertKind, AlertPeriod, Frequency, ReportFormat
 from .domain import furnishing, metro2
 from .errors import ReportError
-from .models import AccountSnapshot, DailyRollup, DashboardLayout, FurnishedAccount, KpiFigures, SnapshotRun
+from .models import (
+    AccountSnapshot,
+    AlertRule,
+    DailyRollup,
+    DashboardLayout,
+    FurnishedAccount,
+    KpiFigures,
+    ReportSchedule,
+    SnapshotRun,
+)
 from .selectors import PERIOD_DAYS, figures_compute
 
 SNAP = AccountSnapshot._meta.db_table
@@ -333,3 +350,306 @@ def metro2_export(
             },
         )
     return Metro2Export(records=len(lines), skipped=skipped, statuses=statuses, path=str(out))
+
+
+# --- scheduled reports and alert rules (the workbench's /reports/schedules/ and /reports/alerts/) ---------
+
+
+def _recipients_check(
+    *, organization_id: int, user_ids: Sequence[int], client_id: int, error: ReportError
+) -> list[int]:
+    """Recipients are members of the organization with an email address. A client's viewer may receive
+    only what they may see: a report or alert scoped to one of their clients."""
+    if not user_ids:
+        raise ArrearsError(error, "Name at least one recipient.", field="recipients")
+    members = {m.user_id: m for m in memberships_list(organization_id=organization_id)}
+    for user_id in user_ids:
+        member = members.get(user_id)
+        if member is None or not member.user.email:
+            raise ArrearsError(error, "Recipients must be users of this organization.", field="recipients")
+        if member.role == Role.CLIENT_VIEWER:
+            seen = {c.pk for c in member.clients.all()}
+            if not client_id or client_id not in seen:
+                raise ArrearsError(
+                    error,
+                    f"{member.user.email} is a client's viewer: they may receive only a report or alert "
+                    "on their own client.",
+                    field="recipients",
+                )
+    return list(dict.fromkeys(user_ids))
+
+
+def _scope_check(*, organization_id: int, client_id: int, collector_id: int, error: ReportError) -> None:
+    if client_id and not client_list(organization_id=organization_id).filter(pk=client_id).exists():
+        raise ArrearsError(error, "No such client in this organization.", field="client")
+    if collector_id and collector_id not in organization_member_ids(organization_id):
+        raise ArrearsError(error, "No such collector in this organization.", field="collector")
+    if client_id and collector_id:
+        raise ArrearsError(error, "Choose a client or a collector, not both.", field="collector")
+
+
+def _schedule_data(schedule: ReportSchedule) -> dict[str, object]:
+    return {
+        "name": schedule.name,
+        "client_id": schedule.client_id,
+        "collector_id": schedule.collector_id,
+        "kpis": list(schedule.kpis or []),
+        "format": schedule.format,
+        "frequency": schedule.frequency,
+        "send_at": schedule.send_at.strftime("%H:%M"),
+        "weekday": schedule.weekday,
+        "day_of_month": schedule.day_of_month,
+        "recipients": list(schedule.recipients or []),
+        "active": schedule.active,
+    }
+
+
+@transaction.atomic
+def report_schedule_save(
+    *,
+    actor: Principal,
+    schedule: ReportSchedule | None,
+    name: str,
+    format: str,
+    frequency: str,
+    send_at: dt_time,
+    recipients: Sequence[int],
+    client_id: int = 0,
+    collector_id: int = 0,
+    kpis: Sequence[str] = (),
+    weekday: int = 0,
+    day_of_month: int = 1,
+    now: datetime,
+) -> ReportSchedule:
+    """Create a scheduled report (no `schedule`) or change one. A change of cadence starts it afresh:
+    a send time that already passed today is not caught up."""
+    org_id = actor.organization_id
+    error = ReportError.SCHEDULE_INVALID
+    if not name.strip():
+        raise ArrearsError(error, "Give the report a name.", field="name")
+    if format not in ReportFormat.values:
+        raise ArrearsError(error, "Choose PDF or XLSX.", field="format")
+    if frequency not in Frequency.values:
+        raise ArrearsError(error, "Choose daily, weekly or monthly.", field="frequency")
+    if not 0 <= weekday <= 6:
+        raise ArrearsError(error, "A weekday is 0 (Monday) to 6 (Sunday).", field="weekday")
+    if not 1 <= day_of_month <= 28:
+        raise ArrearsError(error, "A day of the month is 1 to 28 (every month has it).", field="day_of_month")
+    unknown = [k for k in kpis if k not in KPI_LABELS]
+    if unknown:
+        raise ArrearsError(error, f"Unknown KPIs: {', '.join(unknown)}.", field="kpis")
+    _scope_check(organization_id=org_id, client_id=client_id, collector_id=collector_id, error=error)
+    users = _recipients_check(organization_id=org_id, user_ids=recipients, client_id=client_id, error=error)
+    fields = {
+        "name": name.strip(),
+        "format": format,
+        "frequency": frequency,
+        "send_at": send_at.replace(second=0, microsecond=0, tzinfo=None),
+        "weekday": weekday,
+        "day_of_month": day_of_month,
+        "client_id": client_id,
+        "collector_id": collector_id,
+        "kpis": list(dict.fromkeys(kpis)),
+        "recipients": users,
+    }
+    if schedule is None:
+        schedule = ReportSchedule.objects.create(organization_id=org_id, active_since=now, **fields)
+        before: dict[str, object] = {}
+    else:
+        schedule = ReportSchedule.objects.select_for_update().get(pk=schedule.pk, organization_id=org_id)
+        before = _schedule_data(schedule)
+        cadence_changed = any(
+            getattr(schedule, f) != fields[f] for f in ("frequency", "send_at", "weekday", "day_of_month")
+        )
+        for key, value in fields.items():
+            setattr(schedule, key, value)
+        changed = list(fields)
+        if cadence_changed:
+            schedule.active_since = now
+            changed.append("active_since")
+        schedule.save(update_fields=changed)
+    audit_record(
+        actor=actor,
+        event=Event.REPORT_SCHEDULE_SAVED,
+        subject_type="report_schedule",
+        subject_id=schedule.pk,
+        data={"before": before, "after": _schedule_data(schedule)},
+    )
+    return schedule
+
+
+@transaction.atomic
+def report_schedule_pause(
+    *, actor: Principal, schedule: ReportSchedule, active: bool, now: datetime
+) -> ReportSchedule:
+    """Pause or resume. Resumed, it sends from its next send time on: what it missed is not caught up."""
+    schedule = ReportSchedule.objects.select_for_update().get(
+        pk=schedule.pk, organization_id=actor.organization_id
+    )
+    if schedule.active == active:
+        return schedule
+    schedule.active = active
+    update = ["active"]
+    if active:
+        schedule.active_since = now
+        update.append("active_since")
+    schedule.save(update_fields=update)
+    audit_record(
+        actor=actor,
+        event=Event.REPORT_SCHEDULE_RESUMED if active else Event.REPORT_SCHEDULE_PAUSED,
+        subject_type="report_schedule",
+        subject_id=schedule.pk,
+        data={"name": schedule.name},
+    )
+    return schedule
+
+
+@transaction.atomic
+def report_schedule_delete(*, actor: Principal, schedule: ReportSchedule) -> None:
+    schedule = ReportSchedule.objects.select_for_update().get(
+        pk=schedule.pk, organization_id=actor.organization_id
+    )
+    data = _schedule_data(schedule)
+    pk = schedule.pk
+    schedule.delete()
+    audit_record(
+        actor=actor,
+        event=Event.REPORT_SCHEDULE_DELETED,
+        subject_type="report_schedule",
+        subject_id=pk,
+        data=data,
+    )
+
+
+@transaction.atomic
+def report_schedule_send_now(*, actor: Principal, schedule: ReportSchedule, now: datetime) -> ReportSchedule:
+    """Ask for the report to be emailed now (yesterday's figures), by a task once this commits. A paused
+    schedule can be sent this way too; its cadence is not touched."""
+    schedule = ReportSchedule.objects.select_for_update().get(
+        pk=schedule.pk, organization_id=actor.organization_id
+    )
+    _recipients_check(
+        organization_id=actor.organization_id,
+        user_ids=list(schedule.recipients or []),
+        client_id=schedule.client_id,
+        error=ReportError.SCHEDULE_INVALID,
+    )
+    schedule.send_requested_at = now
+    schedule.save(update_fields=["send_requested_at"])
+    audit_record(
+        actor=actor,
+        event=Event.REPORT_SCHEDULE_SEND_REQUESTED,
+        subject_type="report_schedule",
+        subject_id=schedule.pk,
+        data={"name": schedule.name, "requested": now.isoformat()},
+    )
+    from .tasks import schedule_send_requested_task
+
+    pk, requested = schedule.pk, now.isoformat()
+    transaction.on_commit(lambda: schedule_send_requested_task.enqueue(schedule_id=pk, requested=requested))
+    return schedule
+
+
+def _alert_data(rule: AlertRule) -> dict[str, object]:
+    return {
+        "name": rule.name,
+        "kind": rule.kind,
+        "kpi": rule.kpi,
+        "threshold": str(rule.threshold),
+        "client_id": rule.client_id,
+        "period": rule.period,
+        "recipients": list(rule.recipients or []),
+        "active": rule.active,
+    }
+
+
+@transaction.atomic
+def alert_rule_save(
+    *,
+    actor: Principal,
+    rule: AlertRule | None,
+    name: str,
+    kind: str,
+    period: str,
+    threshold: Decimal,
+    recipients: Sequence[int],
+    kpi: str = "",
+    client_id: int = 0,
+) -> AlertRule:
+    """Create an alert rule (no `rule`) or change one. It fires at most once per period (its firing row
+    is unique per rule and period); a change keeps the firings already made."""
+    org_id = actor.organization_id
+    error = ReportError.ALERT_INVALID
+    if not name.strip():
+        raise ArrearsError(error, "Give the alert a name.", field="name")
+    if kind not in AlertKind.values:
+        raise ArrearsError(error, "Choose what the alert watches.", field="kind")
+    if period not in AlertPeriod.values:
+        raise ArrearsError(error, "Choose a day, a week or a month.", field="period")
+    if kind in (AlertKind.KPI_BELOW, AlertKind.KPI_ABOVE):
+        if kpi not in KPI_LABELS:
+            raise ArrearsError(error, "Choose the KPI to watch.", field="kpi")
+    else:
+        kpi = ""
+    if kind == AlertKind.PAYMENT_OVER and threshold <= 0:
+        raise ArrearsError(error, "A payment threshold is more than 0.", field="threshold")
+    if kind == AlertKind.DISPUTE:
+        threshold = Decimal(0)
+    if not threshold.is_finite() or abs(threshold) >= Decimal(10) ** 15:
+        raise ArrearsError(error, "The threshold is out of range.", field="threshold")
+    _scope_check(organization_id=org_id, client_id=client_id, collector_id=0, error=error)
+    users = _recipients_check(organization_id=org_id, user_ids=recipients, client_id=client_id, error=error)
+    fields = {
+        "name": name.strip(),
+        "kind": kind,
+        "kpi": kpi,
+        "threshold": threshold,
+        "client_id": client_id,
+        "period": period,
+        "recipients": users,
+    }
+    if rule is None:
+        rule = AlertRule.objects.create(organization_id=org_id, **fields)
+        before: dict[str, object] = {}
+    else:
+        rule = AlertRule.objects.select_for_update().get(pk=rule.pk, organization_id=org_id)
+        before = _alert_data(rule)
+        for key, value in fields.items():
+            setattr(rule, key, value)
+        rule.save(update_fields=list(fields))
+    audit_record(
+        actor=actor,
+        event=Event.ALERT_RULE_SAVED,
+        subject_type="alert_rule",
+        subject_id=rule.pk,
+        data={"before": before, "after": _alert_data(rule)},
+    )
+    return rule
+
+
+@transaction.atomic
+def alert_rule_pause(*, actor: Principal, rule: AlertRule, active: bool) -> AlertRule:
+    rule = AlertRule.objects.select_for_update().get(pk=rule.pk, organization_id=actor.organization_id)
+    if rule.active == active:
+        return rule
+    rule.active = active
+    rule.save(update_fields=["active"])
+    audit_record(
+        actor=actor,
+        event=Event.ALERT_RULE_RESUMED if active else Event.ALERT_RULE_PAUSED,
+        subject_type="alert_rule",
+        subject_id=rule.pk,
+        data={"name": rule.name},
+    )
+    return rule
+
+
+@transaction.atomic
+def alert_rule_delete(*, actor: Principal, rule: AlertRule) -> None:
+    """Delete the rule and its firing history (in-app notifications already sent stay)."""
+    rule = AlertRule.objects.select_for_update().get(pk=rule.pk, organization_id=actor.organization_id)
+    data, pk = _alert_data(rule), rule.pk
+    rule.delete()
+    audit_record(
+        actor=actor, event=Event.ALERT_RULE_DELETED, subject_type="alert_rule", subject_id=pk, data=data
+    )

@@ -2,17 +2,30 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from django.tasks import task
 
 
 @task()
-def schedules_send_due_task(*, organization_id: int, today: str) -> int:
-    """Email every scheduled report due on `today` (YYYY-MM-DD); each is sent at most once a day."""
+def schedules_send_due_task(*, organization_id: int, now: str) -> int:
+    """Email every scheduled report whose send time has come by `now` (ISO datetime); each day of a
+    schedule is sent at most once."""
     from .delivery import schedules_send_due
 
-    return schedules_send_due(organization_id=organization_id, today=date.fromisoformat(today))
+    return schedules_send_due(organization_id=organization_id, now=datetime.fromisoformat(now))
+
+
+@task()
+def schedule_send_requested_task(*, schedule_id: int, requested: str) -> bool:
+    """ "Send now" from the workbench: sent once per request, whatever the number of runs."""
+    from arrears.core.clock import utcnow
+
+    from .delivery import schedule_send_requested
+
+    return schedule_send_requested(
+        schedule_id=schedule_id, requested=datetime.fromisoformat(requested), now=utcnow()
+    )
 
 
 @task()

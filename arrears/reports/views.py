@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -20,7 +20,7 @@ from arrears.tenancy.auth import staff_view
 from arrears.tenancy.domain import Principal
 from arrears.tenancy.selectors import client_list, organization_get
 
-from . import charts, selectors
+from . import selectors
 from .forms import WIDGETS, DashboardForm, DrillForm, LayoutForm, PaymentDrillForm
 from .services import dashboard_layout_save
 
@@ -50,6 +50,14 @@ def _drill(**params: Any) -> str:
     )
 
 
+def _pay_drill(**params: Any) -> str:
+    return (
+        reverse("reports:payments")
+        + "?"
+        + urlencode({k: v for k, v in params.items() if v not in (None, "")})
+    )
+
+
 def _dashboard(
     request: HttpRequest,
     principal: Principal,
@@ -70,77 +78,35 @@ def _dashboard(
     data = form.cleaned_data if request.GET else {}
     as_of = data.get("as_of") or _today(principal)
     period = data.get("period") or 30
-    since = as_of - timedelta(days=period - 1)
     org_id = principal.organization_id
-    day = selectors.snapshot_day(organization_id=org_id, as_of=as_of)
-    figures, stored = selectors.figures_for(organization_id=org_id, as_of=as_of, client_id=client_id)
-    ages = selectors.aging(organization_id=org_id, day=day, client_id=client_id, collector_id=collector_id)
-    drill = {"as_of": (day or as_of).isoformat(), "client": client_id, "collector": collector_id}
-    aging_bars = charts.bars(
-        [
-            (bucket, v["balance"], f"{v['balance']:,.0f}", _drill(bucket=bucket, **drill))
-            for bucket, v in ages.items()
-        ]
-    )
-    payments = selectors.payment_analytics(
-        organization_id=org_id, since=since, through=as_of, client_id=client_id
-    )
-    pay_drill = (
-        reverse("reports:payments")
-        + "?"
-        + urlencode(
-            {
-                "since": since.isoformat(),
-                "until": as_of.isoformat(),
-                **({"client": client_id} if client_id else {}),
-            }
-        )
-    )
-    method_bars = charts.bars(
-        [
-            (m["method"], m["total"], f"{m['total']:,.0f}", f"{pay_drill}&method={m['method']}")
-            for m in payments["method_mix"]
-        ],
-        height=150,
+    shown = selectors.dashboard_figures(
+        organization_id=org_id,
+        as_of=as_of,
+        period=period,
+        client_id=client_id,
+        collector_id=collector_id,
+        drill_url=_drill,
+        payments_url=_pay_drill,
     )
     performance = []
     if scope in ("org", "collector"):
-        performance = selectors.collector_performance(organization_id=org_id, since=since, through=as_of)
+        performance = selectors.collector_performance(
+            organization_id=org_id, since=shown["since"], through=as_of
+        )
         if collector_id:
             performance = [p for p in performance if p["user_id"] == collector_id]
     context = {
+        **shown,
         "form": DashboardForm(initial={"as_of": as_of, "period": period}),
         "title": title,
         "scope": scope,
         "principal": principal,
-        "as_of": as_of,
-        "since": since,
-        "period": period,
-        "snapshot_day": day,
-        "stored": stored,
-        "figures": figures,
-        "kpis": figures["kpis"],
-        "aging": ages,
-        "aging_bars": aging_bars,
-        "accounts_total": sum(v["accounts"] for v in ages.values()),
-        "balance_total": sum((v["balance"] for v in ages.values()), 0),
-        "all_accounts": _drill(**drill),
-        "status_rows": [
-            {**r, "href": _drill(status=r["status"], **drill)}
-            for r in selectors.status_mix(
-                organization_id=org_id, day=day, client_id=client_id, collector_id=collector_id
-            )
-        ],
-        "payments": payments,
-        "pay_drill": pay_drill,
-        "method_bars": method_bars,
         "performance": performance,
         "widgets": _widgets(principal, scope),
         "unread": selectors.notifications_unread(
             user_id=principal.user_id or 0, organization_id=principal.organization_id
         ),
         "layout_form": LayoutForm() if principal.can("manage") else None,
-        "buckets": selectors.BUCKETS,
         "clients": list(client_list(organization_id=org_id).filter(id__in=principal.client_ids))
         if principal.client_ids is not None
         else list(client_list(organization_id=org_id)),

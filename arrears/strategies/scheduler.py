@@ -112,9 +112,8 @@ def _reports(organization_id: int) -> Callable[[datetime], Any]:
     def run(period: datetime) -> int:
         from arrears.reports.tasks import schedules_send_due_task
 
-        org = organization_get(organization_id=organization_id)
-        today = domain.local_date(period, org.timezone).isoformat()
-        return schedules_send_due_task.call(organization_id=organization_id, today=today)
+        # each schedule's own cadence and local time decide; the period is "now" for them
+        return schedules_send_due_task.call(organization_id=organization_id, now=period.isoformat())
 
     return run
 
@@ -177,8 +176,8 @@ def jobs() -> list[Job]:
                 timedelta(hours=26), _letters(org.pk), f"print {org.slug}'s letters at {letters:%H:%M} local")
         )  # fmt: skip
         found.append(
-            Job(f"reports:{org.slug}", "0 7 * * *", org.timezone, timedelta(hours=26), _reports(org.pk),
-                f"email {org.slug}'s scheduled reports due today, at 07:00 local")
+            Job(f"reports:{org.slug}", "*/15 * * * *", org.timezone, timedelta(minutes=30), _reports(org.pk),
+                f"email {org.slug}'s scheduled reports whose local send time has come, every 15 minutes")
         )  # fmt: skip
         found.append(
             Job(f"alerts:{org.slug}", "10 * * * *", org.timezone, timedelta(hours=2), _alerts(org.pk),

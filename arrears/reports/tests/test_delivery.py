@@ -17,8 +17,6 @@ from arrears.reports.models import AlertFiring, AlertRule, Notification, ReportS
 from arrears.reports.services import snapshots_take
 from arrears.tenancy.choices import Role
 
-MONDAY = date(2026, 11, 30)
-
 
 def _setup(org, system, make_account, make_user):
     account = make_account(
@@ -52,9 +50,10 @@ def test_scheduled_reports_are_emailed_once_and_open_as_pdf_and_xlsx(
         organization_id=org.pk, name="Monthly", format="pdf", frequency="monthly", recipients=[manager.pk]
     )
 
-    # when: Monday 30 November, twice
-    first = schedules_send_due(organization_id=org.pk, today=MONDAY)
-    second = schedules_send_due(organization_id=org.pk, today=MONDAY)
+    # when: Monday 30 November at 08:00 in New York (the default send time is 07:00 local), twice
+    monday_morning = datetime(2026, 11, 30, 13, tzinfo=UTC)
+    first = schedules_send_due(organization_id=org.pk, now=monday_morning)
+    second = schedules_send_due(organization_id=org.pk, now=monday_morning)
 
     # then: the two weekly reports, once; the monthly one waits for the 1st
     assert (first, second) == (2, 0)

@@ -170,6 +170,13 @@ VALID: dict[str, Callable[[SimpleNamespace], dict[str, object]]] = {
     "portal:pay_next": lambda s: {"slug": s.org.slug},
     "portal:preferences": lambda s: {"slug": s.org.slug},
     "reports:client": lambda s: {"client_id": s.account.client_id},
+    "reports:schedule_edit": lambda s: {"pk": s.report_schedule.pk},
+    "reports:schedule_pause": lambda s: {"pk": s.report_schedule.pk},
+    "reports:schedule_send": lambda s: {"pk": s.report_schedule.pk},
+    "reports:schedule_delete": lambda s: {"pk": s.report_schedule.pk},
+    "reports:alert_edit": lambda s: {"pk": s.alert_rule.pk},
+    "reports:alert_pause": lambda s: {"pk": s.alert_rule.pk},
+    "reports:alert_delete": lambda s: {"pk": s.alert_rule.pk},
     "reports:collector": lambda s: {"user_id": min(organization_member_ids(s.org.pk), default=0)},
     "workbench:account_detail": lambda s: {"pk": s.account.pk},
     "workbench:timeline": lambda s: {"pk": s.account.pk},
@@ -303,8 +310,11 @@ def seed(organization, client, make_account) -> SimpleNamespace:
         actor=actor,
         today=account.created_at.date(),
     )
+    report_schedule, alert_rule = reports_seed(organization, client, manager["member"], actor)
     return SimpleNamespace(
         **manager,
+        report_schedule=report_schedule,
+        alert_rule=alert_rule,
         payment=payment,
         api=api_seed(organization_id=organization.pk, account=account, actor=actor),
         org=organization,
@@ -322,6 +332,24 @@ def seed(organization, client, make_account) -> SimpleNamespace:
         strategy="walk-a",
         experiment="walk-ab",
     )
+
+
+def reports_seed(organization, client, member, actor) -> tuple[object, object]:
+    """A scheduled report and an alert rule, made as a manager makes them."""
+    from datetime import time
+
+    from arrears.core.clock import utcnow
+    from arrears.reports.services import alert_rule_save, report_schedule_save
+
+    schedule = report_schedule_save(
+        actor=actor, schedule=None, name="Weekly", format="pdf", frequency="weekly", send_at=time(7),
+        recipients=[member.pk], client_id=client.pk, now=utcnow(),
+    )  # fmt: skip
+    rule = alert_rule_save(
+        actor=actor, rule=None, name="Low liquidation", kind="kpi_below", kpi="liquidation_rate",
+        period="week", threshold=Decimal("0.04"), recipients=[member.pk],
+    )  # fmt: skip
+    return schedule, rule
 
 
 def manager_seed(organization, client, account, actor) -> dict[str, object]:

@@ -161,6 +161,18 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
     "reports:payments": rule(400, 400, 400, 400),
     "reports:layout": POST_ONLY,
     "reports:notifications": rule(200, 200, 200, 200),  # the user's own notifications
+    # Scheduled reports and alert rules: managers only; the role is refused before the lookup.
+    "reports:schedules": rule(200, 200, 403, 403),
+    "reports:schedule_new": rule(200, 200, 403, 403),
+    "reports:schedule_edit": rule(200, 200, 403, 403, other_for=REFUSED),
+    "reports:schedule_pause": POST_ONLY,
+    "reports:schedule_send": POST_ONLY,
+    "reports:schedule_delete": POST_ONLY,
+    "reports:alerts": rule(200, 200, 403, 403),
+    "reports:alert_new": rule(200, 200, 403, 403),
+    "reports:alert_edit": rule(200, 200, 403, 403, other_for=REFUSED),
+    "reports:alert_pause": POST_ONLY,
+    "reports:alert_delete": POST_ONLY,
     # The client portal: staff sign-in; a client viewer sees its own clients' accounts only.
     "portal:client_home": rule(200, 200, 200, 200),
     "portal:client_account": rule(200, 200, 200, 404),
@@ -168,6 +180,10 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
     "portal:client_recall": POST_ONLY,
     "portal:client_remittance": rule(400, 400, 400, 400),  # the statement needs its period
     "portal:client_upload": POST_ONLY,
+    # The client's dashboard: its own clients' figures (the matrix's viewer: another client, 200).
+    "portal:client_dashboard": rule(200, 200, 200, 200),
+    "portal:client_drill": rule(400, 400, 400, 400),  # the accounts behind a figure need its filters
+    "portal:client_payments": rule(400, 400, 400, 400),
     # The debtor portal: no staff sign-in (a staff session gives nothing), the debtor's own signed
     # session. Without one, every page sends to the portal's start (302).
     "portal:start": everyone(200, other=200),
