@@ -1,4 +1,4 @@
-"""One of each API row (and a promise and a plan for the money resources), for the tests that walk every route (workbench's bad-input test)."""
+"""One of each API row (and a promise and a plan), for the tests that walk every route (bad input)."""
 
 from __future__ import annotations
 

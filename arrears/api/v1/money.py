@@ -23,8 +23,14 @@ from arrears.payments.selectors import (
     settlement_read,
     settlements_page,
 )
-from arrears.payments.services import PlanTerms, plan_cancel, plan_create, promise_cancel, promise_create
-from arrears.payments.services import settlement_offer
+from arrears.payments.services import (
+    PlanTerms,
+    plan_cancel,
+    plan_create,
+    promise_cancel,
+    promise_create,
+    settlement_offer,
+)
 
 from ..choices import Resource
 from . import money_schemas as m

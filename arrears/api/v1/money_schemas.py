@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -276,7 +276,7 @@ class HoldOut(BaseModel):
     placed_at: str
     placed_by: str
     reason: str
-    details: dict[str, object]
+    details: dict[str, Any]
     active: bool
     lifted_at: str | None
     lifted_by: str
