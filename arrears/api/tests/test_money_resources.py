@@ -237,6 +237,11 @@ def test_promises_refuse_bad_input_with_a_coded_problem(client, bearer, make_acc
     )
     _problem(_post(client, "/api/v1/promises", {**body, "account": "NOPE"}, bearer), 404, "ACCOUNT_NOT_FOUND")
     _problem(
+        _post(client, "/api/v1/promises", {**body, "currency": "HUB"}, bearer), 400, "API_CURRENCY_UNKNOWN"
+    )
+    settle = {"account": "PR-2", "amount": "6", "currency": "HUB", "expires_on": SOON}
+    _problem(_post(client, "/api/v1/settlements", settle, bearer), 400, "API_CURRENCY_UNKNOWN")
+    _problem(
         _post(client, "/api/v1/promises", {**body, "due_on": "9999-12-31"}, bearer),
         422,
         "API_VALIDATION_FAILED",

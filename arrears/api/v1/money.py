@@ -11,7 +11,8 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router
 
 from arrears.accounts.selectors import account_get_by_reference
-from arrears.core.money import Money
+from arrears.core.errors import ArrearsError
+from arrears.core.money import Money, is_currency_code
 from arrears.payments.selectors import (
     plan_get,
     plan_read,
@@ -33,6 +34,7 @@ from arrears.payments.services import (
 )
 
 from ..choices import Resource
+from ..errors import ApiError
 from . import money_schemas as m
 from .conventions import MAX_LIMIT, idempotent, need, page
 from .endpoints import Id
@@ -42,6 +44,12 @@ router = Router()
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
 After = Annotated[int | None, Query(ge=0, le=2**63 - 1, description="the last id of the previous page")]
 AccountFilter = Annotated[int | None, Query(ge=1, le=2**63 - 1, description="only this account's")]
+
+
+def _money(amount: str, currency: str) -> Money:
+    if not is_currency_code(currency):
+        raise ArrearsError(ApiError.CURRENCY_UNKNOWN, f"{currency!r} is not an ISO 4217 currency")
+    return Money(Decimal(amount), currency)
 
 
 def _terms(schedule: m.ScheduleIn, *, grace_days: int = 5) -> PlanTerms:
@@ -76,7 +84,7 @@ def promises_create(request: HttpRequest, body: m.PromiseIn) -> HttpResponse:
         )
         promise = promise_create(
             account=account,
-            amount=Money(Decimal(body.amount), body.currency),
+            amount=_money(body.amount, body.currency),
             due_on=body.due_on,
             grace_days=body.grace_days,
             channel="api",
@@ -167,7 +175,7 @@ def plans_create(request: HttpRequest, body: m.PlanIn) -> HttpResponse:
         plan = plan_create(
             account=account,
             terms=_terms(body, grace_days=body.grace_days),
-            total=Money(Decimal(body.total), body.currency) if body.total else None,
+            total=_money(body.total, body.currency or account.currency) if body.total else None,
             actor=token.principal,
         )
         return plan_read(plan)
@@ -254,7 +262,7 @@ def settlements_create(request: HttpRequest, body: m.SettlementIn) -> HttpRespon
         )
         settlement = settlement_offer(
             account=account,
-            amount=Money(Decimal(body.amount), body.currency),
+            amount=_money(body.amount, body.currency),
             expires_on=body.expires_on,
             kind=body.kind,
             plan_terms=_terms(body.plan) if body.plan else None,

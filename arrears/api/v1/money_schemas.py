@@ -37,11 +37,13 @@ class _In(BaseModel):
 
 
 class AddressIn(_In):
-    line1: Annotated[str, Field(min_length=1, max_length=200)]
-    line2: Text = ""
-    city: Annotated[str, Field(max_length=100)] = ""
+    """A postal address; its parts fit, joined, in one line of 320 characters."""
+
+    line1: Annotated[str, Field(min_length=1, max_length=120)]
+    line2: Annotated[str, Field(max_length=60)] = ""
+    city: Annotated[str, Field(max_length=60)] = ""
     state: Annotated[str, Field(max_length=3, examples=["NY"])] = ""
-    postal_code: Annotated[str, Field(max_length=20)] = ""
+    postal_code: Annotated[str, Field(max_length=12)] = ""
     country: Annotated[str, Field(pattern=r"^[A-Za-z]{2}$", examples=["US"])] = "US"
 
 
@@ -60,7 +62,7 @@ class DebtorIn(_In):
     phones: list[Annotated[str, Field(min_length=1, max_length=40, examples=["+12125550142"])]] = Field(
         default_factory=list, max_length=10
     )
-    emails: list[Annotated[str, Field(min_length=3, max_length=254, examples=["jane@example.com"])]] = Field(
+    emails: list[Annotated[str, Field(min_length=3, max_length=150, examples=["jane@example.com"])]] = Field(
         default_factory=list, max_length=10
     )
     address: AddressIn | None = None
@@ -87,7 +89,7 @@ class AccountIn(_In):
     delinquent_since: Day | None = None
     charged_off_on: Day | None = None
     last_payment_on: Day | None = None
-    jurisdiction_state: Annotated[str, Field(max_length=3)] = ""
+    jurisdiction_state: Annotated[str, Field(pattern=r"^[A-Za-z]{0,3}$", examples=["NY"])] = ""
     jurisdiction_country: Annotated[str, Field(pattern=r"^[A-Za-z]{2}$")] | None = None
     notes: Annotated[str, Field(max_length=5000)] = ""
 
@@ -158,7 +160,7 @@ class ScheduleIn(_In):
 class PlanIn(ScheduleIn):
     account: Reference
     client: ClientCode = None
-    currency: Currency
+    currency: Currency | None = Field(default=None, description="the total's currency: the account's")
     total: Amount | None = Field(default=None, description="default: everything owed")
     grace_days: Annotated[int, Field(ge=0, le=60)] = 5
 
