@@ -678,3 +678,32 @@ def test_a_placed_account_commits_with_its_debtor_and_a_refused_one_leaves_no_de
     _problem(taken, 409, "ACCOUNT_REFERENCE_TAKEN")
     assert Debtor.objects.count() == debtors  # the second debtor was rolled back with its account
     assert Account.objects.filter(reference="AT-2").count() == 1
+
+
+@pytest.mark.parametrize("resource", ["promises", "plans", "settlements"])
+def test_a_list_costs_the_same_queries_for_one_row_or_many(
+    client, bearer, make_account, resource, django_assert_num_queries
+):
+    # given
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    bodies = {
+        "promises": {"amount": "5.00", "currency": "USD", "due_on": SOON},
+        "plans": {"frequency": "weekly", "first_due": SOON, "installments": 3},
+        "settlements": {"amount": "990.00", "currency": "USD", "expires_on": SOON},
+    }
+    for i in range(4):
+        make_account(reference=f"Q-{i}")
+        made = _post(client, f"/api/v1/{resource}", {"account": f"Q-{i}", **bodies[resource]}, bearer)
+        assert made.status_code == 201, made.content
+    client.get(f"/api/v1/{resource}?limit=1", **bearer)  # the token's last use is written once
+
+    # when
+    with CaptureQueriesContext(connection) as one:
+        assert len(client.get(f"/api/v1/{resource}?limit=1", **bearer).json()["data"]) == 1
+    with CaptureQueriesContext(connection) as four:
+        assert len(client.get(f"/api/v1/{resource}?limit=4", **bearer).json()["data"]) == 4
+
+    # then
+    assert len(four) == len(one) <= 3, [q["sql"] for q in four]
