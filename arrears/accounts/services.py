@@ -263,7 +263,18 @@ def account_status_set(*, account: Account, to: str, actor: Principal, reason: s
         )
     if not reason.strip():
         raise ArrearsError(AccountError.REASON_REQUIRED, "say why the status changes")
-    return account_transition(account=account, to=to, actor=actor, reason=reason.strip())
+    return _transition_or_conflict(account, to, actor=actor, reason=reason.strip())
+
+
+def _transition_or_conflict(account: Account, to: str, *, actor: Principal, reason: str) -> Account:
+    """`account_transition`, where a move the account's current status forbids is a conflict with
+    that state (409 in the API), not bad input."""
+    try:
+        return account_transition(account=account, to=to, actor=actor, reason=reason)
+    except ArrearsError as exc:
+        if exc.code != AccountError.ILLEGAL_TRANSITION:
+            raise
+        raise Conflict(exc.code, exc.message, **exc.details) from exc
 
 
 @transaction.atomic
@@ -272,8 +283,8 @@ def account_recall(*, account: Account, actor: Principal, reason: str) -> Accoun
     with the reason. Recalling a recalled account changes nothing."""
     if not reason.strip():
         raise ArrearsError(AccountError.REASON_REQUIRED, "say why the account is recalled")
-    return account_transition(
-        account=account, to=AccountStatus.RECALLED, actor=actor, reason=f"recalled: {reason.strip()}"
+    return _transition_or_conflict(
+        account, AccountStatus.RECALLED, actor=actor, reason=f"recalled: {reason.strip()}"
     )
 
 

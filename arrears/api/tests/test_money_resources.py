@@ -168,13 +168,14 @@ def test_status_is_set_by_hand_and_recall_is_final(client, bearer, make_account,
     assert held.status_code == 200 and held.json()["status"] == "on_hold"
     assert recalled.status_code == 200 and recalled.json()["status"] == "recalled"
     assert again.status_code == 200 and again.json()["status"] == "recalled"
-    _problem(after, 400, "ACCOUNT_ILLEGAL_TRANSITION")
+    _problem(after, 409, "ACCOUNT_ILLEGAL_TRANSITION")
     _problem(
         _post(client, f"{url}/status", {"status": "paid", "reason": "x"}, bearer),
         422,
         "API_VALIDATION_FAILED",
     )
     _problem(_post(client, f"{url}/recall", {"reason": ""}, bearer), 422, "API_VALIDATION_FAILED")
+    _problem(_post(client, f"{url}/recall", {"reason": "  "}, bearer), 422, "API_VALIDATION_FAILED")
     other = f"/api/v1/accounts/{theirs['account'].pk}"
     _problem(_post(client, f"{other}/recall", {"reason": "x"}, bearer), 404, "ACCOUNT_NOT_FOUND")
     _problem(

@@ -10,8 +10,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from .schemas import Amount, ClientCode, Currency, Reference
 
 # Dates an integrator may send: a calendar that schedules run on without overflowing.
-Day = Annotated[date, Field(ge=date(1900, 1, 1), le=date(2199, 12, 31), examples=["2027-01-15"])]
-Reason = Annotated[str, Field(min_length=1, max_length=500, examples=["agreed on a call"])]
+# (The examples are far enough ahead to stay valid: the live schemathesis test sends them.)
+Day = Annotated[date, Field(ge=date(1900, 1, 1), le=date(2199, 12, 31), examples=["2035-01-15"])]
+AHEAD = "2035-01-15"
+Reason = Annotated[str, Field(min_length=1, max_length=500, pattern=r"\S", examples=["agreed on a call"])]
 Text = Annotated[str, Field(max_length=200)]
 Frequency = Literal["weekly", "biweekly", "monthly", "custom"]
 PromiseStatus = Literal["pending", "kept", "broken", "cancelled"]
@@ -71,6 +73,32 @@ class DebtorIn(_In):
 class AccountIn(_In):
     """An account to place: `debtor_id` (an existing debtor) or `debtor` (a new one's details)."""
 
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "reference": "INV-2001",
+                    "currency": "USD",
+                    "principal": "1200.00",
+                    "fees": "35.00",
+                    "debtor": {
+                        "first_name": "Ann",
+                        "last_name": "Lee",
+                        "phones": ["(212) 555-0142"],
+                        "emails": ["ann.lee@example.com"],
+                        "address": {
+                            "line1": "1 Main St",
+                            "city": "Albany",
+                            "state": "NY",
+                            "postal_code": "12207",
+                        },
+                    },
+                }
+            ]
+        },
+    )
+
     reference: Reference
     currency: Currency
     client: ClientCode = None
@@ -95,6 +123,10 @@ class AccountIn(_In):
 
 
 class StatusIn(_In):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"status": "active", "reason": "collection resumes"}]}
+    )
+
     status: Literal["active", "on_hold", "legal", "closed"] = Field(
         description="set by hand; the others follow what happened (a promise, a plan, a dispute, a payment)"
     )
@@ -109,6 +141,13 @@ class RecallIn(_In):
 
 
 class PromiseIn(_In):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"account": "INV-1001", "amount": "125.00", "currency": "USD", "due_on": AHEAD}]
+        },
+    )
+
     account: Reference
     client: ClientCode = None
     amount: Amount
@@ -158,6 +197,21 @@ class ScheduleIn(_In):
 
 
 class PlanIn(ScheduleIn):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "account": "INV-1001",
+                    "currency": "USD",
+                    "frequency": "monthly",
+                    "first_due": AHEAD,
+                    "installments": 6,
+                }
+            ]
+        },
+    )
+
     account: Reference
     client: ClientCode = None
     currency: Currency | None = Field(default=None, description="the total's currency: the account's")
@@ -210,6 +264,15 @@ class PlanCancelIn(_In):
 class SettlementIn(_In):
     """A reduced payoff. Within the collector's discount limit it is approved at once; above it, it waits
     for a manager's approval (`pending_approval`), as in the workbench."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"account": "INV-1001", "amount": "90000.00", "currency": "USD", "expires_on": AHEAD}
+            ]
+        },
+    )
 
     account: Reference
     client: ClientCode = None

@@ -100,7 +100,7 @@ def accounts_create(request: HttpRequest, body: m.AccountIn) -> HttpResponse:
 )
 def accounts_status(request: HttpRequest, id: Id, body: m.StatusIn) -> HttpResponse:  # noqa: A002
     """Set `active`, `on_hold`, `legal` or `closed` by hand, with the reason (audited as
-    `account.status_changed`). A move the lifecycle does not allow is a 400
+    `account.status_changed`). A move the account's status does not allow is a 409
     `ACCOUNT_ILLEGAL_TRANSITION` naming the allowed ones."""
     token = need(request, Resource.ACCOUNTS, write=True)
 
@@ -122,7 +122,7 @@ def accounts_status(request: HttpRequest, id: Id, body: m.StatusIn) -> HttpRespo
 )
 def accounts_recall(request: HttpRequest, id: Id, body: m.RecallIn) -> HttpResponse:  # noqa: A002
     """The client takes the account back: its status becomes `recalled` (final), with the reason.
-    Recalling it again changes nothing; a paid or closed account cannot be recalled (400)."""
+    Recalling it again changes nothing; a paid or closed account cannot be recalled (409)."""
     token = need(request, Resource.ACCOUNTS, write=True)
 
     def produce(_key: str | None) -> dict[str, Any]:
