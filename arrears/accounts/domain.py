@@ -29,6 +29,10 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     S.RECALLED: frozenset(),
 }
 
+# Statuses a person may set by hand (the API's status update). The others follow what happened: a
+# promise, a plan, a dispute hold, a payment in full, a settlement, a recall.
+MANUAL_STATUSES = frozenset({S.ACTIVE, S.ON_HOLD, S.LEGAL, S.CLOSED})
+
 # Statuses in which collection activity (contact, strategies) goes on.
 WORKABLE = frozenset({S.NEW, S.ACTIVE, S.PROMISED, S.ON_PLAN, S.LEGAL})
 

@@ -11,7 +11,7 @@ from django.db.models import Case, IntegerField, Model, Prefetch, Q, QuerySet, V
 from arrears.core.bulk import among, in_array, select_in
 from arrears.core.errors import NotFound
 from arrears.debtors.domain import name_key, normalize_email, phone_search_key
-from arrears.debtors.selectors import contact_points_of_organization, contact_points_ordered
+from arrears.debtors.selectors import contact_points_of_organization, contact_points_ordered, debtor_exists
 from arrears.tenancy.domain import Principal
 
 from .choices import DebtorRole
@@ -429,3 +429,15 @@ def account_ids_with_itemization(
         .order_by("pk")
         .values_list("pk", flat=True)
     )
+
+
+def debtor_visible(*, principal: Principal, debtor_id: int) -> bool:
+    """Whether the principal may name this debtor: any of its organization's, or, for a principal of
+    some clients only, a debtor already on one of their accounts."""
+    if principal.client_ids is None:
+        return debtor_exists(organization_id=principal.organization_id, debtor_id=debtor_id)
+    return AccountDebtor.objects.filter(
+        organization_id=principal.organization_id,
+        debtor_id=debtor_id,
+        account__client_id__in=principal.client_ids,
+    ).exists()

@@ -19,8 +19,8 @@ from arrears.core.money import is_currency_code
 from arrears.tenancy.domain import Principal
 from arrears.tenancy.selectors import organization_member_ids, teams_for
 
-from .choices import DebtorRole
-from .domain import IllegalTransition, check_transition
+from .choices import AccountStatus, DebtorRole
+from .domain import MANUAL_STATUSES, IllegalTransition, check_transition
 from .errors import AccountError
 from .models import Account, AccountDebtor, AccountNote
 
@@ -250,6 +250,42 @@ def account_transition(*, account: Account, to: str, actor: Principal, reason: s
         data={"from": previous, "to": to, "reason": reason},
     )
     return locked
+
+
+@transaction.atomic
+def account_status_set(*, account: Account, to: str, actor: Principal, reason: str) -> Account:
+    """Set a status by hand (active, on hold, legal, closed), with the reason; the other statuses follow
+    what happened (a promise, a plan, a dispute, a payment in full, a settlement, a recall)."""
+    if to not in MANUAL_STATUSES:
+        allowed = ", ".join(sorted(MANUAL_STATUSES))
+        raise ArrearsError(
+            AccountError.STATUS_NOT_MANUAL, f"'{to}' is not set by hand (these are: {allowed})", target=to
+        )
+    if not reason.strip():
+        raise ArrearsError(AccountError.REASON_REQUIRED, "say why the status changes")
+    return _transition_or_conflict(account, to, actor=actor, reason=reason.strip())
+
+
+def _transition_or_conflict(account: Account, to: str, *, actor: Principal, reason: str) -> Account:
+    """`account_transition`, where a move the account's current status forbids is a conflict with
+    that state (409 in the API), not bad input."""
+    try:
+        return account_transition(account=account, to=to, actor=actor, reason=reason)
+    except ArrearsError as exc:
+        if exc.code != AccountError.ILLEGAL_TRANSITION:
+            raise
+        raise Conflict(exc.code, exc.message, **exc.details) from exc
+
+
+@transaction.atomic
+def account_recall(*, account: Account, actor: Principal, reason: str) -> Account:
+    """The client takes the account back: it is recalled (a final status: no more collection on it),
+    with the reason. Recalling a recalled account changes nothing."""
+    if not reason.strip():
+        raise ArrearsError(AccountError.REASON_REQUIRED, "say why the account is recalled")
+    return _transition_or_conflict(
+        account, AccountStatus.RECALLED, actor=actor, reason=f"recalled: {reason.strip()}"
+    )
 
 
 @transaction.atomic

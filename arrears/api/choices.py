@@ -6,7 +6,11 @@ class Resource(models.TextChoices):
 
     ACCOUNTS = "accounts", "Accounts"
     PAYMENTS = "payments", "Payments"
-    COMPLIANCE = "compliance", "Compliance decisions and holds"
+    COMPLIANCE = "compliance", "Compliance decisions"
+    PROMISES = "promises", "Promises to pay"
+    PLANS = "plans", "Payment plans"
+    SETTLEMENTS = "settlements", "Settlements"
+    HOLDS = "holds", "Holds and disputes"
 
 
 class DeliveryStatus(models.TextChoices):

@@ -67,6 +67,21 @@ WEBHOOK_EVENTS: dict[str, str] = {
     "contact.message_bounced": "message.bounced",
     "import.completed": "import.finished",
     "account.status_changed": "account.status_changed",
+    # Promises, plans, settlements, holds and new accounts: what the API's money and hold resources do.
+    "account.created": "account.created",
+    "promise.created": "promise.created",
+    "promise.cancelled": "promise.cancelled",
+    "plan.created": "plan.created",
+    "plan.delinquent": "plan.delinquent",
+    "plan.broken": "plan.broken",
+    "plan.completed": "plan.completed",
+    "plan.cancelled": "plan.cancelled",
+    "settlement.offered": "settlement.offered",
+    "settlement.approved": "settlement.approved",
+    "settlement.rejected": "settlement.rejected",
+    "settlement.completed": "settlement.completed",
+    "settlement.expired": "settlement.expired",
+    "compliance.hold_lifted": "hold.lifted",
 }
 DISPUTE_OPENED = "dispute.opened"
 

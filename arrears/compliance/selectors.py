@@ -49,12 +49,36 @@ def holds_for_account(
 
 
 def hold_get(*, principal: Principal, pk: int) -> Hold:
+    """A hold the principal may see: a principal of some clients only sees the holds on their
+    accounts (a debtor-wide hold spans clients)."""
+    qs = Hold.objects.filter(organization_id=principal.organization_id)
+    if principal.client_ids is not None:
+        qs = qs.filter(account__client_id__in=principal.client_ids)
     try:
-        return Hold.objects.select_related("account", "debtor").get(
-            organization_id=principal.organization_id, pk=pk
-        )
+        return qs.select_related("account", "debtor").get(pk=pk)
     except Hold.DoesNotExist:
         raise NotFound(ComplianceError.HOLD_NOT_FOUND, f"no hold {pk}") from None
+
+
+def holds_page(
+    *,
+    principal: Principal,
+    account: Account,
+    starting_after: int | None,
+    limit: int,
+    kind: str | None = None,
+    include_lifted: bool = True,
+) -> list[Hold]:
+    """A cursor page (by id) of the holds that concern the account (the caller looked it up through
+    `principal`): its own and its debtors' debtor-wide holds; of one kind, or only active, if asked."""
+    qs = _account_holds(organization_id=principal.organization_id, account=account)
+    if kind:
+        qs = qs.filter(kind=kind)
+    if not include_lifted:
+        qs = qs.filter(lifted_at__isnull=True)
+    if starting_after is not None:
+        qs = qs.filter(pk__gt=starting_after)
+    return list(qs.select_related("account").order_by("pk")[:limit])
 
 
 def decisions_for_account(*, principal: Principal, account: Account) -> QuerySet[StoredDecision]:

@@ -43,6 +43,9 @@ def national_id_fields(raw: str) -> dict[str, str]:
     }
 
 
+NAME_KEY_MAX = 300  # Debtor.name_key's length
+
+
 @dataclass(frozen=True, slots=True)
 class DebtorSpec:
     """A debtor to create, its values checked and normalised (`debtor_spec` makes one from raw input;
@@ -75,7 +78,8 @@ def debtor_spec(
     if not (first_name or last_name or company_name):
         raise ArrearsError(DebtorError.NAME_REQUIRED, "a debtor needs a name or a company name")
     return DebtorSpec(
-        name_key=name_key(first_name, middle_name, last_name) or name_key(company_name),
+        # Case folding and NFKD may lengthen a name ("ß" → "ss"): the key is cut to its column.
+        name_key=(name_key(first_name, middle_name, last_name) or name_key(company_name))[:NAME_KEY_MAX],
         kind=kind,
         first_name=first_name,
         middle_name=middle_name,

@@ -21,7 +21,7 @@ from arrears.tenancy.selectors import organization_currency
 
 from . import domain
 from .choices import ACCRUING, OPEN_PLAN, OPEN_SETTLEMENT, InstallmentStatus, PaymentStatus, PromiseStatus
-from .errors import AchError, PaymentError, PromiseError, SettlementError
+from .errors import AchError, PaymentError, PlanError, PromiseError, SettlementError
 from .models import ExchangeRate, Installment, InterestCap, Payment, PaymentPlan, Promise, Settlement
 
 if TYPE_CHECKING:
@@ -48,6 +48,77 @@ def promise_get(*, principal: Principal, pk: int) -> Promise:
         return _scoped(Promise, principal).select_related("account").get(pk=pk)
     except Promise.DoesNotExist:
         raise NotFound(PromiseError.NOT_FOUND, f"no promise {pk}") from None
+
+
+def plan_get(*, principal: Principal, pk: int) -> PaymentPlan:
+    try:
+        return _scoped(PaymentPlan, principal).select_related("account").get(pk=pk)
+    except PaymentPlan.DoesNotExist:
+        raise NotFound(PlanError.NOT_FOUND, f"no plan {pk}") from None
+
+
+def _page(
+    qs: QuerySet[Any], *, account_id: int | None, status: str | None, starting_after: int | None, limit: int
+) -> list[Any]:
+    if account_id is not None:
+        qs = qs.filter(account_id=account_id)
+    if status:
+        qs = qs.filter(status=status)
+    if starting_after is not None:
+        qs = qs.filter(pk__gt=starting_after)
+    return list(qs.select_related("account").order_by("pk")[:limit])
+
+
+def promises_page(
+    *,
+    principal: Principal,
+    starting_after: int | None,
+    limit: int,
+    account_id: int | None = None,
+    status: str | None = None,
+) -> list[Promise]:
+    """Up to `limit` promises the principal may see after the id `starting_after`, by id (one account's,
+    or of one status, when asked): a cursor page."""
+    return _page(
+        _scoped(Promise, principal),
+        account_id=account_id,
+        status=status,
+        starting_after=starting_after,
+        limit=limit,
+    )
+
+
+def plans_page(
+    *,
+    principal: Principal,
+    starting_after: int | None,
+    limit: int,
+    account_id: int | None = None,
+    status: str | None = None,
+) -> list[PaymentPlan]:
+    """A cursor page of plans, as `promises_page`, with their installments (one more query)."""
+    qs = _scoped(PaymentPlan, principal).prefetch_related(
+        Prefetch("installments", queryset=Installment.objects.order_by("seq"))
+    )
+    return _page(qs, account_id=account_id, status=status, starting_after=starting_after, limit=limit)
+
+
+def settlements_page(
+    *,
+    principal: Principal,
+    starting_after: int | None,
+    limit: int,
+    account_id: int | None = None,
+    status: str | None = None,
+) -> list[Settlement]:
+    """A cursor page of settlements, as `promises_page`."""
+    return _page(
+        _scoped(Settlement, principal),
+        account_id=account_id,
+        status=status,
+        starting_after=starting_after,
+        limit=limit,
+    )
 
 
 def payment_allocation(payment: Payment) -> dict[str, Decimal]:
@@ -142,9 +213,33 @@ def plan_read(plan: PaymentPlan) -> dict[str, Any]:
                 "amount": _money(i.amount, plan.currency),
                 "status": i.status,
             }
-            for i in plan.installments.order_by("seq")
+            for i in sorted(plan.installments.all(), key=lambda i: i.seq)
         ],
         "confirmation": {"due_on": _day(plan.confirmation_due_on), "text": plan.confirmation_text},
+    }
+
+
+def settlement_read(settlement: Settlement) -> dict[str, Any]:
+    cur = settlement.currency
+    return {
+        "id": settlement.pk,
+        "account": settlement.account.reference,
+        "account_id": settlement.account_id,
+        "kind": settlement.kind,
+        "amount": _money(settlement.amount, cur),
+        "currency": cur,
+        "balance_at_offer": _money(settlement.balance_at_offer, cur),
+        "discount_pct": str(settlement.discount_pct),
+        "made_on": _day(settlement.made_on),
+        "expires_on": _day(settlement.expires_on),
+        "status": settlement.status,
+        "required_role": settlement.required_role,
+        "offered_by": settlement.offered_by,
+        "approved_by": settlement.approved_by,
+        "approved_at": _instant(settlement.approved_at),
+        "plan_id": settlement.plan_id,
+        "completed_at": _instant(settlement.completed_at),
+        "write_off_reason": settlement.write_off_reason,
     }
 
 

@@ -78,6 +78,23 @@ def client_get(*, organization: Organization, code: str) -> Client:
         raise NotFound(TenancyError.CLIENT_NOT_FOUND, f"no client {code!r} in {organization.slug}") from None
 
 
+def client_for_principal(*, principal: Principal, code: str | None) -> Client:
+    """The client with this code among those the principal may see; without a code, the one client
+    the principal sees (a client token's own, or an organization's only client). Another
+    organization's or client's code is simply not found."""
+    clients = Client.objects.filter(organization_id=principal.organization_id)
+    if principal.client_ids is not None:
+        clients = clients.filter(pk__in=principal.client_ids)
+    if code:
+        clients = clients.filter(code=code)
+    found = list(clients.order_by("pk")[:2])
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        raise NotFound(TenancyError.CLIENT_NOT_FOUND, f"no client {code!r}" if code else "no client")
+    raise ArrearsError(TenancyError.CLIENT_REQUIRED, "several clients: name one by its code")
+
+
 def client_list(*, organization_id: int, active_only: bool = False) -> QuerySet[Client]:
     """The organization's clients by name (only the active ones when asked), e.g. for a form's choices."""
     clients = Client.objects.filter(organization_id=organization_id)

@@ -1,7 +1,8 @@
-"""One of each API row, for the tests that walk every route (workbench's bad-input test)."""
+"""One of each API row (and a promise and a plan), for the tests that walk every route (bad input)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 from types import SimpleNamespace
 
@@ -9,6 +10,7 @@ from arrears.api.models import ApiToken, WebhookDelivery
 from arrears.api.services import token_create, webhook_endpoint_create
 from arrears.core.clock import utcnow
 from arrears.core.money import Money
+from arrears.payments.services import PlanTerms, plan_create, promise_create
 from arrears.payments.services.posting import payment_post
 
 
@@ -42,4 +44,17 @@ def api_seed(*, organization_id, account, actor) -> SimpleNamespace:
         idempotency_key=f"seed-{organization_id}",
     )
     assert isinstance(token, ApiToken)
-    return SimpleNamespace(token=token, endpoint=endpoint, delivery=delivery, payment=payment)
+    promise = promise_create(
+        account=account,
+        amount=Money(Decimal("5.00"), account.currency),
+        due_on=now.date() + timedelta(days=3),
+        actor=actor,
+    )
+    plan = plan_create(
+        account=account,
+        terms=PlanTerms(frequency="monthly", first_due=now.date() + timedelta(days=3), installments=2),
+        actor=actor,
+    )
+    return SimpleNamespace(
+        token=token, endpoint=endpoint, delivery=delivery, payment=payment, promise=promise, plan=plan
+    )

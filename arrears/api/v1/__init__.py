@@ -15,6 +15,9 @@ from arrears.core.errors import ArrearsError
 from ..errors import ApiError
 from .conventions import PROBLEM, TITLES, RateLimited, TokenAuth, problem, problem_of
 from .endpoints import router
+from .holds import router as holds_router
+from .money import router as money_router
+from .placements import router as placements_router
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +73,9 @@ api = ArrearsAPI(
     openapi_url="/openapi.json",
 )
 api.add_router("/", router)
+api.add_router("/", placements_router)  # accounts: place (on `router`: its path), status, recall
+api.add_router("/", money_router)  # promises, plans, settlements
+api.add_router("/", holds_router)  # holds and disputes
 
 
 @api.get(

@@ -12,7 +12,7 @@ from ._common import local_date, organization_today
 from .fx import exchange_rate_set
 from .holds import MoneyFacts, account_money_facts
 from .interest import accrual_start, interest_accrue
-from .plans import PlanTerms, plan_create, plans_evaluate
+from .plans import PlanTerms, plan_cancel, plan_create, plans_evaluate
 from .posting import (
     PaymentRequest,
     payment_notices_record,
@@ -43,6 +43,7 @@ __all__ = [
     "payment_reverse",
     "payments_deposit_due",
     "payments_post",
+    "plan_cancel",
     "plan_create",
     "plans_evaluate",
     "promise_cancel",

@@ -19,9 +19,9 @@ from arrears.core.money import Money, quantize
 from arrears.tenancy.domain import Principal
 
 from .. import domain
-from ..choices import OPEN_PLAN, InstallmentStatus, PlanStatus
+from ..choices import OPEN_PLAN, OPEN_SETTLEMENT, InstallmentStatus, PlanStatus
 from ..errors import PaymentError, PlanError
-from ..models import Installment, PaymentPlan
+from ..models import Installment, PaymentPlan, Settlement
 from ._common import ZERO, _follow, _lock, _owed, _posted_payments, _rule, organization_today
 from .interest import _late_fee_post
 
@@ -122,6 +122,40 @@ def plan_create(
     )
     _follow(locked, AccountStatus.ON_PLAN, actor=actor, reason=f"plan {plan.pk}")
     return plan
+
+
+@transaction.atomic
+def plan_cancel(*, plan: PaymentPlan, actor: Principal, reason: str) -> PaymentPlan:
+    """Cancel an open plan (the debtor and the agency agree to end it): its installments stop being
+    expected, and the account leaves `on_plan`. A plan that carries an open settlement is ended with
+    the settlement, not alone."""
+    if not reason.strip():
+        raise ArrearsError(PlanError.REASON_REQUIRED, "say why the plan is cancelled")
+    account = _lock(plan.account_id, actor)
+    locked = PaymentPlan.objects.select_for_update().get(pk=plan.pk, organization_id=actor.organization_id)
+    if locked.status not in OPEN_PLAN:
+        raise Conflict(PlanError.NOT_OPEN, f"plan {locked.pk} is {locked.status}")
+    settlement = (
+        Settlement.objects.filter(plan=locked, status__in=OPEN_SETTLEMENT)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if settlement is not None:
+        raise Conflict(PlanError.NOT_OPEN, f"plan {locked.pk} carries settlement {settlement}")
+    previous = locked.status
+    locked.status, locked.status_changed_at = PlanStatus.CANCELLED, utcnow()
+    locked.save(update_fields=["status", "status_changed_at", "updated_at"])
+    audit_record(
+        actor=actor,
+        event=Event.PLAN_CANCELLED,
+        subject_type="plan",
+        subject_id=locked.pk,
+        account_id=locked.account_id,
+        data={"from": previous, "reason": reason.strip()},
+    )
+    if account_status(account_id=account.pk) == AccountStatus.ON_PLAN:
+        _follow(account, AccountStatus.ACTIVE, actor=actor, reason=f"plan {locked.pk} cancelled")
+    return locked
 
 
 def plans_evaluate(*, account: Account, today: date, actor: Principal) -> int:

@@ -215,6 +215,28 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
     "api-v1:decisions_create": POST_ONLY,
     "api-v1:decisions_batch": POST_ONLY,
     "api-v1:api-root": everyone(404),  # no index page
+    # Accounts placed and moved, promises, plans, settlements, holds and disputes. A POST that shares its
+    # path with a GET list answers that GET: 401 without a token, like the list.
+    "api-v1:accounts_create": everyone(401),
+    "api-v1:accounts_status": POST_ONLY,
+    "api-v1:accounts_recall": POST_ONLY,
+    "api-v1:promises_create": everyone(401),
+    "api-v1:promises_list": everyone(401),
+    "api-v1:promises_get": everyone(401, other=401),
+    "api-v1:promises_cancel": POST_ONLY,
+    "api-v1:plans_create": everyone(401),
+    "api-v1:plans_list": everyone(401),
+    "api-v1:plans_get": everyone(401, other=401),
+    "api-v1:plans_cancel": POST_ONLY,
+    "api-v1:settlements_create": everyone(401),
+    "api-v1:settlements_list": everyone(401),
+    "api-v1:settlements_get": everyone(401, other=401),
+    "api-v1:holds_list": everyone(401, other=401),
+    "api-v1:holds_create": everyone(401, other=401),
+    "api-v1:disputes_list": everyone(401, other=401),
+    "api-v1:disputes_create": everyone(401, other=401),
+    "api-v1:holds_get": everyone(401, other=401),
+    "api-v1:holds_lift": POST_ONLY,
     # API tokens and webhooks (/manage/api/): managers only.
     "api:manage": rule(200, 200, 403, 403),
     "api:token_create": POST_ONLY,
