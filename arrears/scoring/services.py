@@ -71,7 +71,10 @@ def model_train(*, organization_id: int, today: date, actor: Principal) -> Scori
     trained = fit(organization_id, today)
     if not trained.fallback:
         # The forecast made 13 weeks ago by a model trained on what was known then, against what came in.
-        trained.metrics["backtest"] = forecast_backtest(organization_id=organization_id, today=today)
+        currency = organization_get(organization_id=organization_id).currency
+        trained.metrics["backtest"] = forecast_backtest(
+            organization_id=organization_id, today=today, currency=currency
+        )
     params = _clean(trained.fitted.to_params())
     last = ScoringModel.objects.filter(organization_id=organization_id).aggregate(v=Max("version"))["v"] or 0
     model = ScoringModel.objects.create(
