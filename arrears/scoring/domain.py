@@ -72,8 +72,10 @@ def categories(cols: Mapping[str, np.ndarray], *, min_share: float = 0.01) -> di
 
 def matrix(cols: Mapping[str, np.ndarray], cats: Mapping[str, Sequence[str]]) -> np.ndarray:
     base = base_matrix(cols)
+    # Each column as text once, not once per category value (a copy of every row each time).
+    text = {key: cols[key].astype(str) for key in ("state", "client_id") if cats.get(key)}
     extra = [
-        (cols[key].astype(str) == value).astype(np.float64)[:, None]
+        (text[key] == value).astype(np.float64)[:, None]
         for key in ("state", "client_id")
         for value in cats.get(key, ())
     ]

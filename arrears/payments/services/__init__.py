@@ -22,7 +22,14 @@ from .posting import (
     payments_deposit_due,
     payments_post,
 )
-from .promises import PromiseSpec, promise_cancel, promise_create, promises_create_many, promises_evaluate
+from .promises import (
+    PromiseSpec,
+    promise_cancel,
+    promise_create,
+    promises_create_many,
+    promises_evaluate,
+    promises_evaluate_many,
+)
 from .reconcile import account_reconcile
 from .settlements import settlement_approve, settlement_offer, settlements_evaluate, settlements_reject
 
@@ -52,6 +59,7 @@ __all__ = [
     "promise_create",
     "promises_create_many",
     "promises_evaluate",
+    "promises_evaluate_many",
     "settlement_approve",
     "settlement_offer",
     "settlements_evaluate",

@@ -4,7 +4,7 @@ lifecycle, and the payments already posted."""
 from __future__ import annotations
 
 import zoneinfo
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from arrears.accounts.domain import TRANSITIONS
 from arrears.accounts.selectors import account_lock, account_status
 from arrears.accounts.services import account_transition, accounts_transition_many
+from arrears.core.bulk import in_array
 from arrears.core.clock import ensure_aware, utcnow
 from arrears.core.errors import ArrearsError
 from arrears.ledger.domain import OWED_BUCKETS
@@ -68,6 +69,15 @@ def _follow_many(
     ]
     if moves:
         accounts_transition_many(moves=moves, actor=actor, reasons=reasons)
+
+
+def posted_payments_of(*, account_ids: Sequence[int]) -> list[tuple[int, date, Decimal]]:
+    """The posted payments of many accounts: (account id, received on, amount), in one query."""
+    return list(
+        Payment.objects.filter(account_id__in=in_array(account_ids), status=PaymentStatus.POSTED)
+        .order_by("account_id", "received_on", "pk")
+        .values_list("account_id", "received_on", "amount")
+    )
 
 
 def _posted_payments(account: Account) -> list[tuple[date, Decimal]]:

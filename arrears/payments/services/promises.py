@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.db import transaction
@@ -14,6 +16,7 @@ from arrears.accounts.errors import AccountError
 from arrears.accounts.selectors import account_status, accounts_lock_many
 from arrears.audit.events import Event
 from arrears.audit.services import AuditSpec, audit_record, audit_record_many
+from arrears.core.bulk import in_array
 from arrears.core.clock import utcnow
 from arrears.core.errors import ArrearsError, Conflict, NotFound
 from arrears.core.money import Money
@@ -24,7 +27,7 @@ from .. import domain
 from ..choices import PromiseStatus
 from ..errors import PaymentError, PromiseError
 from ..models import Promise
-from ._common import _follow, _follow_many, _lock, _posted_payments, organization_today
+from ._common import _follow, _follow_many, _lock, organization_today, posted_payments_of
 
 if TYPE_CHECKING:
     from arrears.accounts.models import Account
@@ -166,24 +169,70 @@ def _account_after_promises(account: Account, *, actor: Principal) -> None:
 
 def promises_evaluate(*, account: Account, today: date, actor: Principal) -> int:
     """Set each open promise's status from the payments and the dates; kept promises are looked at
-    again, so a reversed payment can undo them. Returns how many changed."""
+    again, so a reversed payment can undo them. Returns how many changed: `promises_evaluate_many`
+    with a batch of one."""
+    return promises_evaluate_many(account_ids=[account.pk], today=today, actor=actor)
+
+
+@transaction.atomic
+def promises_evaluate_many(*, account_ids: Sequence[int], today: date, actor: Principal) -> int:
+    """`promises_evaluate` for many accounts: the accounts locked in id order, their open and kept
+    promises and posted payments read in one query each, one UPDATE per new status, one audit event
+    per changed promise (in account, then promise order), and an account whose last pending promise
+    closed leaves `promised`. Returns how many promises changed."""
+    ids = sorted(set(account_ids))
+    rows = accounts_lock_many(organization_id=actor.organization_id, account_ids=ids, fields=("pk", "status"))
+    statuses = dict(rows)
     promises = list(
-        Promise.objects.select_for_update().filter(
-            account=account, status__in=(PromiseStatus.PENDING, PromiseStatus.KEPT)
+        Promise.objects.select_for_update()
+        .filter(
+            account_id__in=in_array(list(statuses)), status__in=(PromiseStatus.PENDING, PromiseStatus.KEPT)
         )
+        .order_by("account_id", "pk")
     )
     if not promises:
         return 0
-    payments = _posted_payments(account)
-    changed = 0
+    payments: dict[int, list[tuple[date, Decimal]]] = defaultdict(list)
+    for account_id, received_on, amount in posted_payments_of(
+        account_ids=sorted({p.account_id for p in promises})
+    ):
+        payments[account_id].append((received_on, amount))
+    changes: list[tuple[Promise, str]] = []
     for p in promises:
         terms = domain.PromiseTerms(
             amount=p.amount, made_on=p.made_on, due_on=p.due_on, grace_days=p.grace_days
         )
-        status = domain.promise_status(terms, payments, today=today)
+        status = domain.promise_status(terms, payments[p.account_id], today=today)
         if status != p.status:
-            _promise_set(p, status, actor=actor, reason="payments and dates")
-            changed += 1
-    if changed:
-        _account_after_promises(account, actor=actor)
-    return changed
+            changes.append((p, status))
+    if not changes:
+        return 0
+    now = utcnow()
+    for status in {status for _, status in changes}:
+        Promise.objects.filter(pk__in=[p.pk for p, to in changes if to == status]).update(
+            status=status, status_changed_at=now, updated_at=now
+        )
+    audit_record_many(
+        actor=actor,
+        events=[
+            AuditSpec(
+                event=Event(f"promise.{status}"),
+                subject_type="promise",
+                subject_id=p.pk,
+                account_id=p.account_id,
+                data={"from": p.status, "to": status, "reason": "payments and dates"},
+            )
+            for p, status in changes
+        ],
+    )
+    changed = {p.account_id for p, _ in changes}
+    still_pending = set(
+        Promise.objects.filter(account_id__in=in_array(sorted(changed)), status=PromiseStatus.PENDING)
+        .values_list("account_id", flat=True)
+        .distinct()
+    )
+    leaving = {
+        pk: "no pending promise" for pk in changed - still_pending if statuses[pk] == AccountStatus.PROMISED
+    }
+    _follow_many(statuses, AccountStatus.ACTIVE, reasons=leaving, actor=actor)
+    return len(changes)

@@ -110,9 +110,10 @@ def test_many_plans_are_written_with_their_schedules_and_audited(org, system, ma
     assert [i.amount for i in installments] == [D("179.16")] * 5 + [D("179.20")]
     assert first.total == D("1075.00") and first.confirmation_due_on == date(2026, 11, 28)
     assert "1,075.00 USD in 6 installments" in first.confirmation_text
-    assert list(Installment.objects.filter(plan_id=plans[1].pk).values_list("amount", flat=True)) == [
-        D("100.00")
-    ] * 4
+    assert (
+        list(Installment.objects.filter(plan_id=plans[1].pk).values_list("amount", flat=True))
+        == [D("100.00")] * 4
+    )
     events = _events("plan.created")
     assert [e.subject_id for e in events] == [str(p.pk) for p in plans]
     assert events[1].data["installments"][0] == ["2026-11-25", "100.00"]
