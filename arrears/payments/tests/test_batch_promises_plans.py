@@ -132,3 +132,51 @@ def test_many_plans_are_written_with_their_schedules_and_audited(org, system, ma
     # then: refused, and nothing of the batch is written
     assert exc.value.code == PlanError.ACTIVE_PLAN_EXISTS
     assert not PaymentPlan.objects.filter(account_id=c.pk).exists()
+
+
+def test_many_accounts_promises_are_kept_or_broken_in_one_evaluation(org, system, make_account):
+    from arrears.payments.choices import PromiseStatus
+    from arrears.payments.tests.money import post
+
+    # given a promise kept by a payment, one broken, and one still open on a third account
+    a, b, c = make_account(), make_account(), make_account()
+    kept, broken, open_ = services.promises_create_many(
+        promises=[
+            PromiseSpec(a.pk, usd("50.00"), date(2026, 12, 5), made_on=date(2026, 12, 1)),
+            PromiseSpec(b.pk, usd("80.00"), date(2026, 12, 3), made_on=date(2026, 12, 1)),
+            PromiseSpec(c.pk, usd("20.00"), date(2026, 12, 20), made_on=date(2026, 12, 1)),
+        ],
+        actor=system,
+    )
+    post(a, "50.00", system, "kept-1", day=date(2026, 12, 4))
+
+    # when
+    changed = services.promises_evaluate_many(
+        account_ids=[c.pk, a.pk, b.pk], today=date(2026, 12, 10), actor=system
+    )
+
+    # then: each promise as `promises_evaluate` would leave it, audited, and the accounts follow
+    assert changed == 2
+    statuses = dict(Promise.objects.values_list("pk", "status"))
+    assert statuses == {
+        kept.pk: PromiseStatus.KEPT,
+        broken.pk: PromiseStatus.BROKEN,
+        open_.pk: PromiseStatus.PENDING,
+    }
+    assert [
+        (e.event, e.subject_id)
+        for e in AuditEvent.objects.filter(event__in=["promise.kept", "promise.broken"]).order_by("seq")
+    ] == [
+        ("promise.kept", str(kept.pk)),
+        ("promise.broken", str(broken.pk)),
+    ]
+    status = dict(Account.objects.filter(pk__in=[a.pk, b.pk, c.pk]).values_list("pk", "status"))
+    assert status == {a.pk: AccountStatus.ACTIVE, b.pk: AccountStatus.ACTIVE, c.pk: AccountStatus.PROMISED}
+    assert audit_chain_verify(organization_id=org.pk).ok
+    # and a second run changes nothing
+    assert (
+        services.promises_evaluate_many(
+            account_ids=[a.pk, b.pk, c.pk], today=date(2026, 12, 10), actor=system
+        )
+        == 0
+    )
