@@ -117,7 +117,8 @@ def forecast_backtest(*, organization_id: int, today: date, currency: str, weeks
     actual = [quantize(Decimal(0), currency)] * weeks
     for day, amount, paid_in in collected_between(organization_id=organization_id, after=start, until=today):
         if paid_in == currency:
-            actual[((day - start).days - 1) // 7] += amount
+            week = ((day - start).days - 1) // 7
+            actual[week] = quantize(actual[week] + amount, currency)
     total_p = sum((w.expected for w in predicted), Decimal(0))
     total_a = sum(actual, Decimal(0))
     inside = sum(1 for w, a in zip(predicted, actual, strict=True) if w.low <= a <= w.high)
