@@ -110,3 +110,22 @@ def test_something_due_today_counts_only_while_it_is_open(new_book):
         (date(2026, 12, 21), Decimal("50.0000")),
     ]
     assert [i.amount for i in installments] == [Decimal("125.0000")] * 4
+
+
+@pytest.mark.django_db
+def test_a_stored_expected_value_is_rounded_in_its_accounts_currency(org, make_account):
+    from arrears.core.clock import utcnow
+    from arrears.scoring.models import AccountScore
+    from arrears.scoring.services import accounts_score
+
+    # given an account in yen and one in dollars, no model (the heuristic)
+    yen = make_account(principal=Decimal("123457"), currency="JPY")
+    usd = make_account(principal=Decimal("1234.57"))
+
+    # when
+    accounts_score(organization_id=org.pk, at=utcnow())
+
+    # then: whole yen, and cents
+    stored = dict(AccountScore.objects.values_list("account_id", "expected"))
+    assert stored[yen.pk] > 0 and stored[yen.pk] == stored[yen.pk].quantize(Decimal(1))
+    assert stored[usd.pk] > 0 and stored[usd.pk] == stored[usd.pk].quantize(Decimal("0.01"))
