@@ -289,10 +289,17 @@ def account_recall(*, account: Account, actor: Principal, reason: str) -> Accoun
 
 
 @transaction.atomic
-def accounts_transition_many(*, moves: Sequence[tuple[int, str]], actor: Principal, reason: str = "") -> int:
+def accounts_transition_many(
+    *,
+    moves: Sequence[tuple[int, str]],
+    actor: Principal,
+    reason: str = "",
+    reasons: Mapping[int, str] | None = None,
+) -> int:
     """Move many accounts along their lifecycle, each as `account_transition` would (an illegal move
     raises before anything is written): locked in id order, one UPDATE per target status, one audit
-    event per move. Returns how many moved."""
+    event per move. ``reasons`` gives an account its own reason (else ``reason``). Returns how many
+    moved."""
     targets = dict(moves)
     locked = {
         pk: status
@@ -323,7 +330,7 @@ def accounts_transition_many(*, moves: Sequence[tuple[int, str]], actor: Princip
                 subject_type="account",
                 subject_id=pk,
                 account_id=pk,
-                data={"from": current, "to": to, "reason": reason},
+                data={"from": current, "to": to, "reason": (reasons or {}).get(pk, reason)},
             )
             for pk, (current, to) in sorted(changed.items())
         ],

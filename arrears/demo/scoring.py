@@ -22,7 +22,7 @@ SHARE = 8  # one synthetic account per this many demo accounts
 # The synthetic accounts belong to a client of their own, so they are never mistaken for the hand-made
 # portfolio: their calls are simulated history, logged without a gate decision (none was ever made).
 SYNTHETIC_CLIENT = "synthetic-history"
-NOTICES = 8  # synthetic accounts with a validation notice on file (each is a rendered PDF: the slow part)
+NOTICES = 2  # synthetic accounts with a validation notice on file (each is a rendered PDF: the slow part)
 
 
 def seed_scoring(*, clients: Sequence[Client], accounts: int, today: date, actor: Principal) -> None:

@@ -185,11 +185,14 @@ def seed_demo(
     reversal = next((a for n, (a, _, target) in enumerate(book) if target == S.ACTIVE and n > 10), None)
     if reversal is not None:
         _payment_then_reversal(reversal, actor, today)
-    for account, _, _ in book:
-        account.refresh_from_db()
+    # The balances after the history: one read of the book, not one query per account.
+    fresh = {
+        a.pk: a
+        for a in accounts_in_organization(organization_id=org.pk, account_ids=[a.pk for a, _, _ in book])
+    }
+    book = [(fresh[a.pk], debtor, target) for a, debtor, target in book]
     _calls(rng, book, actor, today)
-    for n, (account, debtor, target) in enumerate(book):
-        _work(rng, account, debtor, target, actor, today, calls=n % 6 == 0)
+    _work(rng, book, actor, today)
     for step in range(2):
         moves = [(a.pk, path[step]) for a, _, t in book if len(path := PATHS.get(t, [t])) > step]
         accounts_transition_many(moves=[m for m in moves if m[1] != S.NEW], actor=actor, reason="demo data")
@@ -202,63 +205,62 @@ def seed_demo(
 CALL_OUTCOMES = ["no_answer", "no_answer", "voicemail", "busy", "right_party_contact", "wrong_number"]
 
 
-def _work(
-    rng: random.Random,
-    account: Account,
-    debtor: Debtor,
-    target: str,
-    actor: Principal,
-    today: date,
-    *,
-    calls: bool,
-) -> None:
-    """What collectors did: promises, plans, holds and notes."""
+def _work(rng: random.Random, book: list[tuple[Account, Debtor, str]], actor: Principal, today: date) -> None:
+    """What collectors did: promises, plans, holds and notes. Promises and plans are written in one
+    batch each (`promises_create_many`, `plans_create_many`), as a day's calls would leave them."""
     from arrears.compliance.services import hold_place
     from arrears.core.money import Money
-    from arrears.payments.services import PlanTerms, plan_create, promise_create
+    from arrears.payments.services import (
+        PlanSpec,
+        PlanTerms,
+        PromiseSpec,
+        plans_create_many,
+        promises_create_many,
+    )
 
-    owed = account.balance_total
-    if target == S.PROMISED and owed > 0:
-        amount = Money.of(max(owed * Decimal("0.1"), Decimal("1")), account.currency)
-        promise_create(
-            account=account,
-            amount=amount,
-            due_on=today + timedelta(days=rng.randrange(3, 20)),
-            actor=actor,
-            channel="call",
-            note="promised on the phone",
-            today=today,
-        )
-    elif target == S.ON_PLAN and owed > 0:
-        plan_create(
-            account=account,
-            actor=actor,
-            today=today,
-            terms=PlanTerms(
+    promises: list[PromiseSpec] = []
+    plans: list[PlanSpec] = []
+    for n, (account, _, target) in enumerate(book):
+        owed = account.balance_total
+        if target == S.PROMISED and owed > 0:
+            promises.append(
+                PromiseSpec(
+                    account.pk,
+                    Money.of(max(owed * Decimal("0.1"), Decimal("1")), account.currency),
+                    today + timedelta(days=rng.randrange(3, 20)),
+                    channel="call",
+                    note="promised on the phone",
+                    made_on=today,
+                )
+            )
+        elif target == S.ON_PLAN and owed > 0:
+            terms = PlanTerms(
                 frequency="monthly",
                 installments=rng.choice([3, 6, 12]),
                 first_due=today + timedelta(days=rng.randrange(5, 25)),
-            ),
-        )
-    elif target == S.DISPUTED:
-        hold_place(
-            kind="dispute",
-            actor=actor,
-            account=account,
-            reason="consumer disputes the amount in writing",
-            details={"written": True},
-            effective_on=today - timedelta(days=rng.randrange(1, 20)),
-        )
-    elif target == S.ON_HOLD:
-        hold_place(
-            kind="bankruptcy",
-            actor=actor,
-            account=account,
-            reason="chapter 7 notice received",
-            effective_on=today - timedelta(days=rng.randrange(1, 60)),
-        )
-    if calls and rng.random() < 0.5:
-        account_note_add(account=account, body=rng.choice(NOTES), actor=actor)
+            )
+            plans.append(PlanSpec(account.pk, terms))
+        elif target == S.DISPUTED:
+            hold_place(
+                kind="dispute",
+                actor=actor,
+                account=account,
+                reason="consumer disputes the amount in writing",
+                details={"written": True},
+                effective_on=today - timedelta(days=rng.randrange(1, 20)),
+            )
+        elif target == S.ON_HOLD:
+            hold_place(
+                kind="bankruptcy",
+                actor=actor,
+                account=account,
+                reason="chapter 7 notice received",
+                effective_on=today - timedelta(days=rng.randrange(1, 60)),
+            )
+        if n % 6 == 0 and rng.random() < 0.5:
+            account_note_add(account=account, body=rng.choice(NOTES), actor=actor)
+    promises_create_many(promises=promises, actor=actor)
+    plans_create_many(plans=plans, actor=actor, today=today)
 
 
 def _calls(

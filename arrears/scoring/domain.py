@@ -6,9 +6,12 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
+
+from arrears.core.money import quantize
 
 # Below this many labelled outcomes (account-months with a known "paid within 30 days" answer) in the
 # training period, or fewer than MIN_CLASS of either answer, a model is not trained: the heuristic is
@@ -69,8 +72,10 @@ def categories(cols: Mapping[str, np.ndarray], *, min_share: float = 0.01) -> di
 
 def matrix(cols: Mapping[str, np.ndarray], cats: Mapping[str, Sequence[str]]) -> np.ndarray:
     base = base_matrix(cols)
+    # Each column as text once, not once per category value (a copy of every row each time).
+    text = {key: cols[key].astype(str) for key in ("state", "client_id") if cats.get(key)}
     extra = [
-        (cols[key].astype(str) == value).astype(np.float64)[:, None]
+        (text[key] == value).astype(np.float64)[:, None]
         for key in ("state", "client_id")
         for value in cats.get(key, ())
     ]
@@ -285,7 +290,8 @@ def calibration_bins(p: np.ndarray, y: np.ndarray, bins: int = 10) -> list[dict[
 
 # --- forecast ----------------------------------------------------------------------------------------
 
-Z90 = 1.645
+Z90 = Decimal("1.645")
+SHARE_PLACES = 6  # probabilities and shares enter money arithmetic as Decimals of 6 places
 
 
 def weekly_probability(p30: np.ndarray) -> np.ndarray:
@@ -293,50 +299,90 @@ def weekly_probability(p30: np.ndarray) -> np.ndarray:
     return 1.0 - np.power(1.0 - np.clip(p30, 0.0, 0.999999), 7.0 / PERIOD_DAYS)
 
 
+def shares(values: np.ndarray | Sequence[float]) -> list[Decimal]:
+    """Probabilities (or shares of a balance) as Decimals rounded to ``SHARE_PLACES``, ready to multiply
+    money: the same as ``Decimal(str(round(p, 6)))`` for each, formatted by numpy in one pass."""
+    arr = np.round(np.asarray(values, dtype=np.float64), SHARE_PLACES)
+    return [Decimal(v) for v in np.char.mod(f"%.{SHARE_PLACES}f", arr).tolist()]
+
+
 @dataclass(frozen=True)
 class Week:
-    expected: float
-    variance: float
+    """One week of the forecast in one currency: expected money, its variance (money squared), and
+    the parts of the expectation that come from promises and from plan installments."""
 
-    def band(self) -> tuple[float, float, float]:
-        sd = math.sqrt(max(self.variance, 0.0))
-        return self.expected, max(0.0, self.expected - Z90 * sd), self.expected + Z90 * sd
+    currency: str
+    expected: Decimal
+    variance: Decimal
+    promises: Decimal
+    plans: Decimal
+
+    def band(self) -> tuple[Decimal, Decimal, Decimal]:
+        """Expected, low and high of the 90% range (normal approximation), in the currency's units."""
+        sd = self.variance.sqrt() if self.variance > 0 else Decimal(0)
+        spread = Z90 * sd
+        zero = quantize(Decimal(0), self.currency)
+        low = max(zero, quantize(self.expected - spread, self.currency))
+        return quantize(self.expected, self.currency), low, quantize(self.expected + spread, self.currency)
 
 
 def forecast_weeks(
     *,
     weeks: int,
-    promises: Sequence[tuple[int, float, float]],
-    installments: Sequence[tuple[int, float, float]],
-    balances: np.ndarray,
+    currency: str,
+    promises: Sequence[tuple[int, Decimal, float]],
+    installments: Sequence[tuple[int, Decimal, float]],
+    balances: Sequence[Decimal],
     p30: np.ndarray,
     amount_ratio: float,
 ) -> list[Week]:
-    """Expected collections per week. ``promises`` and ``installments`` are (week index, amount,
-    kept rate): each contributes amount × rate to its week, with variance amount² · rate · (1 − rate).
+    """Expected collections per week, in ``currency`` (every amount Decimal, rounded by
+    ``core.money.quantize``; probabilities are floats, entering the arithmetic as 6-place Decimals).
+
+    ``promises`` and ``installments`` are (week index, amount, kept rate): each contributes
+    amount × rate to its week, with variance amount² · rate · (1 − rate).
+
     The rest of each balance (``balances``, after promised and planned amounts) pays, each week, with
-    the weekly probability from its 30-day score, a share ``amount_ratio / p`` … scaled so that the
-    30-day expectation is balance × p × ratio; balances shrink by what is expected to be paid."""
-    exp = [0.0] * weeks
-    var = [0.0] * weeks
-    for items in (promises, installments):
-        for week, amount, rate in items:
-            if 0 <= week < weeks:
-                exp[week] += amount * rate
-                var[week] += amount * amount * rate * (1 - rate)
-    q = weekly_probability(p30)
-    # Amount paid when a payment comes, so that 30 days of weekly chances give balance·p·ratio.
-    per_period = np.where(
-        q > 0, (p30 * amount_ratio) / np.maximum(1 - np.power(1 - q, PERIOD_DAYS / 7.0), 1e-9), 0
-    )
-    remaining = np.maximum(balances, 0).astype(np.float64)
-    for w in range(weeks):
-        amount = remaining * np.minimum(per_period, 1.0)
-        e = amount * q
-        exp[w] += float(e.sum())
-        var[w] += float((amount * amount * q * (1 - q)).sum())
-        remaining = np.maximum(remaining - e, 0)
-    return [Week(e, v) for e, v in zip(exp, var, strict=True)]
+    the weekly probability ``q`` from its 30-day score ``p30``, a share ``m`` of what remains, chosen so
+    that 30 days of weekly chances give balance × p30 × ``amount_ratio``; what is expected to be paid
+    leaves the balance. So in week ``w`` the amount due if it pays is balance · m · (1 − m·q)^w, and the
+    expectation is that times q."""
+    zero = quantize(Decimal(0), currency)
+    exp = [zero] * weeks
+    var = [Decimal(0)] * weeks
+    parts = {"promises": [zero] * weeks, "plans": [zero] * weeks}
+    for name, items in (("promises", promises), ("plans", installments)):
+        valid = [(w, a, r) for w, a, r in items if 0 <= w < weeks]
+        rates = shares([r for _, _, r in valid])
+        spreads = shares([r * (1 - r) for _, _, r in valid])
+        for (week, amount, _), rate, spread in zip(valid, rates, spreads, strict=True):
+            expected = quantize(amount * rate, currency)
+            parts[name][week] += expected
+            exp[week] += expected
+            var[week] += amount * amount * spread
+    if len(balances):
+        q = weekly_probability(p30)
+        # The share of the remaining balance paid when a payment comes.
+        m = np.minimum(
+            np.where(
+                q > 0, (p30 * amount_ratio) / np.maximum(1 - np.power(1 - q, PERIOD_DAYS / 7.0), 1e-9), 0
+            ),
+            1.0,
+        )
+        keep = 1.0 - m * q
+        q_dec, spread_dec = shares(q), shares(q * (1 - q))
+        for w in range(weeks):
+            due_share = shares(m * np.power(keep, w))
+            for balance, s, qd, sd in zip(balances, due_share, q_dec, spread_dec, strict=True):
+                if not s:
+                    continue
+                amount = quantize(balance * s, currency)
+                exp[w] += quantize(amount * qd, currency)
+                var[w] += amount * amount * sd
+    return [
+        Week(currency, e, v, p, i)
+        for e, v, p, i in zip(exp, var, parts["promises"], parts["plans"], strict=True)
+    ]
 
 
 def kept_rate(kept: int, broken: int, *, prior: float, weight: float = 2.0) -> float:

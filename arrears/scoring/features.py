@@ -13,11 +13,14 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
 from django.apps import apps
 from django.db import connection
+
+from arrears.core.money import from_storage
 
 COLUMNS = (
     "account_id", "client_id", "debt_type", "state", "status", "aging_days", "placed_days", "balance",
@@ -69,6 +72,13 @@ def _days(day: date, column: str) -> str:
     return f"CAST(julianday({_d(day)}) - julianday({column}) AS INTEGER)"
 
 
+def _placed() -> str:
+    """The day an account was placed: ``placed_on``, or the day it was created when the import left it
+    empty (a book imported without placement dates is placed the day it arrives, not never)."""
+    created = "CAST(created_at AT TIME ZONE 'UTC' AS date)" if _pg() else "date(created_at)"
+    return f"COALESCE(placed_on, {created})"
+
+
 def features_sql(*, organization_id: int, as_of: date, account_ids: Sequence[int] | None = None) -> str:
     org = int(organization_id)
     accounts = _table("accounts", "Account")
@@ -87,7 +97,7 @@ def features_sql(*, organization_id: int, as_of: date, account_ids: Sequence[int
     return f"""
 WITH a AS (
   SELECT id, client_id, debt_type, jurisdiction_state AS state, status, currency,
-         {_days(as_of, "delinquent_since")} AS aging_days, {_days(as_of, "placed_on")} AS placed_days,
+         {_days(as_of, "delinquent_since")} AS aging_days, {_days(as_of, _placed())} AS placed_days,
          balance_principal + balance_interest + balance_fees + balance_costs AS balance
   FROM {accounts} WHERE organization_id = {org}{only}
 ), p AS (
@@ -147,7 +157,12 @@ _NUMERIC = {
 }  # fmt: skip  (NULL becomes this before the domain reads it)
 
 
-def _to_arrays(rows: list[tuple[Any, ...]], as_of: date) -> FeatureRows:
+def _exact(value: Any) -> Decimal:
+    """An amount summed by the database, as an exact Decimal (SQLite sums in floating point)."""
+    return from_storage(value if isinstance(value, Decimal) else Decimal(str(value or 0)))
+
+
+def _to_arrays(rows: list[tuple[Any, ...]], as_of: date, *, exact: bool = False) -> FeatureRows:
     cols: dict[str, np.ndarray] = {}
     transposed = list(zip(*rows, strict=True)) if rows else [() for _ in COLUMNS]
     for name, values in zip(COLUMNS, transposed, strict=True):
@@ -155,33 +170,45 @@ def _to_arrays(rows: list[tuple[Any, ...]], as_of: date) -> FeatureRows:
             cols[name] = np.array([v or "" for v in values], dtype=object)
         elif name in ("balance", "paid_after", "collected_next30"):
             cols[name] = np.array([float(v or 0) for v in values], dtype=np.float64)
+            if exact and name in ("balance", "paid_after"):
+                cols[f"{name}_amount"] = np.array([_exact(v) for v in values], dtype=object)
         else:
             fill = _NUMERIC.get(name, 0)
             cols[name] = np.array([fill if v is None else int(v) for v in values], dtype=np.int64)
     # The balance on the day: today's, plus what was paid since (interest and fees since are ignored).
     cols["balance"] = cols["balance"] + cols["paid_after"]
+    if exact:
+        cols["balance_amount"] = cols["balance_amount"] + cols.pop("paid_after_amount")
     return FeatureRows(as_of=as_of, cols=cols)
 
 
 def features_read(
-    *, organization_id: int, as_of: date, account_ids: Sequence[int] | None = None, chunk: int = 50_000
+    *,
+    organization_id: int,
+    as_of: date,
+    account_ids: Sequence[int] | None = None,
+    chunk: int = 50_000,
+    exact: bool = False,
 ) -> Iterator[FeatureRows]:
     """The features of the organization's accounts (or of ``account_ids``) as of the end of ``as_of``,
-    in chunks of ``chunk`` accounts, ordered by account id."""
+    in chunks of ``chunk`` accounts, ordered by account id. With ``exact``, also each balance as a
+    Decimal (``balance_amount``), for money arithmetic; the float ``balance`` is a feature only."""
     sql = features_sql(organization_id=organization_id, as_of=as_of, account_ids=account_ids)
     # A server-side cursor on PostgreSQL: a million accounts stream in chunks, never all in memory.
     with connection.chunked_cursor() as cursor:
         cursor.execute(sql)
         while rows := cursor.fetchmany(chunk):
-            yield _to_arrays(rows, as_of)
+            yield _to_arrays(rows, as_of, exact=exact)
 
 
 def features_all(
-    *, organization_id: int, as_of: date, account_ids: Sequence[int] | None = None
+    *, organization_id: int, as_of: date, account_ids: Sequence[int] | None = None, exact: bool = False
 ) -> FeatureRows:
-    parts = list(features_read(organization_id=organization_id, as_of=as_of, account_ids=account_ids))
+    parts = list(
+        features_read(organization_id=organization_id, as_of=as_of, account_ids=account_ids, exact=exact)
+    )
     if not parts:
-        return _to_arrays([], as_of)
+        return _to_arrays([], as_of, exact=exact)
     return FeatureRows(
         as_of=as_of, cols={k: np.concatenate([p.cols[k] for p in parts]) for k in parts[0].cols}
     )
@@ -235,18 +262,37 @@ FROM {_table("payments", "Promise")} WHERE organization_id = {int(organization_i
     return int(kept or 0), int(broken or 0)
 
 
+@dataclass(frozen=True)
+class Due:
+    """A promise or a plan installment due in the forecast's window, with the record that weights it:
+    the debtor's kept and broken promises, or the plan's paid and missed installments, before then."""
+
+    account_id: int
+    due_on: date
+    amount: Decimal
+    currency: str
+    kept: int
+    broken: int
+
+
+def _day(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
 def forecast_items(
-    *, organization_id: int, as_of: date, until: date
-) -> tuple[list[tuple[int, date, float, int, int]], list[tuple[int, date, float, int, int]]]:
-    """What is due between ``as_of`` (exclusive) and ``until`` (inclusive) as known on ``as_of``:
-    promises (account, due date, amount, the debtor's kept and broken promises before ``as_of``)
-    and plan installments (account, due date, amount, the plan's paid and missed installments due
-    before ``as_of``). A debtor's record counts the promises on all their accounts."""
+    *, organization_id: int, as_of: date, until: date, first: date | None = None
+) -> tuple[list[Due], list[Due]]:
+    """What is due from ``first`` (default: the day after ``as_of``) to ``until`` (inclusive) as known
+    at the end of ``as_of``: promises made by then (with the debtor's promise record before ``as_of``)
+    and the installments of plans agreed by then and open (with the plan's record before ``as_of``).
+    Something due on ``as_of`` or before counts only while it is still open (not kept, paid or broken
+    yet). A debtor's record counts the promises on all their accounts."""
+    first = first or as_of + timedelta(days=1)
     promises = _table("payments", "Promise")
     links = _table("accounts", "AccountDebtor")
     plans = _table("payments", "PaymentPlan")
     installments = _table("payments", "Installment")
-    org, d, u = int(organization_id), _d(as_of), _d(until)
+    org, d, f, u = int(organization_id), _d(as_of), _d(first), _d(until)
     promise_sql = f"""
 WITH debtor_of AS (
   SELECT account_id, MIN(debtor_id) AS debtor_id FROM {links}
@@ -258,11 +304,11 @@ WITH debtor_of AS (
   FROM {promises} p JOIN debtor_of o ON o.account_id = p.account_id
   WHERE p.organization_id = {org} AND p.due_on < {d} GROUP BY o.debtor_id
 )
-SELECT p.account_id, p.due_on, p.amount, COALESCE(r.kept, 0), COALESCE(r.broken, 0)
+SELECT p.account_id, p.due_on, p.amount, p.currency, COALESCE(r.kept, 0), COALESCE(r.broken, 0)
 FROM {promises} p LEFT JOIN debtor_of o ON o.account_id = p.account_id
   LEFT JOIN record r ON r.debtor_id = o.debtor_id
-WHERE p.organization_id = {org} AND p.made_on <= {d} AND p.due_on > {d} AND p.due_on <= {u}
-  AND p.status <> 'cancelled'
+WHERE p.organization_id = {org} AND p.made_on <= {d} AND p.due_on >= {f} AND p.due_on <= {u}
+  AND p.status <> 'cancelled' AND (p.due_on > {d} OR p.status = 'pending')
 ORDER BY p.due_on, p.account_id
 """  # noqa: S608 - as features_sql
     plan_sql = f"""
@@ -272,43 +318,34 @@ WITH record AS (
          SUM(CASE WHEN status = 'missed' AND due_on <= {d} THEN 1 ELSE 0 END) AS missed
   FROM {installments} WHERE organization_id = {org} GROUP BY plan_id
 )
-SELECT pp.account_id, i.due_on, i.amount, COALESCE(r.paid, 0), COALESCE(r.missed, 0)
+SELECT pp.account_id, i.due_on, i.amount, pp.currency, COALESCE(r.paid, 0), COALESCE(r.missed, 0)
 FROM {installments} i JOIN {plans} pp ON pp.id = i.plan_id LEFT JOIN record r ON r.plan_id = i.plan_id
 WHERE pp.organization_id = {org} AND pp.made_on <= {d} AND pp.status IN ('active', 'delinquent')
-  AND i.due_on > {d} AND i.due_on <= {u}
+  AND i.due_on >= {f} AND i.due_on <= {u} AND (i.due_on > {d} OR i.status = 'due')
 ORDER BY i.due_on, pp.account_id
 """  # noqa: S608 - as features_sql
 
-    def rows(sql: str) -> list[tuple[int, date, float, int, int]]:
+    def rows(sql: str) -> list[Due]:
         with connection.cursor() as cursor:
             cursor.execute(sql)
             return [
-                (
-                    int(a),
-                    due if isinstance(due, date) else date.fromisoformat(str(due)),
-                    float(amt),
-                    int(k),
-                    int(b),
-                )
-                for a, due, amt, k, b in cursor.fetchall()
+                Due(int(a), _day(due), _exact(amt), str(cur), int(k), int(b))
+                for a, due, amt, cur, k, b in cursor.fetchall()
             ]
 
     return rows(promise_sql), rows(plan_sql)
 
 
-def collected_between(*, organization_id: int, after: date, until: date) -> list[tuple[date, float]]:
-    """Posted payments received after ``after`` up to ``until``: (day, amount)."""
+def collected_between(*, organization_id: int, after: date, until: date) -> list[tuple[date, Decimal, str]]:
+    """Posted payments received after ``after`` up to ``until``: (day, amount, currency)."""
     sql = f"""
-SELECT received_on, amount FROM {_table("payments", "Payment")}
+SELECT received_on, amount, currency FROM {_table("payments", "Payment")}
 WHERE organization_id = {int(organization_id)} AND status = 'posted'
   AND received_on > {_d(after)} AND received_on <= {_d(until)}
 """  # noqa: S608 - as features_sql
     with connection.cursor() as cursor:
         cursor.execute(sql)
-        return [
-            (day if isinstance(day, date) else date.fromisoformat(str(day)), float(amount))
-            for day, amount in cursor.fetchall()
-        ]
+        return [(_day(day), _exact(amount), str(cur)) for day, amount, cur in cursor.fetchall()]
 
 
 def queue_candidates(

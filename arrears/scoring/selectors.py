@@ -14,7 +14,7 @@ from arrears.attempts.selectors import call_requests_open
 from arrears.compliance.domain import evaluate
 from arrears.compliance.facts import ActionChannel, Purpose
 from arrears.compliance.gather import Request, facts_bases
-from arrears.tenancy.selectors import user_team_id
+from arrears.tenancy.selectors import organization_get, user_team_id
 
 from . import domain
 from .features import (
@@ -247,12 +247,23 @@ def work_queue_json(queue: Queue) -> dict[str, Any]:
     }
 
 
-def forecast(*, organization_id: int, weeks: int, as_of: date) -> list[ForecastWeek]:
-    """Expected collections in each of ``weeks`` weeks after ``as_of`` with the current model (the
-    heuristic when none is trained): ``forecasting.forecast_compute``."""
+def forecast(
+    *, organization_id: int, weeks: int, as_of: date, start: date | None = None
+) -> list[ForecastWeek]:
+    """Expected collections in each of ``weeks`` weeks from ``start`` (default: the day after
+    ``as_of``), as known at the end of ``as_of``, in the organization's currency, with the current
+    model (the heuristic when none is trained): ``forecasting.forecast_compute``."""
     model = model_current(organization_id=organization_id)
     fitted = model_load(model) if model else domain.heuristic()
-    return forecast_compute(organization_id=organization_id, weeks=weeks, as_of=as_of, fitted=fitted)
+    currency = organization_get(organization_id=organization_id).currency
+    return forecast_compute(
+        organization_id=organization_id,
+        weeks=weeks,
+        as_of=as_of,
+        start=start,
+        fitted=fitted,
+        currency=currency,
+    )
 
 
 def model_list(*, organization_id: int) -> list[ScoringModel]:

@@ -21,6 +21,7 @@ from arrears.audit.services import audit_record
 from arrears.core.bulk import insert_rows
 from arrears.core.clock import utcnow
 from arrears.core.errors import ArrearsError
+from arrears.core.money import quantize
 from arrears.tenancy.domain import Principal
 from arrears.tenancy.selectors import organization_get
 
@@ -71,7 +72,10 @@ def model_train(*, organization_id: int, today: date, actor: Principal) -> Scori
     trained = fit(organization_id, today)
     if not trained.fallback:
         # The forecast made 13 weeks ago by a model trained on what was known then, against what came in.
-        trained.metrics["backtest"] = forecast_backtest(organization_id=organization_id, today=today)
+        currency = organization_get(organization_id=organization_id).currency
+        trained.metrics["backtest"] = forecast_backtest(
+            organization_id=organization_id, today=today, currency=currency
+        )
     params = _clean(trained.fitted.to_params())
     last = ScoringModel.objects.filter(organization_id=organization_id).aggregate(v=Max("version"))["v"] or 0
     model = ScoringModel.objects.create(
@@ -130,17 +134,21 @@ def accounts_score(
     ):
         p, _, expected = domain.score_rows(fitted, rows.cols)
         base = {"organization_id": organization_id, "model_version": version, "scored_at": at}
+        # A generator with its count: on PostgreSQL the COPY sends each row while the next is made.
+        # The expected value is money: rounded by the one helper, in each account's currency.
         insert_rows(
             AccountScore,
-            [
-                {**base, "account_id": a, "probability": q, "expected": Decimal(e)}
-                for a, q, e in zip(
+            (
+                {**base, "account_id": a, "probability": q, "expected": quantize(Decimal(e), c)}
+                for a, q, e, c in zip(
                     rows.cols["account_id"].tolist(),
                     p.tolist(),
-                    np.char.mod("%.2f", expected).tolist(),
+                    expected.tolist(),
+                    rows.cols["currency"].tolist(),
                     strict=True,
                 )
-            ],
+            ),
+            count=len(rows),
         )
         n += len(rows)
     return n

@@ -4,7 +4,7 @@ Used by the tests (a ground truth the model must find) and by `arrears demo` (so
 demo's model to learn). Everything is written through the owning apps' batch services: debtors and
 phones (`debtors`), accounts with their opening balances (`ledger.accounts_open_many`), calls
 (`attempts.attempts_record_many`), payments (`payments.payments_post`, so the ledger stays the truth)
-and promises (`payments.promise_create`, then `promises_evaluate` marks them kept or broken).
+and promises (`payments.promises_create_many`, then `promises_evaluate_many` marks them kept or broken).
 
 The rule (docs/scoring.md, "Synthetic history"). Each account has a hidden willingness ``w ~ N(0, 1)``.
 The history runs week by week over ``days`` before ``today``:
@@ -53,7 +53,7 @@ from arrears.debtors.services import (
 from arrears.ledger.services import accounts_open_many
 from arrears.payments.choices import PaymentMethod
 from arrears.payments.services.posting import PaymentRequest, payments_post
-from arrears.payments.services.promises import promise_create, promises_evaluate
+from arrears.payments.services.promises import PromiseSpec, promises_create_many, promises_evaluate_many
 from arrears.tenancy.domain import Principal
 
 if TYPE_CHECKING:
@@ -259,17 +259,13 @@ def history_generate(
         accounts = {
             a.pk: a for a in accounts_in_organization(organization_id=organization_id, account_ids=ids)
         }
-        n_promises = 0
-        for pk, (s, _) in by_id.items():
-            for made_on, due_on, amount in s.promises:
-                promise_create(
-                    account=accounts[pk],
-                    amount=Money(amount, "USD"),
-                    due_on=due_on,
-                    actor=actor,
-                    today=made_on,
-                )
-                n_promises += 1
+        promises = [
+            PromiseSpec(pk, Money(amount, "USD"), due_on, made_on=made_on)
+            for pk, (s, _) in by_id.items()
+            for made_on, due_on, amount in s.promises
+        ]
+        promises_create_many(promises=promises, actor=actor)
+        n_promises = len(promises)
         requests = [
             PaymentRequest(pk, Money(amount, "USD"), PaymentMethod.ACH, at, f"synthetic-{pk}-{i}")
             for pk, (s, _) in by_id.items()
@@ -277,9 +273,9 @@ def history_generate(
         ]
         for chunk in range(0, len(requests), 2000):
             payments_post(requests=requests[chunk : chunk + 2000], actor=actor)
-        for pk, (s, _) in by_id.items():
-            if s.promises:
-                promises_evaluate(account=accounts[pk], today=today, actor=actor)
+        promises_evaluate_many(
+            account_ids=[pk for pk, (s, _) in by_id.items() if s.promises], today=today, actor=actor
+        )
         for pk in ids[:notices]:
             validation_notice_record(account=accounts[pk], provided_on=by_id[pk][0].placed_on, actor=actor)
     return History(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -132,12 +132,12 @@ def forecast_view(request: HttpRequest, principal: Principal) -> HttpResponse:
         return _bad(request, "scoring/forecast.html", {"form": form})
     weeks = form.cleaned_data.get("weeks") or 13
     today = organization_today(organization_id=principal.organization_id, at=utcnow())
-    result = forecast(organization_id=principal.organization_id, weeks=weeks, as_of=today - timedelta(days=1))
+    result = forecast(organization_id=principal.organization_id, weeks=weeks, as_of=today, start=today)
     model = model_current(organization_id=principal.organization_id)
     svg = charts.forecast_svg(
         [(w.week_start.isoformat(), float(w.expected), float(w.low), float(w.high)) for w in result]
     )
-    total = sum((w.expected for w in result), start=result[0].expected * 0) if result else 0
+    total = sum((w.expected for w in result), start=Decimal(0))
     return render(
         request,
         "scoring/forecast.html",

@@ -67,3 +67,19 @@ def test_forecast_prints_thirteen_weeks_with_a_range(database):
     for w in weeks:
         low, expected, high = Decimal(w["low"]), Decimal(w["expected"]), Decimal(w["high"])
         assert Decimal(0) <= low <= expected <= high
+
+
+def test_a_new_book_forecasts_money_from_the_day_it_is_imported(database):
+    # given the e2e organization: a book imported today, no payment history, no model (the heuristic)
+
+    # when
+    doc = database.ok("forecast", "--weeks", "13", "--org", "e2e", "--json").json
+
+    # then: its open balances are money coming in, every week, in cents
+    weeks = doc["weeks"]
+    assert len(weeks) == 13
+    for w in weeks:
+        expected = Decimal(w["expected"])
+        assert expected > 0, w
+        assert expected == expected.quantize(Decimal("0.01"))
+        assert Decimal(w["low"]) <= expected <= Decimal(w["high"])

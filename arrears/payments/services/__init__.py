@@ -12,7 +12,7 @@ from ._common import local_date, organization_today
 from .fx import exchange_rate_set
 from .holds import MoneyFacts, account_money_facts
 from .interest import accrual_start, interest_accrue
-from .plans import PlanTerms, plan_cancel, plan_create, plans_evaluate
+from .plans import PlanSpec, PlanTerms, plan_cancel, plan_create, plans_create_many, plans_evaluate
 from .posting import (
     PaymentRequest,
     payment_notices_record,
@@ -22,13 +22,22 @@ from .posting import (
     payments_deposit_due,
     payments_post,
 )
-from .promises import promise_cancel, promise_create, promises_evaluate
+from .promises import (
+    PromiseSpec,
+    promise_cancel,
+    promise_create,
+    promises_create_many,
+    promises_evaluate,
+    promises_evaluate_many,
+)
 from .reconcile import account_reconcile
 from .settlements import settlement_approve, settlement_offer, settlements_evaluate, settlements_reject
 
 __all__ = [
     "MoneyFacts",
     "PaymentRequest",
+    "PromiseSpec",
+    "PlanSpec",
     "PlanTerms",
     "account_money_facts",
     "account_reconcile",
@@ -45,10 +54,13 @@ __all__ = [
     "payments_post",
     "plan_cancel",
     "plan_create",
+    "plans_create_many",
     "plans_evaluate",
     "promise_cancel",
     "promise_create",
+    "promises_create_many",
     "promises_evaluate",
+    "promises_evaluate_many",
     "settlement_approve",
     "settlement_offer",
     "settlements_evaluate",

@@ -4,13 +4,15 @@ lifecycle, and the payments already posted."""
 from __future__ import annotations
 
 import zoneinfo
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from arrears.accounts.domain import TRANSITIONS
 from arrears.accounts.selectors import account_lock, account_status
-from arrears.accounts.services import account_transition
+from arrears.accounts.services import account_transition, accounts_transition_many
+from arrears.core.bulk import in_array
 from arrears.core.clock import ensure_aware, utcnow
 from arrears.core.errors import ArrearsError
 from arrears.ledger.domain import OWED_BUCKETS
@@ -55,6 +57,27 @@ def _follow(account: Account, to: str, *, actor: Principal, reason: str) -> None
     current = account_status(account_id=account.pk)
     if current != to and to in TRANSITIONS.get(current, frozenset()):
         account_transition(account=account, to=to, actor=actor, reason=reason)
+
+
+def _follow_many(
+    statuses: Mapping[int, str], to: str, *, reasons: Mapping[int, str], actor: Principal
+) -> None:
+    """`_follow` for many accounts at once: ``statuses`` is each account's status as read under its
+    lock; those of ``reasons`` whose lifecycle allows it move to ``to``, each with its reason."""
+    moves = [
+        (pk, to) for pk in reasons if statuses[pk] != to and to in TRANSITIONS.get(statuses[pk], frozenset())
+    ]
+    if moves:
+        accounts_transition_many(moves=moves, actor=actor, reasons=reasons)
+
+
+def posted_payments_of(*, account_ids: Sequence[int]) -> list[tuple[int, date, Decimal]]:
+    """The posted payments of many accounts: (account id, received on, amount), in one query."""
+    return list(
+        Payment.objects.filter(account_id__in=in_array(account_ids), status=PaymentStatus.POSTED)
+        .order_by("account_id", "received_on", "pk")
+        .values_list("account_id", "received_on", "amount")
+    )
 
 
 def _posted_payments(account: Account) -> list[tuple[date, Decimal]]:

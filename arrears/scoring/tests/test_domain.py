@@ -1,5 +1,7 @@
 """Reason codes and the forecast's arithmetic, without a database."""
 
+from decimal import Decimal as D
+
 import numpy as np
 import pytest
 
@@ -56,40 +58,77 @@ def test_moving_a_feature_moves_the_score_the_way_its_reason_says():
 
 def test_the_forecast_sums_promises_and_plans_by_week():
     # given two promises and three installments, and no other balance
-    promises = [(0, 100.0, 0.5), (0, 50.0, 1.0), (2, 200.0, 0.25)]
-    installments = [(1, 80.0, 0.75), (1, 20.0, 0.5), (12, 10.0, 1.0)]
+    promises = [(0, D("100.00"), 0.5), (0, D("50.00"), 1.0), (2, D("200.00"), 0.25)]
+    installments = [(1, D("80.00"), 0.75), (1, D("20.00"), 0.5), (12, D("10.00"), 1.0)]
 
     # when
     weeks = domain.forecast_weeks(
         weeks=13,
+        currency="USD",
         promises=promises,
         installments=installments,
-        balances=np.zeros(0),
+        balances=[],
         p30=np.zeros(0),
         amount_ratio=1,
     )
 
-    # then
-    assert [round(w.expected, 2) for w in weeks[:3]] == [100.0, 70.0, 50.0]
-    assert round(weeks[12].expected, 2) == 10.0
-    assert round(sum(w.expected for w in weeks), 2) == 230.0
-    assert weeks[0].variance == pytest.approx(100 * 100 * 0.25)  # a certain promise adds no spread
-    low, high = weeks[0].band()[1:]
-    assert low < 100 < high
+    # then: every amount is Decimal money in cents
+    assert [w.expected for w in weeks[:3]] == [D("100.00"), D("70.00"), D("50.00")]
+    assert [w.promises for w in weeks[:3]] == [D("100.00"), D("0.00"), D("50.00")]
+    assert [w.plans for w in weeks[:3]] == [D("0.00"), D("70.00"), D("0.00")]
+    assert weeks[12].expected == D("10.00")
+    assert sum(w.expected for w in weeks) == D("230.00")
+    assert weeks[0].variance == D(100 * 100) * D("0.25")  # a certain promise adds no spread
+    expected, low, high = weeks[0].band()
+    assert all(isinstance(v, D) and v == v.quantize(D("0.01")) for v in (expected, low, high))
+    assert low < expected == D("100.00") < high
+
+
+def test_the_forecast_rounds_to_the_currency_minor_units():
+    weeks = domain.forecast_weeks(
+        weeks=2,
+        currency="JPY",
+        promises=[(0, D("1001"), 1 / 3)],
+        installments=[],
+        balances=[D("25000")],
+        p30=np.array([0.4]),
+        amount_ratio=0.5,
+    )
+
+    assert weeks[0].promises == D("334")  # 1001 × 0.333333, to whole yen
+    assert all(w.expected == w.expected.quantize(D(1)) for w in weeks)
 
 
 def test_scores_spread_a_balance_over_the_weeks_and_never_collect_more_than_it():
     weeks = domain.forecast_weeks(
         weeks=13,
+        currency="USD",
         promises=[],
         installments=[],
-        balances=np.array([1000.0]),
+        balances=[D("1000.00")],
         p30=np.array([0.9]),
         amount_ratio=1.0,
     )
     total = sum(w.expected for w in weeks)
-    assert 0 < total <= 1000
+    assert D(0) < total <= D(1000)
     assert weeks[0].expected > weeks[12].expected  # the balance shrinks as it is paid
+
+
+def test_a_thirty_day_probability_gives_balance_times_p_times_ratio_over_thirty_days():
+    # given one account of 1,000 with a 30% chance of paying in 30 days, paying 60% when it does
+    weeks = domain.forecast_weeks(
+        weeks=13,
+        currency="USD",
+        promises=[],
+        installments=[],
+        balances=[D("1000.00")],
+        p30=np.array([0.3]),
+        amount_ratio=0.6,
+    )
+
+    # then: about 1000 × 0.3 × 0.6 = 180 is expected over the first 30 days (4.3 weeks)
+    four_weeks = sum(w.expected for w in weeks[:4])
+    assert D("140") < four_weeks < D("180")
 
 
 def test_kept_rate_shrinks_toward_the_prior():

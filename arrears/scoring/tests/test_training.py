@@ -17,7 +17,7 @@ def test_training_on_synthetic_history_reaches_the_targets(history, org, system)
 
     # when
     model = model_train(organization_id=org.pk, today=TODAY, actor=system)
-    backtest = forecast_backtest(organization_id=org.pk, today=TODAY)
+    backtest = forecast_backtest(organization_id=org.pk, today=TODAY, currency=org.currency)
 
     # then: AUC ≥ 0.75 and ≥ 0.05 above the heuristic on the same holdout
     m = model.metrics

@@ -5,7 +5,6 @@ Prints {"weeks": [{"week_start", "expected", "low", "high"}, …]}; week 1 start
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from django.core.management.base import CommandParser
@@ -32,7 +31,8 @@ class Command(ArrearsCommand):
         weeks = positive_int(options["weeks"], name="--weeks", most=104)
         org = organization_resolve(slug=options.get("org"))
         today = organization_today(organization_id=org.pk, at=utcnow())
-        result = forecast(organization_id=org.pk, weeks=weeks, as_of=today - timedelta(days=1))
+        # What is known now (today's promises and plans included), week 1 starting today.
+        result = forecast(organization_id=org.pk, weeks=weeks, as_of=today, start=today)
         if options["json"]:
             self.emit_json(forecast_json(result))
             return
