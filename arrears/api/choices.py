@@ -7,6 +7,11 @@ class Resource(models.TextChoices):
     ACCOUNTS = "accounts", "Accounts"
     PAYMENTS = "payments", "Payments"
     COMPLIANCE = "compliance", "Compliance decisions and holds"
+    DEBTORS = "debtors", "Debtors, contact points, consents and opt-outs"
+    ATTEMPTS = "attempts", "Contact attempts and calls (with recordings)"
+    MESSAGES = "messages", "Messages from templates, and their delivery"
+    DOCUMENTS = "documents", "Documents"
+    IMPORTS = "imports", "Account imports"
 
 
 class DeliveryStatus(models.TextChoices):

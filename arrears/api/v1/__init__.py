@@ -6,7 +6,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.core.exceptions import SuspiciousOperation
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
@@ -14,6 +16,7 @@ from arrears.core.errors import ArrearsError
 
 from ..errors import ApiError
 from .conventions import PROBLEM, TITLES, RateLimited, TokenAuth, problem, problem_of
+from . import contact, debtors, documents, imports
 from .endpoints import router
 
 log = logging.getLogger(__name__)
@@ -70,6 +73,11 @@ api = ArrearsAPI(
     openapi_url="/openapi.json",
 )
 api.add_router("/", router)
+# Debtors, contact attempts and calls, messages, documents and imports (issue 20, second part).
+api.add_router("/", debtors.router)
+api.add_router("/", contact.router)
+api.add_router("/", documents.router)
+api.add_router("/", imports.router)
 
 
 @api.get(
@@ -129,6 +137,16 @@ def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
         f"{where}: {first['msg']}" if where else first["msg"],
         instance=request.path,
         errors=errors,
+    )
+
+
+@api.exception_handler(MultiPartParserError)
+@api.exception_handler(SuspiciousOperation)
+def _unreadable(request: HttpRequest, exc: Exception) -> HttpResponse:
+    """A multipart body that cannot be parsed, or past Django's limits on fields and files: the client's
+    fault, a 400, never a 500."""
+    return problem(
+        400, ApiError.BODY_UNREADABLE, f"the request body cannot be read: {exc}"[:300], instance=request.path
     )
 
 
