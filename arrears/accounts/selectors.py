@@ -6,7 +6,17 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.db import connection
-from django.db.models import Case, IntegerField, Model, Prefetch, Q, QuerySet, Value, When, prefetch_related_objects
+from django.db.models import (
+    Case,
+    IntegerField,
+    Model,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+    prefetch_related_objects,
+)
 
 from arrears.core.bulk import among, in_array, select_in
 from arrears.core.errors import NotFound
@@ -452,7 +462,9 @@ def debtors_page_for(*, principal: Principal, starting_after: int | None, limit:
 
 def debtor_get_for(*, principal: Principal, pk: int) -> Debtor:
     """One debtor the principal may see, as ``debtors_page_for`` gives them; else not found."""
-    debtor = debtor_get(organization_id=principal.organization_id, pk=pk, within=_debtor_ids_visible(principal))
+    debtor = debtor_get(
+        organization_id=principal.organization_id, pk=pk, within=_debtor_ids_visible(principal)
+    )
     prefetch_related_objects([debtor], _with_accounts(principal))
     return debtor
 

@@ -242,7 +242,7 @@ def messages_brief(*, message_ids: list[int]) -> list[tuple[int, int, str, list[
     )
 
 
-# --- the REST API: contact attempts with their recordings, and the outbox, a cursor page at a time -----------
+# --- the REST API: contact attempts with their recordings, and the outbox, a cursor page at a time ----------
 
 
 def _recordings() -> Prefetch:
@@ -310,7 +310,9 @@ def message_get(*, principal: Principal, pk: int) -> OutboundMessage:
     return found
 
 
-def template_for_account(*, principal: Principal, account: Account, key: str, channel: str) -> MessageTemplate:
+def template_for_account(
+    *, principal: Principal, account: Account, key: str, channel: str
+) -> MessageTemplate:
     """The active template with this key and channel in the language of the account's primary debtor
     (else English), as ``message_queue`` renders it; an unknown one is not found."""
     from arrears.accounts.selectors import primary_debtor

@@ -32,7 +32,7 @@ def post_json(client, url, body, headers, **extra):
     return client.post(url, body, content_type="application/json", **headers, **extra)
 
 
-# --- debtors and contact points ------------------------------------------------------------------------------
+# --- debtors and contact points -----------------------------------------------------------------------------
 
 
 def test_debtors_are_listed_a_page_at_a_time_with_points_and_a_masked_national_id(
@@ -80,11 +80,15 @@ def test_another_organizations_debtor_and_contact_point_are_404(
     patched = client.patch(
         f"/api/v1/contact-points/{point.pk}", {"status": "invalid"}, content_type="application/json", **theirs
     )
-    added = post_json(client, f"/api/v1/debtors/{debtor.pk}/contact-points", {"kind": "email", "value": "a@b.co"}, theirs)
+    added = post_json(
+        client, f"/api/v1/debtors/{debtor.pk}/contact-points", {"kind": "email", "value": "a@b.co"}, theirs
+    )
     opted = post_json(client, f"/api/v1/debtors/{debtor.pk}/consents", {"channel": "sms"}, theirs)
 
     # then
-    assert got.status_code == 404 and got.json()["code"] == "DEBTOR_NOT_FOUND" and got["Content-Type"] == PROBLEM
+    assert (
+        got.status_code == 404 and got.json()["code"] == "DEBTOR_NOT_FOUND" and got["Content-Type"] == PROBLEM
+    )
     assert listed.json()["data"] == []
     assert point_got.status_code == 404 and point_got.json()["code"] == "DEBTOR_CONTACT_POINT_NOT_FOUND"
     assert patched.status_code == 404 and added.status_code == 404 and opted.status_code == 404
@@ -125,7 +129,10 @@ def test_a_contact_point_is_added_normalised_and_updated(client, bearer, make_ac
         bearer,
     )
     again = post_json(
-        client, f"/api/v1/debtors/{debtor.pk}/contact-points", {"kind": "phone", "value": "+16465550199"}, bearer
+        client,
+        f"/api/v1/debtors/{debtor.pk}/contact-points",
+        {"kind": "phone", "value": "+16465550199"},
+        bearer,
     )
     patched = client.patch(
         f"/api/v1/contact-points/{added.json()['id']}",
@@ -195,7 +202,10 @@ def test_an_opt_out_through_the_api_binds_the_gate_at_once(client, bearer, make_
         )
         after = post_json(client, "/api/v1/compliance/decisions", ask, bearer).json()
         mail = post_json(
-            client, "/api/v1/compliance/decisions", {"account": "OPT-1", "channel": "email", "target": email.value}, bearer
+            client,
+            "/api/v1/compliance/decisions",
+            {"account": "OPT-1", "channel": "email", "target": email.value},
+            bearer,
         ).json()
         shown = client.get(f"/api/v1/debtors/{debtor.pk}", **bearer).json()
 
@@ -216,7 +226,10 @@ def test_an_opt_out_naming_another_debtors_point_is_refused(client, bearer, make
     stranger = make_account().debtors.get().contact_points.first()
 
     response = post_json(
-        client, f"/api/v1/debtors/{debtor.pk}/consents", {"channel": "sms", "contact_point": stranger.pk}, bearer
+        client,
+        f"/api/v1/debtors/{debtor.pk}/consents",
+        {"channel": "sms", "contact_point": stranger.pk},
+        bearer,
     )
 
     assert response.status_code == 400 and response.json()["code"] == "DEBTOR_INVALID_CONTACT"
@@ -297,7 +310,9 @@ def test_a_token_cannot_override_a_block(client, bearer, make_account):
     make_account(reference="CALL-1")
 
     response = client.post(
-        "/api/v1/calls", call_form(started_at=NIGHT.isoformat(), ended_at="", override_reason="urgent"), **bearer
+        "/api/v1/calls",
+        call_form(started_at=NIGHT.isoformat(), ended_at="", override_reason="urgent"),
+        **bearer,
     )
 
     assert response.status_code == 403 and response.json()["code"] == "COMPLIANCE_OVERRIDE_FORBIDDEN"
@@ -343,7 +358,7 @@ def test_a_broken_multipart_body_is_a_400_problem(client, bearer, make_account):
     response = client.generic(
         "POST",
         "/api/v1/calls",
-        b"--xyz\r\nContent-Disposition: form-data; name=\"account\"\r\n\r\nCALL-1\r\n--x",
+        b'--xyz\r\nContent-Disposition: form-data; name="account"\r\n\r\nCALL-1\r\n--x',
         content_type="multipart/form-data; boundary=",
         **bearer,
     )
@@ -456,7 +471,10 @@ def test_an_unknown_template_or_another_debtors_point_is_refused(client, bearer,
         bearer,
     )
     voicemail = post_json(
-        client, "/api/v1/messages", {"account": "MSG-1", "template": "reminder", "channel": "voicemail"}, bearer
+        client,
+        "/api/v1/messages",
+        {"account": "MSG-1", "template": "reminder", "channel": "voicemail"},
+        bearer,
     )
 
     assert unknown.status_code == 404 and unknown.json()["code"] == "CONTACT_TEMPLATE_NOT_FOUND"

@@ -15,8 +15,8 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from arrears.core.errors import ArrearsError
 
 from ..errors import ApiError
-from .conventions import PROBLEM, TITLES, RateLimited, TokenAuth, problem, problem_of
 from . import contact, debtors, documents, imports
+from .conventions import PROBLEM, TITLES, RateLimited, TokenAuth, problem, problem_of
 from .endpoints import router
 
 log = logging.getLogger(__name__)

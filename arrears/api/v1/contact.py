@@ -47,7 +47,9 @@ CallOutcome = Literal[
 Reference = Annotated[str, Field(min_length=1, max_length=100, examples=["INV-1001"])]
 ClientCode = Annotated[
     str | None,
-    Field(default=None, max_length=40, description="the client's code, when several clients use the reference"),
+    Field(
+        default=None, max_length=40, description="the client's code, when several clients use the reference"
+    ),
 ]
 
 
@@ -86,7 +88,9 @@ class AttemptOut(BaseModel):
     ended_at: datetime | None
     notes: str
     accounts: list[AttemptAccount]
-    decision: DecisionBrief | None = Field(description="the compliance decision an outbound attempt was made under")
+    decision: DecisionBrief | None = Field(
+        description="the compliance decision an outbound attempt was made under"
+    )
     recordings: list[int] = Field(description="ids of its call recordings (GET /documents/{id}/content)")
     created_at: datetime
 
@@ -128,7 +132,9 @@ class MessageIn(BaseModel):
 
     account: Reference
     client: ClientCode = None
-    template: str = Field(min_length=1, max_length=60, description="the template's key", examples=["reminder"])
+    template: str = Field(
+        min_length=1, max_length=60, description="the template's key", examples=["reminder"]
+    )
     channel: Literal["email", "sms", "letter"]
     contact_point: int | None = Field(
         default=None, ge=1, le=2**63 - 1, description="one of the primary debtor's points (default: the best)"
@@ -148,7 +154,9 @@ class MessageOut(BaseModel):
     target: str
     subject: str
     body: str
-    status: str = Field(description="pending, blocked (held by the gate), sending, sent, delivered, failed, …")
+    status: str = Field(
+        description="pending, blocked (held by the gate), sending, sent, delivered, failed, …"
+    )
     held_reasons: list[dict[str, Any]] = Field(description="the gate's reasons while it is held")
     attempts: int
     next_attempt_at: datetime | None
@@ -291,7 +299,9 @@ def _saved(upload: UploadedFile | None) -> Iterator[Path | None]:
     summary="Log a call",
 )
 def calls_create(
-    request: HttpRequest, body: Form[CallIn], recording: UploadedFile | None = File(None)
+    request: HttpRequest,
+    body: Form[CallIn],
+    recording: Annotated[UploadedFile | None, File(default=None)] = None,
 ) -> HttpResponse:
     """Log a call (a `multipart/form-data` form, with its `recording` file if there is one: MP3, WAV,
     OGG, FLAC, WebM or M4A). An outbound call passes the compliance gate at `started_at`, as
@@ -362,7 +372,9 @@ def messages_create(request: HttpRequest, body: MessageIn) -> HttpResponse:
         point = None
         if body.contact_point is not None:
             point = contact_point_get_for(principal=token.principal, pk=body.contact_point)
-        message = message_queue(template=template, account=account, actor=token.principal, contact_point=point)
+        message = message_queue(
+            template=template, account=account, actor=token.principal, contact_point=point
+        )
         return _message(message)
 
     return idempotent(request, 201, MessageOut, produce)

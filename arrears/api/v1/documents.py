@@ -128,7 +128,7 @@ _BINARY = {"schema": {"type": "string", "format": "binary"}}
         }
     },
 )
-def documents_download(request: HttpRequest, id: Id) -> HttpResponse:  # noqa: A002
+def documents_download(request: HttpRequest, id: Id) -> FileResponse:  # noqa: A002
     """The stored file, with its content type. Each download is audited (who looked at what, when)."""
     token = need(request, Resource.DOCUMENTS)
     document = document_get(principal=token.principal, pk=id)

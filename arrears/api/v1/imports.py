@@ -88,7 +88,9 @@ class ImportIn(BaseModel):
         default=None, max_length=40, description="the client's code (a client's token: its own)"
     )
     format: Literal["auto", "csv", "xlsx", "quickbooks", "xero", "sage"] = "auto"
-    mapping: str = Field(default="", max_length=20_000, description="your own mapping (TOML, docs/imports.md)")
+    mapping: str = Field(
+        default="", max_length=20_000, description="your own mapping (TOML, docs/imports.md)"
+    )
     date_order: Literal["", "mdy", "dmy", "ymd"] = ""
     skip_invalid: bool = Field(default=False, description="import the valid rows even if some are invalid")
     dry_run: bool = Field(default=False, description="check and count everything, write nothing")
@@ -126,7 +128,9 @@ def _error(e: Any) -> dict[str, Any]:
     return {"id": e.pk, "row": e.row, "column": e.column, "value": e.value, "message": e.message}
 
 
-@router.post("/imports", operation_id="imports_create", response={201: ImportOut}, summary="Upload a file to import")
+@router.post(
+    "/imports", operation_id="imports_create", response={201: ImportOut}, summary="Upload a file to import"
+)
 def imports_create(request: HttpRequest, body: Form[ImportIn], file: File[UploadedFile]) -> HttpResponse:
     """Upload an account file (a `multipart/form-data` form: canonical CSV, XLSX, or a QuickBooks, Xero or
     Sage export) for a client. The import runs in a worker: poll `GET /imports/{id}` until `finished`
