@@ -19,7 +19,7 @@ from django.db import transaction
 from arrears.audit.events import Event
 from arrears.audit.services import audit_record
 from arrears.core.clock import utcnow
-from arrears.core.errors import ArrearsError
+from arrears.core.errors import ArrearsError, Conflict
 from arrears.tenancy.domain import Principal
 
 from . import writing
@@ -511,7 +511,7 @@ def import_job_configure(
 def import_job_confirm(*, job: ImportJob, actor: Principal) -> ImportJob:
     """After a dry run: the real import of the same file with the same options, as a new job."""
     if not (job.dry_run and job.status == JobStatus.DRY_RUN):
-        raise ArrearsError(ImportProblem.JOB_NOT_CONFIRMABLE, "only a finished dry run can be confirmed")
+        raise Conflict(ImportProblem.JOB_NOT_CONFIRMABLE, "only a finished dry run can be confirmed")
     return import_job_create(
         organization=job.organization,
         client=job.client,

@@ -326,6 +326,7 @@ def test_a_token_cannot_override_a_block(client, bearer, make_account):
         ({"number": "not a phone"}, 400),
         ({"started_at": "2026-13-45"}, 422),
         ({"started_at": "2026-03-10T18:00:00"}, 422),  # naive: no time zone
+        ({"started_at": "9999-12-31T23:59:59+14:00"}, 422),  # would overflow the local-time rules
         ({"ended_at": (AFTERNOON - timedelta(hours=1)).isoformat()}, 400),
         ({"account": "NO-SUCH"}, 404),
         ({"account": "x" * 300}, 422),
@@ -500,3 +501,32 @@ def test_messages_of_another_organization_are_404(
     assert got.status_code == 404 and got.json()["code"] == "CONTACT_MESSAGE_NOT_FOUND"
     assert queued.status_code == 404
     assert client.get("/api/v1/messages", **theirs).json()["data"] == []
+
+
+# --- on a committed database (pytest-django's wrapping transaction would hide a missing atomic) -------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_committed_a_blocked_call_stays_blocked_and_an_opt_out_binds(client, bearer, make_account):
+    # given
+    account = make_account(reference="TX-1")
+    debtor = account.debtors.get()
+
+    # when
+    blocked = client.post(
+        "/api/v1/calls", call_form("TX-1", started_at=NIGHT.isoformat(), ended_at=""), **bearer
+    )
+    refused = client.post(
+        "/api/v1/calls",
+        call_form("TX-1", started_at=NIGHT.isoformat(), ended_at="", override_reason="x"),
+        **bearer,
+    )
+    with time_machine.travel(AFTERNOON):
+        opted = post_json(client, f"/api/v1/debtors/{debtor.pk}/consents", {"channel": "call"}, bearer)
+        later = client.post("/api/v1/calls", call_form("TX-1", started_at="", ended_at=""), **bearer)
+
+    # then
+    assert blocked.status_code == 409 and refused.status_code == 403 and opted.status_code == 201
+    assert later.status_code == 409 and later.json()["code"] == "CONTACT_BLOCKED"
+    assert sorted(ContactAttempt.objects.values_list("outcome", flat=True)) == ["blocked", "blocked"]
+    assert {r["code"] for r in later.json()["reasons"]} and later.json()["attempt_id"]

@@ -205,7 +205,7 @@ def test_a_dry_run_writes_nothing_until_confirmed(
     assert (
         done["status"] == "completed" and done["counts"]["accounts_created"] == 2 and done["dry_run"] is False
     )
-    assert again.status_code == 400 and again.json()["code"] == "IMPORT_JOB_NOT_CONFIRMABLE"
+    assert again.status_code == 409 and again.json()["code"] == "IMPORT_JOB_NOT_CONFIRMABLE"
 
 
 def test_a_client_token_imports_for_its_client_only(

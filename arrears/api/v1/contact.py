@@ -6,7 +6,7 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -51,6 +51,10 @@ ClientCode = Annotated[
         default=None, max_length=40, description="the client's code, when several clients use the reference"
     ),
 ]
+
+
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)
 
 
 class Reason(BaseModel):
@@ -108,7 +112,12 @@ class CallIn(BaseModel):
 
     account: Reference
     client: ClientCode = None
-    number: str = Field(min_length=1, max_length=40, description="the number dialled (or that called)")
+    number: str = Field(
+        min_length=1,
+        max_length=40,
+        description="the number dialled (or that called)",
+        examples=["+12125550142"],
+    )
     direction: Literal["outbound", "inbound"] = "outbound"
     outcome: CallOutcome
     started_at: AwareDatetime | None = Field(default=None, description="default: now; the gate decides at it")
@@ -125,6 +134,14 @@ class CallIn(BaseModel):
     def _empty_is_none(cls, value: object) -> object:
         """An empty form field is a field not given."""
         return None if value == "" else value
+
+    @field_validator("started_at", "ended_at")
+    @classmethod
+    def _plausible(cls, value: datetime | None) -> datetime | None:
+        """A call's time within this century: far dates overflow the local-time rules of the gate."""
+        if value is not None and not EARLIEST <= value < LATEST:
+            raise ValueError("must be a time from 2000 to 2099")
+        return value
 
 
 class MessageIn(BaseModel):
