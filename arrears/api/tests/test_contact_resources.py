@@ -289,6 +289,17 @@ def test_a_call_is_logged_with_its_decision_and_recording(client, bearer, make_a
     assert content.status_code == 200 and content["Content-Type"] == "audio/wav"
 
 
+def test_a_call_without_a_number_is_to_the_debtors_primary_phone(client, bearer, make_account):
+    make_account(reference="CALL-1")
+    form = call_form()
+    del form["number"]
+
+    response = client.post("/api/v1/calls", form, **bearer)
+
+    assert response.status_code == 201, response.content
+    assert response.json()["target"] == "+12125550001"
+
+
 def test_a_blocked_call_is_a_409_with_the_reasons_and_is_kept_as_blocked(client, bearer, make_account):
     # given
     make_account(reference="CALL-1")
@@ -326,7 +337,7 @@ def test_a_token_cannot_override_a_block(client, bearer, make_account):
         ({"number": "not a phone"}, 400),
         ({"started_at": "2026-13-45"}, 422),
         ({"started_at": "2026-03-10T18:00:00"}, 422),  # naive: no time zone
-        ({"started_at": "9999-12-31T23:59:59+14:00"}, 422),  # would overflow the local-time rules
+        ({"started_at": "9999-12-31T23:59:59+14:00", "ended_at": ""}, 400),  # overflows local-time rules
         ({"ended_at": (AFTERNOON - timedelta(hours=1)).isoformat()}, 400),
         ({"account": "NO-SUCH"}, 404),
         ({"account": "x" * 300}, 422),

@@ -86,8 +86,6 @@ def test_schemathesis_finds_no_server_error_and_no_response_off_schema(live_api,
     done = subprocess.run(  # noqa: S603
         [
             str(BIN / "schemathesis"),
-            "--config-file",
-            str(Path(__file__).with_name("schemathesis.toml")),
             "run",
             f"{url}/api/v1/openapi.json",
             "--header",

@@ -6,13 +6,13 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest, HttpResponse
 from ninja import File, Form, Query, Router, UploadedFile
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, WithJsonSchema, field_validator
 
 from arrears.accounts.selectors import account_get_by_reference, contact_point_get_for
 from arrears.contact.calls import call_log
@@ -51,10 +51,6 @@ ClientCode = Annotated[
         default=None, max_length=40, description="the client's code, when several clients use the reference"
     ),
 ]
-
-
-EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
-LATEST = datetime(2100, 1, 1, tzinfo=UTC)
 
 
 class Reason(BaseModel):
@@ -105,23 +101,29 @@ class AttemptList(BaseModel):
     has_more: bool
 
 
-class CallIn(BaseModel):
-    """A call, as a multipart form: these fields and, optionally, the `recording` file."""
+# A form field is given or not: never null. (Absent, these default to None.)
+FormTime = Annotated[AwareDatetime | None, WithJsonSchema({"type": "string", "format": "date-time"})]
+FormText = Annotated[str | None, WithJsonSchema({"type": "string", "maxLength": 40})]
 
-    model_config = ConfigDict(extra="forbid")
+
+class CallIn(BaseModel):
+    """A call, as a multipart form: these fields and, optionally, the `recording` file. Fields a form
+    carries besides these are ignored, as forms go."""
 
     account: Reference
-    client: ClientCode = None
+    client: FormText = Field(default=None, description="the client's code, when several clients use it")
     number: str = Field(
-        min_length=1,
+        default="",
         max_length=40,
-        description="the number dialled (or that called)",
-        examples=["+12125550142"],
+        description="the number dialled (or that called); default: the primary debtor's primary phone",
+        examples=["+12125550004"],
     )
     direction: Literal["outbound", "inbound"] = "outbound"
-    outcome: CallOutcome
-    started_at: AwareDatetime | None = Field(default=None, description="default: now; the gate decides at it")
-    ended_at: AwareDatetime | None = None
+    outcome: CallOutcome = Field(examples=["no_answer"])
+    started_at: FormTime = Field(
+        default=None, description="default: now; the gate decides at it", examples=["2026-03-10T18:00:00Z"]
+    )
+    ended_at: FormTime = Field(default=None, examples=["2026-03-10T18:00:40Z"])
     notes: str = Field(default="", max_length=5000)
     override_reason: str = Field(
         default="",
@@ -134,14 +136,6 @@ class CallIn(BaseModel):
     def _empty_is_none(cls, value: object) -> object:
         """An empty form field is a field not given."""
         return None if value == "" else value
-
-    @field_validator("started_at", "ended_at")
-    @classmethod
-    def _plausible(cls, value: datetime | None) -> datetime | None:
-        """A call's time within this century: far dates overflow the local-time rules of the gate."""
-        if value is not None and not EARLIEST <= value < LATEST:
-            raise ValueError("must be a time from 2000 to 2099")
-        return value
 
 
 class MessageIn(BaseModel):

@@ -88,15 +88,22 @@ class DebtorList(BaseModel):
 class ContactPointIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    kind: ContactKind
-    value: str = Field(default="", max_length=320, description="the phone number or email (not addresses)")
+    kind: ContactKind = Field(examples=["phone"])
+    value: str = Field(
+        default="",
+        max_length=320,
+        description="the phone number or email (not addresses)",
+        examples=["(646) 555-0199"],
+    )
     label: Label = "other"
-    line1: str = Field(default="", max_length=200)
-    line2: str = Field(default="", max_length=200)
-    city: str = Field(default="", max_length=100)
-    state: str = Field(default="", max_length=50)
-    postal_code: str = Field(default="", max_length=20)
-    country: str = Field(default="", pattern=r"^([A-Za-z]{2})?$", description="ISO 3166 alpha-2")
+    line1: str = Field(default="", max_length=200, examples=["4821 Alder Court"])
+    line2: str = Field(default="", max_length=200, examples=["Apt 3"])
+    city: str = Field(default="", max_length=100, examples=["Springfield"])
+    state: str = Field(default="", max_length=50, examples=["IL"])
+    postal_code: str = Field(default="", max_length=20, examples=["62704"])
+    country: str = Field(
+        default="", pattern=r"^([A-Za-z]{2})?$", description="ISO 3166 alpha-2", examples=["US"]
+    )
     is_primary: bool = False
 
 

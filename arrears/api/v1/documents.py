@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 from django.http import FileResponse, HttpRequest, HttpResponse
 from ninja import File, Form, Query, Router, UploadedFile
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from arrears.accounts.selectors import account_get_by_reference
 from arrears.core.errors import NotFound
@@ -59,12 +59,10 @@ class DocumentList(BaseModel):
 
 
 class DocumentIn(BaseModel):
-    """A document, as a multipart form: these fields and the `file`."""
-
-    model_config = ConfigDict(extra="forbid")
+    """A document, as a multipart form: these fields and the `file` (other fields are ignored)."""
 
     account: str = Field(min_length=1, max_length=100, description="the account's reference")
-    client: str | None = Field(default=None, max_length=40, description="when several clients use it")
+    client: str = Field(default="", max_length=40, description="when several clients use it")
     kind: Kind
     description: str = Field(default="", max_length=500)
 
@@ -157,7 +155,7 @@ def documents_create(request: HttpRequest, body: Form[DocumentIn], file: File[Up
 
     def produce(_key: str | None) -> dict[str, Any]:
         account = account_get_by_reference(
-            principal=token.principal, reference=body.account, client_code=body.client
+            principal=token.principal, reference=body.account, client_code=body.client or None
         )
         document = document_store(
             actor=token.principal,

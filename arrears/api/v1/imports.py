@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest, HttpResponse
 from ninja import File, Form, Query, Router, UploadedFile
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from arrears.imports.selectors import import_job_errors_page, import_job_get, import_jobs_page
 from arrears.imports.services import import_job_confirm_and_run, import_submit
@@ -80,12 +80,10 @@ class ImportErrorList(BaseModel):
 
 
 class ImportIn(BaseModel):
-    """An import, as a multipart form: these fields and the `file`."""
+    """An import, as a multipart form: these fields and the `file` (other fields are ignored)."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    client: str | None = Field(
-        default=None, max_length=40, description="the client's code (a client's token: its own)"
+    client: str = Field(
+        default="", max_length=40, description="the client's code (a client's token: its own)"
     )
     format: Literal["auto", "csv", "xlsx", "quickbooks", "xero", "sage"] = "auto"
     mapping: str = Field(
@@ -140,7 +138,7 @@ def imports_create(request: HttpRequest, body: Form[ImportIn], file: File[Upload
 
     def produce(_key: str | None) -> dict[str, Any]:
         job = import_submit(
-            client=client_for(principal=token.principal, code=body.client),
+            client=client_for(principal=token.principal, code=body.client or None),
             name=file.name or "upload.csv",
             chunks=file.chunks(),
             actor=token.principal,
