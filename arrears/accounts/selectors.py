@@ -6,12 +6,29 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.db import connection
-from django.db.models import Case, IntegerField, Model, Prefetch, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    IntegerField,
+    Model,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+    prefetch_related_objects,
+)
 
 from arrears.core.bulk import among, in_array, select_in
 from arrears.core.errors import NotFound
 from arrears.debtors.domain import name_key, normalize_email, phone_search_key
-from arrears.debtors.selectors import contact_points_of_organization, contact_points_ordered, debtor_exists
+from arrears.debtors.selectors import (
+    contact_point_get,
+    contact_points_of_organization,
+    contact_points_ordered,
+    debtor_exists,
+    debtor_get,
+    debtors_page,
+)
 from arrears.tenancy.domain import Principal
 
 from .choices import DebtorRole
@@ -20,7 +37,7 @@ from .errors import AccountError
 from .models import Account, AccountDebtor
 
 if TYPE_CHECKING:
-    from arrears.debtors.models import Debtor
+    from arrears.debtors.models import ContactPoint, Debtor
 
 # Who "the" debtor of an account is: the primary, then co-debtors, then any role added later in the order
 # declared here, then roles unknown to the code by name; the oldest link breaks a tie. Never the role
@@ -441,3 +458,49 @@ def debtor_visible(*, principal: Principal, debtor_id: int) -> bool:
         debtor_id=debtor_id,
         account__client_id__in=principal.client_ids,
     ).exists()
+
+
+# ── the REST API's debtors: an organization token sees every debtor, a client token the debtors of its
+# client's accounts (and their contact points); anything else is not found ──────────────────────────
+
+
+def _debtor_ids_visible(principal: Principal) -> QuerySet[AccountDebtor, Any] | None:
+    if principal.client_ids is None:
+        return None
+    return AccountDebtor.objects.filter(
+        organization_id=principal.organization_id, account__client_id__in=principal.client_ids
+    ).values("debtor_id")
+
+
+def _with_accounts(principal: Principal) -> Prefetch:
+    """Each debtor's links to the accounts the principal may see, with the account (by account id)."""
+    links = AccountDebtor.objects.filter(account__in=_scoped(principal)).select_related("account")
+    return Prefetch("account_links", queryset=links.order_by("account_id"))
+
+
+def debtors_page_for(*, principal: Principal, starting_after: int | None, limit: int) -> list[Debtor]:
+    """A cursor page of the debtors the principal may see, by id, each with its contact points, consent
+    records and the accounts (of the principal's) it is on."""
+    qs = debtors_page(
+        organization_id=principal.organization_id,
+        within=_debtor_ids_visible(principal),
+        starting_after=starting_after,
+        limit=limit,
+    )
+    return list(qs.prefetch_related(_with_accounts(principal)))
+
+
+def debtor_get_for(*, principal: Principal, pk: int) -> Debtor:
+    """One debtor the principal may see, as ``debtors_page_for`` gives them; else not found."""
+    debtor = debtor_get(
+        organization_id=principal.organization_id, pk=pk, within=_debtor_ids_visible(principal)
+    )
+    prefetch_related_objects([debtor], _with_accounts(principal))
+    return debtor
+
+
+def contact_point_get_for(*, principal: Principal, pk: int) -> ContactPoint:
+    """One contact point of a debtor the principal may see; else not found."""
+    return contact_point_get(
+        organization_id=principal.organization_id, pk=pk, within=_debtor_ids_visible(principal)
+    )

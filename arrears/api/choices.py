@@ -11,6 +11,11 @@ class Resource(models.TextChoices):
     PLANS = "plans", "Payment plans"
     SETTLEMENTS = "settlements", "Settlements"
     HOLDS = "holds", "Holds and disputes"
+    DEBTORS = "debtors", "Debtors, contact points, consents and opt-outs"
+    ATTEMPTS = "attempts", "Contact attempts and calls (with recordings)"
+    MESSAGES = "messages", "Messages from templates, and their delivery"
+    DOCUMENTS = "documents", "Documents"
+    IMPORTS = "imports", "Account imports"
 
 
 class DeliveryStatus(models.TextChoices):

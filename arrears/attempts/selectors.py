@@ -10,8 +10,10 @@ from typing import NamedTuple
 from django.db.models import Min, QuerySet
 
 from arrears.core.bulk import in_array
+from arrears.core.errors import NotFound
 
 from .choices import Direction, Outcome
+from .errors import AttemptsError
 from .models import CallRequest, ContactAttempt
 
 
@@ -141,3 +143,40 @@ def call_requests_open(
     if due_before is not None:
         rows = rows.filter(due_at__lt=due_before)
     return rows.order_by("due_at", "id")
+
+
+def _attempts_scoped(*, organization_id: int, client_ids: Collection[int] | None) -> QuerySet[ContactAttempt]:
+    qs = ContactAttempt.objects.filter(organization_id=organization_id)
+    if client_ids is not None:  # a client sees the attempts about its accounts only
+        seen = ContactAttempt.accounts.through.objects.filter(account__client_id__in=list(client_ids))
+        qs = qs.filter(pk__in=seen.values("contactattempt_id"))
+    return qs
+
+
+def attempts_page(
+    *,
+    organization_id: int,
+    client_ids: Collection[int] | None,
+    account_id: int | None,
+    starting_after: int | None,
+    limit: int,
+) -> list[ContactAttempt]:
+    """A cursor page of the organization's attempts (those about one account, when given; about the
+    clients' accounts, when given), by id, with their decisions and accounts."""
+    qs = _attempts_scoped(organization_id=organization_id, client_ids=client_ids)
+    if account_id is not None:
+        qs = qs.filter(pk__in=ContactAttempt.accounts.through.objects.filter(account_id=account_id).values(
+            "contactattempt_id"
+        ))  # fmt: skip
+    if starting_after is not None:
+        qs = qs.filter(pk__gt=starting_after)
+    return list(qs.select_related("decision").prefetch_related("accounts").order_by("pk")[:limit])
+
+
+def attempt_get(*, organization_id: int, client_ids: Collection[int] | None, pk: int) -> ContactAttempt:
+    """One attempt of the organization (about the clients' accounts, when given); else not found."""
+    qs = _attempts_scoped(organization_id=organization_id, client_ids=client_ids)
+    found = qs.select_related("decision").prefetch_related("accounts").filter(pk=pk).first()
+    if found is None:
+        raise NotFound(AttemptsError.NOT_FOUND, f"no contact attempt {pk}")
+    return found

@@ -79,6 +79,7 @@ class Event(StrEnum):
     # contact_point
     CONTACT_POINT_ADDED = "contact_point.added"
     CONTACT_POINT_STATUS_CHANGED = "contact_point.status_changed"
+    CONTACT_POINT_UPDATED = "contact_point.updated"
     # debtor
     DEBTOR_CREATED = "debtor.created"
     DEBTOR_ERASED = "debtor.erased"

@@ -16,7 +16,7 @@ from arrears.attempts.choices import Direction, Outcome
 from arrears.attempts.services import attempt_end_set
 from arrears.core.errors import ArrearsError
 from arrears.debtors.domain import InvalidContact, normalize_phone
-from arrears.debtors.selectors import contact_point_of_debtors
+from arrears.debtors.selectors import contact_point_of_debtors, contact_points_usable
 from arrears.tenancy.domain import Principal
 
 from .errors import ContactError
@@ -60,6 +60,21 @@ def _owner(number: str, accounts: Sequence[Account]) -> tuple[Debtor, ContactPoi
     return (point.debtor, point) if point else (primary, None)
 
 
+def _preferred_phone(account: Account) -> str:
+    """The number to call when none is given: the primary debtor's primary usable phone (a mobile
+    first among equals, the oldest first)."""
+    links = list(account_debtor_links(accounts=[account])[:1])
+    if not links:
+        raise ArrearsError(ContactError.NO_ACCOUNT, "the account has no debtor to call")
+    phones = contact_points_usable(
+        debtor=links[0].debtor, kind="phone", exclude_statuses=("invalid", "undeliverable", "wrong_party")
+    ).order_by("-is_primary", "id")
+    point = phones.first()
+    if point is None:
+        raise ArrearsError(ContactError.INVALID_CHANNEL, "the debtor has no usable phone number: give one")
+    return point.value
+
+
 @transaction.atomic
 def call_log(
     *,
@@ -75,6 +90,7 @@ def call_log(
     recording: Path | None = None,
 ) -> LoggedCall:
     """Log a call about one or more debts. Outbound calls pass the compliance gate at their start time.
+    Without a number, the call was to the first account's primary debtor's primary usable phone.
 
     A blocked outbound call is stored as blocked (the refusal is evidence too) and nothing else is kept;
     with an override reason from a principal allowed to override, it is stored as made, and audited.
@@ -88,24 +104,28 @@ def call_log(
         raise ArrearsError(ContactError.INVALID_OUTCOME, "a call cannot end before it starts")
     if not accounts:
         raise ArrearsError(ContactError.NO_ACCOUNT, "a call concerns at least one account")
+    number = number.strip() or _preferred_phone(accounts[0])
     try:
         e164 = normalize_phone(number)
     except InvalidContact as exc:
         raise ArrearsError(ContactError.INVALID_CHANNEL, str(exc)) from exc
     debtor, point = _owner(e164, accounts)
-    attempt = contact_attempt_record(
-        debtor=debtor,
-        channel="call",
-        direction=direction,
-        outcome=outcome,
-        accounts=accounts,
-        actor=actor,
-        at=started_at,
-        contact_point=point,
-        target=e164,
-        notes=notes,
-        override_reason=override_reason,
-    )
+    try:
+        attempt = contact_attempt_record(
+            debtor=debtor,
+            channel="call",
+            direction=direction,
+            outcome=outcome,
+            accounts=accounts,
+            actor=actor,
+            at=started_at,
+            contact_point=point,
+            target=e164,
+            notes=notes,
+            override_reason=override_reason,
+        )
+    except OverflowError as exc:  # a time at the calendar's ends: the gate's local-time rules overflow
+        raise ArrearsError(ContactError.INVALID_OUTCOME, f"the call's time is out of range: {exc}") from exc
     recording_id = None
     if attempt.blocked:
         return LoggedCall(attempt=attempt, recording_id=None)

@@ -7,3 +7,5 @@ class ContactError(StrEnum):
     INVALID_CHANNEL = "CONTACT_INVALID_CHANNEL"
     INVALID_OUTCOME = "CONTACT_INVALID_OUTCOME"
     BAD_PAYLOAD = "CONTACT_BAD_PAYLOAD"
+    # The compliance gate refused an outbound contact: stored as blocked, with the decision's reasons.
+    BLOCKED = "CONTACT_BLOCKED"

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 
 from arrears.core.errors import NotFound
 from arrears.tenancy.domain import Principal
@@ -21,6 +21,7 @@ from .rendering import demo_context, render
 
 if TYPE_CHECKING:
     from arrears.accounts.models import Account
+    from arrears.attempts.models import ContactAttempt
     from arrears.tenancy.models import Organization
 
 
@@ -264,4 +265,90 @@ def validation_notice_message_latest(*, organization_id: int, account_id: int) -
         )
         .order_by("-created_at", "-id")
         .first()
+    )
+
+
+# --- the REST API: contact attempts with their recordings, and the outbox, a cursor page at a time ----------
+
+
+def _recordings() -> Prefetch:
+    from arrears.documents.selectors import documents_of_kind
+
+    return Prefetch("documents", queryset=documents_of_kind(kind="call_recording"))
+
+
+def attempts_page_for(
+    *, principal: Principal, account_id: int | None, starting_after: int | None, limit: int
+) -> list[ContactAttempt]:
+    """A cursor page of the contact attempts the principal may see (about one account of theirs, when
+    given: another's is not found), by id, with their decisions, accounts and call recordings."""
+    from arrears.accounts.selectors import account_get
+    from arrears.attempts.selectors import attempts_page
+
+    if account_id is not None:
+        account_get(principal=principal, pk=account_id)
+    rows = attempts_page(
+        organization_id=principal.organization_id,
+        client_ids=principal.client_ids,
+        account_id=account_id,
+        starting_after=starting_after,
+        limit=limit,
+    )
+    prefetch_related_objects(rows, _recordings())
+    return rows
+
+
+def attempt_get_for(*, principal: Principal, pk: int) -> ContactAttempt:
+    """One contact attempt the principal may see, with its decision, accounts and call recordings."""
+    from arrears.attempts.selectors import attempt_get
+
+    found = attempt_get(organization_id=principal.organization_id, client_ids=principal.client_ids, pk=pk)
+    prefetch_related_objects([found], _recordings())
+    return found
+
+
+def _messages_scoped(principal: Principal) -> QuerySet[OutboundMessage]:
+    qs = OutboundMessage.objects.filter(organization_id=principal.organization_id)
+    if principal.client_ids is not None:
+        qs = qs.filter(account__client_id__in=principal.client_ids)
+    return qs.select_related("account", "template")
+
+
+def messages_page(
+    *, principal: Principal, account_id: int | None, starting_after: int | None, limit: int
+) -> list[OutboundMessage]:
+    """A cursor page of the outbox messages the principal may see (of one account of theirs, when given:
+    another's is not found), by id."""
+    from arrears.accounts.selectors import account_get
+
+    qs = _messages_scoped(principal)
+    if account_id is not None:
+        qs = qs.filter(account=account_get(principal=principal, pk=account_id))
+    if starting_after is not None:
+        qs = qs.filter(pk__gt=starting_after)
+    return list(qs.order_by("pk")[:limit])
+
+
+def message_get(*, principal: Principal, pk: int) -> OutboundMessage:
+    found = _messages_scoped(principal).filter(pk=pk).first()
+    if found is None:
+        raise NotFound(MessagingError.MESSAGE_NOT_FOUND, f"no message {pk}")
+    return found
+
+
+def template_for_account(
+    *, principal: Principal, account: Account, key: str, channel: str
+) -> MessageTemplate:
+    """The active template with this key and channel in the language of the account's primary debtor
+    (else English), as ``message_queue`` renders it; an unknown one is not found."""
+    from arrears.accounts.selectors import primary_debtor
+
+    from .messaging import template_current
+
+    if account.organization_id != principal.organization_id:
+        raise NotFound(MessagingError.TEMPLATE_NOT_FOUND, f"no {channel} template {key!r}")
+    debtor = primary_debtor(account)
+    language = debtor.language if debtor is not None else "en"
+    return template_current(
+        organization_id=principal.organization_id, key=key, channel=channel, language=language or "en"
     )

@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import connection
-from django.db.models import Model, QuerySet
+from django.db.models import Model, Prefetch, QuerySet
 
 from arrears.core.bulk import among, select_in
 from arrears.core.errors import NotFound
@@ -13,7 +13,7 @@ from arrears.core.rotation import stale_count
 from arrears.tenancy.domain import Principal
 
 from .choices import CandidateStatus
-from .errors import MergeProblem
+from .errors import DebtorError, MergeProblem
 from .models import ConsentRecord, ContactPoint, Debtor, DebtorMerge, MergeCandidate
 
 
@@ -262,3 +262,67 @@ def esign_standing(*, debtor_id: int, contact_point_id: int, at: datetime) -> bo
     """Whether the debtor's E-SIGN consent at this email address still stands (not withdrawn, not opted
     out of) at ``at``."""
     return contact_point_id in _esign_points([debtor_id], at)[0]
+
+
+# ── the REST API's reads: a page of debtors, one debtor, one contact point ──────────────────────────
+# ``within`` is a subquery of the debtor ids the caller may see (a client's debtors), or None for the
+# whole organization; accounts' selectors build it, since the link to a client runs through accounts.
+
+
+def _debtors_within(organization_id: int, within: QuerySet[Any] | None) -> QuerySet[Debtor]:
+    qs = Debtor.objects.filter(organization_id=organization_id)
+    return qs if within is None else qs.filter(pk__in=within)
+
+
+def _with_points_and_consents(qs: QuerySet[Debtor]) -> QuerySet[Debtor]:
+    return qs.prefetch_related(
+        Prefetch("contact_points", queryset=contact_points_ordered()),
+        Prefetch("consents", queryset=ConsentRecord.objects.order_by("recorded_at", "id")),
+    )
+
+
+def debtors_page(
+    *, organization_id: int, within: QuerySet[Any] | None, starting_after: int | None, limit: int
+) -> QuerySet[Debtor]:
+    """Up to ``limit`` of the organization's debtors (not merged away) after the id ``starting_after``,
+    by id, with their contact points and consent records: a cursor page."""
+    qs = _debtors_within(organization_id, within).filter(merged_into__isnull=True)
+    if starting_after is not None:
+        qs = qs.filter(pk__gt=starting_after)
+    return _with_points_and_consents(qs).order_by("pk")[:limit]
+
+
+def debtor_get(*, organization_id: int, pk: int, within: QuerySet[Any] | None = None) -> Debtor:
+    """One debtor of the organization (among ``within``), with its contact points and consent records;
+    another tenant's id is not found."""
+    found = _with_points_and_consents(_debtors_within(organization_id, within)).filter(pk=pk).first()
+    if found is None:
+        raise NotFound(DebtorError.NOT_FOUND, f"no debtor {pk}")
+    return found
+
+
+def contact_point_get(*, organization_id: int, pk: int, within: QuerySet[Any] | None = None) -> ContactPoint:
+    """One contact point of the organization's debtors (among ``within``), with its debtor and the
+    debtor's consent records."""
+    qs = (
+        ContactPoint.objects.filter(organization_id=organization_id, pk=pk)
+        .select_related("debtor")
+        .prefetch_related(
+            Prefetch("debtor__consents", queryset=ConsentRecord.objects.order_by("recorded_at", "id"))
+        )
+    )
+    if within is not None:
+        qs = qs.filter(debtor_id__in=within)
+    found = qs.first()
+    if found is None:
+        raise NotFound(DebtorError.CONTACT_POINT_NOT_FOUND, f"no contact point {pk}")
+    return found
+
+
+def consent_state(records: Iterable[ConsentRecord]) -> dict[tuple[int | None, str, str], bool]:
+    """The consent and opt-out in force per (contact point or None for the whole debtor, channel, kind),
+    from a debtor's records oldest first: the newest record wins, as the compliance gate reads them."""
+    state: dict[tuple[int | None, str, str], bool] = {}
+    for r in records:
+        state[(r.contact_point_id, r.channel, r.kind)] = r.granted
+    return state

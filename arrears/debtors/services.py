@@ -16,7 +16,7 @@ from arrears.core.errors import ArrearsError
 from arrears.core.rotation import RotationBatch, rotate_column_batch
 from arrears.tenancy.domain import Principal
 
-from .choices import ConsentKind, ContactKind, ContactLabel, ContactStatus, DebtorKind
+from .choices import Channel, ConsentKind, ContactKind, ContactLabel, ContactStatus, DebtorKind
 from .domain import (
     InvalidContact,
     address_line,
@@ -376,6 +376,10 @@ def consent_record(
 ) -> ConsentRecord:
     if kind not in ConsentKind.values:
         raise ArrearsError(DebtorError.INVALID_CONTACT, f"unknown consent kind {kind!r}")
+    if channel not in Channel.values:
+        raise ArrearsError(DebtorError.INVALID_CONTACT, f"unknown channel {channel!r}")
+    if contact_point is not None and contact_point.debtor_id != debtor.pk:
+        raise ArrearsError(DebtorError.INVALID_CONTACT, "that contact point is not this debtor's")
     record = ConsentRecord.objects.create(
         organization_id=debtor.organization_id,
         debtor=debtor,
@@ -498,6 +502,49 @@ def contact_point_status_set(
         },
     )
     contact_point.status = status
+
+
+@transaction.atomic
+def contact_point_update(
+    *,
+    contact_point: ContactPoint,
+    actor: Principal,
+    status: str | None = None,
+    label: str | None = None,
+    is_primary: bool | None = None,
+    reason: str = "",
+) -> ContactPoint:
+    """Change a contact point's status (a wrong number, a bounced address), label or whether it is the
+    debtor's primary one of its kind (the others of that kind stop being primary), audited; what is
+    unchanged is left alone. The compliance gate reads the row at its next decision."""
+    point = ContactPoint.objects.select_for_update().get(
+        pk=contact_point.pk, organization_id=actor.organization_id
+    )
+    if status is not None and status not in ContactStatus.values:
+        raise ArrearsError(DebtorError.INVALID_CONTACT, f"unknown contact point status {status!r}")
+    if label is not None and label not in ContactLabel.values:
+        raise ArrearsError(DebtorError.INVALID_CONTACT, f"unknown contact point label {label!r}")
+    if status is not None:
+        contact_point_status_set(contact_point=point, status=status, actor=actor, reason=reason or "updated")
+    changed: dict[str, object] = {}
+    if label is not None and label != point.label:
+        point.label = changed["label"] = label
+    if is_primary is not None and is_primary != point.is_primary:
+        if is_primary:
+            ContactPoint.objects.filter(debtor_id=point.debtor_id, kind=point.kind, is_primary=True).exclude(
+                pk=point.pk
+            ).update(is_primary=False, updated_at=utcnow())
+        point.is_primary = changed["is_primary"] = is_primary
+    if changed:
+        point.save(update_fields=[*changed, "updated_at"])
+        audit_record(
+            actor=actor,
+            event=Event.CONTACT_POINT_UPDATED,
+            subject_type="debtor",
+            subject_id=point.debtor_id,
+            data={"contact_point": point.pk, **changed},
+        )
+    return point
 
 
 @dataclass(frozen=True, slots=True)

@@ -68,3 +68,24 @@ def document_shared_get(*, account_ids: list[int], pk: int) -> Document:
     if found is None:
         raise NotFound(DocumentError.NOT_FOUND, f"no document {pk}")
     return found
+
+
+def documents_page(
+    *,
+    principal: Principal,
+    account_id: int | None = None,
+    kind: str = "",
+    starting_after: int | None,
+    limit: int,
+) -> list[Document]:
+    """A cursor page of the documents the principal may see (of one account, of one type), by id."""
+    from arrears.accounts.selectors import account_get
+
+    qs = _scoped(principal)
+    if account_id is not None:
+        qs = qs.filter(account=account_get(principal=principal, pk=account_id))  # another's: not found
+    if kind:
+        qs = qs.filter(kind=kind)
+    if starting_after is not None:
+        qs = qs.filter(pk__gt=starting_after)
+    return list(qs.order_by("pk")[:limit])

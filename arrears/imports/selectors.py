@@ -69,3 +69,23 @@ def import_job_errors_csv(*, job: ImportJob) -> Iterator[str]:
         buffer.truncate()
         writer.writerow(row)
         yield buffer.getvalue()
+
+
+def import_jobs_page(*, actor: Principal, starting_after: int | None, limit: int) -> list[ImportJob]:
+    """A cursor page of the import jobs the principal may see, by id."""
+    jobs = import_job_list(actor=actor)
+    if starting_after is not None:
+        jobs = jobs.filter(pk__gt=starting_after)
+    return list(jobs.order_by("pk")[:limit])
+
+
+def import_job_errors_page(
+    *, actor: Principal, job_id: int, starting_after: int | None, limit: int
+) -> list[ImportRowError]:
+    """A cursor page of one visible job's row errors, by id (row order: rows are checked in order). A
+    national id's value is stored masked (``imports.domain.records.masked``): never in full here either."""
+    job = import_job_get(actor=actor, job_id=job_id)
+    errors = ImportRowError.objects.filter(job=job)
+    if starting_after is not None:
+        errors = errors.filter(pk__gt=starting_after)
+    return list(errors.order_by("pk")[:limit])

@@ -19,11 +19,11 @@ from django.db import transaction
 from arrears.audit.events import Event
 from arrears.audit.services import audit_record
 from arrears.core.clock import utcnow
-from arrears.core.errors import ArrearsError
+from arrears.core.errors import ArrearsError, Conflict
 from arrears.tenancy.domain import Principal
 
 from . import writing
-from .choices import FileFormat, JobStatus
+from .choices import DateOrder, FileFormat, JobStatus
 from .domain.mapping import (
     Mapping,
     MappingInvalid,
@@ -511,7 +511,7 @@ def import_job_configure(
 def import_job_confirm(*, job: ImportJob, actor: Principal) -> ImportJob:
     """After a dry run: the real import of the same file with the same options, as a new job."""
     if not (job.dry_run and job.status == JobStatus.DRY_RUN):
-        raise ArrearsError(ImportProblem.JOB_NOT_CONFIRMABLE, "only a finished dry run can be confirmed")
+        raise Conflict(ImportProblem.JOB_NOT_CONFIRMABLE, "only a finished dry run can be confirmed")
     return import_job_create(
         organization=job.organization,
         client=job.client,
@@ -569,3 +569,59 @@ def import_upload(*, client: Client, name: str, chunks: Iterator[bytes], actor: 
         file_name=path.name,
         dry_run=True,
     )
+
+
+@transaction.atomic
+def import_submit(
+    *,
+    client: Client,
+    name: str,
+    chunks: Iterator[bytes],
+    actor: Principal,
+    format: str = FileFormat.AUTO,
+    mapping_toml: str = "",
+    date_order: str = "",
+    skip_invalid: bool = False,
+    dry_run: bool = False,
+) -> ImportJob:
+    """Store an uploaded file under MEDIA_ROOT/imports/ and run it, with these options, in a worker once
+    this transaction commits (the API's upload; the pages' upload stops at the mapping step instead).
+    The job's status and counts move as it runs; its errors are kept with it."""
+    if client.organization_id != actor.organization_id or not actor.sees_client(client.pk):
+        raise ArrearsError(ImportProblem.JOB_NOT_FOUND, "no such client")
+    if date_order and date_order not in DateOrder.values:
+        raise ArrearsError(ImportProblem.MAPPING_INVALID, f"unknown date order {date_order!r}")
+    folder = Path(settings.MEDIA_ROOT) / "imports" / uuid.uuid4().hex
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / (Path(name).name or "upload.csv")
+    with path.open("wb") as out:
+        for chunk in chunks:
+            out.write(chunk)
+    job = import_job_create(
+        organization=client.organization,
+        client=client,
+        path=path,
+        actor=actor,
+        file_name=path.name[:255],
+        format=format,
+        mapping_toml=mapping_toml,
+        date_order=date_order,
+        skip_invalid=skip_invalid,
+        dry_run=dry_run,
+    )
+    _run_on_commit(job.pk)
+    return job
+
+
+@transaction.atomic
+def import_job_confirm_and_run(*, job: ImportJob, actor: Principal) -> ImportJob:
+    """After a dry run: the real import of the same file (``import_job_confirm``), run in a worker."""
+    real = import_job_confirm(job=job, actor=actor)
+    _run_on_commit(real.pk)
+    return real
+
+
+def _run_on_commit(job_id: int) -> None:
+    from .tasks import import_job_run_task
+
+    transaction.on_commit(lambda: import_job_run_task.enqueue(job_id=job_id))

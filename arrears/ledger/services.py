@@ -74,9 +74,25 @@ def _write(
         source=source,
         reverses=reverses,
     )
+    _check_capacity({f: getattr(account, f) for f in deltas}, deltas)
     created = LedgerEntry.objects.bulk_create([LedgerEntry(**row) for row in rows])
     account_balances_move(account_id=account.pk, deltas=deltas)
     return created
+
+
+# A balance column holds 15 digits before the point (core.models.money_field: 19 digits, 4 places).
+BALANCE_LIMIT = Decimal(10) ** 15
+
+
+def _check_capacity(balances: Mapping[str, Decimal], deltas: Mapping[str, Decimal]) -> None:
+    """Refuse a posting that would take a balance past what its column holds: the database would refuse
+    it (PostgreSQL) or store what cannot be read back (SQLite)."""
+    for field, delta in deltas.items():
+        if abs(balances[field] + delta) >= BALANCE_LIMIT:
+            raise ArrearsError(
+                LedgerError.AMOUNT_OUT_OF_RANGE,
+                f"this would take the account's {field.removeprefix('balance_')} balance past 15 digits",
+            )
 
 
 def _rows(
@@ -226,9 +242,10 @@ def ledger_post_many(
         raise ArrearsError(LedgerError.INVALID_ENTRY, "nothing to post")
     ids = sorted({p.account_id for p in postings} | set(account_fields or ()))
     cache_fields = list(CACHE_FIELD.values())
-    currencies = dict(
-        accounts_lock_many(organization_id=actor.organization_id, account_ids=ids, fields=("pk", "currency"))
+    locked = accounts_lock_many(
+        organization_id=actor.organization_id, account_ids=ids, fields=("pk", "currency", *cache_fields)
     )
+    currencies = {row[0]: row[1] for row in locked}
     if len(currencies) != len(ids):
         raise ArrearsError(LedgerError.INVALID_ENTRY, "an account to post to is not in this organization")
     batches: list[list[dict[str, Any]]] = []
@@ -246,6 +263,8 @@ def ledger_post_many(
         for field, delta in deltas.items():
             moved[p.account_id][field] += delta
         batches.append(rows)
+    for row in locked:
+        _check_capacity(dict(zip(cache_fields, row[2:], strict=True)), moved[row[0]])
     entry_ids = iter(insert_rows(LedgerEntry, [row for rows in batches for row in rows]))
     for rows in batches:
         for row in rows:

@@ -178,3 +178,20 @@ def user_team_id(*, organization_id: int, user_id: int) -> int | None:
 def organization_member_ids(organization_id: int) -> set[int]:
     """The ids of every user with a membership in the organization."""
     return set(Membership.objects.filter(organization_id=organization_id).values_list("user_id", flat=True))
+
+
+def client_for(*, principal: Principal, code: str | None) -> Client:
+    """The client with this code among those the principal may see; without a code, the principal's
+    only client (a client's own token). Another organization's or client's code is not found."""
+    clients = Client.objects.filter(organization_id=principal.organization_id)
+    if principal.client_ids is not None:
+        clients = clients.filter(pk__in=principal.client_ids)
+    if code:
+        clients = clients.filter(code=code)
+    found = list(clients.select_related("organization")[:2])
+    if len(found) != 1:
+        raise NotFound(
+            TenancyError.CLIENT_NOT_FOUND,
+            f"no client {code!r}" if code else "name the client (its code): this token is not a client's",
+        )
+    return found[0]

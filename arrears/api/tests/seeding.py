@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from types import SimpleNamespace
 
@@ -58,3 +58,24 @@ def api_seed(*, organization_id, account, actor) -> SimpleNamespace:
     return SimpleNamespace(
         token=token, endpoint=endpoint, delivery=delivery, payment=payment, promise=promise, plan=plan
     )
+
+
+def api_contact_seed(*, organization, account, template, actor) -> SimpleNamespace:
+    """What the debtors, attempts and messages routes point at: the account's debtor and a contact point,
+    a logged call and a queued message (for the tests that walk every route)."""
+    from arrears.contact.calls import call_log
+    from arrears.contact.messaging import message_queue
+
+    debtor = account.debtors.get()
+    point = debtor.contact_points.order_by("pk").first()
+    afternoon = datetime(2026, 3, 10, 18, 0, tzinfo=UTC)  # 14:00 in New York, a Tuesday
+    call = call_log(
+        accounts=[account],
+        number=debtor.contact_points.filter(kind="phone").first().value,
+        direction="outbound",
+        outcome="no_answer",
+        started_at=afternoon,
+        actor=actor,
+    )
+    message = message_queue(template=template, account=account, actor=actor)
+    return SimpleNamespace(debtor=debtor, point=point, attempt=call.attempt, message=message)

@@ -5,6 +5,7 @@ and reads its allocation. Both tools run as their users would: as commands, on t
 from __future__ import annotations
 
 import importlib
+import io
 import json
 import re
 import shutil
@@ -21,12 +22,60 @@ BIN = Path(sys.executable).parent
 
 
 @pytest.fixture
-def live_api(live_server, org, make_account, make_token, settings):
+def live_api(live_server, org, make_account, make_token, settings, tmp_path):
     settings.API_RATE_LIMIT = "100000/1"  # the fuzzer is not what the rate limit is for
+    settings.MEDIA_ROOT = str(tmp_path / "media")  # the fuzzer uploads documents, recordings and imports
     for i in range(3):
         make_account(reference=f"LIVE-{i}", principal=Decimal("300.00"))
-    make_account(reference="INV-1001", principal=Decimal("100000.00"))  # the schema's example reference
+    account = make_account(reference="INV-1001", principal=Decimal("100000.00"))  # the schema's example
+    _seed_contact(org, account)
     return live_server.url, make_token(org)
+
+
+def _seed_contact(org, account):
+    """One of each thing the debtors, attempts, messages, documents and imports routes read, so that the
+    fuzzer's small ids find some."""
+    from datetime import UTC, datetime
+
+    from arrears.contact.calls import call_log
+    from arrears.contact.messaging import message_queue, template_save
+    from arrears.documents.services import document_store
+    from arrears.documents.tests.conftest import PDF
+    from arrears.imports.services import import_job_run, import_submit
+    from arrears.tenancy.domain import system_principal
+
+    actor = system_principal(org.pk, "live")
+    template = template_save(
+        organization=org,
+        key="reminder",
+        channel="sms",
+        body=(
+            "{{ organization.name }}: {{ account.balance }} is due. From a debt collector. "
+            "Reply STOP to opt out."
+        ),
+        actor=actor,
+    )
+    message_queue(template=template, account=account, actor=actor)
+    phone = account.debtors.get().contact_points.get(kind="phone").value
+    call_log(
+        accounts=[account],
+        number=phone,
+        direction="outbound",
+        outcome="no_answer",
+        started_at=datetime(2026, 3, 10, 18, 0, tzinfo=UTC),
+        actor=actor,
+    )
+    document_store(
+        actor=actor, kind="statement", stream=io.BytesIO(PDF), original_name="s.pdf", account=account
+    )
+    dry_run = import_submit(
+        client=account.client,
+        name="a.csv",
+        chunks=iter([b"account_ref,first_name,last_name,balance\nLIVE-X,Jo,Sm,10\n"]),
+        actor=actor,
+        dry_run=True,
+    )
+    import_job_run(job=dry_run)  # finished (the live server has no worker): it can be confirmed
 
 
 def test_schemathesis_finds_no_server_error_and_no_response_off_schema(live_api, tmp_path):

@@ -6,13 +6,16 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.core.exceptions import SuspiciousOperation
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from arrears.core.errors import ArrearsError
 
 from ..errors import ApiError
+from . import contact, debtors, documents, imports
 from .conventions import PROBLEM, TITLES, RateLimited, TokenAuth, problem, problem_of
 from .endpoints import router
 from .holds import router as holds_router
@@ -76,6 +79,11 @@ api.add_router("/", router)
 api.add_router("/", placements_router)  # accounts: place (on `router`: its path), status, recall
 api.add_router("/", money_router)  # promises, plans, settlements
 api.add_router("/", holds_router)  # holds and disputes
+# Debtors, contact attempts and calls, messages, documents and imports (issue 20, second part).
+api.add_router("/", debtors.router)
+api.add_router("/", contact.router)
+api.add_router("/", documents.router)
+api.add_router("/", imports.router)
 
 
 @api.get(
@@ -135,6 +143,16 @@ def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
         f"{where}: {first['msg']}" if where else first["msg"],
         instance=request.path,
         errors=errors,
+    )
+
+
+@api.exception_handler(MultiPartParserError)
+@api.exception_handler(SuspiciousOperation)
+def _unreadable(request: HttpRequest, exc: Exception) -> HttpResponse:
+    """A multipart body that cannot be parsed, or past Django's limits on fields and files: the client's
+    fault, a 400, never a 500."""
+    return problem(
+        400, ApiError.BODY_UNREADABLE, f"the request body cannot be read: {exc}"[:300], instance=request.path
     )
 
 

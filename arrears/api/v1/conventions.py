@@ -3,6 +3,7 @@ limits, cursor pagination and Idempotency-Key (docs/api.md)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import time
@@ -155,7 +156,7 @@ def idempotent(
     if key is None:
         return _run(request, status, schema, produce, None)
     token = auth_of(request)
-    fingerprint = domain.request_fingerprint(request.method or "POST", request.path, request.body)
+    fingerprint = domain.request_fingerprint(request.method or "POST", request.path, _content(request))
     record = idempotency_begin(
         organization_id=token.principal.organization_id,
         token_id=token.token_id,
@@ -181,6 +182,24 @@ def idempotent(
             body=response.content.decode(),
         )
     return response
+
+
+def _content(request: HttpRequest) -> bytes:
+    """What makes a request's content "the same" for its Idempotency-Key: the JSON body, or a multipart
+    form's fields and each file's name and SHA-256 (a client sending one form twice may pick another
+    boundary, and the raw body of a parsed form can no longer be read)."""
+    if request.content_type != "multipart/form-data":
+        return request.body
+    fields = sorted((k, v) for k in request.POST for v in request.POST.getlist(k))
+    files = []
+    for name in request.FILES:
+        for upload in request.FILES.getlist(name):
+            digest = hashlib.sha256()
+            for chunk in upload.chunks():
+                digest.update(chunk)
+            upload.seek(0)
+            files.append((name, upload.name or "", digest.hexdigest()))
+    return json.dumps({"fields": fields, "files": sorted(files)}).encode()
 
 
 def _run(

@@ -226,6 +226,19 @@ VALID: dict[str, Callable[[SimpleNamespace], dict[str, object]]] = {
     "api:webhook_rotate": lambda s: {"pk": s.api.endpoint.pk},
     "api:webhook_disable": lambda s: {"pk": s.api.endpoint.pk},
     "api:delivery_redeliver": lambda s: {"pk": s.api.delivery.pk},
+    # The API's debtors, attempts, messages, documents and imports.
+    "api-v1:debtors_get": lambda s: {"id": s.contact.debtor.pk},
+    "api-v1:contact_points_create": lambda s: {"id": s.contact.debtor.pk},
+    "api-v1:consents_create": lambda s: {"id": s.contact.debtor.pk},
+    "api-v1:contact_points_get": lambda s: {"id": s.contact.point.pk},
+    "api-v1:contact_points_update": lambda s: {"id": s.contact.point.pk},
+    "api-v1:attempts_get": lambda s: {"id": s.contact.attempt.pk},
+    "api-v1:messages_get": lambda s: {"id": s.contact.message.pk},
+    "api-v1:documents_get": lambda s: {"id": s.document.pk},
+    "api-v1:documents_download": lambda s: {"id": s.document.pk},
+    "api-v1:imports_get": lambda s: {"id": s.job.pk},
+    "api-v1:imports_errors": lambda s: {"id": s.job.pk},
+    "api-v1:imports_confirm": lambda s: {"id": s.job.pk},
     "strategies:edit": lambda s: {"name": s.strategy},
     "strategies:experiment": lambda s: {"name": s.experiment},
 }
@@ -308,7 +321,7 @@ def seed(organization, client, make_account) -> SimpleNamespace:
         actor=actor,
         idempotency_key="seeded",
     )
-    from arrears.api.tests.seeding import api_seed
+    from arrears.api.tests.seeding import api_contact_seed, api_seed
     from arrears.strategies.definitions import experiment_start, strategy_save
 
     for name in ("walk-a", "walk-b"):
@@ -331,6 +344,7 @@ def seed(organization, client, make_account) -> SimpleNamespace:
         alert_rule=alert_rule,
         payment=payment,
         api=api_seed(organization_id=organization.pk, account=account, actor=actor),
+        contact=api_contact_seed(organization=organization, account=account, template=template, actor=actor),
         org=organization,
         account=account,
         hold=hold,
