@@ -278,6 +278,18 @@ def accounts_lock_many(
     )
 
 
+def accounts_lock_in_organization(*, organization_id: int, account_ids: Sequence[int]) -> list[Account]:
+    """The organization's accounts among `account_ids`, locked (`SELECT … FOR UPDATE`) in id order until
+    the caller's transaction ends, with their organization read in the same query (the lock stays on
+    the account rows): `account_lock` for a batch writer."""
+    return list(
+        Account.objects.select_for_update(of=("self",))
+        .select_related("organization")
+        .filter(organization_id=organization_id, pk__in=in_array(account_ids))
+        .order_by("pk")
+    )
+
+
 def account_by_id(*, account_id: int) -> Account:
     """An account by id, for a service that has checked the organization already."""
     return Account.objects.get(pk=account_id)

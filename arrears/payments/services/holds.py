@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from arrears.accounts.choices import AccountStatus
 from arrears.compliance.choices import HoldKind
-from arrears.compliance.selectors import holds_for_account
+from arrears.compliance.selectors import hold_kinds_in_effect
 from arrears.tenancy.domain import Principal
 
 if TYPE_CHECKING:
@@ -33,14 +33,18 @@ def account_money_facts(*, accounts: Sequence[Account], on: date, actor: Princip
     - SCRA active duty: interest capped at 6% (50 U.S.C. 3937);
     - bankruptcy: interest stops (the automatic stay, 11 U.S.C. 362(a), and no unmatured interest on
       the claim, 11 U.S.C. 502(b)(2)).
-    Holds count from their effective date on; services also take these facts as parameters.
+    Holds count from their effective date on; services also take these facts as parameters. Two
+    queries whatever the number of accounts.
     """
+    kinds = hold_kinds_in_effect(
+        organization_id=actor.organization_id, account_ids=[a.pk for a in accounts], on=on
+    )
     facts = {}
     for account in accounts:
-        kinds = {h.kind for h in holds_for_account(principal=actor, account=account) if h.effective_on <= on}
+        held = kinds.get(account.pk, set())
         facts[account.pk] = MoneyFacts(
-            disputed=account.status == AccountStatus.DISPUTED or HoldKind.DISPUTE in kinds,
-            scra_active=HoldKind.SCRA in kinds,
-            interest_suspended=HoldKind.BANKRUPTCY in kinds,
+            disputed=account.status == AccountStatus.DISPUTED or HoldKind.DISPUTE in held,
+            scra_active=HoldKind.SCRA in held,
+            interest_suspended=HoldKind.BANKRUPTCY in held,
         )
     return facts
