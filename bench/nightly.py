@@ -149,6 +149,8 @@ def nightly(db: str, org: str, on: date, workers: int, chunk: int) -> dict[str, 
             "chunking": counts.get("ms_chunking", 0) / 1000,
             "money": counts.get("ms_money", 0) / 1000,
             "strategies": counts.get("ms_strategies", 0) / 1000,
+            "notices": counts.get("ms_notices", 0) / 1000,
+            "snapshot": counts.get("ms_snapshot", 0) / 1000,
         },
         "errors": len(summary["runs"][0]["errors"]),
     }

@@ -146,13 +146,13 @@ def hold_kinds_by_account(*, organization_id: int, account_ids: list[int]) -> di
 
     found: dict[int, set[str]] = defaultdict(set)
     active = Hold.objects.filter(organization_id=organization_id, lifted_at__isnull=True)
-    for account_id, kind in active.filter(account_id__in=account_ids).values_list("account_id", "kind"):
+    for account_id, kind in active.filter(among("account_id", account_ids)).values_list("account_id", "kind"):
         found[account_id].add(kind)
     primary = primary_debtor_ids(account_ids)
     by_debtor: dict[int, list[int]] = defaultdict(list)
     for account_id, debtor_id in primary.items():
         by_debtor[debtor_id].append(account_id)
-    for debtor_id, kind in active.filter(account__isnull=True, debtor_id__in=list(by_debtor)).values_list(
+    for debtor_id, kind in active.filter(among("debtor_id", by_debtor), account__isnull=True).values_list(
         "debtor_id", "kind"
     ):
         for account_id in by_debtor[debtor_id]:

@@ -77,16 +77,14 @@ def nightly_chunk_run(
     and the chunk runs again account by account, one transaction each, so that one account's failure
     is recorded and stops no other. Either way a re-run of the date resumes without duplicates."""
     caps = payment_selectors.interest_caps(organization_id=organization_id)
+    try:
+        with transaction.atomic():
+            return _chunk_money_batch(organization_id, account_ids, run_on, actor, caps, arrangement_ids), []
+    except Exception as exc:  # the batch keeps nothing; account by account finds which account fails
+        logger.warning("nightly: a chunk failed as a batch (%r); account by account", exc)
     accounts = payment_selectors.accounts_for_accrual(
         organization_id=organization_id, account_ids=account_ids
     )
-    try:
-        with transaction.atomic():
-            return _chunk_money_batch(accounts, run_on, actor, caps, arrangement_ids), []
-    except Exception as exc:  # the batch keeps nothing; account by account finds which account fails
-        logger.warning(
-            "nightly: chunk of %d accounts failed as a batch (%r); account by account", len(accounts), exc
-        )
     return _chunk_money_each(accounts, run_on, actor, caps, arrangement_ids)
 
 
@@ -99,23 +97,23 @@ def _earning(account: Account) -> bool:
 
 
 def _chunk_money_batch(
-    accounts: Sequence[Account],
+    organization_id: int,
+    account_ids: Sequence[int],
     run_on: date,
     actor: Principal,
     caps: dict[str, Decimal],
     arrangement_ids: set[int] | None,
 ) -> dict[str, int]:
     counts = _counts()
+    earning = payment_selectors.accruing_account_ids(organization_id=organization_id, among_ids=account_ids)
     posted = payments.interest_accrue_many(
-        account_ids=[a.pk for a in accounts if _earning(a)], through=run_on, actor=actor, state_caps=caps
+        account_ids=sorted(earning), through=run_on, actor=actor, state_caps=caps
     )
     counts["interest_postings"] = sum(1 for amount in posted.values() if amount > 0)
-    for account in accounts:
-        # Only accounts with an open promise, plan or settlement have anything to reconcile.
-        if arrangement_ids is None or account.pk in arrangement_ids:
-            for key, n in payments.account_reconcile(
-                account_id=account.pk, today=run_on, actor=actor
-            ).items():
+    # Only accounts with an open promise, plan or settlement have anything to reconcile.
+    for pk in sorted(account_ids):
+        if arrangement_ids is None or pk in arrangement_ids:
+            for key, n in payments.account_reconcile(account_id=pk, today=run_on, actor=actor).items():
                 counts[key] += n
     return counts
 
@@ -331,6 +329,7 @@ def nightly_finish_if_done(*, run_id: int) -> bool:
         # What is stored must be sent: the notices and reminders due, through the gate, once the accounts'
         # promises and plans are up to date (a promise broken tonight gets its follow-up tonight). Under
         # the run's lock, so two workers finishing at once do not both send.
+        finishing = time.perf_counter()
         try:
             sent = notices.notices_send(
                 organization_id=run.organization_id,
@@ -343,12 +342,15 @@ def nightly_finish_if_done(*, run_id: int) -> bool:
             errors.append({"step": "notices_queued", **_failure(exc, NightlyError.STEP_FAILED)})
         # reports (issue 22): the day's account snapshot, once every chunk has moved the day's money and
         # arrangements. A past date run again leaves its snapshot alone.
+        snapshotting = time.perf_counter()
+        totals["ms_notices"] = int((snapshotting - finishing) * 1000)
         try:
             totals["snapshot_changed"] = snapshots_take(
                 organization_id=run.organization_id, as_of=run.run_on, skip_if_past=True
             ).changed
         except Exception as exc:  # recorded; the run's other work stands
             errors.append({"step": "snapshot", **_failure(exc, NightlyError.STEP_FAILED)})
+        totals["ms_snapshot"] = int((time.perf_counter() - snapshotting) * 1000)
         totals["ledger_entries"] = sum(totals.get(k, 0) for k in MONEY_LEDGER_KEYS)
         totals["messages_total"] = sum(totals.get(k, 0) for k in MESSAGE_KEYS)
         _nightly_finish(run, totals, errors)

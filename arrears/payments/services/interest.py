@@ -44,6 +44,25 @@ def accrual_start(account: Account) -> date:
     return account.opened_on or local_date(account.created_at, account.organization)
 
 
+# What accruing reads of an account (`accrual_start`, `account_money_facts`, `_accrued`, `_entry`,
+# `_marker`): any other field would be read row by row.
+ACCRUAL_FIELDS = (
+    "id",
+    "organization_id",
+    "organization__timezone",
+    "status",
+    "interest_rate",
+    "interest_basis",
+    "currency",
+    "balance_principal",
+    "jurisdiction_state",
+    "itemization_date",
+    "placed_on",
+    "opened_on",
+    "created_at",
+)
+
+
 @dataclass(frozen=True, slots=True)
 class _Accrued:
     """What one account accrues from `start` through a date: the domain's result and what is posted."""
@@ -172,7 +191,7 @@ def interest_accrue_many(
     the amount posted per account that got a marker (zero while interest is suspended).
     """
     locked = accounts_lock_in_organization(
-        organization_id=actor.organization_id, account_ids=sorted(set(account_ids))
+        organization_id=actor.organization_id, account_ids=sorted(set(account_ids)), only=ACCRUAL_FIELDS
     )
     earning = [a for a in locked if a.interest_rate > 0]
     if not earning:
