@@ -278,22 +278,6 @@ def accounts_lock_many(
     )
 
 
-def accounts_lock_in_organization(
-    *, organization_id: int, account_ids: Sequence[int], only: Sequence[str] = ()
-) -> list[Account]:
-    """The organization's accounts among `account_ids`, locked (`SELECT … FOR UPDATE`) in id order until
-    the caller's transaction ends, with their organization read in the same query (the lock stays on
-    the account rows): `account_lock` for a batch writer. `only` names the fields the writer reads
-    (thousands of full rows cost more to build than to lock)."""
-    qs = (
-        Account.objects.select_for_update(of=("self",))
-        .select_related("organization")
-        .filter(organization_id=organization_id, pk__in=in_array(account_ids))
-        .order_by("pk")
-    )
-    return list(qs.only(*only) if only else qs)
-
-
 def account_by_id(*, account_id: int) -> Account:
     """An account by id, for a service that has checked the organization already."""
     return Account.objects.get(pk=account_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from arrears.accounts.choices import AccountStatus
 from arrears.compliance.choices import HoldKind
@@ -14,6 +14,15 @@ from arrears.tenancy.domain import Principal
 
 if TYPE_CHECKING:
     from arrears.accounts.models import Account
+
+
+class _Held(Protocol):
+    """What the facts read of an account: a model instance, or a row a batch read."""
+
+    @property
+    def pk(self) -> int: ...
+    @property
+    def status(self) -> str: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,7 +34,9 @@ class MoneyFacts:
     interest_suspended: bool = False
 
 
-def account_money_facts(*, accounts: Sequence[Account], on: date, actor: Principal) -> dict[int, MoneyFacts]:
+def account_money_facts(
+    *, accounts: Sequence[Account | _Held], on: date, actor: Principal
+) -> dict[int, MoneyFacts]:
     """Read the compliance state that changes how money moves, from the active holds.
 
     - a dispute (hold, or the account's `disputed` status): a split payment skips the account

@@ -4,15 +4,15 @@ holds), and the late fees of missed installments."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, fields
+from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.db.models import Max
 
-from arrears.accounts.selectors import accounts_lock_in_organization
+from arrears.accounts.selectors import accounts_lock_many
 from arrears.audit.events import Event
 from arrears.core.bulk import among, insert_rows
 from arrears.core.clock import utcnow
@@ -20,6 +20,7 @@ from arrears.ledger.choices import Bucket, EntryKind
 from arrears.ledger.selectors import ledger_bucket_changes, ledger_bucket_changes_many
 from arrears.ledger.services import EntrySpec, Posting, ledger_post, ledger_post_many
 from arrears.tenancy.domain import Principal
+from arrears.tenancy.selectors import organization_get
 
 from .. import domain
 from ..choices import FeeKind
@@ -31,9 +32,10 @@ from .holds import MoneyFacts, account_money_facts
 
 if TYPE_CHECKING:
     from arrears.accounts.models import Account
+    from arrears.tenancy.models import Organization
 
 
-def accrual_start(account: Account) -> date:
+def accrual_start(account: Account | AccrualRow) -> date:
     """Where interest starts on an account that has none accrued here yet: the later of the
     itemization date and the placement. A placed balance (an import, a creditor's file) already holds
     the interest charged up to the placement, so accruing from the itemization date would charge that
@@ -44,23 +46,27 @@ def accrual_start(account: Account) -> date:
     return account.opened_on or local_date(account.created_at, account.organization)
 
 
-# What accruing reads of an account (`accrual_start`, `account_money_facts`, `_accrued`, `_entry`,
-# `_marker`): any other field would be read row by row.
-ACCRUAL_FIELDS = (
-    "id",
-    "organization_id",
-    "organization__timezone",
-    "status",
-    "interest_rate",
-    "interest_basis",
-    "currency",
-    "balance_principal",
-    "jurisdiction_state",
-    "itemization_date",
-    "placed_on",
-    "opened_on",
-    "created_at",
-)
+@dataclass(frozen=True, slots=True)
+class AccrualRow:
+    """An account as accruing reads it: the columns of its locked row. `interest_accrue_many` reads
+    thousands of these in one query, at a fraction of the cost of building model instances."""
+
+    organization: Organization
+    pk: int
+    organization_id: int
+    status: str
+    interest_rate: Decimal
+    interest_basis: str
+    currency: str
+    balance_principal: Decimal
+    jurisdiction_state: str
+    itemization_date: date | None
+    placed_on: date | None
+    opened_on: date | None
+    created_at: datetime
+
+
+ROW_FIELDS = tuple(f.name for f in fields(AccrualRow) if f.name != "organization")
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +81,7 @@ class _Accrued:
 
 
 def _accrued(
-    account: Account,
+    account: Account | AccrualRow,
     *,
     start: date,
     through: date,
@@ -104,7 +110,7 @@ def _accrued(
     )
 
 
-def _entry(account: Account, done: _Accrued, through: date) -> EntrySpec:
+def _entry(account: Account | AccrualRow, done: _Accrued, through: date) -> EntrySpec:
     return EntrySpec(
         EntryKind.INTEREST,
         Bucket.INTEREST,
@@ -113,7 +119,7 @@ def _entry(account: Account, done: _Accrued, through: date) -> EntrySpec:
     )
 
 
-def _marker(account: Account, done: _Accrued, through: date) -> dict[str, Any]:
+def _marker(account: Account | AccrualRow, done: _Accrued, through: date) -> dict[str, Any]:
     """The run marker's columns (every one but the id)."""
     return {
         "organization_id": account.organization_id,
@@ -190,9 +196,13 @@ def interest_accrue_many(
     rounding). `state_caps` are the organization's caps by state (read here when not given). Returns
     the amount posted per account that got a marker (zero while interest is suspended).
     """
-    locked = accounts_lock_in_organization(
-        organization_id=actor.organization_id, account_ids=sorted(set(account_ids)), only=ACCRUAL_FIELDS
-    )
+    organization = organization_get(organization_id=actor.organization_id)
+    locked = [
+        AccrualRow(organization, *row)
+        for row in accounts_lock_many(
+            organization_id=actor.organization_id, account_ids=sorted(set(account_ids)), fields=ROW_FIELDS
+        )
+    ]
     earning = [a for a in locked if a.interest_rate > 0]
     if not earning:
         return {}
