@@ -99,7 +99,7 @@ def primary_debtor_ids(account_ids: Iterable[int]) -> dict[int, int]:
     """Each account's primary debtor id, in one query; an account without a debtor is left out."""
     found: dict[int, int] = {}
     for account_id, debtor_id in (
-        AccountDebtor.objects.filter(account_id__in=list(account_ids))
+        AccountDebtor.objects.filter(among("account_id", list(account_ids)))
         .order_by("account_id", *debtor_link_order())
         .values_list("account_id", "debtor_id")
     ):
@@ -193,7 +193,7 @@ def account_list(
 def accounts_to_message(*, account_ids: Sequence[int], organization_id: int) -> QuerySet[Account]:
     """The organization's accounts among these, with their clients (a message's context names them), by id."""
     return (
-        Account.objects.filter(pk__in=account_ids, organization_id=organization_id)
+        Account.objects.filter(pk__in=in_array(account_ids), organization_id=organization_id)
         .select_related("client")
         .order_by("id")
     )
@@ -314,13 +314,15 @@ def accounts_in_organization(*, organization_id: int, account_ids: Sequence[int]
     )
 
 
-def account_ids_earning_interest(*, organization_id: int, statuses: Iterable[str]) -> set[int]:
-    """The organization's accounts with an interest rate and one of `statuses`."""
-    return set(
-        Account.objects.filter(
-            organization_id=organization_id, interest_rate__gt=0, status__in=statuses
-        ).values_list("pk", flat=True)
-    )
+def account_ids_earning_interest(
+    *, organization_id: int, statuses: Iterable[str], among_ids: Sequence[int] | None = None
+) -> set[int]:
+    """The organization's accounts (among `among_ids` when given) with an interest rate and one of
+    `statuses`."""
+    qs = Account.objects.filter(organization_id=organization_id, interest_rate__gt=0, status__in=statuses)
+    if among_ids is not None:
+        qs = qs.filter(pk__in=in_array(among_ids))
+    return set(qs.values_list("pk", flat=True))
 
 
 def account_reference_rows(*, organization_id: int) -> QuerySet[Account, tuple[int, str, str, str]]:

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from django.db.models import Q, QuerySet, Sum
 
 from arrears.accounts.selectors import account_balance_rows
+from arrears.core.bulk import among
 from arrears.core.money import from_storage, quantize
 
 from .choices import EntryKind
@@ -84,6 +85,28 @@ def ledger_bucket_changes(*, account: Account, bucket: str, after: date) -> list
         .order_by("effective_on")
     )
     return [(r["effective_on"], from_storage(r["total"])) for r in rows]
+
+
+def ledger_bucket_changes_many(
+    *, account_ids: Sequence[int], bucket: str, after: Mapping[int, date]
+) -> dict[int, list[tuple[date, Decimal]]]:
+    """`ledger_bucket_changes` for many accounts in one query: per account, the net movement of one
+    bucket per effective date after that account's own date in `after`."""
+    found: dict[int, list[tuple[date, Decimal]]] = {pk: [] for pk in account_ids}
+    if not account_ids:
+        return found
+    rows = (
+        LedgerEntry.objects.filter(
+            among("account_id", account_ids), bucket=bucket, effective_on__gt=min(after.values())
+        )
+        .values_list("account_id", "effective_on")
+        .annotate(total=Sum("amount"))
+        .order_by("account_id", "effective_on")
+    )
+    for account_id, day, total in rows:
+        if day > after[account_id]:
+            found[account_id].append((day, from_storage(total)))
+    return found
 
 
 def ledger_sums_by_source(*, account_ids: Sequence[int], source_type: str) -> dict[int, dict[str, Decimal]]:

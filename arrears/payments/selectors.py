@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import Prefetch, QuerySet, Sum
 
 from arrears.accounts.selectors import account_ids_earning_interest, accounts_in_organization
+from arrears.core.bulk import in_array
 from arrears.core.errors import ArrearsError, NotFound
 from arrears.core.money import Money, from_storage, quantize
 from arrears.ledger.choices import Bucket, EntryKind
@@ -347,9 +348,12 @@ def interest_caps(*, organization_id: int) -> dict[str, Decimal]:
     return dict(InterestCap.objects.filter(organization_id=organization_id).values_list("state", "max_rate"))
 
 
-def accruing_account_ids(*, organization_id: int) -> set[int]:
-    """Accounts that may earn interest: a rate, and a status in which interest accrues."""
-    return account_ids_earning_interest(organization_id=organization_id, statuses=ACCRUING)
+def accruing_account_ids(*, organization_id: int, among_ids: Sequence[int] | None = None) -> set[int]:
+    """Accounts (among `among_ids` when given) that may earn interest: a rate, and a status in which
+    interest accrues."""
+    return account_ids_earning_interest(
+        organization_id=organization_id, statuses=ACCRUING, among_ids=among_ids
+    )
 
 
 def open_arrangement_account_ids(*, organization_id: int) -> set[int]:
@@ -455,14 +459,14 @@ def arrangement_states(*, account_ids: Sequence[int]) -> dict[int, tuple[str, st
     two queries (strategies' segments read them)."""
     promises: dict[int, str] = {}
     for account_id, status in (
-        Promise.objects.filter(account_id__in=list(account_ids))
+        Promise.objects.filter(account_id__in=in_array(list(account_ids)))
         .order_by("account_id", "-made_on", "-id")
         .values_list("account_id", "status")
     ):
         promises.setdefault(account_id, status)
     plans: dict[int, str] = {}
     for account_id, status in (
-        PaymentPlan.objects.filter(account_id__in=list(account_ids))
+        PaymentPlan.objects.filter(account_id__in=in_array(list(account_ids)))
         .order_by("account_id", "-made_on", "-id")
         .values_list("account_id", "status")
     ):

@@ -11,7 +11,7 @@ change how money moves) and reconcile.
 from ._common import local_date, organization_today
 from .fx import exchange_rate_set
 from .holds import MoneyFacts, account_money_facts
-from .interest import accrual_start, interest_accrue
+from .interest import accrual_start, interest_accrue, interest_accrue_many
 from .plans import PlanSpec, PlanTerms, plan_cancel, plan_create, plans_create_many, plans_evaluate
 from .posting import (
     PaymentRequest,
@@ -44,6 +44,7 @@ __all__ = [
     "accrual_start",
     "exchange_rate_set",
     "interest_accrue",
+    "interest_accrue_many",
     "local_date",
     "organization_today",
     "payment_notices_record",
