@@ -35,7 +35,9 @@ def organization_create(
     """A new organization (audited). The letterhead (legal name, address, phone) is optional. Admins and
     managers must enrol a second factor unless ``mfa_policy`` says otherwise (the demo turns it off)."""
     if mfa_policy not in MfaPolicy.values:
-        raise ArrearsError(TenancyError.SETTING_INVALID, f"mfa_policy must be one of {', '.join(MfaPolicy.values)}")
+        raise ArrearsError(
+            TenancyError.SETTING_INVALID, f"mfa_policy must be one of {', '.join(MfaPolicy.values)}"
+        )
     if kind not in OrganizationKind.values:
         raise ArrearsError(
             TenancyError.INVALID_KIND, f"kind must be one of {', '.join(OrganizationKind.values)}"

@@ -81,8 +81,6 @@ class MfaEnrolmentMiddleware:
             target = reverse("mfa_index")
             if getattr(request, "htmx", False):
                 return HttpResponse(status=204, headers={"HX-Redirect": target})
-            messages.warning(
-                request, "Your organization requires a second factor: set one up to continue."
-            )
+            messages.warning(request, "Your organization requires a second factor: set one up to continue.")
             return redirect(target)
         return self.get_response(request)

@@ -5,33 +5,52 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tenancy', '0004_organization_email_sender_name_db_default'),
+        ("tenancy", "0004_organization_email_sender_name_db_default"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='organization',
-            name='mfa_policy',
-            field=models.CharField(choices=[('admins_managers', 'Admins and managers'), ('everyone', 'Everyone'), ('off', 'Nobody (evaluation only)')], default='admins_managers', max_length=20),
+            model_name="organization",
+            name="mfa_policy",
+            field=models.CharField(
+                choices=[
+                    ("admins_managers", "Admins and managers"),
+                    ("everyone", "Everyone"),
+                    ("off", "Nobody (evaluation only)"),
+                ],
+                default="admins_managers",
+                max_length=20,
+            ),
         ),
         migrations.CreateModel(
-            name='SingleSignOn',
+            name="SingleSignOn",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('enabled', models.BooleanField(default=True)),
-                ('label', models.CharField(max_length=80)),
-                ('issuer', models.URLField(max_length=400)),
-                ('client_id', models.CharField(max_length=200)),
-                ('client_secret_encrypted', models.TextField()),
-                ('email_domain', models.CharField(max_length=200)),
-                ('organization', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='sso', to='tenancy.organization')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("enabled", models.BooleanField(default=True)),
+                ("label", models.CharField(max_length=80)),
+                ("issuer", models.URLField(max_length=400)),
+                ("client_id", models.CharField(max_length=200)),
+                ("client_secret_encrypted", models.TextField()),
+                ("email_domain", models.CharField(max_length=200)),
+                (
+                    "organization",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="sso",
+                        to="tenancy.organization",
+                    ),
+                ),
             ],
             options={
-                'abstract': False,
+                "abstract": False,
             },
         ),
     ]
