@@ -26,7 +26,7 @@ urlpatterns = [
     path("login/", signin.SignInView.as_view(), name="account_login"),  # the name allauth redirects to
     path("login/sso/", signin.sso_start, name="sso_start"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("accounts/", include(sign_in)),
+    path("auth/", include(sign_in)),
     path("admin/", admin.site.urls),
     path("compliance/", include("arrears.compliance.urls")),
     path("contact/", include("arrears.contact.urls")),

@@ -63,7 +63,7 @@ class MfaEnrolmentMiddleware:
     enrolment pages (and may sign out) until they add one (docs/security.md). Decided at sign-in
     (signin.flag_mfa_enrolment), so pages pay no query for it."""
 
-    OPEN = ("/accounts/", "/login/", "/logout/", "/static/")
+    OPEN = ("/auth/", "/login/", "/logout/", "/static/")
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response

@@ -130,7 +130,7 @@ def test_a_wrong_nonce_is_refused(client, sso, provider, alice):
 def test_a_sign_in_started_without_our_nonce_is_refused(client, sso, provider, alice):
     # given: someone posts straight to allauth's start URL, skipping /login/sso/ (no nonce in the session)
     provider.identity = {"sub": "okta|alice", "email": "alice@acme.test"}
-    start = client.post("/accounts/oidc/acme/login/")
+    start = client.post("/auth/oidc/acme/login/")
     callback, _ = _at_provider(start["Location"])
 
     # when
@@ -199,7 +199,7 @@ def test_an_admin_sets_up_single_sign_on_in_the_settings(client, org, make_user,
     assert decrypt(row.client_secret_encrypted) == provider.client_secret
     page = client.get("/manage/settings/sso/")
     assert provider.client_secret.encode() not in page.content
-    assert b"/accounts/oidc/acme/login/callback/" in page.content
+    assert b"/auth/oidc/acme/login/callback/" in page.content
 
 
 @pytest.mark.parametrize("role", [Role.MANAGER, Role.COLLECTOR])
