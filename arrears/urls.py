@@ -17,7 +17,7 @@ sign_in = [
     path("2fa/", include("allauth.mfa.urls")),
     path("3rdparty/login/cancelled/", social_views.login_cancelled, name="socialaccount_login_cancelled"),
     path("3rdparty/login/error/", social_views.login_error, name="socialaccount_login_error"),
-    path("oidc/<str:provider_id>/login/", oidc_views.login, name="openid_connect_login"),
+    path("oidc/<str:provider_id>/login/", signin.sso_login, name="openid_connect_login"),
     path("oidc/<str:provider_id>/login/callback/", oidc_views.callback, name="openid_connect_callback"),
 ]
 

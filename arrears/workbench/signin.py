@@ -17,6 +17,8 @@ import logging
 import secrets
 from typing import Any
 
+import requests
+
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.forms import LoginForm
 from allauth.account.views import LoginView
@@ -87,7 +89,18 @@ def sso_start(request: HttpRequest) -> HttpResponse:
         context["sso_error"] = "No organization with single sign-on by that name."
         return render(request, "registration/login.html", context, status=400)
     request.session[NONCE_KEY] = secrets.token_urlsafe(32)
-    return oidc_views.login(request, provider_id=slug)
+    return sso_login(request, provider_id=slug)
+
+
+def sso_login(request: HttpRequest, provider_id: str) -> HttpResponse:
+    """allauth's start of an OpenID Connect sign-in, with a provider that cannot be reached answered by a
+    page that says so (502), not a server error."""
+    try:
+        return oidc_views.login(request, provider_id=provider_id)
+    except requests.RequestException as exc:
+        log.warning("single sign-on: provider of %s unreachable: %s", provider_id, exc)
+        reason = "Your organization's sign-in provider cannot be reached. Try again later."
+        return render(request, "registration/sso_refused.html", {"reason": reason}, status=502)
 
 
 class AccountAdapter(DefaultAccountAdapter):

@@ -131,6 +131,12 @@ def parameter_names(walked: list[Route]) -> tuple[set[str], set[str]]:
 # How to find a valid value for each route's path kwargs in a seeded organization. A route added with a
 # path kwarg must say here where its ids come from, or ``test_every_route_with_ids_is_seeded`` fails.
 VALID: dict[str, Callable[[SimpleNamespace], dict[str, object]]] = {
+    # Sign-in: an organization's provider is named by its slug. A passkey belongs to a user, not to an
+    # organization, and none is seeded: any id is somebody else's (404).
+    "openid_connect_login": lambda s: {"provider_id": s.org.slug},
+    "openid_connect_callback": lambda s: {"provider_id": s.org.slug},
+    "mfa_remove_webauthn": lambda s: {"pk": s.account.pk},
+    "mfa_edit_webauthn": lambda s: {"pk": s.account.pk},
     "compliance:contact_now": lambda s: {"pk": s.account.pk},
     "compliance:holds": lambda s: {"pk": s.account.pk},
     "compliance:hold_lift": lambda s: {"pk": s.account.pk, "hold_pk": s.hold.pk},
@@ -302,6 +308,20 @@ def seed(organization, client, make_account) -> SimpleNamespace:
         arms=[("champion", "walk-a", 50), ("challenger", "walk-b", 50)],
         actor=actor,
         today=account.created_at.date(),
+    )
+    from arrears.tenancy.services import sso_configure
+
+    # Single sign-on at a provider that is not there (nothing listens on port 9): the walk reaches the
+    # start and the callback, and an unreachable provider must not be a server error.
+    sso_configure(
+        organization_id=organization.pk,
+        enabled=True,
+        label=f"{organization.slug} SSO",
+        issuer="http://127.0.0.1:9",
+        client_id="walk",
+        client_secret="walk-secret",  # noqa: S106 - a test value
+        email_domain="example.com",
+        actor=actor,
     )
     return SimpleNamespace(
         **manager,
