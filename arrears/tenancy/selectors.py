@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from arrears.core.crypto import decrypt
 from arrears.core.errors import ArrearsError, NotFound
+from arrears.core.rotation import stale_count
 
 from .choices import MfaPolicy, Role
 from .domain import Principal
@@ -230,3 +231,8 @@ def member_by_email(*, organization_id: int, email: str) -> User | None:
 
 def is_member(*, user_id: int, organization_id: int) -> bool:
     return Membership.objects.filter(user_id=user_id, organization_id=organization_id).exists()
+
+
+def sso_secrets_stale() -> int:
+    """How many single sign-on client secrets are not under the newest field key."""
+    return stale_count(SingleSignOn, "client_secret_encrypted")

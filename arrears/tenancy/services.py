@@ -9,6 +9,7 @@ from arrears.audit.events import Event
 from arrears.audit.services import audit_record
 from arrears.core.crypto import encrypt
 from arrears.core.errors import ArrearsError, Conflict, NotFound
+from arrears.core.rotation import RotationBatch, rotate_column_batch
 from arrears.core.money import is_currency_code
 
 from .choices import CollectionMode, MfaPolicy, OrganizationKind, Role
@@ -274,3 +275,8 @@ def sso_sign_in_record(*, principal: Principal, issuer: str, subject: str) -> No
         subject_id=principal.user_id,
         data={"issuer": issuer, "subject": subject},
     )
+
+
+def sso_secrets_rotate(*, after_id: int, batch: int) -> RotationBatch:
+    """Re-encrypt single sign-on client secrets under the newest field key (`arrears rotate-keys`)."""
+    return rotate_column_batch(SingleSignOn, "client_secret_encrypted", after_id=after_id, batch=batch)

@@ -309,20 +309,6 @@ def seed(organization, client, make_account) -> SimpleNamespace:
         actor=actor,
         today=account.created_at.date(),
     )
-    from arrears.tenancy.services import sso_configure
-
-    # Single sign-on at a provider that is not there (nothing listens on port 9): the walk reaches the
-    # start and the callback, and an unreachable provider must not be a server error.
-    sso_configure(
-        organization_id=organization.pk,
-        enabled=True,
-        label=f"{organization.slug} SSO",
-        issuer="http://127.0.0.1:9",
-        client_id="walk",
-        client_secret="walk-secret",  # noqa: S106 - a test value
-        email_domain="example.com",
-        actor=actor,
-    )
     return SimpleNamespace(
         **manager,
         payment=payment,
@@ -393,7 +379,32 @@ def manager_seed(organization, client, account, actor) -> dict[str, object]:
 
 
 @pytest.fixture
-def seeded(org, other_org, client_, make_account, make_user, settings, tmp_path):
+def oidc_provider():
+    """Single sign-on at a local provider stand-in, so the walk reaches the start and the callback."""
+    from .oidc_standin import OidcStandIn
+
+    provider = OidcStandIn().start()
+    yield provider
+    provider.stop()
+
+
+def _sso(organization, provider, actor) -> None:
+    from arrears.tenancy.services import sso_configure
+
+    sso_configure(
+        organization_id=organization.pk,
+        enabled=True,
+        label=f"{organization.slug} SSO",
+        issuer=provider.issuer,
+        client_id=provider.client_id,
+        client_secret=provider.client_secret,
+        email_domain="example.com",
+        actor=actor,
+    )
+
+
+@pytest.fixture
+def seeded(org, other_org, client_, make_account, make_user, settings, tmp_path, oidc_provider):
     from arrears.tenancy.services import client_create
 
     settings.MEDIA_ROOT = str(tmp_path)
@@ -402,6 +413,8 @@ def seeded(org, other_org, client_, make_account, make_user, settings, tmp_path)
     other_client = client_create(organization=other_org, code="bank", name="Other Bank", actor=other_actor)
     mine = seed(org, client_, make_account)
     theirs = seed(other_org, other_client, make_account)
+    _sso(org, oidc_provider, Principal(organization_id=org.pk, role=Role.ADMIN, label="seed"))
+    _sso(other_org, oidc_provider, other_actor)
     admin = make_user(org, Role.ADMIN, username="walker")
     return SimpleNamespace(mine=mine, theirs=theirs, admin=admin)
 

@@ -14,7 +14,7 @@ from django.test import Client
 
 from arrears.tenancy.choices import Role
 
-from .test_bad_input_everywhere import VALID, routes, seeded  # noqa: F401 - fixture
+from .test_bad_input_everywhere import VALID, oidc_provider, routes, seeded  # noqa: F401 - fixtures
 
 ROLES = ("admin", "manager", "collector", "client_viewer", "anonymous")
 STAFF = ("admin", "manager", "collector", "client_viewer")

@@ -144,7 +144,10 @@ def test_a_sign_in_started_without_our_nonce_is_refused(client, sso, provider, a
 @pytest.mark.parametrize(
     ("identity", "reason"),
     [
-        ({"sub": "x1", "email": "mallory@acme.test", "email_verified": True}, b"No user of this organization"),
+        (
+            {"sub": "x1", "email": "mallory@acme.test", "email_verified": True},
+            b"No user of this organization",
+        ),
         ({"sub": "x2", "email": "alice@evil.test", "email_verified": True}, b"Only addresses at acme.test"),
         ({"sub": "x3", "email": "alice@acme.test", "email_verified": False}, b"verified email"),
     ],
@@ -207,3 +210,53 @@ def test_only_an_admin_may_set_up_single_sign_on(client, org, make_user, role):
     client.force_login(make_user(org, role))
 
     assert client.get("/manage/settings/sso/").status_code == 403
+
+
+def test_rotate_keys_re_encrypts_the_client_secret(org, settings):
+    from cryptography.fernet import Fernet
+
+    from arrears.core import crypto
+    from arrears.strategies.rotation import keys_rotate
+
+    # given: a secret stored under the old key, then a new key prepended
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    settings.FIELD_ENCRYPTION_KEYS = [old]
+    admin = Principal(organization_id=org.pk, role=Role.ADMIN, label="test")
+    sso_configure(
+        organization_id=org.pk,
+        enabled=True,
+        label="Okta",
+        issuer="https://login.acme.test",
+        client_id="arrears",
+        client_secret="the-secret",  # noqa: S106 - a test value
+        email_domain="acme.test",
+        actor=admin,
+    )
+    settings.FIELD_ENCRYPTION_KEYS = [new, old]
+
+    # when
+    result = keys_rotate(batch=10)
+
+    # then
+    assert result.by_column["tenancy.single_sign_on.client_secret"] == 1 and result.remaining == 0
+    settings.FIELD_ENCRYPTION_KEYS = [new]
+    assert crypto.decrypt(SingleSignOn.objects.get().client_secret_encrypted) == "the-secret"
+
+
+def test_a_provider_that_cannot_be_reached_is_a_clear_502(client, org):
+    # given: the provider's address answers nothing (nothing listens on port 9)
+    admin = Principal(organization_id=org.pk, role=Role.ADMIN, label="test")
+    sso_configure(
+        organization_id=org.pk,
+        enabled=True,
+        label="Down",
+        issuer="http://127.0.0.1:9",
+        client_id="arrears",
+        client_secret="x",  # noqa: S106 - a test value
+        email_domain="acme.test",
+        actor=admin,
+    )
+
+    response = client.post("/login/sso/", {"organization": "acme"})
+
+    assert response.status_code == 502 and b"cannot be reached" in response.content
