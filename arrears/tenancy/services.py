@@ -9,8 +9,8 @@ from arrears.audit.events import Event
 from arrears.audit.services import audit_record
 from arrears.core.crypto import encrypt
 from arrears.core.errors import ArrearsError, Conflict, NotFound
-from arrears.core.rotation import RotationBatch, rotate_column_batch
 from arrears.core.money import is_currency_code
+from arrears.core.rotation import RotationBatch, rotate_column_batch
 
 from .choices import CollectionMode, MfaPolicy, OrganizationKind, Role
 from .domain import Principal, system_principal

@@ -18,7 +18,6 @@ import secrets
 from typing import Any
 
 import requests
-
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.forms import LoginForm
 from allauth.account.views import LoginView

@@ -113,6 +113,7 @@ def test_the_second_factor_is_asked_whatever_the_policy(client, org, make_user):
     assert response["Location"] == "/auth/2fa/authenticate/" and "_auth_user_id" not in client.session
 
 
+@pytest.mark.django_db(transaction=True)  # the settings service's own transaction
 def test_an_admin_sets_who_must_use_mfa(client, org, make_user):
     from arrears.audit.models import AuditEvent
 

@@ -175,6 +175,7 @@ def test_an_unknown_organization_is_a_clear_400(client, sso):
     assert response.status_code == 400 and b"No organization with single sign-on" in response.content
 
 
+@pytest.mark.django_db(transaction=True)  # sso_configure's own transaction, not pytest-django's
 def test_an_admin_sets_up_single_sign_on_in_the_settings(client, org, make_user, provider):
     # given
     client.force_login(make_user(org, Role.ADMIN, username="ada"))
