@@ -346,6 +346,8 @@ ACCOUNT_FORMS = {"login": "arrears.workbench.signin.SignInForm"}
 ACCOUNT_LOGIN_METHODS = {"username"}
 ACCOUNT_SIGNUP_FIELDS = ["username*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "none"
+# The log-in page shows its form to a signed-in user too (as Django's did), to sign in as someone else.
+ACCOUNT_AUTHENTICATED_LOGIN_REDIRECTS = False
 ACCOUNT_SESSION_REMEMBER = True  # sessions still end after SESSION_COOKIE_AGE idle (above)
 ACCOUNT_LOGOUT_REDIRECT_URL = LOGOUT_REDIRECT_URL
 # django-axes counts and locks out failed sign-ins (above); allauth's own counter would answer first.

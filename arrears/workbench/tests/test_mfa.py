@@ -149,9 +149,10 @@ def test_organizations_require_mfa_for_admins_and_managers_unless_told(db):
     assert made.mfa_policy == MfaPolicy.ADMINS_AND_MANAGERS
 
 
-def test_the_demo_organization_asks_nobody(db):
+def test_the_demo_organization_asks_nobody_and_says_so(db):
     from datetime import date
 
+    from arrears.demo.management.commands.demo import mfa_note
     from arrears.demo.seed import LOGINS, seed_demo
     from arrears.tenancy.selectors import mfa_required, user_by_username
 
@@ -159,3 +160,6 @@ def test_the_demo_organization_asks_nobody(db):
 
     assert org.mfa_policy == MfaPolicy.OFF
     assert not any(mfa_required(user=user_by_username(username=login.username)) for login in LOGINS)
+    assert "(MFA) is OFF in this demo organization" in mfa_note()
+    _policy(org, MfaPolicy.EVERYONE)  # an admin changed it since: the note follows
+    assert "required in this demo organization for: everyone" in mfa_note()
