@@ -199,6 +199,12 @@ def sso_get(*, organization_id: int) -> SingleSignOn | None:
     return SingleSignOn.objects.filter(organization_id=organization_id).first()
 
 
+def sso_buttons() -> list[tuple[str, str]]:
+    """(organization slug, button name) of every enabled provider, for the log-in page (no secret read)."""
+    rows = SingleSignOn.objects.filter(enabled=True).order_by("label", "organization__slug")
+    return list(rows.values_list("organization__slug", "label"))
+
+
 def sso_providers(*, slug: str | None = None) -> list[SsoProvider]:
     """The enabled providers (the one of organization ``slug`` when given), for the sign-in page."""
     rows = SingleSignOn.objects.filter(enabled=True).select_related("organization").order_by("label")

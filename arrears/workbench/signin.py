@@ -34,6 +34,7 @@ from arrears.tenancy.selectors import (
     member_by_email,
     mfa_required,
     principal_for_user,
+    sso_buttons,
     sso_providers,
 )
 from arrears.tenancy.services import sso_sign_in_record
@@ -74,7 +75,7 @@ class SignInView(LoginView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        context["sso_buttons"] = [(p.slug, p.label) for p in sso_providers()]
+        context["sso_buttons"] = sso_buttons()
         return context
 
 
@@ -84,7 +85,7 @@ def sso_start(request: HttpRequest) -> HttpResponse:
     slug = request.POST.get("organization", "").strip()
     if not slug or not sso_providers(slug=slug):
         form = SignInForm(request=request)
-        context = {"form": form, "sso_buttons": [(p.slug, p.label) for p in sso_providers()]}
+        context = {"form": form, "sso_buttons": sso_buttons()}
         context["sso_error"] = "No organization with single sign-on by that name."
         return render(request, "registration/login.html", context, status=400)
     request.session[NONCE_KEY] = secrets.token_urlsafe(32)
