@@ -12,11 +12,14 @@ hypothesis_settings.register_profile("arrears", deadline=None)
 hypothesis_settings.load_profile("arrears")
 
 
+# The shared organizations ask nobody for a second factor, like the demo, so that every test can sign
+# in as any role; the MFA policy's own tests (tenancy/tests/test_mfa.py) set it.
 @pytest.fixture
 def org(db):
     from arrears.tenancy.services import organization_create
 
     return organization_create(
+        mfa_policy="off",
         slug="acme",
         name="Acme Recovery",
         kind="agency",
@@ -31,6 +34,7 @@ def other_org(db):
     from arrears.tenancy.services import organization_create
 
     return organization_create(
+        mfa_policy="off",
         slug="other",
         name="Other Collections",
         kind="agency",

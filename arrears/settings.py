@@ -83,6 +83,11 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "ninja",  # the API's docs page is served from ninja's own templates and static files (no CDN)
     "axes",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
     "arrears.core",
     "arrears.tenancy",
     "arrears.audit",
@@ -117,6 +122,8 @@ MIDDLEWARE = [
     "arrears.core.middleware.NoStoreMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "arrears.workbench.middleware.OrganizationTimeZoneMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "arrears.workbench.middleware.MfaEnrolmentMiddleware",
     "axes.middleware.AxesMiddleware",  # last, as django-axes asks: it answers a locked-out sign-in
 ]
 
@@ -320,6 +327,7 @@ SESSION_SAVE_EVERY_REQUEST = True
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
 ]
 AXES_FAILURE_LIMIT = int(os.environ.get("ARREARS_LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("ARREARS_LOGIN_COOLOFF_MINUTES", "15")))
@@ -328,6 +336,34 @@ AXES_RESET_ON_SUCCESS = True
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_VERBOSE = False  # no "BEGIN" line on every command's stderr; failures still log (WARNING)
 X_FRAME_OPTIONS = "DENY"
+
+# Sign-in (django-allauth, docs/security.md): username and password at /login/, then a second factor
+# (TOTP, a passkey or a recovery code) for whoever has one. Who must enrol is the organization's
+# MFA policy (arrears.workbench.middleware.MfaEnrolmentMiddleware). Nobody signs up: staff are invited.
+ACCOUNT_ADAPTER = "arrears.workbench.signin.AccountAdapter"
+SOCIALACCOUNT_ADAPTER = "arrears.workbench.signin.SocialAccountAdapter"
+ACCOUNT_FORMS = {"login": "arrears.workbench.signin.SignInForm"}
+ACCOUNT_LOGIN_METHODS = {"username"}
+ACCOUNT_SIGNUP_FIELDS = ["username*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = "none"
+# The log-in page shows its form to a signed-in user too (as Django's did), to sign in as someone else.
+ACCOUNT_AUTHENTICATED_LOGIN_REDIRECTS = False
+ACCOUNT_SESSION_REMEMBER = True  # sessions still end after SESSION_COOKIE_AGE idle (above)
+ACCOUNT_LOGOUT_REDIRECT_URL = LOGOUT_REDIRECT_URL
+# django-axes counts and locks out failed sign-ins (above); allauth's own counter would answer first.
+ACCOUNT_RATE_LIMITS = {"login_failed": None}
+MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
+MFA_TOTP_ISSUER = os.environ.get("ARREARS_MFA_ISSUER", "Arrears")
+MFA_PASSKEY_LOGIN_ENABLED = False
+# WebAuthn without a secure origin works only on localhost; in production the site is HTTPS.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = not PRODUCTION
+# Single sign-on: each organization's OpenID Connect provider is built from its own settings
+# (tenancy.SingleSignOn, secret encrypted), never from SOCIALACCOUNT_PROVIDERS or allauth's SocialApp table.
+SOCIALACCOUNT_PROVIDERS = {"openid_connect": {"OAUTH_PKCE_ENABLED": True}}
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_LOGIN_ON_GET = False
+SOCIALACCOUNT_REQUESTS_TIMEOUT = 10
 
 LOGGING = {
     "version": 1,

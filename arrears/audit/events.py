@@ -136,6 +136,8 @@ class Event(StrEnum):
     # organization
     ORGANIZATION_CREATED = "organization.created"
     ORGANIZATION_SETTINGS_CHANGED = "organization.settings_changed"
+    ORGANIZATION_SSO_CONFIGURED = "organization.sso_configured"
+    USER_SIGNED_IN_WITH_SSO = "user.signed_in_with_sso"
     # payment
     PAYMENT_CANCELLED = "payment.cancelled"
     PAYMENT_POSTDATED_NOTICE_DUE = "payment.postdated_notice_due"

@@ -113,6 +113,8 @@ def seed_demo(
         legal_name="Summit Recovery Partners LLC",
         address="100 Summit Plaza, Suite 400\nAlbany, NY 12207",
         phone="+15185550100",
+        # Off, so that a newcomer can try every role at once; `arrears demo` says so with the logins.
+        mfa_policy="off",
     )
     actor = system_principal(org.pk, "demo")
     clients = [

@@ -16,3 +16,11 @@ class Role(models.TextChoices):
     MANAGER = "manager", "Manager"
     COLLECTOR = "collector", "Collector"
     CLIENT_VIEWER = "client_viewer", "Client viewer"
+
+
+class MfaPolicy(models.TextChoices):
+    """Who must sign in with a second factor (TOTP, a passkey, or a recovery code)."""
+
+    ADMINS_AND_MANAGERS = "admins_managers", "Admins and managers"
+    EVERYONE = "everyone", "Everyone"
+    OFF = "off", "Nobody (evaluation only)"

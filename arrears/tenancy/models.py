@@ -3,7 +3,7 @@ from django.db import models
 
 from arrears.core.models import TimeStamped
 
-from .choices import CollectionMode, OrganizationKind, Role
+from .choices import CollectionMode, MfaPolicy, OrganizationKind, Role
 
 
 class User(AbstractUser):
@@ -24,6 +24,10 @@ class Organization(TimeStamped):
     phone = models.CharField(max_length=32, blank=True)
     # The name emails come from ("Summit Billing" <noreply@…>); empty: the organization's name.
     email_sender_name = models.CharField(max_length=100, blank=True, db_default="")
+    # Who must enrol a second factor before using the workbench (docs/security.md).
+    mfa_policy = models.CharField(
+        max_length=20, choices=MfaPolicy.choices, default=MfaPolicy.ADMINS_AND_MANAGERS
+    )
 
     def __str__(self) -> str:
         return self.name
@@ -71,3 +75,20 @@ class Membership(TimeStamped):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.organization} ({self.role})"
+
+
+class SingleSignOn(TimeStamped):
+    """The organization's OpenID Connect provider: its members may sign in through it (docs/security.md).
+    The client secret is encrypted at rest with the field keys (ARREARS_FIELD_KEYS), like national ids."""
+
+    organization = models.OneToOneField(Organization, on_delete=models.CASCADE, related_name="sso")
+    enabled = models.BooleanField(default=True)
+    label = models.CharField(max_length=80)
+    issuer = models.URLField(max_length=400)
+    client_id = models.CharField(max_length=200)
+    client_secret_encrypted = models.TextField()
+    # Only identities whose verified email ends in @<email_domain> may sign in.
+    email_domain = models.CharField(max_length=200)
+
+    def __str__(self) -> str:
+        return f"{self.label} ({self.organization})"

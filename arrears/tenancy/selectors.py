@@ -1,14 +1,17 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from arrears.core.crypto import decrypt
 from arrears.core.errors import ArrearsError, NotFound
+from arrears.core.rotation import stale_count
 
-from .choices import Role
+from .choices import MfaPolicy, Role
 from .domain import Principal
 from .errors import TenancyError
-from .models import Client, Membership, Organization, Team, User
+from .models import Client, Membership, Organization, SingleSignOn, Team, User
 
 if TYPE_CHECKING:
     from django.db.models import Q, QuerySet
@@ -195,3 +198,81 @@ def client_for(*, principal: Principal, code: str | None) -> Client:
             f"no client {code!r}" if code else "name the client (its code): this token is not a client's",
         )
     return found[0]
+
+
+def mfa_required(*, user: User, organization_id: int | None = None) -> bool:
+    """Whether the organization's MFA policy asks this member for a second factor: admins and managers
+    (the default), everyone, or nobody (the demo). A user with no membership is not asked here."""
+    memberships = Membership.objects.filter(user=user).select_related("organization").order_by("id")
+    if organization_id is not None:
+        memberships = memberships.filter(organization_id=organization_id)
+    membership = memberships.first()
+    if membership is None:
+        return False
+    policy = membership.organization.mfa_policy
+    if policy == MfaPolicy.EVERYONE:
+        return True
+    return policy == MfaPolicy.ADMINS_AND_MANAGERS and membership.role in (Role.ADMIN, Role.MANAGER)
+
+
+@dataclass(frozen=True, slots=True)
+class SsoProvider:
+    """An organization's OpenID Connect provider, with its secret decrypted (for the sign-in only)."""
+
+    organization_id: int
+    slug: str
+    label: str
+    issuer: str
+    client_id: str
+    client_secret: str
+    email_domain: str
+
+
+def sso_get(*, organization_id: int) -> SingleSignOn | None:
+    """The organization's single sign-on settings (the secret stays encrypted), or None."""
+    return SingleSignOn.objects.filter(organization_id=organization_id).first()
+
+
+def sso_buttons() -> list[tuple[str, str]]:
+    """(organization slug, button name) of every enabled provider, for the log-in page (no secret read)."""
+    rows = SingleSignOn.objects.filter(enabled=True).order_by("label", "organization__slug")
+    return list(rows.values_list("organization__slug", "label"))
+
+
+def sso_providers(*, slug: str | None = None) -> list[SsoProvider]:
+    """The enabled providers (the one of organization ``slug`` when given), for the sign-in page."""
+    rows = SingleSignOn.objects.filter(enabled=True).select_related("organization").order_by("label")
+    if slug is not None:
+        rows = rows.filter(organization__slug=slug)
+    return [
+        SsoProvider(
+            organization_id=row.organization_id,
+            slug=row.organization.slug,
+            label=row.label,
+            issuer=row.issuer,
+            client_id=row.client_id,
+            client_secret=decrypt(row.client_secret_encrypted),
+            email_domain=row.email_domain,
+        )
+        for row in rows
+    ]
+
+
+def member_by_email(*, organization_id: int, email: str) -> User | None:
+    """The organization's member with this email address (case-insensitive); None if none, or if several
+    share it (an identity must name one user)."""
+    users = list(
+        User.objects.filter(
+            email__iexact=email.strip(), is_active=True, memberships__organization_id=organization_id
+        )[:2]
+    )
+    return users[0] if len(users) == 1 else None
+
+
+def is_member(*, user_id: int, organization_id: int) -> bool:
+    return Membership.objects.filter(user_id=user_id, organization_id=organization_id).exists()
+
+
+def sso_secrets_stale() -> int:
+    """How many single sign-on client secrets are not under the newest field key."""
+    return stale_count(SingleSignOn, "client_secret_encrypted")

@@ -7,13 +7,15 @@ from django.db import IntegrityError, transaction
 
 from arrears.audit.events import Event
 from arrears.audit.services import audit_record
+from arrears.core.crypto import encrypt
 from arrears.core.errors import ArrearsError, Conflict, NotFound
 from arrears.core.money import is_currency_code
+from arrears.core.rotation import RotationBatch, rotate_column_batch
 
-from .choices import CollectionMode, OrganizationKind, Role
+from .choices import CollectionMode, MfaPolicy, OrganizationKind, Role
 from .domain import Principal, system_principal
 from .errors import TenancyError
-from .models import Client, Membership, Organization, Team, User
+from .models import Client, Membership, Organization, SingleSignOn, Team, User
 
 
 @transaction.atomic
@@ -29,8 +31,14 @@ def organization_create(
     legal_name: str = "",
     address: str = "",
     phone: str = "",
+    mfa_policy: str = MfaPolicy.ADMINS_AND_MANAGERS,
 ) -> Organization:
-    """A new organization (audited). The letterhead (legal name, address, phone) is optional."""
+    """A new organization (audited). The letterhead (legal name, address, phone) is optional. Admins and
+    managers must enrol a second factor unless ``mfa_policy`` says otherwise (the demo turns it off)."""
+    if mfa_policy not in MfaPolicy.values:
+        raise ArrearsError(
+            TenancyError.SETTING_INVALID, f"mfa_policy must be one of {', '.join(MfaPolicy.values)}"
+        )
     if kind not in OrganizationKind.values:
         raise ArrearsError(
             TenancyError.INVALID_KIND, f"kind must be one of {', '.join(OrganizationKind.values)}"
@@ -57,6 +65,7 @@ def organization_create(
         legal_name=legal_name,
         address=address,
         phone=phone,
+        mfa_policy=mfa_policy,
     )
     actor = system_principal(org.pk, actor_label)
     audit_record(
@@ -64,7 +73,7 @@ def organization_create(
         event=Event.ORGANIZATION_CREATED,
         subject_type="organization",
         subject_id=org.pk,
-        data={"slug": slug, "kind": kind, "currency": currency},
+        data={"slug": slug, "kind": kind, "currency": currency, "mfa_policy": mfa_policy},
     )
     if kind == OrganizationKind.BUSINESS:
         # A business collects its own invoices: its one client is itself.
@@ -168,7 +177,7 @@ def membership_team_set(*, organization_id: int, user_id: int, team_id: int | No
     )
 
 
-SETTINGS_FIELDS = ("name", "legal_name", "address", "phone", "timezone", "email_sender_name")
+SETTINGS_FIELDS = ("name", "legal_name", "address", "phone", "timezone", "email_sender_name", "mfa_policy")
 
 
 @transaction.atomic
@@ -187,6 +196,8 @@ def organization_settings_update(
             raise ArrearsError(
                 TenancyError.INVALID_TIMEZONE, f"unknown time zone {changes['timezone']!r}"
             ) from None
+    if "mfa_policy" in changes and changes["mfa_policy"] not in MfaPolicy.values:
+        raise ArrearsError(TenancyError.SETTING_INVALID, f"not an MFA policy: {changes['mfa_policy']!r}")
     if "name" in changes and not changes["name"].strip():
         raise ArrearsError(TenancyError.SETTING_INVALID, "the organization needs a name")
     organization = Organization.objects.select_for_update().get(pk=organization_id)
@@ -205,3 +216,67 @@ def organization_settings_update(
         data={k: {"from": before[k], "to": v} for k, v in changed.items()},
     )
     return organization
+
+
+@transaction.atomic
+def sso_configure(
+    *,
+    organization_id: int,
+    enabled: bool,
+    label: str,
+    issuer: str,
+    client_id: str,
+    client_secret: str,
+    email_domain: str,
+    actor: Principal,
+) -> SingleSignOn:
+    """Set the organization's OpenID Connect provider (audited; the secret is encrypted, never logged).
+    An empty ``client_secret`` keeps the stored one."""
+    issuer = issuer.strip().rstrip("/")
+    domain = email_domain.strip().lower().lstrip("@")
+    if not issuer.startswith(("https://", "http://")):
+        raise ArrearsError(TenancyError.SSO_INVALID, "the issuer is an https:// URL")
+    if not client_id.strip():
+        raise ArrearsError(TenancyError.SSO_INVALID, "the client id is required")
+    if not domain or "." not in domain or "@" in domain:
+        raise ArrearsError(TenancyError.SSO_INVALID, "the email domain looks like example.com")
+    existing = SingleSignOn.objects.select_for_update().filter(organization_id=organization_id).first()
+    if existing is None and not client_secret:
+        raise ArrearsError(TenancyError.SSO_INVALID, "the client secret is required")
+    values = {
+        "enabled": enabled,
+        "label": label.strip() or "single sign-on",
+        "issuer": issuer,
+        "client_id": client_id.strip(),
+        "email_domain": domain,
+    }
+    if client_secret:
+        values["client_secret_encrypted"] = encrypt(client_secret)
+    sso, _ = SingleSignOn.objects.update_or_create(organization_id=organization_id, defaults=values)
+    audit_record(
+        actor=actor,
+        event=Event.ORGANIZATION_SSO_CONFIGURED,
+        subject_type="organization",
+        subject_id=organization_id,
+        data={k: v for k, v in values.items() if k != "client_secret_encrypted"}
+        | {"secret_changed": bool(client_secret)},
+    )
+    return sso
+
+
+@transaction.atomic
+def sso_sign_in_record(*, principal: Principal, issuer: str, subject: str) -> None:
+    """A member signed in through the organization's provider (audited: who, which provider, which
+    identity there)."""
+    audit_record(
+        actor=principal,
+        event=Event.USER_SIGNED_IN_WITH_SSO,
+        subject_type="user",
+        subject_id=principal.user_id,
+        data={"issuer": issuer, "subject": subject},
+    )
+
+
+def sso_secrets_rotate(*, after_id: int, batch: int) -> RotationBatch:
+    """Re-encrypt single sign-on client secrets under the newest field key (`arrears rotate-keys`)."""
+    return rotate_column_batch(SingleSignOn, "client_secret_encrypted", after_id=after_id, batch=batch)

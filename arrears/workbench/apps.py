@@ -11,3 +11,10 @@ class WorkbenchConfig(AppConfig):
         from .middleware import remember_zone_at_login
 
         user_logged_in.connect(remember_zone_at_login, dispatch_uid="arrears.workbench.zone_at_login")
+
+        from allauth.mfa.signals import authenticator_added
+
+        from .signin import clear_mfa_enrolment, flag_mfa_enrolment
+
+        user_logged_in.connect(flag_mfa_enrolment, dispatch_uid="arrears.workbench.mfa_at_login")
+        authenticator_added.connect(clear_mfa_enrolment, dispatch_uid="arrears.workbench.mfa_added")

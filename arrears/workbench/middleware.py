@@ -6,7 +6,10 @@ from __future__ import annotations
 import zoneinfo
 from collections.abc import Callable
 
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone
 
 from arrears.tenancy.selectors import organization_get, principal_for_user
@@ -53,3 +56,31 @@ class OrganizationTimeZoneMiddleware:
             return self.get_response(request)
         finally:
             timezone.deactivate()
+
+
+class MfaEnrolmentMiddleware:
+    """A member whose organization requires a second factor, and who has none yet, sees only the
+    enrolment pages (and may sign out) until they add one (docs/security.md). Decided at sign-in
+    (signin.flag_mfa_enrolment), so pages pay no query for it."""
+
+    OPEN = ("/auth/", "/login/", "/logout/", "/static/")
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from .signin import MFA_ENROL_KEY
+
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and request.session.get(MFA_ENROL_KEY)
+            and not request.path.startswith(self.OPEN)
+        ):
+            target = reverse("mfa_index")
+            if getattr(request, "htmx", False):
+                return HttpResponse(status=204, headers={"HX-Redirect": target})
+            messages.warning(request, "Your organization requires a second factor: set one up to continue.")
+            return redirect(target)
+        return self.get_response(request)

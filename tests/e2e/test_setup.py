@@ -13,6 +13,9 @@ def test_migrate_then_demo_seed_only_seed_the_demo_portfolio(database):
     # then: the logins are printed, and the portfolio is committed
     assert "Seeded in" in demo.stderr and "admin" in demo.stderr and "arrears-demo" in demo.stderr
     demo_org = database.org_id("demo")
+    # the demo asks nobody for a second factor, and says so next to the logins
+    assert "(MFA) is OFF in this demo organization" in demo.stderr
+    assert database.value("SELECT mfa_policy FROM tenancy_organization WHERE id = %s", [demo_org]) == "off"
     # (the scoring app's demo adds a client of synthetic history to train on: not the demo portfolio)
     portfolio = (
         "SELECT count(*) FROM accounts_account a JOIN tenancy_client c ON c.id = a.client_id "
@@ -49,6 +52,11 @@ def test_org_create_and_client_create_commit_what_their_json_says(database):
     }
     assert (
         database.value("SELECT name FROM tenancy_organization WHERE id = %s", [org["id"]]) == "E2E Recovery"
+    )
+    # any organization but the demo asks admins and managers for a second factor
+    assert org["mfa_policy"] == "admins_managers"
+    assert database.value("SELECT mfa_policy FROM tenancy_organization WHERE id = %s", [org["id"]]) == (
+        "admins_managers"
     )
     assert (client["org"], client["code"]) == (ORG, CLIENT)
     assert (

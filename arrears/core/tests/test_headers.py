@@ -26,7 +26,7 @@ INLINE = re.compile(
 )
 
 
-def test_every_page_carries_a_strict_content_security_policy(client):
+def test_every_page_carries_a_strict_content_security_policy(client, db):  # the page lists SSO buttons
     response = client.get("/login/")
 
     policy = response.headers["Content-Security-Policy"]

@@ -14,7 +14,7 @@ from django.core.validators import RegexValidator
 from arrears.compliance.policy import policy_problems
 from arrears.contact.messaging_choices import MessageStatus, TemplateChannel
 from arrears.payments.choices import RemitMode
-from arrears.tenancy.choices import Role
+from arrears.tenancy.choices import MfaPolicy, Role
 from arrears.workbench.forms import DB_INT_MAX, MAX_PAGE, REASON_MAX_LENGTH
 
 BODY_MAX_LENGTH = 20_000
@@ -234,6 +234,40 @@ class OrganizationSettingsForm(forms.Form):
     )
     email_sender_name = forms.CharField(
         label="Email sender name", max_length=100, required=False, help_text="Emails come from this name."
+    )
+    mfa_policy = forms.ChoiceField(
+        label="Who must use MFA",
+        choices=MfaPolicy.choices,
+        help_text="A second factor (an authenticator app or a passkey) at every log-in, from the next one.",
+    )
+
+
+class SsoForm(forms.Form):
+    """The organization's OpenID Connect provider (single sign-on)."""
+
+    enabled = forms.BooleanField(label="Offer single sign-on on the log-in page", required=False)
+    label = forms.CharField(
+        label="Button name", max_length=80, help_text="The log-in page says “Sign in with …”."
+    )
+    issuer = forms.URLField(
+        label="Issuer URL",
+        max_length=400,
+        assume_scheme="https",
+        help_text="Where /.well-known/openid-configuration is found, e.g. https://login.example.com/realms/acme",
+    )
+    client_id = forms.CharField(label="Client id", max_length=200)
+    client_secret = forms.CharField(
+        label="Client secret",
+        max_length=1000,
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text="Stored encrypted. Leave empty to keep the current one.",
+    )
+    email_domain = forms.CharField(
+        label="Email domain",
+        max_length=200,
+        validators=[RegexValidator(r"^@?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$", "A domain like example.com.")],
+        help_text="Only a verified address at this domain, a member's email, may sign in.",
     )
 
 

@@ -24,6 +24,7 @@ urlpatterns = [
     path("audit/", views.audit_log, name="audit"),
     path("settings/", views.organization_settings, name="settings"),
     path("settings/logo/", views.logo, name="logo"),
+    path("settings/sso/", views.sso_settings, name="sso"),
     path("outbox/", oversight.outbox, name="outbox"),
     path("letters/", oversight.letters, name="letters"),
     path("letters/batch/", oversight.letter_batch_new, name="letter_batch_new"),

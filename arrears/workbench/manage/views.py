@@ -42,12 +42,14 @@ from arrears.tenancy.selectors import (
     membership_get,
     memberships_list,
     organization_get,
+    sso_get,
     teams_for,
 )
 from arrears.tenancy.services import (
     membership_grant,
     membership_team_set,
     organization_settings_update,
+    sso_configure,
     team_create,
 )
 
@@ -63,6 +65,7 @@ from .forms import (
     RoleForm,
     SetPasswordForm,
     SettlementDecisionForm,
+    SsoForm,
     TeamForm,
     TemplateForm,
 )
@@ -505,8 +508,43 @@ def organization_settings(request: HttpRequest, principal: Principal) -> HttpRes
         "branding_form": branding_form,
         "branding": branding,
         "policy_form": policy_form,
+        "sso": sso_get(organization_id=principal.organization_id),
     }
     return render(request, "workbench/manage/settings.html", context, status=status)
+
+
+@staff_view("admin")
+def sso_settings(request: HttpRequest, principal: Principal) -> HttpResponse:
+    """The organization's single sign-on (admins): its OpenID Connect provider, through `sso_configure`."""
+    sso = sso_get(organization_id=principal.organization_id)
+    initial: dict[str, Any] = {
+        "enabled": True,
+        "label": organization_get(organization_id=principal.organization_id).name,
+    }
+    if sso is not None:
+        initial = {f: getattr(sso, f) for f in ("enabled", "label", "issuer", "client_id", "email_domain")}
+    form = SsoForm(initial=initial)
+    status = 200
+    if request.method == "POST":
+        form = SsoForm(request.POST)
+        if form.is_valid():
+            try:
+                sso_configure(organization_id=principal.organization_id, actor=principal, **form.cleaned_data)
+            except ArrearsError as exc:
+                field = "client_secret" if "secret" in exc.message else "issuer"
+                form.add_error("email_domain" if "domain" in exc.message else field, exc.message)
+            else:
+                messages.success(request, "Single sign-on saved.")
+                return redirect("workbench:manage:sso")
+        status = 400
+    callback = request.build_absolute_uri(
+        reverse(
+            "openid_connect_callback",
+            kwargs={"provider_id": organization_get(organization_id=principal.organization_id).slug},
+        )
+    )
+    context = {"form": form, "sso": sso, "callback": callback}
+    return render(request, "workbench/manage/sso.html", context, status=status)
 
 
 @require_GET

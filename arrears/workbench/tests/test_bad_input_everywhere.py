@@ -131,6 +131,12 @@ def parameter_names(walked: list[Route]) -> tuple[set[str], set[str]]:
 # How to find a valid value for each route's path kwargs in a seeded organization. A route added with a
 # path kwarg must say here where its ids come from, or ``test_every_route_with_ids_is_seeded`` fails.
 VALID: dict[str, Callable[[SimpleNamespace], dict[str, object]]] = {
+    # Sign-in: an organization's provider is named by its slug. A passkey belongs to a user, not to an
+    # organization, and none is seeded: any id is somebody else's (404).
+    "openid_connect_login": lambda s: {"provider_id": s.org.slug},
+    "openid_connect_callback": lambda s: {"provider_id": s.org.slug},
+    "mfa_remove_webauthn": lambda s: {"pk": s.account.pk},
+    "mfa_edit_webauthn": lambda s: {"pk": s.account.pk},
     "compliance:contact_now": lambda s: {"pk": s.account.pk},
     "compliance:holds": lambda s: {"pk": s.account.pk},
     "compliance:hold_lift": lambda s: {"pk": s.account.pk, "hold_pk": s.hold.pk},
@@ -429,7 +435,32 @@ def manager_seed(organization, client, account, actor) -> dict[str, object]:
 
 
 @pytest.fixture
-def seeded(org, other_org, client_, make_account, make_user, settings, tmp_path):
+def oidc_provider():
+    """Single sign-on at a local provider stand-in, so the walk reaches the start and the callback."""
+    from .oidc_standin import OidcStandIn
+
+    provider = OidcStandIn().start()
+    yield provider
+    provider.stop()
+
+
+def _sso(organization, provider, actor) -> None:
+    from arrears.tenancy.services import sso_configure
+
+    sso_configure(
+        organization_id=organization.pk,
+        enabled=True,
+        label=f"{organization.slug} SSO",
+        issuer=provider.issuer,
+        client_id=provider.client_id,
+        client_secret=provider.client_secret,
+        email_domain="example.com",
+        actor=actor,
+    )
+
+
+@pytest.fixture
+def seeded(org, other_org, client_, make_account, make_user, settings, tmp_path, oidc_provider):
     from arrears.tenancy.services import client_create
 
     settings.MEDIA_ROOT = str(tmp_path)
@@ -438,6 +469,8 @@ def seeded(org, other_org, client_, make_account, make_user, settings, tmp_path)
     other_client = client_create(organization=other_org, code="bank", name="Other Bank", actor=other_actor)
     mine = seed(org, client_, make_account)
     theirs = seed(other_org, other_client, make_account)
+    _sso(org, oidc_provider, Principal(organization_id=org.pk, role=Role.ADMIN, label="seed"))
+    _sso(other_org, oidc_provider, other_actor)
     admin = make_user(org, Role.ADMIN, username="walker")
     return SimpleNamespace(mine=mine, theirs=theirs, admin=admin)
 

@@ -14,7 +14,7 @@ from django.test import Client
 
 from arrears.tenancy.choices import Role
 
-from .test_bad_input_everywhere import VALID, routes, seeded  # noqa: F401 - fixture
+from .test_bad_input_everywhere import VALID, oidc_provider, routes, seeded  # noqa: F401 - fixtures
 
 ROLES = ("admin", "manager", "collector", "client_viewer", "anonymous")
 STAFF = ("admin", "manager", "collector", "client_viewer")
@@ -49,8 +49,35 @@ POST_ONLY = rule(405, 405, 405, 405, 405, other=405)
 REFUSED = {"collector": 403, "client_viewer": 403}
 
 EXPECTED: dict[str, dict[str, dict[str, int]]] = {
+    # Sign-in (allauth): the form, to a signed-in user too (to sign in as someone else).
     "login": everyone(200),
+    "account_login": everyone(200),
+    "sso_start": POST_ONLY,
     "logout": POST_ONLY,
+    "account_logout": rule(200, 200, 200, 200, 302, other=None),
+    "account_inactive": everyone(200),
+    "account_reauthenticate": rule(200, 200, 200, 200, 302, other=None),
+    "mfa_index": rule(200, 200, 200, 200, 302, other=None),
+    "mfa_authenticate": everyone(302),  # only in the middle of a sign-in
+    "mfa_reauthenticate": rule(302, 302, 302, 302, 302, other=None),
+    "mfa_activate_totp": rule(302, 302, 302, 302, 302, other=None),
+    # Nothing to turn off or show before an authenticator app is enrolled: 404.
+    "mfa_deactivate_totp": rule(404, 404, 404, 404, other=None),
+    "mfa_view_recovery_codes": rule(404, 404, 404, 404, other=None),
+    "mfa_generate_recovery_codes": rule(302, 302, 302, 302, 302, other=None),
+    "mfa_download_recovery_codes": rule(404, 404, 404, 404, other=None),
+    "mfa_list_webauthn": rule(200, 200, 200, 200, 302, other=None),
+    "mfa_add_webauthn": rule(302, 302, 302, 302, 302, other=None),
+    "mfa_reauthenticate_webauthn": rule(302, 302, 302, 302, 302, other=None),
+    # Changing passkeys asks for the password again first (whoever's the id is).
+    "mfa_remove_webauthn": rule(302, 302, 302, 302, other=302),
+    "mfa_edit_webauthn": rule(302, 302, 302, 302, other=302),
+    "socialaccount_login_cancelled": everyone(200),
+    "socialaccount_login_error": everyone(401),
+    # The provider's start page (the button posts); the callback without a sign-in under way: an error page.
+    "openid_connect_login": everyone(200, other=200),
+    "openid_connect_callback": everyone(401, other=401),  # no sign-in under way: refused
+    "workbench:manage:sso": rule(200, 403, 403, 403, other=None),
     "compliance:contact_now": rule(200, 200, 200, 404),
     "compliance:holds": rule(200, 200, 200, 404),
     "compliance:hold_lift": POST_ONLY,

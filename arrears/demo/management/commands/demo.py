@@ -19,6 +19,24 @@ def logins_table() -> str:
     return "\n".join(f"  {line}" for line in lines) + "\n"
 
 
+MFA_NOTE = (
+    "Two-factor sign-in (MFA) is OFF in this demo organization, so that you can try every role.\n"
+    "Other organizations require it for admins and managers: Manage → Settings → Who must use MFA.\n"
+)
+
+
+def mfa_note() -> str:
+    """What the demo organization asks of its logins now (an admin may have changed it since seeding)."""
+    from arrears.tenancy.choices import MfaPolicy
+    from arrears.tenancy.selectors import organization_resolve
+
+    policy = organization_resolve(slug=DEMO_SLUG).mfa_policy
+    if policy == MfaPolicy.OFF:
+        return MFA_NOTE
+    who = MfaPolicy(policy).label.lower()
+    return f"Two-factor sign-in (MFA) is required in this demo organization for: {who} (Manage → Settings).\n"
+
+
 class Command(BaseCommand):
     help = "Seed the demo portfolio if the database has none, print logins, then serve (--seed-only: exit)."
 
@@ -38,5 +56,6 @@ class Command(BaseCommand):
             seed_demo(accounts=options["accounts"], today=utcnow().date())
             self.stderr.write(f"Seeded in {time.monotonic() - started:.1f} s.")
         self.stderr.write("\nDemo logins:\n" + logins_table())
+        self.stderr.write(mfa_note())
         if not options["seed_only"]:
             call_command("serve", host=options["host"], port=options["port"])

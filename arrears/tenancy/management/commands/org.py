@@ -1,7 +1,7 @@
 from django.core.management.base import CommandParser
 
 from arrears.core.management.base import ArrearsCommand
-from arrears.tenancy.choices import OrganizationKind
+from arrears.tenancy.choices import MfaPolicy, OrganizationKind
 from arrears.tenancy.services import organization_create
 
 
@@ -17,6 +17,12 @@ class Command(ArrearsCommand):
         create.add_argument("--currency", default="USD")
         create.add_argument("--country", default="US")
         create.add_argument("--timezone", default="America/New_York")
+        create.add_argument(
+            "--mfa",
+            choices=MfaPolicy.values,
+            default=MfaPolicy.ADMINS_AND_MANAGERS,
+            help="who must sign in with a second factor (default: admins and managers)",
+        )
         create.add_argument("--json", action="store_true")
         sub.add_parser("list", help="List organizations").add_argument("--json", action="store_true")
 
@@ -29,6 +35,7 @@ class Command(ArrearsCommand):
                 currency=options["currency"],
                 country=options["country"],
                 timezone=options["timezone"],
+                mfa_policy=options["mfa"],
             )
             data = {
                 "id": org.pk,
@@ -39,6 +46,7 @@ class Command(ArrearsCommand):
                 "currency": org.currency,
                 "country": org.country,
                 "timezone": org.timezone,
+                "mfa_policy": org.mfa_policy,
             }
             if options["json"]:
                 self.emit_json(data)
