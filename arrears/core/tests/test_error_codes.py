@@ -48,7 +48,7 @@ PREFIXES: dict[str, tuple[str, ...]] = {
     "tenancy": ("ORG_", "CLIENT_", "MEMBERSHIP_", "TEAM_", "USER_"),
     "portal": ("PORTAL_",),
     "reports": ("REPORT_",),
-    "attempts": ("CALL_REQUEST_",),
+    "attempts": ("CALL_REQUEST_", "CONTACT_ATTEMPT_"),
 }
 
 

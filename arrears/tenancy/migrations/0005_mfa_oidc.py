@@ -19,6 +19,7 @@ class Migration(migrations.Migration):
                     ("everyone", "Everyone"),
                     ("off", "Nobody (evaluation only)"),
                 ],
+                db_default="admins_managers",
                 default="admins_managers",
                 max_length=20,
             ),
