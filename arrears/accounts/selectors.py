@@ -379,6 +379,15 @@ def accounts_of_debtor(*, organization_id: int, debtor_id: int) -> QuerySet[Acco
     )
 
 
+def account_ids_of_clients(*, organization_id: int, client_ids: Iterable[int]) -> list[int]:
+    """The ids of the organization's accounts placed by these clients, in id order."""
+    return list(
+        Account.objects.filter(organization_id=organization_id, client_id__in=list(client_ids))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
 def accounts_of_client(*, principal: Principal, client_id: int) -> QuerySet[Account]:
     """A client's accounts as the principal may see them (another client's: none), newest placement first."""
     return (

@@ -21,8 +21,7 @@ from arrears.audit.services import audit_record
 from arrears.demo.automation import seed_automation
 from arrears.demo.scoring import seed_scoring
 from arrears.ledger.choices import Bucket, EntryKind
-from arrears.ledger.selectors import ledger_entries_new, ledger_entry_ids
-from arrears.ledger.services import EntrySpec, accounts_open_many, ledger_post, ledger_reverse
+from arrears.ledger.services import EntrySpec, accounts_open_many
 from arrears.reports.demo import demo_reports
 from arrears.tenancy.choices import Role
 from arrears.tenancy.domain import Principal, system_principal
@@ -30,12 +29,9 @@ from arrears.tenancy.selectors import organization_list
 from arrears.tenancy.services import client_create, membership_grant, organization_create, user_create
 
 if TYPE_CHECKING:
-    from arrears.tenancy.models import Organization
-
-if TYPE_CHECKING:
     from arrears.accounts.models import Account
     from arrears.debtors.models import Debtor
-    from arrears.tenancy.models import Client
+    from arrears.tenancy.models import Client, Organization, User
 
 DEMO_SLUG = "demo"
 DEMO_PASSWORD = "arrears-demo"  # noqa: S105 - published demo credential, printed on start
@@ -122,8 +118,11 @@ def seed_demo(
         client_create(organization=org, code="harbor-health", name="Harbor Health System", actor=actor),
         client_create(organization=org, code="metro-utilities", name="Metro Utilities Co.", actor=actor),
     ]
+    # The demo's calls are the collector's (the collector dashboards show them), or the system's.
+    caller = actor
     if logins:
-        _create_logins(org, clients[0], actor)
+        users = _create_logins(org, clients[0], actor)
+        caller = Principal(org.pk, Role.COLLECTOR, user_id=users["collector"].pk, label="collector")
 
     debtors = _make_debtors(rng, fake, org, actor, count=int(accounts * 0.85))  # some owe several accounts
 
@@ -193,7 +192,7 @@ def seed_demo(
         for a in accounts_in_organization(organization_id=org.pk, account_ids=[a.pk for a, _, _ in book])
     }
     book = [(fresh[a.pk], debtor, target) for a, debtor, target in book]
-    _calls(rng, book, actor, today)
+    _calls(rng, book, caller, today)
     _work(rng, book, actor, today)
     for step in range(2):
         moves = [(a.pk, path[step]) for a, _, t in book if len(path := PATHS.get(t, [t])) > step]
@@ -294,7 +293,8 @@ NOTES = [
 ]
 
 
-def _create_logins(org: Organization, viewer_client, actor: Principal) -> None:
+def _create_logins(org: Organization, viewer_client, actor: Principal) -> dict[str, User]:
+    users: dict[str, User] = {}
     for login in LOGINS:
         user = user_create(
             username=login.username,
@@ -310,6 +310,8 @@ def _create_logins(org: Organization, viewer_client, actor: Principal) -> None:
             actor=actor,
             clients=[viewer_client] if login.role == Role.CLIENT_VIEWER else None,
         )
+        users[login.username] = user
+    return users
 
 
 def _make_debtors(
@@ -426,23 +428,35 @@ def _make_debtors(
 def _ledger_history(
     rng: random.Random, book: list[tuple[Account, Debtor, str]], actor: Principal, today: date
 ) -> None:
-    """Interest accruals and payments that fit the status each account will end in: one batch."""
+    """Interest accruals, payments and settlement write-offs that fit the status each account will end
+    in. The payments are real payments (`payments_post`, one batch, several methods), as a lockbox or a
+    provider would bring them in, so the payments app, its analytics and the model see them."""
+    from arrears.core.money import Money
     from arrears.ledger.domain import ALLOCATION_ORDERS, allocate
     from arrears.ledger.services import Posting, ledger_post_many
+    from arrears.payments.services import PaymentRequest, payments_post
 
-    postings: list[Posting] = []
-    paid: dict[int, dict[str, object]] = {}
+    accruals: list[Posting] = []
+    payments: list[PaymentRequest] = []
+    writeoffs: list[Posting] = []
+    methods, method_weights = ["card", "ach", "check", "portal", "cash"], [35, 30, 15, 12, 8]
 
     def pay(account: Account, balances: dict[str, Decimal], amount: Decimal, on: date) -> None:
+        if amount <= 0:
+            return
         split = allocate(amount, balances=balances, order=ALLOCATION_ORDERS[account.allocation_order])
-        specs = [EntrySpec(EntryKind.PAYMENT, b, -v, "payment") for b, v in split.applied.items()]
-        if split.unapplied:
-            specs.append(EntrySpec(EntryKind.PAYMENT, Bucket.CREDIT, split.unapplied, "overpayment"))
-        if specs:
-            postings.append(Posting(account.pk, specs, on, ("demo", "payment"), Event.LEDGER_PAYMENT_POSTED))
-            paid[account.pk] = {"last_payment_on": on, "last_payment_amount": amount}
         for b, v in split.applied.items():
             balances[b] -= v
+        payments.append(
+            PaymentRequest(
+                account=account.pk,
+                amount=Money.of(amount, account.currency),
+                method=rng.choices(methods, method_weights)[0],
+                # 15:00 UTC: the same calendar day in every zone the demo uses.
+                received_at=datetime.combine(on, time(15, rng.randrange(60)), tzinfo=UTC),
+                idempotency_key=f"demo-payment-{account.pk}",
+            )
+        )
 
     for account, _, target in book:
         balances = {b: getattr(account, f"balance_{b}") for b in ("principal", "interest", "fees", "costs")}
@@ -451,7 +465,7 @@ def _ledger_history(
             if accrued:
                 entry = EntrySpec(EntryKind.INTEREST, Bucket.INTEREST, accrued, "monthly interest")
                 on = today - timedelta(days=rng.randrange(1, 30))
-                postings.append(
+                accruals.append(
                     Posting(account.pk, [entry], on, ("demo", "interest"), Event.LEDGER_INTEREST_ACCRUED)
                 )
                 balances["interest"] += accrued
@@ -471,7 +485,7 @@ def _ledger_history(
                 if v > 0
             ]
             if writeoff:
-                postings.append(
+                writeoffs.append(
                     Posting(account.pk, writeoff, today, ("demo", "settlement"), Event.LEDGER_WRITTEN_OFF)
                 )
         elif target in (S.ON_PLAN, S.PROMISED, S.ACTIVE) and rng.random() < 0.5:
@@ -482,39 +496,31 @@ def _ledger_history(
                 (owed * share).quantize(Decimal("0.01")),
                 today - timedelta(days=rng.randrange(1, 90)),
             )
-    if postings:
-        ledger_post_many(postings=postings, actor=actor, account_fields=paid)
-
-
-def _pay(account, amount: Decimal, actor: Principal, on: date) -> None:
-    from arrears.ledger.domain import ALLOCATION_ORDERS, allocate
-
-    account.refresh_from_db()
-    balances = {b: getattr(account, f"balance_{b}") for b in ("principal", "interest", "fees", "costs")}
-    split = allocate(amount, balances=balances, order=ALLOCATION_ORDERS[account.allocation_order])
-    specs = [EntrySpec(EntryKind.PAYMENT, b, -v, "payment") for b, v in split.applied.items()]
-    if split.unapplied:
-        specs.append(EntrySpec(EntryKind.PAYMENT, Bucket.CREDIT, split.unapplied, "overpayment"))
-    if specs:
-        ledger_post(
-            account=account,
-            entries=specs,
-            effective_on=on,
-            actor=actor,
-            source=("demo", "payment"),
-            event=Event.LEDGER_PAYMENT_POSTED,
-        )
-        type(account).objects.filter(pk=account.pk).update(last_payment_on=on, last_payment_amount=amount)
+    if accruals:
+        ledger_post_many(postings=accruals, actor=actor)
+    payments_post(requests=payments, actor=actor)
+    if writeoffs:
+        ledger_post_many(postings=writeoffs, actor=actor)
 
 
 def _payment_then_reversal(account, actor: Principal, today: date) -> None:
     """One returned payment (NSF) in the book, so the demo shows a reversal."""
-    before = ledger_entry_ids(account_id=account.pk)
-    _pay(account, Decimal("150.00"), actor, today - timedelta(days=12))
-    posted = ledger_entries_new(account_id=account.pk, before=before)
-    ledger_reverse(
-        entries=posted,
+    from arrears.core.money import Money
+    from arrears.payments.services import PaymentRequest, payment_reverse, payments_post
+
+    on = today - timedelta(days=12)
+    (payment,) = payments_post(
+        requests=[
+            PaymentRequest(
+                account=account.pk,
+                amount=Money.of(Decimal("150.00"), account.currency),
+                method="check",
+                received_at=datetime.combine(on, time(15, 0), tzinfo=UTC),
+                idempotency_key=f"demo-nsf-{account.pk}",
+            )
+        ],
         actor=actor,
-        reason="NSF: payment returned by the bank",
-        effective_on=today - timedelta(days=8),
+    )
+    payment_reverse(
+        payment=payment, reason="NSF: payment returned by the bank", actor=actor, on=today - timedelta(days=8)
     )

@@ -336,12 +336,18 @@ ORDER BY i.due_on, pp.account_id
     return rows(promise_sql), rows(plan_sql)
 
 
-def collected_between(*, organization_id: int, after: date, until: date) -> list[tuple[date, Decimal, str]]:
-    """Posted payments received after ``after`` up to ``until``: (day, amount, currency)."""
+def collected_between(
+    *, organization_id: int, after: date, until: date, account_ids: Sequence[int] | None = None
+) -> list[tuple[date, Decimal, str]]:
+    """Posted payments received after ``after`` up to ``until`` (on ``account_ids`` only, when given):
+    (day, amount, currency)."""
+    among = ""
+    if account_ids is not None:
+        among = f"AND account_id IN ({','.join(str(int(i)) for i in account_ids) or 'NULL'})"
     sql = f"""
 SELECT received_on, amount, currency FROM {_table("payments", "Payment")}
 WHERE organization_id = {int(organization_id)} AND status = 'posted'
-  AND received_on > {_d(after)} AND received_on <= {_d(until)}
+  AND received_on > {_d(after)} AND received_on <= {_d(until)} {among}
 """  # noqa: S608 - as features_sql
     with connection.cursor() as cursor:
         cursor.execute(sql)

@@ -42,13 +42,15 @@ def forecast_compute(
     fitted: domain.Fitted,
     currency: str,
     start: date | None = None,
+    account_ids: Sequence[int] | None = None,
 ) -> list[ForecastWeek]:
     """Expected collections in ``currency`` in each of ``weeks`` weeks from ``start`` (default: the
     day after ``as_of``), as known at the end of ``as_of``: promises × the debtor's kept rate, plan
     installments × the plan's kept rate, and the model's 30-day probability for the rest of each
     balance. Amounts in other currencies are not added in (money never mixes without a rate).
 
-    Every amount is a Decimal rounded to the currency's minor units; the probabilities are floats."""
+    Every amount is a Decimal rounded to the currency's minor units; the probabilities are floats.
+    ``account_ids`` limits it to those accounts (a model's own population, for its back-test)."""
     start = start or as_of + timedelta(days=1)
     until = start + timedelta(days=7 * weeks - 1)
     promises, installments = forecast_items(
@@ -56,16 +58,17 @@ def forecast_compute(
     )
     kept, broken = promise_totals(organization_id=organization_id, before=as_of + timedelta(days=1))
     prior = domain.kept_rate(kept, broken, prior=0.5)
+    within = None if account_ids is None else set(account_ids)
     committed: dict[int, Decimal] = defaultdict(Decimal)
     items: dict[str, list[tuple[int, Decimal, float]]] = {"promises": [], "plans": []}
     for name, dues, weight in (("promises", promises, prior), ("plans", installments, PLAN_PRIOR)):
         for due in dues:
-            if due.currency != currency:
+            if due.currency != currency or (within is not None and due.account_id not in within):
                 continue
             rate = domain.kept_rate(due.kept, due.broken, prior=weight)
             items[name].append(((due.due_on - start).days // 7, due.amount, rate))
             committed[due.account_id] += due.amount
-    rows = features_all(organization_id=organization_id, as_of=as_of, exact=True)
+    rows = features_all(organization_id=organization_id, as_of=as_of, account_ids=account_ids, exact=True)
     c = rows.cols
     # Paid today is not paid then: an account that has been paid off since ``as_of`` still counts.
     open_then = np.isin(c["status"], [*WORKABLE, AccountStatus.PAID])
@@ -106,16 +109,32 @@ def forecast_json(weeks: Sequence[ForecastWeek]) -> dict[str, Any]:
     }
 
 
-def forecast_backtest(*, organization_id: int, today: date, currency: str, weeks: int = 13) -> dict[str, Any]:
+def forecast_backtest(
+    *,
+    organization_id: int,
+    today: date,
+    currency: str,
+    weeks: int = 13,
+    account_ids: Sequence[int] | None = None,
+) -> dict[str, Any]:
     """Forecast from ``weeks`` weeks ago with a model trained only on what was known then, against
-    what was collected since (in ``currency``): the total error, and each week's pair."""
+    what was collected since (in ``currency``): the total error, and each week's pair. Of every
+    account, or of ``account_ids`` only (the population the model learns from)."""
     start = today - timedelta(days=7 * weeks)
-    trained = fit(organization_id, start)
+    trained = fit(organization_id, start, account_ids)
     predicted = forecast_compute(
-        organization_id=organization_id, weeks=weeks, as_of=start, fitted=trained.fitted, currency=currency
+        organization_id=organization_id,
+        weeks=weeks,
+        as_of=start,
+        fitted=trained.fitted,
+        currency=currency,
+        account_ids=account_ids,
     )
     actual = [quantize(Decimal(0), currency)] * weeks
-    for day, amount, paid_in in collected_between(organization_id=organization_id, after=start, until=today):
+    collected = collected_between(
+        organization_id=organization_id, after=start, until=today, account_ids=account_ids
+    )
+    for day, amount, paid_in in collected:
         if paid_in == currency:
             week = ((day - start).days - 1) // 7
             actual[week] = quantize(actual[week] + amount, currency)

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 
+from arrears.accounts.selectors import account_ids_of_clients
 from arrears.audit.events import Event
 from arrears.audit.services import audit_record
 from arrears.core.bulk import insert_rows
@@ -66,15 +67,27 @@ def _clean(value: Any) -> Any:
 
 
 @transaction.atomic
-def model_train(*, organization_id: int, today: date, actor: Principal) -> ScoringModel:
+def model_train(
+    *, organization_id: int, today: date, actor: Principal, client_ids: Sequence[int] | None = None
+) -> ScoringModel:
     """Train a model on the organization's history up to ``today`` (the heuristic below the
-    thin-data threshold), store it as the next version and score every account with it."""
-    trained = fit(organization_id, today)
+    thin-data threshold), store it as the next version and score every account with it.
+
+    ``client_ids`` limits what it learns from to those clients' accounts (a portfolio whose history is
+    representative: the demo's synthetic archive, or an agency's settled book); every account is still
+    scored. The choice is stored with the model, and a scheduled retrain keeps it."""
+    account_ids = None
+    if client_ids:
+        client_ids = sorted(set(client_ids))
+        account_ids = account_ids_of_clients(organization_id=organization_id, client_ids=client_ids)
+    trained = fit(organization_id, today, account_ids)
+    if client_ids:
+        trained.metrics["trained_on_clients"] = client_ids
     if not trained.fallback:
         # The forecast made 13 weeks ago by a model trained on what was known then, against what came in.
         currency = organization_get(organization_id=organization_id).currency
         trained.metrics["backtest"] = forecast_backtest(
-            organization_id=organization_id, today=today, currency=currency
+            organization_id=organization_id, today=today, currency=currency, account_ids=account_ids
         )
     params = _clean(trained.fitted.to_params())
     last = ScoringModel.objects.filter(organization_id=organization_id).aggregate(v=Max("version"))["v"] or 0

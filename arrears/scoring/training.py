@@ -3,6 +3,7 @@ random split). Reads only; ``services.model_train`` stores what this returns."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
@@ -52,8 +53,9 @@ def split_cutoffs(today: date, *, max_train: int = MAX_TRAIN_CUTOFFS) -> tuple[l
     return sorted(train), test
 
 
-def snapshot(organization_id: int, cutoff: date) -> Snapshot:
-    return Snapshot(cutoff, _alive(features_all(organization_id=organization_id, as_of=cutoff)))
+def snapshot(organization_id: int, cutoff: date, account_ids: Sequence[int] | None = None) -> Snapshot:
+    rows = features_all(organization_id=organization_id, as_of=cutoff, account_ids=account_ids)
+    return Snapshot(cutoff, _alive(rows))
 
 
 @dataclass
@@ -71,17 +73,18 @@ def _stack(snaps: list[Snapshot], attr: str) -> np.ndarray:
     return np.concatenate(parts) if parts else np.zeros(0)
 
 
-def fit(organization_id: int, today: date) -> Trained:
-    """Train on the history before the test period, measure on the test period."""
+def fit(organization_id: int, today: date, account_ids: Sequence[int] | None = None) -> Trained:
+    """Train on the history before the test period, measure on the test period: of every account of
+    the organization, or of ``account_ids`` only (a portfolio whose history is representative)."""
     # scikit-learn takes seconds to import: only training pays it, not every page and command that
     # imports this app (scoring a stored model needs numpy alone).
     from sklearn.linear_model import LogisticRegression
     from sklearn.preprocessing import StandardScaler
 
     train_cutoffs, test_cutoff = split_cutoffs(today)
-    train = [snapshot(organization_id, c) for c in train_cutoffs]
+    train = [snapshot(organization_id, c, account_ids) for c in train_cutoffs]
     train = [s for s in train if len(s.rows)]
-    test = snapshot(organization_id, test_cutoff)
+    test = snapshot(organization_id, test_cutoff, account_ids)
     all_cols = {k: np.concatenate([s.rows.cols[k] for s in [*train, test]]) for k in test.rows.cols}
     cats = domain.categories(all_cols)
     for s in [*train, test]:

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from arrears.core.clock import utcnow
 from arrears.tenancy.auth import staff_view
 from arrears.tenancy.domain import Principal
-from arrears.tenancy.selectors import organization_get
+from arrears.tenancy.selectors import client_list, organization_get
 
 from . import charts
 from .forms import ForecastForm, QueueForm, ReportForm
@@ -82,6 +82,9 @@ def _report_context(principal: Principal, version: int | None) -> dict[str, Any]
             key=lambda nc: -abs(nc[1]),
         )[:12],
         "organization": organization_get(organization_id=org_id),
+        "trained_on": [
+            c.name for c in client_list(organization_id=org_id) if c.pk in (m.get("trained_on_clients") or ())
+        ],
     }
 
 
