@@ -93,3 +93,31 @@ def test_the_retrain_task_stores_the_next_version_and_rescores(org, client_, sys
     assert (first["model_version"], second["model_version"]) == (2, 3)
     assert ScoringModel.objects.filter(organization=org).count() == 3
     assert AccountScore.objects.filter(organization=org).count() == 12  # replaced, not added to
+
+
+@pytest.mark.django_db
+def test_a_model_limited_to_some_clients_learns_from_them_scores_everyone_and_keeps_the_limit(
+    org, client_, system
+):
+    from arrears.scoring.models import AccountScore, ScoringModel
+    from arrears.scoring.tasks import scoring_retrain_task
+    from arrears.tenancy.services import client_create
+
+    # given two portfolios with histories of their own
+    other = client_create(organization=org, code="shop", name="Corner Shop", actor=system)
+    history_generate(clients=[client_], n_accounts=12, days=60, today=TODAY, actor=system, seed=9)
+    history_generate(clients=[other], n_accounts=8, days=60, today=TODAY, actor=system, seed=4)
+    everyone = model_train(organization_id=org.pk, today=TODAY, actor=system)
+
+    # when the model learns from the first client's accounts only, then the weekly retrain runs
+    limited = model_train(organization_id=org.pk, today=TODAY, actor=system, client_ids=[client_.pk])
+    retrained = scoring_retrain_task.call(org.pk)
+
+    # then it saw fewer labelled outcomes, the limit is stored and kept, and every account is scored
+    assert limited.metrics["trained_on_clients"] == [client_.pk]
+    assert 0 < limited.n_train < everyone.n_train
+    assert "trained_on_clients" not in everyone.metrics
+    latest = ScoringModel.objects.get(organization=org, version=retrained["model_version"])
+    assert latest.metrics["trained_on_clients"] == [client_.pk]
+    assert latest.n_train == limited.n_train
+    assert AccountScore.objects.filter(organization=org).count() == 20
