@@ -204,3 +204,25 @@ def clear_mfa_enrolment(
         return
     if request is not None and hasattr(request, "session"):
         request.session.pop(MFA_ENROL_KEY, None)
+
+
+def record_mfa_failure(
+    sender: Any,
+    request: HttpRequest | None = None,
+    user: Any = None,
+    reauthentication: bool = False,
+    **kwargs: Any,
+) -> None:
+    """A wrong second-factor code (allauth's authentication_failed): logged, and handed to django-axes
+    as a failed sign-in of that username from that address, so it is stored in the failure log and
+    counts towards the same lockout as a wrong password (guessing codes is guessing a credential)."""
+    from django.contrib.auth.signals import user_login_failed
+
+    username = user.get_username() if user is not None else ""
+    address = request.META.get("REMOTE_ADDR", "") if request is not None else ""
+    log.warning("wrong second-factor code for %r from %s", username, address or "unknown address")
+    user_login_failed.send(
+        sender=__name__,
+        credentials={"username": username, "second_factor": "code"},
+        request=request,
+    )

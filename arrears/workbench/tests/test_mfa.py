@@ -163,3 +163,23 @@ def test_the_demo_organization_asks_nobody_and_says_so(db):
     assert "(MFA) is OFF in this demo organization" in mfa_note()
     _policy(org, MfaPolicy.EVERYONE)  # an admin changed it since: the note follows
     assert "required in this demo organization for: everyone" in mfa_note()
+
+
+def test_wrong_codes_are_logged_and_count_towards_the_sign_in_lockout(client, org, make_user, settings):
+    from axes.models import AccessFailureLog
+
+    # given: a manager with an authenticator app, and a lockout after 3 failures
+    settings.AXES_FAILURE_LIMIT = 3
+    _policy(org, MfaPolicy.ADMINS_AND_MANAGERS)
+    user = make_user(org, Role.MANAGER)
+    TOTP.activate(user, generate_totp_secret())
+    assert _sign_in(client, user.username)["Location"] == "/auth/2fa/authenticate/"
+
+    # when: three wrong codes (the right password was given)
+    answers = [client.post("/auth/2fa/authenticate/", {"code": "12345x"}).status_code for _ in range(3)]
+
+    # then: each is in the failure log, the third locks out, and the password no longer opens the door
+    assert answers == [200, 200, 429]
+    assert AccessFailureLog.objects.filter(username=user.username).count() == 3
+    client.logout()
+    assert _sign_in(client, user.username).status_code == 429
