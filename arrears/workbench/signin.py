@@ -25,6 +25,7 @@ from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.models import SocialApp, SocialLogin
 from allauth.socialaccount.providers.openid_connect import views as oidc_views
+from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_POST
@@ -79,10 +80,17 @@ class SignInView(LoginView):
         return context
 
 
+class SsoStartForm(forms.Form):
+    """The organization whose provider to use: a slug, checked before it reaches a query."""
+
+    organization = forms.SlugField(max_length=50)
+
+
 @require_POST
 def sso_start(request: HttpRequest) -> HttpResponse:
     """Start a sign-in at the organization's provider (the button's form posts the organization's slug)."""
-    slug = request.POST.get("organization", "").strip()
+    form_in = SsoStartForm(request.POST)
+    slug = form_in.cleaned_data["organization"] if form_in.is_valid() else ""
     if not slug or not sso_providers(slug=slug):
         form = SignInForm(request=request)
         context = {"form": form, "sso_buttons": sso_buttons()}
