@@ -342,6 +342,7 @@ X_FRAME_OPTIONS = "DENY"
 # MFA policy (arrears.workbench.middleware.MfaEnrolmentMiddleware). Nobody signs up: staff are invited.
 ACCOUNT_ADAPTER = "arrears.workbench.signin.AccountAdapter"
 SOCIALACCOUNT_ADAPTER = "arrears.workbench.signin.SocialAccountAdapter"
+MFA_ADAPTER = "arrears.workbench.signin.MfaAdapter"  # TOTP keys and recovery seeds encrypted (field keys)
 ACCOUNT_FORMS = {"login": "arrears.workbench.signin.SignInForm"}
 ACCOUNT_LOGIN_METHODS = {"username"}
 ACCOUNT_SIGNUP_FIELDS = ["username*", "password1*", "password2*"]

@@ -30,6 +30,12 @@ def decrypt(token: str) -> str:
         raise ValueError("cannot decrypt: no configured key matches (ARREARS_FIELD_KEYS)") from exc
 
 
+def looks_encrypted(value: str) -> bool:
+    """Whether ``value`` has the shape of a Fernet token (version byte 0x80, URL-safe base64), not of
+    plain text such as a base32 TOTP key or a hex seed."""
+    return value.startswith("gAAAAA")
+
+
 def rotate(token: str) -> str:
     """Re-encrypt under the newest key."""
     return fernet().rotate(token.encode()).decode()

@@ -15,8 +15,8 @@ from arrears.core.rotation import RotationBatch
 from arrears.debtors.selectors import debtor_national_ids_stale
 from arrears.debtors.services import debtor_national_ids_rotate
 from arrears.payments.ach import ach_secrets_rotate, ach_secrets_stale
-from arrears.tenancy.selectors import sso_secrets_stale
-from arrears.tenancy.services import sso_secrets_rotate
+from arrears.tenancy.selectors import mfa_secrets_stale, sso_secrets_stale
+from arrears.tenancy.services import mfa_secrets_rotate, sso_secrets_rotate
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +39,7 @@ ENCRYPTED = (
         partial(ach_secrets_stale, column="ach_files"),
     ),
     EncryptedColumn("tenancy.single_sign_on.client_secret", sso_secrets_rotate, sso_secrets_stale),
+    EncryptedColumn("mfa.authenticator.secret", mfa_secrets_rotate, mfa_secrets_stale),
 )
 
 

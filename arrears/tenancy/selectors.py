@@ -4,6 +4,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from arrears.core import crypto
 from arrears.core.crypto import decrypt
 from arrears.core.errors import ArrearsError, NotFound
 from arrears.core.rotation import stale_count
@@ -276,3 +277,17 @@ def is_member(*, user_id: int, organization_id: int) -> bool:
 def sso_secrets_stale() -> int:
     """How many single sign-on client secrets are not under the newest field key."""
     return stale_count(SingleSignOn, "client_secret_encrypted")
+
+
+def mfa_secrets_stale() -> int:
+    """How many second factors hold a secret (TOTP key, recovery-code seed) not under the newest field
+    key, or in the clear (written before secrets were encrypted)."""
+    from allauth.mfa.models import Authenticator
+
+    from .services import MFA_SECRET_KEYS
+
+    return sum(
+        1
+        for data in Authenticator.objects.values_list("data", flat=True).iterator(chunk_size=2000)
+        if any(data and data.get(k) and not crypto.is_current(data[k]) for k in MFA_SECRET_KEYS)
+    )

@@ -3,10 +3,12 @@ from __future__ import annotations
 import zoneinfo
 from collections.abc import Mapping
 
+from cryptography.fernet import InvalidToken
 from django.db import IntegrityError, transaction
 
 from arrears.audit.events import Event
 from arrears.audit.services import audit_record
+from arrears.core import crypto
 from arrears.core.crypto import encrypt
 from arrears.core.errors import ArrearsError, Conflict, NotFound
 from arrears.core.money import is_currency_code
@@ -280,3 +282,38 @@ def sso_sign_in_record(*, principal: Principal, issuer: str, subject: str) -> No
 def sso_secrets_rotate(*, after_id: int, batch: int) -> RotationBatch:
     """Re-encrypt single sign-on client secrets under the newest field key (`arrears rotate-keys`)."""
     return rotate_column_batch(SingleSignOn, "client_secret_encrypted", after_id=after_id, batch=batch)
+
+
+# allauth's second factors keep their secrets in ``Authenticator.data``: a TOTP key under "secret", the
+# recovery codes' seed under "seed". Arrears encrypts both with the field keys (the MFA adapter in
+# ``workbench.signin``); a value written before that, in the clear, is encrypted by the next rotation.
+MFA_SECRET_KEYS = ("secret", "seed")
+
+
+def _mfa_secret_fresh(value: str) -> str | None:
+    """The value re-encrypted under the newest key, or None when it already is."""
+    if crypto.is_current(value):
+        return None
+    try:
+        return crypto.rotate(value)
+    except InvalidToken:
+        return crypto.encrypt(value)  # written in the clear, before secrets were encrypted
+
+
+def mfa_secrets_rotate(*, after_id: int, batch: int) -> RotationBatch:
+    """Re-encrypt the second factors' secrets (TOTP keys, recovery-code seeds) under the newest field
+    key (`arrears rotate-keys`), ``batch`` authenticators after ``after_id`` per transaction."""
+    from allauth.mfa.models import Authenticator
+
+    with transaction.atomic():
+        rows = list(Authenticator.objects.select_for_update().filter(pk__gt=after_id).order_by("pk")[:batch])
+        changed = []
+        for row in rows:
+            data = dict(row.data or {})
+            fresh = {k: _mfa_secret_fresh(v) for k, v in data.items() if k in MFA_SECRET_KEYS and v}
+            if any(v is not None for v in fresh.values()):
+                data.update({k: v for k, v in fresh.items() if v is not None})
+                row.data = data
+                changed.append(row)
+        Authenticator.objects.bulk_update(changed, ["data"], batch_size=500)
+    return RotationBatch(len(rows), len(changed), rows[-1].pk if rows else None)

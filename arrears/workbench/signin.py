@@ -22,6 +22,7 @@ from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.forms import LoginForm
 from allauth.account.views import LoginView
 from allauth.core.exceptions import ImmediateHttpResponse
+from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.models import SocialApp, SocialLogin
 from allauth.socialaccount.providers.openid_connect import views as oidc_views
@@ -30,6 +31,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
+from arrears.core import crypto
 from arrears.tenancy.selectors import (
     is_member,
     member_by_email,
@@ -234,3 +236,16 @@ def record_mfa_failure(
         credentials={"username": username, "second_factor": "code"},
         request=request,
     )
+
+
+class MfaAdapter(DefaultMFAAdapter):
+    """allauth's second factors, with their secrets (TOTP keys, recovery-code seeds) encrypted with the
+    field keys like every other secret column, and re-encrypted by `arrears rotate-keys`."""
+
+    def encrypt(self, text: str) -> str:
+        return crypto.encrypt(text)
+
+    def decrypt(self, encrypted_text: str) -> str:
+        if crypto.looks_encrypted(encrypted_text):
+            return crypto.decrypt(encrypted_text)
+        return encrypted_text  # written in the clear before secrets were encrypted; rotate-keys fixes it

@@ -183,3 +183,44 @@ def test_wrong_codes_are_logged_and_count_towards_the_sign_in_lockout(client, or
     assert AccessFailureLog.objects.filter(username=user.username).count() == 3
     client.logout()
     assert _sign_in(client, user.username).status_code == 429
+
+
+def test_second_factor_secrets_are_encrypted_and_rotated_with_the_field_keys(
+    client, org, make_user, settings
+):
+    from allauth.mfa.models import Authenticator
+    from cryptography.fernet import Fernet
+
+    from arrears.core import crypto
+    from arrears.strategies.rotation import keys_rotate
+    from arrears.tenancy.selectors import mfa_secrets_stale
+
+    # given: a TOTP key and recovery codes made through allauth, and one key stored in the clear by an
+    # earlier version
+    settings.MFA_TOTP_TOLERANCE = 1
+    _policy(org, MfaPolicy.ADMINS_AND_MANAGERS)
+    user, old = make_user(org, Role.MANAGER), make_user(org, Role.ADMIN)
+    secret = generate_totp_secret()
+    TOTP.activate(user, secret)
+    RecoveryCodes.activate(user)
+    clear = generate_totp_secret()
+    Authenticator.objects.create(user=old, type=Authenticator.Type.TOTP, data={"secret": clear})
+
+    # then: nothing of the user's is stored in the clear
+    stored = {a.type: a.data for a in Authenticator.objects.filter(user=user)}
+    assert stored["totp"]["secret"] != secret and crypto.decrypt(stored["totp"]["secret"]) == secret
+    assert crypto.looks_encrypted(stored["recovery_codes"]["seed"])
+    assert mfa_secrets_stale() == 1  # the one in the clear
+
+    # when: a new key is put first, and the keys are rotated
+    settings.FIELD_ENCRYPTION_KEYS = [Fernet.generate_key().decode(), *settings.FIELD_ENCRYPTION_KEYS]
+    assert mfa_secrets_stale() == 3
+    result = keys_rotate(batch=1)
+
+    # then: all three are under the new key, and the codes still work
+    assert result.by_column["mfa.authenticator.secret"] == 3 and mfa_secrets_stale() == 0
+    settings.FIELD_ENCRYPTION_KEYS = settings.FIELD_ENCRYPTION_KEYS[:1]  # the old key retired
+    assert crypto.decrypt(Authenticator.objects.get(user=old).data["secret"]) == clear
+    _sign_in(client, user.username)
+    right = client.post("/auth/2fa/authenticate/", {"code": totp_now(secret)})
+    assert right.status_code == 302 and int(client.session["_auth_user_id"]) == user.pk
