@@ -158,7 +158,7 @@ class NoticeSent(OrgScoped):
     subject_id = models.BigIntegerField()
     account_id = models.BigIntegerField()
     message_id = models.BigIntegerField(null=True, blank=True)
-    status = models.CharField(max_length=10)
+    status = models.CharField(max_length=20)  # a message status, or "no_contact_point"
     reasons = models.JSONField(default=list)
     created_at = models.DateTimeField()
 

@@ -9,6 +9,7 @@ import pytest
 import time_machine
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import timezone
 
 from arrears.contact.messaging import template_save
 from arrears.strategies import definitions, scheduler, services
@@ -360,3 +361,27 @@ def test_each_stored_notice_is_sent_once_through_the_gate(org, system, make_acco
         (broken, "email"),
     ]:
         assert decisions_for_account(principal=system, account=account).filter(channel=channel).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_notice_with_no_contact_point_is_recorded_on_every_database(org):
+    # given: the status a notice gets when the debtor has no address to send it to (16 characters,
+    # longer than the column once was: PostgreSQL refused it and failed the night's notices step)
+    from arrears.strategies.models import NoticeSent
+
+    row = NoticeSent(
+        organization_id=org.pk,
+        kind="promise_reminder",
+        subject_id=1,
+        account_id=1,
+        status="no_contact_point",
+        reasons=[],
+        created_at=timezone.now(),
+    )
+
+    # when
+    row.full_clean(exclude=["reasons"])  # an empty list of reasons is what a sent notice has
+    NoticeSent.objects.bulk_create([row], ignore_conflicts=True)
+
+    # then
+    assert NoticeSent.objects.get(organization_id=org.pk).status == "no_contact_point"
