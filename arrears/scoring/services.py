@@ -115,6 +115,14 @@ def model_train(
     return model
 
 
+def model_retrain(*, organization_id: int, today: date, actor: Principal) -> ScoringModel:
+    """`model_train` on the same population as the current model (every account, or the clients it was
+    limited to): what the weekly retrain and `arrears scoring train` do."""
+    current = model_current(organization_id=organization_id)
+    limit = current.metrics.get("trained_on_clients") if current else None
+    return model_train(organization_id=organization_id, today=today, actor=actor, client_ids=limit)
+
+
 def model_current(*, organization_id: int) -> ScoringModel | None:
     return ScoringModel.objects.filter(organization_id=organization_id).order_by("-version").first()
 

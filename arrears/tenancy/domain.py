@@ -37,3 +37,9 @@ class Principal:
 
 def system_principal(organization_id: int, label: str = "system") -> Principal:
     return Principal(organization_id=organization_id, role=Role.ADMIN, label=label)
+
+
+# allauth's second factors keep their secrets in ``Authenticator.data``: a TOTP key under "secret", the
+# recovery codes' seed under "seed". Arrears encrypts both with the field keys (the MFA adapter in
+# ``workbench.signin``); a value written before that, in the clear, is encrypted by the next rotation.
+MFA_SECRET_KEYS = ("secret", "seed")

@@ -10,7 +10,7 @@ from arrears.core.errors import ArrearsError, NotFound
 from arrears.core.rotation import stale_count
 
 from .choices import MfaPolicy, Role
-from .domain import Principal
+from .domain import MFA_SECRET_KEYS, Principal
 from .errors import TenancyError
 from .models import Client, Membership, Organization, SingleSignOn, Team, User
 
@@ -283,8 +283,6 @@ def mfa_secrets_stale() -> int:
     """How many second factors hold a secret (TOTP key, recovery-code seed) not under the newest field
     key, or in the clear (written before secrets were encrypted)."""
     from allauth.mfa.models import Authenticator
-
-    from .services import MFA_SECRET_KEYS
 
     return sum(
         1

@@ -15,7 +15,7 @@ from arrears.core.money import is_currency_code
 from arrears.core.rotation import RotationBatch, rotate_column_batch
 
 from .choices import CollectionMode, MfaPolicy, OrganizationKind, Role
-from .domain import Principal, system_principal
+from .domain import MFA_SECRET_KEYS, Principal, system_principal
 from .errors import TenancyError
 from .models import Client, Membership, Organization, SingleSignOn, Team, User
 
@@ -282,12 +282,6 @@ def sso_sign_in_record(*, principal: Principal, issuer: str, subject: str) -> No
 def sso_secrets_rotate(*, after_id: int, batch: int) -> RotationBatch:
     """Re-encrypt single sign-on client secrets under the newest field key (`arrears rotate-keys`)."""
     return rotate_column_batch(SingleSignOn, "client_secret_encrypted", after_id=after_id, batch=batch)
-
-
-# allauth's second factors keep their secrets in ``Authenticator.data``: a TOTP key under "secret", the
-# recovery codes' seed under "seed". Arrears encrypts both with the field keys (the MFA adapter in
-# ``workbench.signin``); a value written before that, in the clear, is encrypted by the next rotation.
-MFA_SECRET_KEYS = ("secret", "seed")
 
 
 def _mfa_secret_fresh(value: str) -> str | None:

@@ -12,7 +12,7 @@ from django.core.management.base import CommandParser
 
 from arrears.core.clock import utcnow
 from arrears.core.management.base import ArrearsCommand
-from arrears.scoring.services import accounts_score, model_train, organization_today
+from arrears.scoring.services import accounts_score, model_retrain, organization_today
 from arrears.tenancy.domain import system_principal
 from arrears.tenancy.selectors import organization_resolve
 
@@ -44,7 +44,7 @@ class Command(ArrearsCommand):
                 self.stdout.write(f"scored {n} accounts")
             return
         self.info(f"training on {org.slug}'s history…")
-        model = model_train(
+        model = model_retrain(
             organization_id=org.pk, today=organization_today(organization_id=org.pk, at=now), actor=actor
         )
         out: dict[str, Any] = {
