@@ -6,7 +6,7 @@ from collections import defaultdict
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 
 from arrears.debtors.choices import Channel
 
@@ -39,6 +39,23 @@ def dial_counts(
         rpc=Count("id", filter=Q(outcome__in=[Outcome.RIGHT_PARTY_CONTACT, Outcome.CONVERSATION])),
     )
     return {"dials": agg["dials"] or 0, "right_party_contacts": agg["rpc"] or 0}
+
+
+def right_party_account_ids(
+    *, organization_id: int, since: date, through: date, client_id: int | None = None
+) -> QuerySet[ContactAttempt, int]:
+    """The accounts whose debtor was reached on an outbound call in the window, as a subquery (the
+    numerator of the promise rate is read against it, in one statement)."""
+    qs = ContactAttempt.objects.filter(
+        _window(since, through),
+        organization_id=organization_id,
+        channel=Channel.CALL,
+        direction=Direction.OUTBOUND,
+        outcome__in=[Outcome.RIGHT_PARTY_CONTACT, Outcome.CONVERSATION],
+    )
+    if client_id:
+        qs = qs.filter(accounts__client_id=client_id)
+    return qs.values_list("accounts__id", flat=True)
 
 
 def collector_activity(*, organization_id: int, since: date, through: date) -> list[dict[str, Any]]:

@@ -86,18 +86,39 @@ def models_min(field: str):  # noqa: ANN201 - a small alias keeps the import lis
     return Min(field)
 
 
+# Channels on which a collector takes a promise in conversation (the portal's and the API's are not).
+CONVERSATION_CHANNELS = ("call", "workbench")
+
+
 def promise_counts(
-    *, organization_id: int, since: date, through: date, client_id: int | None = None
+    *,
+    organization_id: int,
+    since: date,
+    through: date,
+    client_id: int | None = None,
+    reached_account_ids: Iterable[int] | None = None,
 ) -> dict[str, int]:
-    """Promises made in the period, and those due in it by outcome (kept, broken)."""
+    """Promises made in the period, and those due in it by outcome (kept, broken). With
+    `reached_account_ids` (the accounts reached in the period, a subquery), also `made_in_contact`: how
+    many of those accounts a collector took a promise on in the period (at most one per account, so it
+    never exceeds the right-party contacts it is divided by)."""
     base = Promise.objects.filter(organization_id=organization_id)
     if client_id:
         base = base.filter(account__client_id=client_id)
-    made = base.filter(made_on__gte=since, made_on__lte=through).count()
+    made_in_period = base.filter(made_on__gte=since, made_on__lte=through)
+    made = made_in_period.count()
     due = base.filter(due_on__gte=since, due_on__lte=through)
     kept = due.filter(status=PromiseStatus.KEPT).count()
     broken = due.filter(status=PromiseStatus.BROKEN).count()
-    return {"made": made, "kept": kept, "broken": broken}
+    counts = {"made": made, "kept": kept, "broken": broken}
+    if reached_account_ids is not None:
+        counts["made_in_contact"] = (
+            made_in_period.filter(channel__in=CONVERSATION_CHANNELS, account_id__in=reached_account_ids)
+            .values("account_id")
+            .distinct()
+            .count()
+        )
+    return counts
 
 
 def promise_rows(

@@ -197,7 +197,13 @@ def kpis_compute(
         organization_id=organization_id, since=since, through=as_of, client_id=client_id
     )
     promises = payments_reporting.promise_counts(
-        organization_id=organization_id, since=since, through=as_of, client_id=client_id
+        organization_id=organization_id,
+        since=since,
+        through=as_of,
+        client_id=client_id,
+        reached_account_ids=attempts_reporting.right_party_account_ids(
+            organization_id=organization_id, since=since, through=as_of, client_id=client_id
+        ),
     )
     # DSO: receivables against the monthly placements ("sales") of the 12 months ending on as_of.
     sales = ledger_reporting.charges_by_month(
@@ -251,7 +257,8 @@ def kpis_compute(
             ),
             "promise_rate": _f(
                 kpis.promise_rate(
-                    promises_made=promises["made"], right_party_contacts=dials["right_party_contacts"]
+                    promises_made=promises["made_in_contact"],
+                    right_party_contacts=dials["right_party_contacts"],
                 )
             ),
             "ptp_kept_rate": _f(

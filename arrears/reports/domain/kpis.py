@@ -85,7 +85,9 @@ def rpc_rate_per_dial(*, right_party_contacts: int, dials: int) -> Decimal | Non
 
 
 def promise_rate(*, promises_made: int, right_party_contacts: int) -> Decimal | None:
-    """Promise rate = promises to pay taken ÷ right-party contacts, same period. Source: industry usage."""
+    """Promise rate = accounts on which a collector took a promise to pay ÷ right-party contacts, same
+    period; the numerator counts only accounts reached in the period and promises taken in conversation
+    (not the portal's or the API's), so the rate stays within 0–100%. Source: industry usage."""
     return ratio(promises_made, right_party_contacts)
 
 
