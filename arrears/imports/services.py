@@ -18,6 +18,7 @@ from django.db import transaction
 
 from arrears.audit.events import Event
 from arrears.audit.services import audit_record
+from arrears.core.bulk import analyze_stale
 from arrears.core.clock import utcnow
 from arrears.core.errors import ArrearsError, Conflict
 from arrears.tenancy.domain import Principal
@@ -252,6 +253,9 @@ def _validate_and_write(job: ImportJob, actor: Principal, spill: Spill) -> Impor
         _write(job, spill, actor, commit_each_batch=True)
     except Superseded:
         return ImportJob.objects.get(pk=job.pk)
+    # The tables this import grew, analyzed whole (the batches analyzed only the look-up columns): the
+    # next night's plans read the debtors, contact points and accounts by every column.
+    analyze_stale()
     written = any(
         getattr(job, c)
         for c in (

@@ -21,6 +21,7 @@ from django.db.models import Q
 
 from arrears.accounts import selectors as account_selectors
 from arrears.accounts.choices import AccountStatus
+from arrears.core.bulk import analyze_stale
 from arrears.core.clock import utcnow
 from arrears.core.errors import ArrearsError, Conflict
 from arrears.debtors.services import contact_points_locate
@@ -189,6 +190,9 @@ def nightly_start(
     errors: list[dict[str, object]] = []
     started = time.perf_counter()
     try:
+        # Fresh statistics before a night of look-ups by index (autovacuum may be off or behind after a
+        # day's imports and payments): the chunks' plans depend on them.
+        totals["tables_analyzed"] = len(analyze_stale())
         _nightly_steps(organization, run_on, actor, totals, errors)
         totals["ms_steps"] = int((time.perf_counter() - started) * 1000)
         arrangements = payment_selectors.open_arrangement_account_ids(organization_id=organization.pk)
