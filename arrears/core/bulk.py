@@ -96,18 +96,30 @@ STALE_ROWS, STALE_SHARE = 50, 0.1
 
 def analyze_stale() -> list[str]:
     """ANALYZE every table of the schema that autovacuum would analyze now (more rows changed since its
-    last ANALYZE than autovacuum's threshold), and return their names. A bulk writer calls it when it
-    is done, and the nightly run before it plans a million look-ups: autovacuum may be off, or minutes
-    behind, and a plan made on the statistics of a table a tenth its size reads whole tables (an
-    import of 1,000,000 accounts left the next night's look-ups by debtor at 340 ms a chunk instead of
-    4). A no-op elsewhere than PostgreSQL."""
+    last ANALYZE than autovacuum's threshold, or grown by more than that share), and return their
+    names. A bulk writer calls it when it is done, and the nightly run before it plans a million
+    look-ups: autovacuum may be off, or minutes behind, and a plan made on the statistics of a table a
+    tenth its size reads whole tables (an import of 1,000,000 accounts left the next night's look-ups
+    by debtor at 340 ms a chunk instead of 4). A no-op elsewhere than PostgreSQL."""
     if connection.vendor != "postgresql":
         return []
     with connection.cursor() as cursor:
+        # Rows changed since the last ANALYZE (the statistics counters), or, should the counters have
+        # been reset (a crash, a database copied from a template), pages grown since the planner's
+        # figures were taken (`relpages`, which ANALYZE and VACUUM set).
         cursor.execute(
-            "SELECT relname FROM pg_stat_user_tables WHERE schemaname = current_schema() "
-            "AND n_mod_since_analyze > %s + %s * greatest(n_live_tup, 0) ORDER BY relname",
-            [STALE_ROWS, STALE_SHARE],
+            """
+            SELECT c.relname FROM pg_class c
+            JOIN pg_namespace n ON n.oid = c.relnamespace
+            LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid
+            WHERE n.nspname = current_schema() AND c.relkind = 'r' AND (
+                coalesce(s.n_mod_since_analyze, 0) > %(rows)s + %(share)s * greatest(s.n_live_tup, 0)
+                OR pg_relation_size(c.oid) / current_setting('block_size')::int
+                    > 8 + (1 + %(share)s) * greatest(c.relpages, 0)
+            )
+            ORDER BY c.relname
+            """,
+            {"rows": STALE_ROWS, "share": STALE_SHARE},
         )
         stale = [name for (name,) in cursor.fetchall()]
         for name in stale:
