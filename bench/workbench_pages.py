@@ -13,6 +13,8 @@ zone) as a logged-in collector, one request after the other, the kinds interleav
 same machine load:
   trivial     a view behind the same login that returns "ok" (the floor of a request)
   page        GET /accounts/<id>/: the account page as the browser first gets it
+  queue       GET /queue/: the collector's ranked work queue (25 accounts, each passed through the
+              compliance gate; --score first stores every account's score, which it ranks by)
   panels      the htmx panels that page loads next, each timed alone: money (promises, plans,
               settlements, payments), timeline, contact-now (the compliance decision per channel),
               the call form, and the status line
@@ -114,12 +116,24 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=300, help="requests of each kind")
     parser.add_argument("--history", type=int, default=100, help="accounts given a history first")
     parser.add_argument("--seed", type=int, default=18)
+    parser.add_argument(
+        "--score", action="store_true", help="score every account first (the queue ranks by score)"
+    )
+    parser.add_argument(
+        "--at",
+        default="",
+        help="run as of this ISO instant, the clock ticking (calling hours: 2026-12-07T17:00Z)",
+    )
     args = parser.parse_args()
 
     import django
 
     if args.build:
         _build(args.build, args.org)
+    if args.at:  # the queue's gate answers for a call now: bench it in calling hours, whatever the hour
+        import time_machine
+
+        time_machine.travel(datetime.fromisoformat(args.at), tick=True).start()
     django.setup()
     from django.conf import settings
     from django.db import connection
@@ -165,6 +179,13 @@ def main() -> int:
     _history(worked, org.pk, datetime.now(tz=UTC).date())
     history_seconds = time.perf_counter() - started
 
+    if args.score:  # the queue ranks by the stored scores: score every account first (untimed)
+        from arrears.scoring.services import accounts_score
+
+        started = time.perf_counter()
+        scored = accounts_score(organization_id=org.pk, at=datetime.now(tz=UTC))
+        print(f"scored {scored:,} accounts in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+
     user, _ = User.objects.get_or_create(username="bench-collector")
     if not Membership.objects.filter(user=user, organization=org).exists():
         membership_grant(
@@ -182,6 +203,7 @@ def main() -> int:
         "contact_now": lambda pk: f"/accounts/{pk}/contact-now/",
         "call_form": lambda pk: f"/accounts/{pk}/call/",
         "status": lambda pk: f"/accounts/{pk}/status/",
+        "queue": lambda pk: "/queue/",
     }
     times: dict[str, list[float]] = {k: [] for k in kinds}
     for i in range(args.requests):
@@ -189,7 +211,7 @@ def main() -> int:
         for kind, make in kinds.items():
             begin = time.perf_counter()
             response = browser.get(
-                make(pk), HTTP_HX_REQUEST="true" if kind not in ("trivial", "page") else ""
+                make(pk), HTTP_HX_REQUEST="true" if kind not in ("trivial", "page", "queue") else ""
             )
             elapsed = (time.perf_counter() - begin) * 1000
             if response.status_code != 200:

@@ -177,12 +177,14 @@ def _candidates(facts: Facts, now: datetime, timed: Sequence[Rule]) -> list[date
     return sorted(t for t in found if now < t <= horizon + timedelta(days=2))
 
 
-def _transitions(day: date, tz: ZoneInfo) -> list[datetime]:
-    """The UTC offset changes (DST) during a local day, to the second."""
+@lru_cache(maxsize=4096)
+def _transitions(day: date, tz: ZoneInfo) -> tuple[datetime, ...]:
+    """The UTC offset changes (DST) during a local day, to the second. A pure function of the day and
+    the zone, cached: the search of a queue's hundreds of accounts asks it for the same days."""
     start = datetime.combine(day, time(0, 0), tzinfo=tz).astimezone(UTC)
     end = start + timedelta(hours=25)
     if start.astimezone(tz).utcoffset() == end.astimezone(tz).utcoffset():
-        return []
+        return ()
     low, high = start, end
     while high - low > timedelta(seconds=1):
         mid = low + (high - low) / 2
@@ -190,7 +192,7 @@ def _transitions(day: date, tz: ZoneInfo) -> list[datetime]:
             low = mid
         else:
             high = mid
-    return [high.replace(microsecond=0) + (timedelta(seconds=1) if high.microsecond else timedelta(0))]
+    return (high.replace(microsecond=0) + (timedelta(seconds=1) if high.microsecond else timedelta(0)),)
 
 
 # --- itemization (12 CFR 1006.34(c)(2)(vi)-(viii)) ---------------------------------------------------------

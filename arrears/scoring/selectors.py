@@ -37,6 +37,8 @@ BROKEN_BOOST = 1.3  # a promise broken in the last 14 days: call while the debto
 CALLBACK_BOOST = 1.5  # the debtor (or a strategy) asked for a call now
 RECENTLY_WORKED_HOURS = 4  # "next account" skips what the same collector took in this time
 POOL = 200  # accounts read per round, by stored expected value
+MAX_ROUNDS = 20  # at most this many rounds of POOL accounts for one queue
+BARREN_ROUNDS = 5  # when none of these rounds' accounts is callable now, stop
 
 
 @dataclass
@@ -136,7 +138,12 @@ def work_queue(
     candidates: list[tuple[float, QueueRow]] = []
     offset = 0
     rounds = 0
-    while len(candidates) < limit and rounds < 20:
+    # Rounds of POOL accounts by stored expected value until `limit` callable ones are found: at most
+    # MAX_ROUNDS, and BARREN_ROUNDS when none at all is callable (before 8 a.m. in every debtor's zone,
+    # say), when the page has its "Not now" list to show and reading deeper finds only more of it.
+    while len(candidates) < limit and rounds < MAX_ROUNDS:
+        if rounds >= BARREN_ROUNDS and not candidates and len(queue.later) >= limit:
+            break
         ids = (
             urgent
             if rounds == 0
@@ -172,11 +179,15 @@ def work_queue(
                 "account_id", "probability", "expected"
             )
         }
-        explained = _reasons(organization_id, fitted, [a.pk for a in accounts], today)
+        gate = _gate(accounts, at)
+        # The reason codes (today's features) only for the accounts the page lists with them.
+        explained = _reasons(
+            organization_id, fitted, [a.pk for a, g in zip(accounts, gate, strict=True) if g[0]], today
+        )
         signals = queue_signals(
             organization_id=organization_id, account_ids=[a.pk for a in accounts], day=today
         )
-        for account, (allowed, next_at, why) in zip(accounts, _gate(accounts, at), strict=True):
+        for account, (allowed, next_at, why) in zip(accounts, gate, strict=True):
             p, expected = stored.get(account.pk, (0.0, Decimal(0)))
             reasons = explained.get(account.pk, [])
             value, lead = _adjust(float(expected), signals.get(account.pk), prior)

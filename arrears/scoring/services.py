@@ -19,7 +19,7 @@ from django.db.models import Max
 from arrears.accounts.selectors import account_ids_of_clients
 from arrears.audit.events import Event
 from arrears.audit.services import audit_record
-from arrears.core.bulk import insert_rows
+from arrears.core.bulk import analyze, insert_rows
 from arrears.core.clock import utcnow
 from arrears.core.errors import ArrearsError
 from arrears.core.money import quantize
@@ -172,6 +172,11 @@ def accounts_score(
             count=len(rows),
         )
         n += len(rows)
+    # The queue pages through the scores by expected value: with the statistics of the table before
+    # this rewrite (empty, after a first scoring), PostgreSQL read every score for each page (1.7 s at
+    # 1,000,000 accounts instead of 47 ms). This transaction's own rows are in ANALYZE's sample.
+    if n >= 1000:
+        analyze({AccountScore: ("organization_id", "expected", "account_id")})
     return n
 
 

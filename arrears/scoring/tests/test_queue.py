@@ -145,3 +145,28 @@ def test_the_queue_follows_the_organizations_contact_window(org, system, account
     assert queue.rows == []
     later = {r.account_id: r for r in queue.later}
     assert {later[a.pk].contactable_at for a in accounts[:6]} == {datetime(2026, 11, 30, 17, tzinfo=UTC)}
+
+
+@pytest.mark.django_db
+def test_before_calling_hours_the_queue_stops_reading_when_nothing_is_callable(
+    org, accounts, make_user, monkeypatch
+):
+    # given eight scored accounts, read one at a time, at 05:00 in New York: none may be called
+    from arrears.scoring import selectors
+
+    accounts_score(organization_id=org.pk, at=AT)
+    user = make_user(org)
+    monkeypatch.setattr(selectors, "POOL", 1)
+    monkeypatch.setattr(selectors, "BARREN_ROUNDS", 3)
+    rounds = []
+    real = selectors.queue_candidates
+    monkeypatch.setattr(selectors, "queue_candidates", lambda **kw: rounds.append(kw) or real(**kw))
+    early = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
+
+    queue = work_queue(principal=collector(org, user), user_id=user.pk, at=early, limit=2)
+
+    # then nothing is offered, "Not now" lists them, and it stopped after three rounds (the first is
+    # the promises and callbacks due: none) instead of reading all eight
+    assert queue.rows == []
+    assert len(queue.later) == 2
+    assert len(rounds) == 2
