@@ -49,7 +49,9 @@ def _get(url: str) -> int:
 
 
 @pytest.mark.parametrize(
-    "args", [("serve", "--no-worker"), ("demo",)], ids=["serve-no-worker", "demo-serves-with-a-worker"]
+    "args",
+    [("serve", "--no-worker"), ("serve", "--no-worker", "--workers", "2"), ("demo",)],
+    ids=["serve-no-worker", "serve-two-web-processes", "demo-serves-with-a-worker"],
 )
 def test_the_app_answers_then_stops_on_sigint(database: Database, args):
     # given

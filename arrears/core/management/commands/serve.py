@@ -56,11 +56,13 @@ class Command(BaseCommand):
             lifespan="off",
         )
         if config.workers > 1:
-            config.load()  # as uvicorn.run does: checks the app and the settings before binding
+            # The app and the settings are checked before binding, on a copy: the workers are spawned
+            # with the config pickled, which a loaded app cannot be.
+            uvicorn.Config(config.app, **{k: getattr(config, k) for k in ("host", "port")}).load()
             sock = config.bind_socket()  # listening from here on: the workers accept on this socket
             self.stderr.write(announce)
             with contextlib.suppress(KeyboardInterrupt):
-                Multiprocess(config, target=uvicorn.Server(config).run, sockets=[sock]).run()
+                Multiprocess(config, sockets=[sock]).run()
             return
         # One process: the URL is printed once the server listens (a port in use fails before it).
         server = _AnnouncingServer(config, announce=lambda: self.stderr.write(announce))
