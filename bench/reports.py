@@ -135,6 +135,11 @@ def main() -> None:
         actor = system_principal(org.pk, "bench")
         user = user_create(username="bench-manager", password=os.urandom(12).hex())
         membership_grant(organization=org, user=user, role=Role.MANAGER, actor=actor)
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+        TOTP.activate(user, generate_totp_secret())  # managers must have a second factor (the default)
     client = Client()
     client.force_login(user)
     dash, trivial = [], []
