@@ -95,30 +95,29 @@ def promise_counts(
     organization_id: int,
     since: date,
     through: date,
+    reached_account_ids: Iterable[int],
     client_id: int | None = None,
-    reached_account_ids: Iterable[int] | None = None,
 ) -> dict[str, int]:
-    """Promises made in the period, and those due in it by outcome (kept, broken). With
-    `reached_account_ids` (the accounts reached in the period, a subquery), also `made_in_contact`: how
-    many of those accounts a collector took a promise on in the period (at most one per account, so it
-    never exceeds the right-party contacts it is divided by)."""
+    """Promises made in the period, those due in it by outcome (kept, broken), and `made_in_contact`:
+    how many of the accounts reached in the period (`reached_account_ids`, a subquery) a collector took
+    a promise on in the period (at most one per account, so it never exceeds the right-party contacts
+    it is divided by)."""
     base = Promise.objects.filter(organization_id=organization_id)
     if client_id:
         base = base.filter(account__client_id=client_id)
     made_in_period = base.filter(made_on__gte=since, made_on__lte=through)
-    made = made_in_period.count()
     due = base.filter(due_on__gte=since, due_on__lte=through)
-    kept = due.filter(status=PromiseStatus.KEPT).count()
-    broken = due.filter(status=PromiseStatus.BROKEN).count()
-    counts = {"made": made, "kept": kept, "broken": broken}
-    if reached_account_ids is not None:
-        counts["made_in_contact"] = (
-            made_in_period.filter(channel__in=CONVERSATION_CHANNELS, account_id__in=reached_account_ids)
-            .values("account_id")
-            .distinct()
-            .count()
+    return {
+        "made": made_in_period.count(),
+        "kept": due.filter(status=PromiseStatus.KEPT).count(),
+        "broken": due.filter(status=PromiseStatus.BROKEN).count(),
+        "made_in_contact": made_in_period.filter(
+            channel__in=CONVERSATION_CHANNELS, account_id__in=reached_account_ids
         )
-    return counts
+        .values("account_id")
+        .distinct()
+        .count(),
+    }
 
 
 def promise_rows(

@@ -56,6 +56,7 @@ class SignInForm(LoginForm):
         super().__init__(*args, **kwargs)
         field = self.fields.pop("login")
         field.label = "Username"
+        # Each field has a visible label; allauth's placeholder text would only repeat it.
         field.widget.attrs.pop("placeholder", None)
         field.widget.attrs["autocomplete"] = "username"
         self.fields = {"username": field, **self.fields}
