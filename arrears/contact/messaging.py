@@ -420,6 +420,15 @@ def provider_for(channel: str) -> Provider:
     raise ArrearsError(MessagingError.PROVIDER_NOT_CONFIGURED, f"no provider delivers {channel!r}")
 
 
+def _provider_or_retry(channel: str) -> Provider:
+    """A provider that is not set up is an operator's to fix, not the debtor's: the message goes back to
+    the outbox with the reason and is retried on the usual back-off, as for a provider that is down."""
+    try:
+        return provider_for(channel)
+    except ArrearsError as exc:
+        raise DeliveryError(exc.message, code=exc.code) from exc
+
+
 def outgoing(message: OutboundMessage) -> Outgoing:
     headers: dict[str, str] = {}
     html = ""
@@ -466,7 +475,7 @@ def message_deliver(*, message_id: int, now: datetime | None = None) -> Outbound
     message, recovering = claim
     notice_pdf = None
     try:
-        provider = provider_for(message.channel)
+        provider = _provider_or_retry(message.channel)
         outgoing_message = outgoing(message)
         if is_validation_notice(message):
             consent_check(message, at=now)

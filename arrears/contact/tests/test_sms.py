@@ -83,6 +83,24 @@ def test_an_invalid_number_fails_at_once_without_retry(
     assert "21211" in failed.last_error
 
 
+def test_without_a_configured_provider_the_text_waits_with_the_reason_for_a_retry(
+    at_now, make_account, sms_template, sms_consented, system, settings
+):
+    # given: Twilio is not set up (a small business that has not signed up for texts yet)
+    settings.TWILIO_ACCOUNT_SID = settings.TWILIO_AUTH_TOKEN = settings.TWILIO_FROM_NUMBER = ""
+    settings.TWILIO_MESSAGING_SERVICE_SID = ""
+    account = make_account()
+    sms_consented(account)
+    queued = message_queue(template=sms_template, account=account, actor=system)
+
+    # when
+    waiting = message_deliver(message_id=queued.pk)
+
+    # then: back in the outbox with the reason, not stuck in `sending` nor a traceback in the worker
+    assert waiting.status == "pending" and waiting.next_attempt_at is not None
+    assert "TWILIO_FROM_NUMBER" in waiting.last_error
+
+
 @pytest.mark.parametrize(
     "crash_before_provider", [False, True], ids=["crash-after-twilio", "crash-before-twilio"]
 )
