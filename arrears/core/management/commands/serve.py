@@ -59,7 +59,7 @@ class Command(BaseCommand):
             # The app and the settings are checked before binding, on a copy: the workers are spawned
             # with the config pickled, which a loaded app cannot be.
             uvicorn.Config(config.app, **{k: getattr(config, k) for k in ("host", "port")}).load()
-            sock = config.bind_socket()  # listening from here on: the workers accept on this socket
+            sock = listening_socket(config)  # listening from here on: the workers accept on this socket
             self.stderr.write(announce)
             with contextlib.suppress(KeyboardInterrupt):
                 Multiprocess(config, sockets=[sock]).run()
@@ -70,6 +70,20 @@ class Command(BaseCommand):
             server.run()
         if not server.started:
             raise SystemExit(3)  # uvicorn's STARTUP_FAILURE: the port is taken, or the app failed to load
+
+
+def listening_socket(config: uvicorn.Config) -> socket.socket:
+    """The socket the web processes share, with TCP_NODELAY, which the connections it accepts inherit.
+
+    uvicorn binds it with protocol 0, so asyncio's transports do not set TCP_NODELAY on the accepted
+    connections (they set it only where ``sock.proto == IPPROTO_TCP``), and uvicorn writes a response's
+    head and body in two writes: with Nagle on, the body waits for the client's delayed ACK, and every
+    request after the first on a keep-alive connection took 40 ms longer (measured: 44 ms for a 2 ms
+    ping with ``--workers 2``, 2 ms with one process, whose socket asyncio creates itself)."""
+    sock = config.bind_socket()
+    if sock.family in (socket.AF_INET, socket.AF_INET6):
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    return sock
 
 
 class _AnnouncingServer(uvicorn.Server):
