@@ -161,17 +161,30 @@ class Pool:
 
     async def send(self, raw: bytes) -> int:
         async with self.free:
-            if self.idle:
-                conn = self.idle.pop()
-            else:
-                conn = Connection(*await asyncio.open_connection("127.0.0.1", self.port))
+            reused = bool(self.idle)
+            conn = self.idle.pop() if reused else await self._open()
             try:
                 status = await conn.request(raw)
+            except (OSError, asyncio.IncompleteReadError):
+                conn.writer.close()
+                if not reused:
+                    raise
+                # The server closed a connection that sat idle past its keep-alive timeout (uvicorn's
+                # 5 s): a client library opens a new one and sends again, and so does this one.
+                conn = await self._open()
+                try:
+                    status = await conn.request(raw)
+                except BaseException:
+                    conn.writer.close()
+                    raise
             except BaseException:
                 conn.writer.close()
                 raise
             self.idle.append(conn)
             return status
+
+    async def _open(self) -> Connection:
+        return Connection(*await asyncio.open_connection("127.0.0.1", self.port))
 
 
 def get(path: str, token: str | None) -> bytes:
