@@ -461,7 +461,7 @@ def test_after_esign_consent_the_notice_is_emailed_and_the_portal_says_when(
     client, verified, smtp_server, org, settings, tmp_path
 ):
     # given: the debtor consents to electronic delivery in the portal (after the E-SIGN disclosures)
-    from datetime import UTC, datetime, time
+    from datetime import UTC, datetime, time, timedelta
 
     from arrears.compliance.models import ValidationNotice
     from arrears.contact.messaging import message_deliver
@@ -473,8 +473,11 @@ def test_after_esign_consent_the_notice_is_emailed_and_the_portal_says_when(
     account, debtor = verified
     email = debtor.contact_points.get(kind="email")
     client.post("/portal/acme/preferences/", {"form": "esign", "email": str(email.pk), "agree": "on"})
-    # 10:00 or 11:00 in New York today: inside the hours whenever the test runs
+    # 10:00 or 11:00 in New York: inside the hours, and after the consent just given (a run after 15:00
+    # UTC sends tomorrow; sending before the consent existed would rightly fail for good)
     send_at = datetime.combine(utcnow().date(), time(15, 0), tzinfo=UTC)
+    if send_at <= utcnow():
+        send_at += timedelta(days=1)
 
     # when the nightly step queues the notice and the outbox sends it
     queued = validation_notices_send(
