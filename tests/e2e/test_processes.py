@@ -176,6 +176,42 @@ def test_serve_on_a_port_in_use_prints_no_url(database: Database):
     assert "address already in use" in output.lower()
 
 
+def test_two_web_processes_answer_keep_alive_requests_without_a_delayed_ack(database: Database):
+    """With Nagle's algorithm on the connections, a response written in two parts waits for the
+    client's delayed ACK: 40 ms on Linux, on every request after the first (a ping takes a few ms)."""
+    import http.client
+
+    # given
+    port = _free_port()
+    process = database.start(
+        "serve", "--no-worker", "--workers", "2", "--host", "127.0.0.1", "--port", str(port)
+    )
+    try:
+        _read_until(process, "Arrears is running at")
+
+        # when: requests one after the other on one keep-alive connection
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        took = []
+        for _ in range(8):
+            start = time.perf_counter()
+            conn.request("GET", "/api/v1/ping")
+            response = conn.getresponse()
+            response.read()
+            took.append(time.perf_counter() - start)
+            assert response.status == 200
+        conn.close()
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+    # then: not every one of them waited 40 ms (the fastest is far below it, even on a busy machine)
+    assert min(took[1:]) < 0.030, took
+
+
 def test_demo_prints_the_logins_as_a_table_with_headers(database: Database):
     # when: the demo exists already (the session made it), so this only prints
     again = database.ok("demo", "--seed-only")

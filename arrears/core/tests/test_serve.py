@@ -1,25 +1,31 @@
-"""`arrears serve --workers N`: the socket its web processes share."""
+"""`arrears serve`: the address it is asked to listen on."""
 
 from __future__ import annotations
 
 import socket
-from contextlib import closing
 
-import uvicorn
-
-from arrears.core.management.commands.serve import listening_socket
+from arrears.core.management.commands.serve import port_problem
 
 
-def test_the_shared_socket_hands_out_connections_without_nagle():
-    # given: the socket `serve --workers 2` binds for its processes
-    config = uvicorn.Config("arrears.asgi:application", host="127.0.0.1", port=0, workers=2)
-    with closing(listening_socket(config)) as sock:
-        sock.listen()
+def test_a_port_something_else_listens_on_is_named_as_in_use():
+    # given: something else listens on the port
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
 
-        # when: a client connects and a web process accepts, as asyncio's server does
-        with closing(socket.create_connection(sock.getsockname())):
-            accepted, _ = sock.accept()
+        # when
+        problem = port_problem("127.0.0.1", port)
 
-        # then: a response's head and body leave at once, not 40 ms apart behind a delayed ACK
-        with closing(accepted):
-            assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 1
+    # then
+    assert problem == "address already in use"
+
+
+def test_a_free_port_has_no_problem():
+    # given: a port nothing listens on (bound, then let go)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+
+    # when / then
+    assert port_problem("127.0.0.1", port) == ""

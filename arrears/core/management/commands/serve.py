@@ -1,11 +1,17 @@
-import contextlib
+import errno
+import http.client
+import multiprocessing
+import os
 import socket
 import threading
+import time
 from collections.abc import Callable
 
-import uvicorn
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils.crypto import get_random_string
+
+# How long a web thread's database connection is kept between requests (settings.py reads it).
+PERSISTENT_CONNECTIONS = "600"
 
 
 def _run_worker(interval: float) -> None:
@@ -28,72 +34,96 @@ def _run_worker(interval: float) -> None:
 
 
 class Command(BaseCommand):
-    help = "Serve the app (uvicorn) with an in-process task worker, for the embedded single-machine mode."
+    help = (
+        "Serve the app (Granian, WSGI) with an in-process task worker, for the embedded single-machine "
+        "mode; --workers N web processes of --threads threads each."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--workers", type=int, default=1, help="web worker processes")
         parser.add_argument(
+            "--threads", type=int, default=4, help="requests each web process runs at once (default 4)"
+        )
+        parser.add_argument(
             "--no-worker", action="store_true", help="do not start the in-process task worker"
         )
 
     def handle(self, *args, **options):
         from django.core.management import call_command
-        from uvicorn.supervisors import Multiprocess
+        from granian.constants import Interfaces
+        from granian.log import LogLevels
+        from granian.server import Server
 
+        host, port = options["host"], options["port"]
+        workers, threads = max(1, options["workers"]), max(1, options["threads"])
+        if problem := port_problem(host, port):
+            self.stderr.write(f"Cannot listen on {host}:{port}: {problem}")
+            raise SystemExit(3)
         call_command("collectstatic", interactive=False, verbosity=0)
+        # A web thread keeps its database connection between requests (checked before reuse) unless the
+        # operator chose otherwise (CONN_MAX_AGE, or ARREARS_DB_POOL for a pool per process); the web
+        # processes are spawned, not forked, so they read this environment and share no connection or
+        # thread (the task worker's) with this one.
+        os.environ.setdefault("CONN_MAX_AGE", PERSISTENT_CONNECTIONS)
+        multiprocessing.set_start_method("spawn", force=True)
         if not options["no_worker"]:
             threading.Thread(target=_run_worker, args=(1.0,), name="task-worker", daemon=True).start()
-        url = f"http://{options['host']}:{options['port']}/"
-        announce = f"Arrears is running at {url}  (Ctrl+C to stop)"
-        config = uvicorn.Config(
-            "arrears.asgi:application",
-            host=options["host"],
-            port=options["port"],
-            workers=options["workers"],
-            log_level="info",
-            lifespan="off",
+        announce = f"Arrears is running at http://{host}:{port}/  (Ctrl+C to stop)"
+        server = Server(
+            "arrears.wsgi:application",
+            address=host,
+            port=port,
+            interface=Interfaces.WSGI,
+            workers=workers,
+            blocking_threads=threads,
+            blocking_threads_idle_timeout=600,
+            backpressure=threads,  # more requests wait in Granian's queue, not in Python
+            respawn_failed_workers=True,
+            log_level=LogLevels.warning,
+            log_access=False,
         )
-        if config.workers > 1:
-            # The app and the settings are checked before binding, on a copy: the workers are spawned
-            # with the config pickled, which a loaded app cannot be.
-            uvicorn.Config(config.app, **{k: getattr(config, k) for k in ("host", "port")}).load()
-            sock = listening_socket(config)  # listening from here on: the workers accept on this socket
-            self.stderr.write(announce)
-            with contextlib.suppress(KeyboardInterrupt):
-                Multiprocess(config, sockets=[sock]).run()
+        threading.Thread(
+            target=_announce_when_answering,
+            args=(host, port, lambda: self.stderr.write(announce)),
+            name="announce",
+            daemon=True,
+        ).start()
+        server.serve()
+
+
+def port_problem(host: str, port: int) -> str:
+    """Why the server could not listen on host:port ('' when it can): Granian's own bind failure is a
+    Rust panic with a backtrace, so the address is tried first, the way Granian binds it."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                return "address already in use"
+            return exc.strerror or str(exc)
+    return ""
+
+
+def _announce_when_answering(
+    host: str, port: int, announce: Callable[[], None], timeout: float = 300
+) -> None:
+    """Say where the app is once a web process answers there (the processes load the app after the
+    socket is bound, so an open port is not yet an answering app)."""
+    target = "127.0.0.1" if host in ("0.0.0.0", "") else ("::1" if host == "::" else host)  # noqa: S104  # nosec B104 (a wildcard bind is reached on loopback)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        conn = http.client.HTTPConnection(target, port, timeout=5)
+        try:
+            conn.request("GET", "/api/v1/ping")
+            conn.getresponse()  # any answer: the app is loaded (ALLOWED_HOSTS may refuse this Host)
+            announce()
             return
-        # One process: the URL is printed once the server listens (a port in use fails before it).
-        server = _AnnouncingServer(config, announce=lambda: self.stderr.write(announce))
-        with contextlib.suppress(KeyboardInterrupt):
-            server.run()
-        if not server.started:
-            raise SystemExit(3)  # uvicorn's STARTUP_FAILURE: the port is taken, or the app failed to load
-
-
-def listening_socket(config: uvicorn.Config) -> socket.socket:
-    """The socket the web processes share, with TCP_NODELAY, which the connections it accepts inherit.
-
-    uvicorn binds it with protocol 0, so asyncio's transports do not set TCP_NODELAY on the accepted
-    connections (they set it only where ``sock.proto == IPPROTO_TCP``), and uvicorn writes a response's
-    head and body in two writes: with Nagle on, the body waits for the client's delayed ACK, and every
-    request after the first on a keep-alive connection took 40 ms longer (measured: 44 ms for a 2 ms
-    ping with ``--workers 2``, 2 ms with one process, whose socket asyncio creates itself)."""
-    sock = config.bind_socket()
-    if sock.family in (socket.AF_INET, socket.AF_INET6):
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    return sock
-
-
-class _AnnouncingServer(uvicorn.Server):
-    """uvicorn's server, saying where it listens only once its socket is bound and serving."""
-
-    def __init__(self, config: uvicorn.Config, *, announce: Callable[[], None]) -> None:
-        super().__init__(config)
-        self._announce = announce
-
-    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
-        await super().startup(sockets=sockets)
-        if self.started and not self.should_exit:
-            self._announce()
+        except OSError:
+            pass
+        finally:
+            conn.close()
+        time.sleep(0.1)
