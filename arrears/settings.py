@@ -254,6 +254,22 @@ STORAGES = {
 # REST API: requests per token per window, `COUNT/SECONDS` (a fixed window counted in Django's cache).
 API_RATE_LIMIT = os.environ.get("ARREARS_API_RATE_LIMIT", "100/1")
 
+# Django's cache, where the API's rate limits count: local memory by default, which counts per web
+# process; with several processes or machines, a shared Redis (ARREARS_CACHE_URL=redis://host:6379/0).
+if cache_url := os.environ.get("ARREARS_CACHE_URL", "").strip():
+    if not cache_url.startswith(("redis://", "rediss://", "unix://")):
+        raise ImproperlyConfigured(
+            f"ARREARS_CACHE_URL must be a Redis URL (redis://, rediss:// or unix://), not {cache_url!r}"
+        )
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": cache_url,
+            "KEY_PREFIX": "arrears",
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
+    }
+
 EMAIL_URL = os.environ.get("EMAIL_URL", "console://")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Arrears <noreply@localhost>")
 

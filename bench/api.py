@@ -42,7 +42,6 @@ def env_for(url: str) -> dict[str, str]:
     env.update(
         DATABASE_URL=url,
         DEBUG="0",
-        ARREARS_DB_POOL="2:8",  # ASGI: a pool, not CONN_MAX_AGE (settings.py)
         ARREARS_API_RATE_LIMIT="1000000/1",  # the limit is not what is measured
         LOG_LEVEL="WARNING",
         PYTHONUNBUFFERED="1",

@@ -16,6 +16,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse
 from ninja.security import HttpBearer
 from pydantic import BaseModel
+from redis.exceptions import RedisError
 
 from arrears.core.clock import utcnow
 from arrears.core.errors import ArrearsError, PermissionDenied
@@ -92,12 +93,17 @@ def rate_check(token_id: int) -> None:
     now = time.time()
     slot = int(now // window)
     key = f"api-rate:{token_id}:{slot}"
-    cache.add(key, 0, timeout=window + 1)
     try:
-        used = cache.incr(key)
-    except ValueError:  # evicted between add and incr
-        cache.set(key, 1, timeout=window + 1)
-        used = 1
+        cache.add(key, 0, timeout=window + 1)
+        try:
+            used = cache.incr(key)
+        except ValueError:  # evicted between add and incr
+            cache.set(key, 1, timeout=window + 1)
+            used = 1
+    except RedisError as exc:
+        # The shared cache is down: the API keeps answering, unlimited, rather than failing every request.
+        log.warning("rate limit not counted (the cache did not answer): %s", exc)
+        return
     if used > limit:
         raise RateLimited(max(1, int((slot + 1) * window - now + 0.999)))
 
