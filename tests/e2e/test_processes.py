@@ -212,6 +212,42 @@ def test_two_web_processes_answer_keep_alive_requests_without_a_delayed_ack(data
     assert min(took[1:]) < 0.030, took
 
 
+def test_keep_alive_connections_beyond_the_threads_are_all_answered(database: Database):
+    """Idle keep-alive connections must not hold the web threads: a client pool keeps many open (with
+    Granian's backpressure set to the thread count, the connections past it waited for a keep-alive to
+    expire, 40 s)."""
+    import http.client
+
+    # given: one process with one thread, and more open connections than that
+    port = _free_port()
+    process = database.start(
+        "serve", "--no-worker", "--threads", "1", "--host", "127.0.0.1", "--port", str(port)
+    )
+    try:
+        _read_until(process, "Arrears is running at")
+        conns = [http.client.HTTPConnection("127.0.0.1", port, timeout=15) for _ in range(6)]
+
+        # when: a request on each, one after the other, every connection kept open
+        statuses = []
+        for conn in conns:
+            conn.request("GET", "/api/v1/ping")
+            response = conn.getresponse()
+            response.read()
+            statuses.append(response.status)
+        for conn in conns:
+            conn.close()
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+    # then: each answered (a starved connection times out instead)
+    assert statuses == [200] * 6
+
+
 def test_demo_prints_the_logins_as_a_table_with_headers(database: Database):
     # when: the demo exists already (the session made it), so this only prints
     again = database.ok("demo", "--seed-only")

@@ -79,7 +79,6 @@ class Command(BaseCommand):
             workers=workers,
             blocking_threads=threads,
             blocking_threads_idle_timeout=600,
-            backpressure=threads,  # more requests wait in Granian's queue, not in Python
             respawn_failed_workers=True,
             log_level=LogLevels.warning,
             log_access=False,
