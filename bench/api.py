@@ -275,6 +275,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--warmup", type=float, default=5)
     parser.add_argument("--workers", type=int, default=1, help="web processes of `arrears serve`")
+    parser.add_argument(
+        "--threads", type=int, default=None, help="threads of each web process (default: serve's own)"
+    )
     args = parser.parse_args()
     url = args.database_url
     if args.setup:
@@ -303,7 +306,16 @@ def main() -> None:
     log = REPO / "var" / "bench" / "api-server.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     server = subprocess.Popen(  # noqa: S603
-        [*ARREARS, "serve", "--no-worker", "--port", str(port), "--workers", str(args.workers)],
+        [
+            *ARREARS,
+            "serve",
+            "--no-worker",
+            "--port",
+            str(port),
+            "--workers",
+            str(args.workers),
+            *(["--threads", str(args.threads)] if args.threads else []),
+        ],
         env=env_for(url),
         cwd=REPO,
         stdout=subprocess.DEVNULL,
@@ -332,6 +344,7 @@ def main() -> None:
                 "rate": args.rate,
                 "seconds": args.seconds,
                 "server_workers": args.workers,
+                "server_threads": args.threads,
                 "cpus": os.cpu_count(),
                 "loadavg_before": [round(x, 2) for x in load_before],
                 "loadavg_after": [round(x, 2) for x in load_after],

@@ -44,7 +44,10 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--workers", type=int, default=1, help="web worker processes")
         parser.add_argument(
-            "--threads", type=int, default=4, help="requests each web process runs at once (default 4)"
+            "--threads",
+            type=int,
+            default=None,
+            help="requests each web process runs at once (default: 4 with one process, else 1)",
         )
         parser.add_argument(
             "--no-worker", action="store_true", help="do not start the in-process task worker"
@@ -57,7 +60,8 @@ class Command(BaseCommand):
         from granian.server import Server
 
         host, port = options["host"], options["port"]
-        workers, threads = max(1, options["workers"]), max(1, options["threads"])
+        workers = max(1, options["workers"])
+        threads = max(1, options["threads"] or default_threads(workers))
         if problem := port_problem(host, port):
             self.stderr.write(f"Cannot listen on {host}:{port}: {problem}")
             raise SystemExit(3)
@@ -90,6 +94,15 @@ class Command(BaseCommand):
             daemon=True,
         ).start()
         server.serve()
+
+
+def default_threads(workers: int) -> int:
+    """Threads per web process when the operator does not say. One process gets four, so that one slow
+    request (a letter's PDF, a large export) does not hold up everyone else. Several get one each: under
+    the GIL, threads that wait on the database queue behind a busy one (up to 5 ms at each hand-over),
+    and at 200 account reads a second on two cores p99 was 42 ms with one thread per process, 82 ms
+    with two and over a second with four (docs/benchmarks.md, "REST API")."""
+    return 4 if workers == 1 else 1
 
 
 def port_problem(host: str, port: int) -> str:
