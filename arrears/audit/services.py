@@ -53,7 +53,7 @@ def _move_head(organization_id: int, *, seq: int, hash: str, key: bytes | None) 
     seal = head_seal(organization_id=organization_id, seq=seq, hash=hash, key=key)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {_HEADS} SET seq = %s, hash = %s, seal = %s WHERE organization_id = %s",  # noqa: S608 (fixed names; values bound)
+            f"UPDATE {_HEADS} SET seq = %s, hash = %s, seal = %s WHERE organization_id = %s",  # noqa: S608 (fixed names; values bound)  # nosec B608
             [seq, hash, seal, organization_id],
         )
 
