@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import hmac
+import json
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import QuerySet
 
+from arrears.core.sql import instant, select
 from arrears.tenancy.choices import Role
 from arrears.tenancy.domain import Principal
 
 from . import domain
 from .models import ApiToken, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from .services import secret_hash
+
+_TOKENS = ApiToken._meta.db_table
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,24 +39,18 @@ def token_authenticate(*, plain: str, now: datetime) -> TokenPrincipal | None:
     if parsed is None:
         return None
     prefix, secret = parsed
-    row = (
-        ApiToken.objects.filter(prefix=prefix)
-        .values_list(
-            "pk",
-            "organization_id",
-            "client_id",
-            "name",
-            "secret_hash",
-            "scopes",
-            "expires_at",
-            "revoked_at",
-            "last_used_at",
-        )
-        .first()
+    # Every API request reads its token: by hand (``arrears.core.sql``), as Django takes longer to build
+    # and compile the query than the database takes to run it.
+    rows = select(
+        "SELECT id, organization_id, client_id, name, secret_hash, scopes, expires_at, revoked_at, "  # noqa: S608 (fixed names; values bound)
+        f"last_used_at FROM {_TOKENS} WHERE prefix = %s",
+        [prefix],
     )
-    if row is None:
+    if not rows:
         return None
-    pk, org, client, name, stored, scopes, expires_at, revoked_at, last_used_at = row
+    pk, org, client, name, stored, scopes_json, expires_at, revoked_at, last_used_at = rows[0]
+    scopes = json.loads(scopes_json)  # the JSON text, on both databases
+    expires_at, revoked_at, last_used_at = instant(expires_at), instant(revoked_at), instant(last_used_at)
     if not hmac.compare_digest(stored, secret_hash(secret)):
         return None
     if revoked_at is not None or (expires_at is not None and expires_at <= now):

@@ -19,9 +19,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, TypeIs
 
-from django.db.models import Q, TextField
-from django.db.models.functions import Cast
-
 from arrears.accounts.selectors import debtor_links_for_decisions
 from arrears.attempts.choices import HISTORY_OUTCOME, Outcome
 from arrears.attempts.selectors import (
@@ -29,20 +26,20 @@ from arrears.attempts.selectors import (
     attempts_history,
     attempts_inbound_email_points,
 )
-from arrears.core.bulk import among as _among
 from arrears.core.errors import ArrearsError
+from arrears.core.sql import in_ids, select
 from arrears.debtors.domain import zones_from_text
 from arrears.debtors.selectors import (
     consents_for_decisions,
     contact_point_values,
-    contact_point_values_for_accounts,
+    contact_point_values_of_debtors,
     contact_points_for_decisions,
     contact_points_in_bulk,
     debtor_from_row,
     debtors_for_decisions,
 )
 from arrears.tenancy.choices import CollectionMode
-from arrears.tenancy.selectors import organization_list
+from arrears.tenancy.selectors import organization_collection_modes
 
 from .choices import HOLD_FLAGS, HoldKind, LimitationKind
 from .domain import accrual_date, limitation_expires_on
@@ -96,15 +93,31 @@ class Request:
 
 
 def collector_type(organization: Organization) -> str:
-    return "first_party" if organization.collection_mode == CollectionMode.FIRST_PARTY else "third_party"
+    return _collector_type(organization.collection_mode)
+
+
+def _collector_type(collection_mode: str) -> str:
+    return "first_party" if collection_mode == CollectionMode.FIRST_PARTY else "third_party"
+
+
+# The gate's own reads are written by hand (``arrears.core.sql``), as the other apps' selectors it calls
+# are: Django takes several times longer to build and compile each queryset than the database takes to
+# run it. ``tests/test_decision_reads.py`` holds each to the queryset it replaces, on both databases.
+_POLICIES = ContactPolicy._meta.db_table
+_HOLDS = Hold._meta.db_table
+_NOTICES = ValidationNotice._meta.db_table
 
 
 def policies_for(organization_ids: Iterable[int]) -> dict[int, Policy]:
     """Each organization's contact policy (``compliance.policy``); the law's limits where it set none."""
+    organization_ids = set(organization_ids)
+    where, params = in_ids("organization_id", organization_ids)
     found = {
         row[0]: Policy(*row[1:])
-        for row in ContactPolicy.objects.filter(_among("organization_id", set(organization_ids))).values_list(
-            "organization_id", "call_limit", "earliest", "latest", "weekend_calls", "holiday_calls"
+        for row in select(
+            "SELECT organization_id, call_limit, earliest, latest, weekend_calls, holiday_calls "  # noqa: S608 (fixed names; values bound)
+            f"FROM {_POLICIES} WHERE {where}",
+            params,
         )
     }
     return {pk: found.get(pk, DEFAULT_POLICY) for pk in organization_ids}
@@ -260,25 +273,26 @@ def match_point(points: Iterable[ContactPoint], target: str | None) -> ContactPo
     return None
 
 
-def _owners(requests: Sequence[FactsRequest]) -> dict[int, int]:
+def _owners(requests: Sequence[FactsRequest], links: dict[int, list[int]]) -> dict[int, int]:
     """For requests naming only a target by its text: the account's debtor who owns that contact point
-    (by position in ``requests``). One query, for the accounts that need it."""
+    (by position in ``requests``), the first by point id. One query, for the accounts that need it."""
     wanted = {
         i: r for i, r in enumerate(requests) if r.debtor is None and isinstance(r.target, str) and r.target
     }
     if not wanted:
         return {}
-    points: dict[int, list[tuple[int, int, str]]] = defaultdict(list)
-    for account_id, point_id, debtor_id, value in contact_point_values_for_accounts(
-        account_ids={r.account.pk for r in wanted.values()}
+    by_debtor: dict[int, list[tuple[int, int, str]]] = defaultdict(list)
+    for point_id, debtor_id, value in contact_point_values_of_debtors(
+        debtor_ids={d for r in wanted.values() for d in links[r.account.pk]}
     ):
-        points[account_id].append((point_id, debtor_id, value))
+        by_debtor[debtor_id].append((point_id, debtor_id, value))
     found = {}
     for i, r in wanted.items():
         target = str(r.target)
         text, number = target.strip().lower(), normalize_number(target)
+        points = sorted(p for d in dict.fromkeys(links[r.account.pk]) for p in by_debtor[d])
         owner = next(
-            (d for _, d, v in points[r.account.pk] if v.lower() == text or v == number),
+            (d for _, d, v in points if v.lower() == text or v == number),
             None,
         )
         if owner is not None:
@@ -298,7 +312,7 @@ def facts_bases(*, requests: Sequence[FactsRequest], at: datetime) -> list[Facts
     links: dict[int, list[int]] = defaultdict(list)
     for account_id, debtor_id in debtor_links_for_decisions(account_ids=account_ids):
         links[account_id].append(debtor_id)
-    owners = _owners(requests)
+    owners = _owners(requests, links)
     chosen: list[int] = []
     given: dict[int, Debtor] = {}
     for i, r in enumerate(requests):
@@ -319,18 +333,16 @@ def facts_bases(*, requests: Sequence[FactsRequest], at: datetime) -> list[Facts
     if missing:
         # The inconvenient times as text, parsed only when there are some: most debtors have none, and
         # Django would decode every row's JSON in Python.
-        for pk, organization_id, timezone, times, dnc, dnc_reason in (
-            debtors_for_decisions(debtor_ids=missing)
-            .annotate(times_text=Cast("inconvenient_times", TextField()))
-            .values_list("id", "organization_id", "timezone", "times_text", *_DEBTOR_FIELDS[4:])
+        for pk, organization_id, timezone, times, dnc, dnc_reason in debtors_for_decisions(
+            debtor_ids=missing
         ):
             parsed = json.loads(times) if times and times != "[]" else []
             debtors[pk] = _DebtorRow(pk, organization_id, timezone, parsed, dnc, dnc_reason)
     modes = {
-        o.pk: collector_type(o)
-        for o in organization_list(
-            where=_among("id", {r.account.organization_id for r in requests}), only=("collection_mode",)
-        )
+        pk: _collector_type(mode)
+        for pk, mode in organization_collection_modes(
+            organization_ids={r.account.organization_id for r in requests}
+        ).items()
     }
     policies = policies_for(modes)
 
@@ -344,13 +356,7 @@ def facts_bases(*, requests: Sequence[FactsRequest], at: datetime) -> list[Facts
         consents[debtor_id][(point_id, channel, kind)] = granted  # the newest record wins
     used = attempts_inbound_email_points(debtor_ids=debtor_ids, at=at)
     holds = _holds(account_ids, debtor_ids)
-    notices: dict[int, tuple[date, date]] = {}
-    for account_id, provided_on, ends_on in (
-        ValidationNotice.objects.filter(_among("account_id", account_ids))
-        .order_by("account_id", "-provided_on", "-id")
-        .values_list("account_id", "provided_on", "ends_on")
-    ):
-        notices.setdefault(account_id, (provided_on, ends_on))
+    notices = _notices(account_ids)
     first_comm = attempts_first_outbound(account_ids=account_ids, outcomes=COMMUNICATED)
     history = _histories(debtor_ids=debtor_ids, at=at, points=points)
 
@@ -403,18 +409,34 @@ class _Holds:
 def _holds(account_ids: set[int], debtor_ids: set[int]) -> _Holds:
     """Active holds on the accounts, and debtor-wide ones (no account) on the debtors."""
     found = _Holds(defaultdict(list), defaultdict(list))
-    for account_id, debtor_id, organization_id, kind, effective_on, details in (
-        Hold.objects.filter(lifted_at__isnull=True)
-        .filter(_among("account_id", account_ids) | Q(_among("debtor_id", debtor_ids), account__isnull=True))
-        .order_by("id")
-        .values_list("account_id", "debtor_id", "organization_id", "kind", "effective_on", "details")
+    on_accounts, params = in_ids("account_id", account_ids)
+    on_debtors, more = in_ids("debtor_id", debtor_ids)
+    for account_id, debtor_id, organization_id, kind, effective_on, details in select(
+        "SELECT account_id, debtor_id, organization_id, kind, effective_on, details "  # noqa: S608 (fixed names; values bound)
+        f"FROM {_HOLDS} WHERE lifted_at IS NULL AND ({on_accounts} OR ({on_debtors} AND account_id IS NULL)) "
+        "ORDER BY id",
+        [*params, *more],
     ):
+        details = json.loads(details) if details else None  # the JSON text, on both databases
         hold = _Hold(organization_id, kind, effective_on, bool((details or {}).get("written", True)))
         if account_id is not None:
             found.by_account[account_id].append(hold)
         else:
             found.by_debtor[debtor_id].append(hold)
     return found
+
+
+def _notices(account_ids: set[int]) -> dict[int, tuple[date, date]]:
+    """(provided on, validation period ends on) of each account's newest validation notice."""
+    notices: dict[int, tuple[date, date]] = {}
+    where, params = in_ids("account_id", account_ids)
+    for account_id, provided_on, ends_on in select(
+        f"SELECT account_id, provided_on, ends_on FROM {_NOTICES} WHERE {where} "  # noqa: S608 (fixed names; values bound)
+        "ORDER BY account_id, provided_on DESC, id DESC",
+        params,
+    ):
+        notices.setdefault(account_id, (provided_on, ends_on))
+    return notices
 
 
 def _debt(

@@ -21,6 +21,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models
 from django.db.models import F, Lookup, Q
 from django.db.models.expressions import RawSQL
+from django.utils import timezone
 from psycopg.copy import QueuedLibpqWriter
 
 
@@ -208,6 +209,42 @@ def column_defaults(model: type[models.Model], *, now: datetime) -> dict[str, An
     return row
 
 
+@cache
+def _insert_plan(
+    model: type[models.Model],
+) -> tuple[tuple[models.Field[Any, Any], ...], frozenset[str], frozenset[str], str]:
+    """The columns but `id` an INSERT names, the attnames a row must give (all but the auto_now and
+    auto_now_add ones, which Django sets itself), those it may give, and the statement's head."""
+    fields = tuple(f for f in model._meta.concrete_fields if not f.primary_key)
+    stamps = {f.attname for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)}
+    names = frozenset(f.attname for f in fields)
+    quoted = ", ".join(f'"{f.column}"' for f in fields)
+    head = f'INSERT INTO "{model._meta.db_table}" ({quoted}) VALUES '  # noqa: S608 (the model's own names)
+    return fields, names - stamps, names, head
+
+
+def _insert_returning(model: type[models.Model], rows: Sequence[Mapping[str, Any]]) -> list[int] | None:
+    """A few rows in one `INSERT … RETURNING id`, their values prepared by their fields as the ORM's
+    `bulk_create` prepares them (with `now` in the auto_now columns), without its cost (building an
+    instance per row and compiling the statement costs ~1 ms, several times the insert). None, for
+    the ORM to do it, unless every row names every other column (no default to work out)."""
+    fields, needed, allowed, head = _insert_plan(model)
+    if not rows or not all(needed <= row.keys() <= allowed for row in rows):
+        return None
+    now = timezone.now()
+    params: list[Any] = []
+    for row in rows:
+        for f in fields:
+            value = row[f.attname] if f.attname in needed else now
+            params.append(f.get_db_prep_save(value, connection))
+    one = f"({', '.join(['%s'] * len(fields))})"
+    pk_column = model._meta.pk.column  # type: ignore[union-attr]
+    with connection.cursor() as cursor:
+        # Identifiers come from the model's own metadata; every value is a bound parameter.
+        cursor.execute(f'{head}{", ".join([one] * len(rows))} RETURNING "{pk_column}"', params)
+        return [r[0] for r in cursor.fetchall()]
+
+
 _SEQUENCES: dict[str, str] = {}
 # Below this many rows one INSERT … RETURNING is one round trip, where COPY needs two.
 COPY_MIN_ROWS = 20
@@ -230,6 +267,11 @@ def insert_rows(
     if not count:
         return []
     if connection.vendor != "postgresql" or count < COPY_MIN_ROWS:
+        rows = list(rows)
+        if count < COPY_MIN_ROWS and (ids := _insert_returning(model, rows)) is not None:
+            if len(ids) != count:
+                raise ValueError(f"{len(ids)} rows given where {count} were announced")
+            return ids
         created = model._default_manager.bulk_create([model(**row) for row in rows])
         if len(created) != count:
             raise ValueError(f"{len(created)} rows given where {count} were announced")

@@ -10,6 +10,7 @@ from django.db.models import Model, Prefetch, QuerySet
 from arrears.core.bulk import among, select_in
 from arrears.core.errors import NotFound
 from arrears.core.rotation import stale_count
+from arrears.core.sql import in_ids, in_texts, instant_param, select
 from arrears.tenancy.domain import Principal
 
 from .choices import CandidateStatus
@@ -80,13 +81,24 @@ def contact_point_rows_by_value(*, values: Iterable[str]) -> list[tuple[Any, ...
 
 
 # ── reads for the compliance gate and other apps' pages ─────────────────────────────────────────────
-# The gate (``compliance.gather``) reads thousands of debtors a second: these return the querysets and
-# rows it builds its facts from, with the ids as one array parameter (``among``) on PostgreSQL.
+# The gate (``compliance.gather``) reads thousands of debtors a second, and a single decision must cost
+# a few milliseconds: its reads are written by hand (``arrears.core.sql``), since Django takes several
+# times longer to build and compile each queryset than the database takes to run it.
+# ``compliance/tests/test_decision_reads.py`` holds each to the queryset it replaces, on both databases.
+DECISION_DEBTOR_COLUMNS = (
+    "id", "organization_id", "timezone", "inconvenient_times", "do_not_contact", "do_not_contact_reason"
+)  # fmt: skip
+_DEBTORS = Debtor._meta.db_table
+_POINTS = ContactPoint._meta.db_table
+_CONSENTS = ConsentRecord._meta.db_table
+_POINT_COLUMNS = frozenset(f.column for f in ContactPoint._meta.concrete_fields)
 
 
-def debtors_for_decisions(*, debtor_ids: Iterable[int]) -> QuerySet[Debtor]:
-    """These debtors (the caller picks the columns)."""
-    return Debtor.objects.filter(among("id", debtor_ids))
+def debtors_for_decisions(*, debtor_ids: Iterable[int]) -> list[tuple[Any, ...]]:
+    """These debtors as rows of ``DECISION_DEBTOR_COLUMNS``, the inconvenient times as their JSON text
+    (most debtors have none: the caller parses the few that do)."""
+    where, params = in_ids("id", debtor_ids)
+    return select(f"SELECT {', '.join(DECISION_DEBTOR_COLUMNS)} FROM {_DEBTORS} WHERE {where}", params)  # noqa: S608 (fixed names; values bound)
 
 
 def debtor_from_row(*, fields: Sequence[str], row: Sequence[Any]) -> Debtor:
@@ -96,31 +108,32 @@ def debtor_from_row(*, fields: Sequence[str], row: Sequence[Any]) -> Debtor:
 
 def contact_points_for_decisions(
     *, debtor_ids: Iterable[int], fields: Sequence[str], exclude_statuses: Collection[str] = ()
-) -> QuerySet[ContactPoint, tuple[Any, ...]]:
-    """The debtors' contact points as rows of ``fields``, primary first, without those in these statuses."""
-    return (
-        ContactPoint.objects.filter(among("debtor_id", debtor_ids))
-        .exclude(status__in=exclude_statuses)
-        .order_by("-is_primary", "id")
-        .values_list(*fields)
+) -> list[tuple[Any, ...]]:
+    """The debtors' contact points as rows of ``fields`` (columns), primary first, without those in
+    these statuses."""
+    unknown = set(fields) - _POINT_COLUMNS
+    if unknown:
+        raise ValueError(f"not columns of {_POINTS}: {sorted(unknown)}")
+    where, params = in_ids("debtor_id", debtor_ids)
+    if exclude_statuses:
+        excluded, more = in_texts("status", exclude_statuses)
+        where, params = f"{where} AND NOT ({excluded})", [*params, *more]
+    return select(
+        f"SELECT {', '.join(fields)} FROM {_POINTS} WHERE {where} ORDER BY is_primary DESC, id",  # noqa: S608 (the model's column names; values bound)
+        params,
     )
 
 
-def contact_point_values(*, ids: Iterable[int]) -> QuerySet[ContactPoint, tuple[int, str]]:
+def contact_point_values(*, ids: Iterable[int]) -> list[tuple[int, str]]:
     """(id, value) of these contact points."""
-    return ContactPoint.objects.filter(among("id", ids)).values_list("id", "value")
+    where, params = in_ids("id", ids)
+    return select(f"SELECT id, value FROM {_POINTS} WHERE {where}", params)  # type: ignore[return-value]  # noqa: S608 (fixed names; values bound)
 
 
-def contact_point_values_for_accounts(
-    *, account_ids: Iterable[int]
-) -> QuerySet[ContactPoint, tuple[int, int, int, str]]:
-    """(account_id, point id, debtor_id, value) of the contact points of these accounts' debtors, by
-    point id (through the debtor's links to accounts, ``Debtor.account_links``)."""
-    return (
-        ContactPoint.objects.filter(among("debtor__account_links__account_id", account_ids))
-        .order_by("pk")
-        .values_list("debtor__account_links__account_id", "pk", "debtor_id", "value")
-    )
+def contact_point_values_of_debtors(*, debtor_ids: Iterable[int]) -> list[tuple[int, int, str]]:
+    """(point id, debtor_id, value) of these debtors' contact points, by point id."""
+    where, params = in_ids("debtor_id", debtor_ids)
+    return select(f"SELECT id, debtor_id, value FROM {_POINTS} WHERE {where} ORDER BY id", params)  # type: ignore[return-value]  # noqa: S608 (fixed names; values bound)
 
 
 def contact_points_in_bulk(*, ids: Iterable[int]) -> dict[int, ContactPoint]:
@@ -130,13 +143,14 @@ def contact_points_in_bulk(*, ids: Iterable[int]) -> dict[int, ContactPoint]:
 
 def consents_for_decisions(
     *, debtor_ids: Iterable[int], at: datetime
-) -> QuerySet[ConsentRecord, tuple[int, int | None, str, str, bool]]:
+) -> list[tuple[int, int | None, str, str, bool]]:
     """(debtor_id, contact_point_id, channel, kind, granted) of the debtors' consent records up to ``at``,
     oldest first (so the newest wins when read into a dict)."""
-    return (
-        ConsentRecord.objects.filter(among("debtor_id", debtor_ids), recorded_at__lte=at)
-        .order_by("recorded_at", "id")
-        .values_list("debtor_id", "contact_point_id", "channel", "kind", "granted")
+    where, params = in_ids("debtor_id", debtor_ids)
+    return select(  # type: ignore[return-value]
+        f"SELECT debtor_id, contact_point_id, channel, kind, granted FROM {_CONSENTS} "  # noqa: S608 (fixed names; values bound)
+        f"WHERE {where} AND recorded_at <= %s ORDER BY recorded_at, id",
+        [*params, instant_param(at)],
     )
 
 

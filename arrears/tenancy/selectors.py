@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -8,6 +8,7 @@ from arrears.core import crypto
 from arrears.core.crypto import decrypt
 from arrears.core.errors import ArrearsError, NotFound
 from arrears.core.rotation import stale_count
+from arrears.core.sql import in_ids, select
 
 from .choices import MfaPolicy, Role
 from .domain import MFA_SECRET_KEYS, Principal
@@ -82,6 +83,18 @@ def client_get(*, organization: Organization, code: str) -> Client:
         raise NotFound(TenancyError.CLIENT_NOT_FOUND, f"no client {code!r} in {organization.slug}") from None
 
 
+def client_ids_with_code(*, organization_id: int, code: str) -> list[int]:
+    """The ids of the organization's clients with this code (one, or none), read by hand: a hot path
+    (the compliance gate's API) names its account by the client's code."""
+    return [
+        pk
+        for (pk,) in select(
+            f"SELECT id FROM {Client._meta.db_table} WHERE organization_id = %s AND code = %s",  # noqa: S608 (fixed names; values bound)
+            [organization_id, code],
+        )
+    ]
+
+
 def client_for_principal(*, principal: Principal, code: str | None) -> Client:
     """The client with this code among those the principal may see; without a code, the one client
     the principal sees (a client token's own, or an organization's only client). Another
@@ -128,6 +141,14 @@ def organization_list(
     if order_by:
         organizations = organizations.order_by(*order_by)
     return organizations
+
+
+def organization_collection_modes(*, organization_ids: Iterable[int]) -> dict[int, str]:
+    """Each of these organizations' collection mode, by id: the compliance gate's read, written by hand
+    (``arrears.core.sql``) and held to the ORM's by ``compliance/tests/test_decision_reads.py``."""
+    where, params = in_ids("id", organization_ids)
+    rows = select(f"SELECT id, collection_mode FROM {Organization._meta.db_table} WHERE {where}", params)  # noqa: S608 (fixed names; values bound)
+    return dict(rows)  # type: ignore[arg-type]
 
 
 def organization_currency(*, organization_id: int) -> str:

@@ -177,7 +177,7 @@ def decisions_create(request: HttpRequest, body: s.DecisionIn) -> HttpResponse:
 
     def produce(_key: str | None) -> dict[str, Any]:
         account = account_get_by_reference(
-            principal=token.principal, reference=body.account, client_code=body.client
+            principal=token.principal, reference=body.account, client_code=body.client, with_client=False
         )
         d = decide(account=account, channel=body.channel, target=body.target or None, actor=token.principal)
         return {

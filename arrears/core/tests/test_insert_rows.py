@@ -62,3 +62,21 @@ def test_a_short_generator_is_refused(org, make_account):
 
     with pytest.raises(ValueError):
         insert_rows(Hold, iter(rows), count=COPY_MIN_ROWS + 1)
+
+
+def test_a_few_rows_get_the_stamps_and_defaults_the_orm_gives(org, make_account):
+    # given: a few rows naming every column (one INSERT … RETURNING), and a few leaving one out (the ORM)
+    account = make_account()
+    before = datetime.now(UTC)
+    named = _rows(org, account, [datetime(2020, 1, 1, tzinfo=UTC)] * 2)
+    partial = [{k: v for k, v in row.items() if k != "details"} for row in _rows(org, account, [before] * 2)]
+
+    # when
+    ids = insert_rows(Hold, named) + insert_rows(Hold, partial)
+
+    # then: auto_now columns hold the time of the insert, as bulk_create sets them, and a column left out
+    # its default
+    stored = Hold.objects.in_bulk(ids)
+    assert all(stored[pk].created_at >= before and stored[pk].updated_at >= before for pk in ids)
+    assert [stored[pk].details for pk in ids] == [named[0]["details"], named[1]["details"], {}, {}]
+    assert [stored[pk].placed_at for pk in ids[:2]] == [datetime(2020, 1, 1, tzinfo=UTC)] * 2
