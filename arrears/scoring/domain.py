@@ -193,13 +193,20 @@ def _plural(n: float, word: str) -> str:
     return f"{k} {word}{'' if k == 1 else 's'}"
 
 
-def reason_text(name: str, value: float, push: float) -> str:
-    """What a feature's value means to a collector, and which way it pushed the score."""
-    up = push > 0
+def _than(value: float, average: float | None, above: str, below: str) -> str:
+    if average is None or math.isclose(value, average, rel_tol=1e-9, abs_tol=1e-9):
+        return ""
+    return f" ({above if value > average else below} than most)"
+
+
+def reason_text(name: str, value: float, push: float, *, average: float | None = None) -> str:
+    """What a feature's value means to a collector. Which way it pushed the score is the reason's
+    `effect`; where the words compare (older, larger), they compare with the book's average, never with
+    that direction: a model may favour old debts, and a debt of 0 months is not "old"."""
     if name == "aging_years":
-        return f"Delinquent for {value * 12:.0f} months" + (" (recent debt)" if up else " (old debt)")
+        return f"Delinquent for {value * 12:.0f} months" + _than(value, average, "older", "newer")
     if name == "log_balance":
-        return f"Balance about {math.expm1(value):,.0f}" + (" (small balance)" if up else " (large balance)")
+        return f"Balance about {math.expm1(value):,.0f}" + _than(value, average, "larger", "smaller")
     if name == "commercial":
         return "Business debt" if value else "Consumer debt"
     if name == "payments":
@@ -231,7 +238,7 @@ def reason_text(name: str, value: float, push: float) -> str:
     if name.startswith("state_"):
         return f"Debtor in {name[6:]}"
     if name.startswith("client_"):
-        return "Client's accounts pay " + ("more often" if up else "less often")
+        return "Client's accounts pay " + ("more often" if push > 0 else "less often")
     return name
 
 
@@ -252,7 +259,7 @@ def reasons(fitted: Fitted, x: np.ndarray, *, top: int = 3) -> list[list[dict[st
                 {
                     "feature": name,
                     "effect": "+" if push > 0 else "-",
-                    "text": reason_text(name, float(x[i, j]), push),
+                    "text": reason_text(name, float(x[i, j]), push, average=float(fitted.mean[j])),
                 }
             )
         out.append(row)

@@ -44,6 +44,20 @@ def test_the_first_reason_is_the_feature_that_moved_the_score(feature, value, ef
     assert len(reasons) == 1  # the features that did not move are not reasons
 
 
+def test_an_age_or_balance_is_compared_with_the_book_not_with_the_way_it_pushed():
+    # given a model that favours old debts, on a book whose debts average two years
+    fitted = _fitted({"aging_years": 0.7})
+    fitted.mean[domain.BASE.index("aging_years")] = 2.0
+    x = np.zeros((1, len(domain.BASE)))  # a debt delinquent since this month
+
+    # when
+    [reasons] = domain.reasons(fitted, x)
+
+    # then: it lowered the score, and it is a newer debt than most (it was called "old debt")
+    assert reasons[0]["effect"] == "-"
+    assert reasons[0]["text"] == "Delinquent for 0 months (newer than most)"
+
+
 def test_moving_a_feature_moves_the_score_the_way_its_reason_says():
     fitted = _fitted({"promises_broken": -0.5, "payments": 0.8})
     base = np.zeros((1, len(domain.BASE)))
