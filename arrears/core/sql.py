@@ -19,7 +19,7 @@ from django.utils.dateparse import parse_datetime
 
 def in_ids(column: str, ids: Iterable[int]) -> tuple[str, list[Any]]:
     """``column`` is one of the integer ``ids``, as SQL and its parameters: one array literal
-    (``'{1,2,3}'``) on PostgreSQL, a placeholder per id elsewhere. An empty set matches nothing."""
+    (``'{1,2,3}'``) on PostgreSQL, one ``%s`` parameter per id elsewhere. An empty set matches nothing."""
     ids = [int(i) for i in ids]
     if not ids:
         return "1 = 0", []

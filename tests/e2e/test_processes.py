@@ -43,6 +43,16 @@ def _stop(process: subprocess.Popen[str], sig: int = signal.SIGTERM) -> tuple[in
     return process.returncode, output
 
 
+def _interrupt(process: subprocess.Popen[str]) -> None:
+    """Ctrl+C, and wait for the exit (killed after 30 s), when a reading thread owns the output."""
+    process.send_signal(signal.SIGINT)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 def _get(url: str) -> int:
     with urllib.request.urlopen(url, timeout=30) as response:  # noqa: S310 (a local http URL we built)
         return int(response.status)
@@ -148,12 +158,7 @@ def test_serve_prints_its_url_only_once_it_listens(database: Database):
             accepting = s.connect_ex(("127.0.0.1", port)) == 0
         status = _get(f"http://127.0.0.1:{port}/login/")
     finally:
-        process.send_signal(signal.SIGINT)  # the reading thread drains the output until it exits
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        _interrupt(process)  # the reading thread drains the output until it exits
 
     assert f"http://127.0.0.1:{port}/" in printed
     assert accepting and status == 200
@@ -201,12 +206,7 @@ def test_two_web_processes_answer_keep_alive_requests_without_a_delayed_ack(data
             assert response.status == 200
         conn.close()
     finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        _interrupt(process)
 
     # then: not every one of them waited 40 ms (the fastest is far below it, even on a busy machine)
     assert min(took[1:]) < 0.030, took
@@ -237,12 +237,7 @@ def test_keep_alive_connections_beyond_the_threads_are_all_answered(database: Da
         for conn in conns:
             conn.close()
     finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        _interrupt(process)
 
     # then: each answered (a starved connection times out instead)
     assert statuses == [200] * 6
