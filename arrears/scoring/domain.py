@@ -204,7 +204,7 @@ def reason_text(name: str, value: float, push: float, *, average: float | None =
     `effect`; where the words compare (older, larger), they compare with the book's average, never with
     that direction: a model may favour old debts, and a debt of 0 months is not "old"."""
     if name == "aging_years":
-        return f"Delinquent for {value * 12:.0f} months" + _than(value, average, "older", "newer")
+        return f"Delinquent for {_plural(value * 12, 'month')}" + _than(value, average, "older", "newer")
     if name == "log_balance":
         return f"Balance about {math.expm1(value):,.0f}" + _than(value, average, "larger", "smaller")
     if name == "commercial":
@@ -246,6 +246,8 @@ def reasons(fitted: Fitted, x: np.ndarray, *, top: int = 3) -> list[list[dict[st
     """For each row, the ``top`` features that moved its score most from the average, strongest
     first: ``{"feature", "effect" ("+"/"-"), "text"}``."""
     pushes = fitted.contributions(x)
+    # A trained model's means are the book's; the heuristic's are fixed reference points, no average.
+    average = [None if fitted.heuristic else float(m) for m in fitted.mean]
     order = np.argsort(-np.abs(pushes), axis=1)[:, :top]
     out = []
     for i, idx in enumerate(order):
@@ -259,7 +261,7 @@ def reasons(fitted: Fitted, x: np.ndarray, *, top: int = 3) -> list[list[dict[st
                 {
                     "feature": name,
                     "effect": "+" if push > 0 else "-",
-                    "text": reason_text(name, float(x[i, j]), push, average=float(fitted.mean[j])),
+                    "text": reason_text(name, float(x[i, j]), push, average=average[j]),
                 }
             )
         out.append(row)

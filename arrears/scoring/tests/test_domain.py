@@ -58,6 +58,22 @@ def test_an_age_or_balance_is_compared_with_the_book_not_with_the_way_it_pushed(
     assert reasons[0]["text"] == "Delinquent for 0 months (newer than most)"
 
 
+def test_the_heuristic_compares_with_nothing_it_has_no_book_average():
+    # given the heuristic (too little history for a model) and a debt a month old
+    fitted = domain.heuristic()
+    x = np.zeros((1, len(fitted.names)))
+    x[0, fitted.names.index("aging_years")] = 1 / 12
+    x[0, fitted.names.index("log_balance")] = np.log1p(7774)
+
+    # when
+    [reasons] = domain.reasons(fitted, x)
+
+    # then: the words state the facts (it said "(older than most)" of a month-old debt)
+    texts = {r["feature"]: r["text"] for r in reasons}
+    assert texts["aging_years"] == "Delinquent for 1 month"
+    assert texts["log_balance"] == "Balance about 7,774"
+
+
 def test_moving_a_feature_moves_the_score_the_way_its_reason_says():
     fitted = _fitted({"promises_broken": -0.5, "payments": 0.8})
     base = np.zeros((1, len(domain.BASE)))
